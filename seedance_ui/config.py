@@ -1,0 +1,102 @@
+"""All configuration, read once from the environment and an optional `.env` file."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+from seedance_ui.options import DEFAULT_BASE_URL
+
+
+class ConfigError(ValueError):
+    """A variable is set to something we cannot use; the message names it and the rule."""
+
+
+def _get(env: dict[str, str], name: str, default: str) -> str:
+    value = env.get(name, "").strip()
+    return value if value else default
+
+
+def _float(env: dict[str, str], name: str, default: float, *, minimum: float = 0.0) -> float:
+    raw = _get(env, name, str(default))
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum:g}, got {raw!r}")
+    return value
+
+
+def _int(env: dict[str, str], name: str, default: int, *, minimum: int = 0) -> int:
+    raw = _get(env, name, str(default))
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, got {raw!r}")
+    return value
+
+
+def _bool(env: dict[str, str], name: str, default: bool) -> bool:
+    raw = _get(env, name, "1" if default else "0").lower()
+    if raw in {"1", "true", "yes", "on"}:
+        return True
+    if raw in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"{name} must be 1/0, true/false, yes/no or on/off, got {raw!r}")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every knob of the studio; see `.env.example` for what each one does."""
+
+    api_key: str = field(default="", repr=False)
+    base_url: str = DEFAULT_BASE_URL
+    data_dir: Path = Path("data")
+    poll_interval: float = 5.0
+    request_timeout: float = 30.0
+    download_timeout: float = 300.0
+    max_download_mb: int = 500
+    max_jobs_in_flight: int = 8
+    max_jobs_per_owner: int = 2
+    public_url: str = ""
+    simulator_speed: float = 10.0
+    server_name: str = "127.0.0.1"
+    server_port: int = 7860
+
+    @property
+    def demo_mode(self) -> bool:
+        """True when no server key is configured: the built-in simulator stands in for the API."""
+        return not self.api_key
+
+    @property
+    def max_download_bytes(self) -> int:
+        return self.max_download_mb * 1024 * 1024
+
+
+def load_settings(env: dict[str, str] | None = None, *, dotenv_path: str | Path | None = ".env") -> Settings:
+    """Settings from `env` (default: the process environment after loading `.env`)."""
+    if env is None:
+        if dotenv_path is not None and Path(dotenv_path).is_file():
+            load_dotenv(dotenv_path, override=False)
+        env = dict(os.environ)
+    return Settings(
+        api_key=_get(env, "EVOLINK_API_KEY", ""),
+        base_url=_get(env, "EVOLINK_BASE_URL", DEFAULT_BASE_URL).rstrip("/"),
+        data_dir=Path(_get(env, "SEEDANCE_DATA_DIR", "data")).expanduser(),
+        poll_interval=_float(env, "SEEDANCE_POLL_INTERVAL", 5.0, minimum=0.01),
+        request_timeout=_float(env, "SEEDANCE_REQUEST_TIMEOUT", 30.0, minimum=0.1),
+        download_timeout=_float(env, "SEEDANCE_DOWNLOAD_TIMEOUT", 300.0, minimum=1.0),
+        max_download_mb=_int(env, "SEEDANCE_MAX_DOWNLOAD_MB", 500, minimum=1),
+        max_jobs_in_flight=_int(env, "SEEDANCE_MAX_JOBS_IN_FLIGHT", 8, minimum=1),
+        max_jobs_per_owner=_int(env, "SEEDANCE_MAX_JOBS_PER_OWNER", 2, minimum=1),
+        public_url=_get(env, "SEEDANCE_PUBLIC_URL", "").rstrip("/"),
+        simulator_speed=_float(env, "SEEDANCE_SIMULATOR_SPEED", 10.0, minimum=0.01),
+        server_name=_get(env, "GRADIO_SERVER_NAME", "127.0.0.1"),
+        server_port=_int(env, "GRADIO_SERVER_PORT", 7860, minimum=1),
+    )
