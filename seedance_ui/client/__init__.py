@@ -1,0 +1,63 @@
+"""Async client for the Seedance 2.0 text-to-video API (no UI imports here)."""
+
+from seedance_ui.client.api import SeedanceClient
+from seedance_ui.client.download import looks_like_mp4
+from seedance_ui.client.errors import (
+    AuthenticationError,
+    ConnectionFailedError,
+    DownloadError,
+    ErrorBody,
+    InsufficientCreditsError,
+    InvalidRequestError,
+    NotFoundError,
+    RateLimitedError,
+    SeedanceError,
+    ServerError,
+    SubmissionOutcomeUnknownError,
+    TaskFailedError,
+    ValidationError,
+    VideoExpiredError,
+    failure_hint,
+    parse_error_body,
+    redact,
+)
+from seedance_ui.client.polling import PollSchedule
+from seedance_ui.client.request import (
+    GenerationRequest,
+    callback_url_problem,
+    count_chinese_chars,
+    count_english_words,
+)
+from seedance_ui.client.retry import RetryPolicy, parse_retry_after
+from seedance_ui.client.task import Task, TaskStatus
+
+__all__ = [
+    "AuthenticationError",
+    "ConnectionFailedError",
+    "DownloadError",
+    "ErrorBody",
+    "GenerationRequest",
+    "InsufficientCreditsError",
+    "InvalidRequestError",
+    "NotFoundError",
+    "PollSchedule",
+    "RateLimitedError",
+    "RetryPolicy",
+    "SeedanceClient",
+    "SeedanceError",
+    "ServerError",
+    "SubmissionOutcomeUnknownError",
+    "Task",
+    "TaskFailedError",
+    "TaskStatus",
+    "ValidationError",
+    "VideoExpiredError",
+    "callback_url_problem",
+    "count_chinese_chars",
+    "count_english_words",
+    "failure_hint",
+    "looks_like_mp4",
+    "parse_error_body",
+    "parse_retry_after",
+    "redact",
+]

@@ -1,0 +1,301 @@
+"""SeedanceClient: create, follow, cancel and download text-to-video tasks over httpx."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import httpx
+
+from seedance_ui.client.download import download_video
+from seedance_ui.client.errors import (
+    AuthenticationError,
+    ConnectionFailedError,
+    RateLimitedError,
+    SeedanceError,
+    ServerError,
+    SubmissionOutcomeUnknownError,
+    TaskFailedError,
+    ValidationError,
+    error_for_status,
+    parse_error_body,
+    redact,
+)
+from seedance_ui.client.polling import PollSchedule
+from seedance_ui.client.request import GenerationRequest
+from seedance_ui.client.retry import NOT_SENT_ERRORS, RetryPolicy, RetryState, parse_retry_after
+from seedance_ui.client.task import Task, TaskStatus
+from seedance_ui.options import CANCEL_PATH, CREATE_PATH, CREDITS_PATH, DEFAULT_BASE_URL, TASK_PATH
+
+log = logging.getLogger("seedance_ui.client")
+
+USER_AGENT = "seedance-studio/0.1 (+httpx)"
+# Statuses on the cancel call that mean "this task cannot be cancelled (any more)".
+CANNOT_CANCEL_STATUSES = frozenset({404, 405, 409})
+# Transient errors a poll loop rides out (get() has already retried each of them).
+TRANSIENT_POLL_ERRORS = (ServerError, ConnectionFailedError, RateLimitedError)
+
+
+class _Malformed(Exception):
+    """A 2xx answer whose body is not the JSON we need."""
+
+
+class SeedanceClient:
+    """Async client for one API key; use as `async with SeedanceClient(key) as client:`."""
+
+    poll_failure_limit = 5  # consecutive failed polls (each already retried) before giving up
+
+    def __init__(
+        self,
+        api_key: str,
+        base_url: str = DEFAULT_BASE_URL,
+        *,
+        poll_interval: float = 5.0,
+        request_timeout: float = 30.0,
+        download_timeout: float = 300.0,
+        max_download_bytes: int = 500 * 2**20,
+        retry: RetryPolicy | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        if not isinstance(api_key, str) or not api_key.strip():
+            raise AuthenticationError("No API key is configured.")
+        self._api_key = api_key.strip()
+        self._secrets = (self._api_key,)
+        self.base_url = (base_url or DEFAULT_BASE_URL).rstrip("/")
+        self.poll_interval = poll_interval
+        self.request_timeout = request_timeout
+        self.download_timeout = download_timeout
+        self.max_download_bytes = max_download_bytes
+        self.retry = retry or RetryPolicy()
+        self._http = httpx.AsyncClient(
+            base_url=self.base_url,
+            timeout=httpx.Timeout(request_timeout, connect=min(request_timeout, 10.0)),
+            transport=transport,
+            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+            follow_redirects=False,
+        )
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self.base_url!r}, api_key='***')"
+
+    async def __aenter__(self) -> SeedanceClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    # ----------------------------------------------------------------------------------------------
+    # Operations
+
+    async def create(self, request: GenerationRequest, *, idempotency_key: str | None = None) -> Task:
+        """Submit a generation; never resubmits once the request may have reached the provider."""
+        request.validate()
+        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
+        try:
+            data = await self._call("POST", CREATE_PATH, body=request.to_body(), safe=False, headers=headers)
+        except _Malformed:
+            raise SubmissionOutcomeUnknownError(
+                "The provider accepted the create request but its answer could not be read."
+            ) from None
+        task = Task.from_json(data)
+        if not task.id:
+            raise SubmissionOutcomeUnknownError(
+                "The provider answered the create request without a task id."
+            )
+        log.info("created task %s (%s)", task.id, task.raw_status)
+        return task
+
+    async def get(self, task_id: str) -> Task:
+        """The task's current snapshot (retried on transient errors)."""
+        data = await self._call("GET", self._task_path(TASK_PATH, task_id), safe=True)
+        return Task.from_json(data, task_id=task_id)
+
+    async def cancel(self, task_id: str) -> bool:
+        """Ask the provider to cancel; False when it says the task cannot be (404/405/409)."""
+        path = self._task_path(CANCEL_PATH, task_id)
+        try:
+            data = await self._call("POST", path, safe=True, need_json=False)
+        except SeedanceError as exc:
+            if exc.status_code in CANNOT_CANCEL_STATUSES:
+                log.info("task %s cannot be cancelled (HTTP %s)", task_id, exc.status_code)
+                return False
+            raise
+        if isinstance(data, dict) and data.get("status") is not None:
+            task = Task.from_json(data, task_id=task_id)
+            if task.is_terminal and not task.was_cancelled:
+                return False
+        return True
+
+    async def credits(self) -> dict[str, Any]:
+        """GET /v1/credits as raw JSON (a cheap way to check a key)."""
+        data = await self._call("GET", CREDITS_PATH, safe=True)
+        return data
+
+    async def iter_snapshots(
+        self,
+        task_id: str,
+        *,
+        schedule: PollSchedule | None = None,
+        first: Task | None = None,
+    ) -> AsyncIterator[Task]:
+        """Snapshots of a task until a terminal one, inclusive; rides out transient poll errors."""
+        schedule = schedule or PollSchedule(self.poll_interval)
+        task = first
+        started = time.monotonic()
+        if task is not None:
+            yield task
+            if task.is_terminal:
+                return
+        failures = 0
+        wait = 0.0
+        while True:
+            if task is not None:
+                wait = max(wait, schedule.next_delay(task, time.monotonic() - started))
+            if wait > 0:
+                await asyncio.sleep(wait)
+            wait = 0.0
+            try:
+                snapshot = await self.get(task_id)
+            except TRANSIENT_POLL_ERRORS as exc:
+                failures += 1
+                if failures >= self.poll_failure_limit:
+                    raise
+                log.warning("poll of task %s failed (%s); keeping on", task_id, exc.message)
+                retry_after = exc.retry_after if isinstance(exc, RateLimitedError) else None
+                wait = retry_after or (schedule.base if task is None else 0.0)
+                continue
+            failures = 0
+            if task is None:
+                started = time.monotonic()
+            task = snapshot
+            yield task
+            if task.is_terminal:
+                return
+
+    async def wait(
+        self, task_id: str, *, schedule: PollSchedule | None = None, first: Task | None = None
+    ) -> Task:
+        """The terminal snapshot; raises TaskFailedError for a failure (not for a cancellation)."""
+        last: Task | None = None
+        async for last in self.iter_snapshots(task_id, schedule=schedule, first=first):  # noqa: B007
+            pass
+        assert last is not None
+        if last.status is TaskStatus.FAILED and not last.was_cancelled:
+            raise TaskFailedError(last)
+        return last
+
+    async def download(self, url: str, path: Path) -> Path:
+        """Save the video at `url` to `path` atomically (size-capped, MP4-checked, retried)."""
+        return await download_video(
+            self._http,
+            url,
+            Path(path),
+            max_bytes=self.max_download_bytes,
+            total_timeout=self.download_timeout,
+            read_timeout=min(self.request_timeout, self.download_timeout),
+            retry=self.retry,
+            secrets=self._secrets,
+        )
+
+    # ----------------------------------------------------------------------------------------------
+    # Plumbing
+
+    @staticmethod
+    def _task_path(template: str, task_id: str) -> str:
+        if not isinstance(task_id, str) or not task_id.strip():
+            raise ValidationError("task_id", "must not be empty")
+        return template.format(task_id=quote(task_id.strip(), safe=""))
+
+    def _redact(self, text: str) -> str:
+        return redact(text, self._secrets)
+
+    def _transport_error(self, exc: httpx.TransportError) -> ConnectionFailedError:
+        host = urlsplit(self.base_url).netloc
+        if isinstance(exc, httpx.TimeoutException):
+            message = f"{host} did not answer within {self.request_timeout:g} s."
+        elif isinstance(exc, httpx.ConnectError):
+            message = f"Could not connect to {host} ({self._redact(str(exc)) or 'connection failed'})."
+        else:
+            message = f"The connection to {host} failed ({self._redact(str(exc)) or type(exc).__name__})."
+        return ConnectionFailedError(message)
+
+    def _outcome_unknown(self, exc: httpx.TransportError) -> SubmissionOutcomeUnknownError:
+        if isinstance(exc, httpx.TimeoutException):
+            reason = f"no answer came within {self.request_timeout:g} s"
+        else:
+            reason = f"the connection broke ({self._redact(str(exc)) or type(exc).__name__})"
+        return SubmissionOutcomeUnknownError(f"The create request was sent, but {reason}.")
+
+    def _http_error(self, response: httpx.Response) -> SeedanceError:
+        body = parse_error_body(response.content, response.headers.get("content-type", ""))
+        retry_after = parse_retry_after(response.headers.get("retry-after"))
+        return error_for_status(response.status_code, body, retry_after=retry_after, secrets=self._secrets)
+
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: dict[str, Any] | None = None,
+        safe: bool,
+        need_json: bool = True,
+        headers: dict[str, str] | None = None,
+    ) -> Any:
+        """One API call with retries; returns the parsed JSON object or raises a typed error.
+
+        safe=True (GET, cancel): retry transport errors, 429/502/503/504 and unreadable 2xx bodies.
+        safe=False (create): retry only what certainly never reached the server, and 429.
+        """
+        state = RetryState(self.retry)
+        request_headers = {"Authorization": f"Bearer {self._api_key}"}
+        if headers:
+            request_headers.update(headers)
+        while True:
+            retry_after: float | None = None
+            try:
+                response = await self._http.request(method, path, json=body, headers=request_headers)
+            except httpx.UnsupportedProtocol as exc:
+                reason = self._redact(str(exc))
+                raise ConnectionFailedError(f"The API address is not usable: {reason}") from None
+            except httpx.TransportError as exc:
+                log.info("%s %s: %s", method, path, type(exc).__name__)
+                if not safe and not isinstance(exc, NOT_SENT_ERRORS):
+                    raise self._outcome_unknown(exc) from None
+                error: SeedanceError = self._transport_error(exc)
+            else:
+                status = response.status_code
+                log.debug("%s %s -> %s", method, path, status)
+                if 200 <= status < 300:
+                    try:
+                        data = response.json()
+                    except ValueError:
+                        data = None
+                    if isinstance(data, dict) or not need_json:
+                        return data
+                    if not safe:
+                        raise _Malformed()
+                    error = ServerError(f"The provider's answer to {method} {path} could not be read.")
+                else:
+                    error = self._http_error(response)
+                    if not safe and status >= 500:
+                        raise SubmissionOutcomeUnknownError(
+                            f"The provider answered HTTP {status} to the create request: {error.message}",
+                            status_code=status,
+                            code=error.code,
+                        )
+                    if status != 429 and not (safe and status in self.retry.statuses):
+                        raise error
+                    retry_after = parse_retry_after(response.headers.get("retry-after"))
+            wait = state.next_wait(retry_after)
+            if wait is None:
+                raise error
+            log.info("%s %s failed (%s); retrying in %.2f s", method, path, error.message, wait)
+            await asyncio.sleep(wait)

@@ -1,0 +1,496 @@
+"""Video inspection, poster frames, frame strips and storyboard contact sheets (PyAV + Pillow).
+
+No ffmpeg command line: everything decodes in-process with PyAV. Frames are picked by presentation
+time: for each wanted time the decoded frame nearest to it (ties go to the earlier frame).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+
+import av
+from PIL import Image, ImageDraw, ImageFont
+
+from seedance_ui.options import MODELS
+
+POSTER_QUALITY = 85
+
+
+class MediaError(ValueError):
+    """The file is not a video we can read (corrupt, not a container, or without a video stream)."""
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    duration: float  # seconds
+    width: int
+    height: int
+    has_audio: bool
+    fps: float
+
+
+# --- opening and probing ---------------------------------------------------------------------------
+
+
+def _open(path: Path) -> av.container.InputContainer:
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no such video: {path}")
+    try:
+        container = av.open(str(path), mode="r")
+    except av.FFmpegError as exc:
+        raise MediaError(f"cannot read {path.name}: {exc}") from exc
+    if not container.streams.video:
+        container.close()
+        raise MediaError(f"{path.name} has no video stream")
+    return container
+
+
+def _fps(stream: av.video.stream.VideoStream) -> float:
+    for rate in (stream.average_rate, stream.guessed_rate, stream.base_rate):
+        if rate:
+            return float(rate)
+    return 0.0
+
+
+def _duration(container: av.container.InputContainer, stream: av.video.stream.VideoStream) -> float:
+    """Seconds of video: the stream's own duration, else the container's, else frames / fps."""
+    if stream.duration and stream.time_base:
+        return float(stream.duration * stream.time_base)
+    if container.duration:
+        return container.duration / av.time_base
+    fps = _fps(stream)
+    return stream.frames / fps if stream.frames and fps else 0.0
+
+
+def _start_seconds(stream: av.video.stream.VideoStream) -> float:
+    if stream.start_time is None or not stream.time_base:
+        return 0.0
+    return float(stream.start_time * stream.time_base)
+
+
+def probe(path: Path) -> VideoInfo:
+    """Duration, frame size, audio presence and frame rate of a video file."""
+    with _open(path) as container:
+        stream = container.streams.video[0]
+        return VideoInfo(
+            duration=round(_duration(container, stream), 3),
+            width=int(stream.codec_context.width),
+            height=int(stream.codec_context.height),
+            has_audio=bool(container.streams.audio),
+            fps=round(_fps(stream), 3),
+        )
+
+
+# --- frame picking ---------------------------------------------------------------------------------
+
+
+def _frame_time(frame: av.VideoFrame, index: int, fps: float) -> float:
+    if frame.time is not None:
+        return float(frame.time)
+    return index / fps if fps else float(index)
+
+
+def _decode(container: av.container.InputContainer, stream: av.video.stream.VideoStream) -> Iterator:
+    """Decoded frames in presentation order; stops quietly at a corrupt tail."""
+    try:
+        yield from container.decode(stream)
+    except av.FFmpegError:
+        return
+
+
+def _nearest_frames(
+    frames: Iterable[av.VideoFrame], targets: Sequence[float], fps: float
+) -> list[av.VideoFrame]:
+    """For each ascending target time, the frame whose time is nearest to it."""
+    picked: list[av.VideoFrame] = []
+    previous: tuple[float, av.VideoFrame] | None = None
+    for index, frame in enumerate(frames):
+        t = _frame_time(frame, index, fps)
+        while len(picked) < len(targets) and t >= targets[len(picked)]:
+            target = targets[len(picked)]
+            use_previous = previous is not None and target - previous[0] <= t - target
+            picked.append(previous[1] if use_previous else frame)  # type: ignore[index]
+        if len(picked) == len(targets):
+            return picked
+        previous = (t, frame)
+    if previous is None:
+        raise MediaError("the video has no decodable frames")
+    picked.extend(previous[1] for _ in range(len(targets) - len(picked)))
+    return picked
+
+
+def _display_size(frame: av.VideoFrame, stream: av.video.stream.VideoStream) -> tuple[int, int]:
+    """Frame size with non-square pixels corrected (sample aspect ratio)."""
+    sar = stream.sample_aspect_ratio or stream.codec_context.sample_aspect_ratio
+    width = frame.width * float(sar) if sar and sar > 0 else frame.width
+    return max(1, round(width)), frame.height
+
+
+def _scaled(size: tuple[int, int], max_width: int | None) -> tuple[int, int]:
+    width, height = size
+    if max_width is None or width <= max_width:
+        return width, height
+    return max_width, max(1, round(height * max_width / width))
+
+
+def _to_image(
+    frame: av.VideoFrame, stream: av.video.stream.VideoStream, max_width: int | None
+) -> Image.Image:
+    width, height = _scaled(_display_size(frame, stream), max_width)
+    if (width, height) == (frame.width, frame.height):
+        return frame.to_image()
+    return frame.to_image(width=width, height=height, interpolation="AREA")
+
+
+def _seek(container: av.container.InputContainer, stream: av.video.stream.VideoStream, at: float) -> None:
+    """Jump to the keyframe at or before `at` seconds (stream-relative); harmless if seeking fails."""
+    if at <= 0 or not stream.time_base:
+        return
+    offset = int(Fraction(at).limit_denominator(10**6) / stream.time_base) + (stream.start_time or 0)
+    try:
+        container.seek(offset, stream=stream, backward=True, any_frame=False)
+    except av.FFmpegError:
+        container.seek(0, stream=stream)
+
+
+def _save_atomically(image: Image.Image, path: Path, fmt: str, **options: object) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            image.save(fh, fmt, **options)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def make_poster(video_path: Path, poster_path: Path, *, at: float = 0.5, max_width: int = 640) -> Path:
+    """Save the frame nearest `at` seconds (clamped to the video) as a JPEG no wider than `max_width`.
+
+    Seeks to the keyframe before `at` and decodes forward from there. The file appears atomically.
+    """
+    with _open(video_path) as container:
+        stream = container.streams.video[0]
+        stream.thread_type = "SLICE"  # frame threading delays the first frames; slices do not
+        fps = _fps(stream)
+        at = min(max(0.0, at), max(0.0, _duration(container, stream)))
+        _seek(container, stream, at)
+        [frame] = _nearest_frames(_decode(container, stream), [_start_seconds(stream) + at], fps)
+        image = _to_image(frame, stream, max_width)
+    return _save_atomically(image.convert("RGB"), poster_path, "JPEG", quality=POSTER_QUALITY)
+
+
+def frame_times(duration: float, count: int) -> list[float]:
+    """`count` evenly spaced times across `duration`: the middle of each of `count` equal parts."""
+    return [duration * (i + 0.5) / count for i in range(count)]
+
+
+def extract_frames(video_path: Path, count: int, *, max_width: int | None = None) -> list[Image.Image]:
+    """`count` evenly spaced frames (see `frame_times`) as RGB images, in one forward decode pass."""
+    if count < 0:
+        raise ValueError("count must not be negative")
+    if count == 0:
+        return []
+    with _open(video_path) as container:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        start = _start_seconds(stream)
+        targets = [start + t for t in frame_times(_duration(container, stream), count)]
+        frames = _nearest_frames(_decode(container, stream), targets, _fps(stream))
+        return [_to_image(frame, stream, max_width) for frame in frames]
+
+
+# --- contact sheets ------------------------------------------------------------------------------------
+
+SHEET_WIDTH = 1600
+SHEET_BACKGROUND = (24, 25, 28)
+_TILE_BACKGROUND = (38, 40, 45)
+_RULE = (56, 58, 64)
+_TEXT = (236, 236, 238)
+_MUTED = (160, 163, 170)
+_ACCENT = (255, 176, 72)
+_MARGIN = 32
+_GAP = 10
+_INFO_WIDTH = 400
+
+
+@dataclass(frozen=True)
+class SheetRow:
+    """One shot of a storyboard: its frames and what to print beside them.
+
+    Give `frames` directly, or a `video_path` to take `frames_per_row` evenly spaced frames from.
+    Neither: the row shows empty tiles (a shot not rendered yet).
+    """
+
+    number: int
+    title: str
+    prompt: str
+    duration: float | None = None
+    model: str | None = None
+    quality: str | None = None
+    frames: tuple[Image.Image, ...] = field(default=(), compare=False, repr=False)
+    video_path: Path | None = None
+
+    def meta_line(self) -> str:
+        parts = []
+        if self.duration is not None:
+            parts.append(f"{self.duration:g} s")
+        if self.model:
+            parts.append(_model_label(self.model))
+        if self.quality:
+            parts.append(self.quality)
+        return "  ·  ".join(parts)
+
+
+def _model_label(model: str) -> str:
+    return MODELS.get(model, model)
+
+
+Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
+
+# Pillow's bundled font covers ASCII and a little more (no accents, no CJK). Lines it cannot draw use
+# the first installed system font that can, if any: CJK fonts first, then broad Latin/Greek/Cyrillic.
+_FALLBACK_FONT_FILES = (
+    "NotoSansCJK-Regular.ttc",
+    "NotoSansCJKsc-Regular.otf",
+    "NotoSansSC-Regular.otf",
+    "wqy-microhei.ttc",
+    "wqy-zenhei.ttc",
+    "DroidSansFallbackFull.ttf",
+    "DejaVuSans.ttf",
+    "NotoSans-Regular.ttf",
+    "LiberationSans-Regular.ttf",
+)
+_FONT_DIRS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"), Path.home() / ".fonts")
+_MISSING_PROBE = "\U000e0fff"  # an unassigned code point: every font draws its "missing glyph" for it
+
+
+@functools.cache
+def _system_fonts() -> tuple[Path, ...]:
+    """Installed fallback fonts, in `_FALLBACK_FONT_FILES` order."""
+    wanted = set(_FALLBACK_FONT_FILES)
+    found: dict[str, Path] = {}
+    for folder in _FONT_DIRS:
+        if folder.is_dir():
+            for path in folder.rglob("*"):
+                if path.name in wanted:
+                    found.setdefault(path.name, path)
+    return tuple(found[name] for name in _FALLBACK_FONT_FILES if name in found)
+
+
+@functools.cache
+def _font_chain(size: int) -> tuple[Font, ...]:
+    fonts: list[Font] = [ImageFont.load_default(size=size)]
+    for path in _system_fonts():
+        try:
+            fonts.append(ImageFont.truetype(str(path), size))
+        except OSError:
+            continue
+    return tuple(fonts)
+
+
+def _font(size: int) -> Font:
+    """Pillow's bundled font at `size`."""
+    return _font_chain(size)[0]
+
+
+def _glyph(font: Font, char: str) -> tuple[tuple[int, int], bytes]:
+    mask = font.getmask(char)
+    return mask.size, bytes(mask)
+
+
+@functools.cache
+def _has_glyph(font: Font, char: str) -> bool:
+    return _glyph(font, char) != _glyph(font, _MISSING_PROBE)
+
+
+def _font_for(text: str, size: int) -> Font:
+    """The first font of the chain that can draw every character of `text` (else the one missing fewest)."""
+    chars = {c for c in text if not c.isspace()}
+    best, best_missing = _font(size), len(chars) + 1
+    for font in _font_chain(size):
+        missing = sum(not _has_glyph(font, c) for c in chars)
+        if missing == 0:
+            return font
+        if missing < best_missing:
+            best, best_missing = font, missing
+    return best
+
+
+_TOKEN_RE = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uff00-\uffef]|\S+|\s+")
+
+
+def _wrap(text: str, font: Font, max_width: int, max_lines: int) -> list[str]:
+    """Greedy word wrap (CJK breaks between characters); the last line ends in … when cut short."""
+    lines: list[str] = []
+    current = ""
+    for token in _TOKEN_RE.findall(" ".join(text.split())):
+        candidate = current + token
+        if current.strip() and font.getlength(candidate.rstrip()) > max_width:
+            lines.append(current.rstrip())
+            if len(lines) > max_lines:
+                break
+            current = token.lstrip()
+        else:
+            current = candidate
+    else:
+        if current.strip():
+            lines.append(current.rstrip())
+    truncated = len(lines) > max_lines
+    lines = [_fit(line, font, max_width) for line in lines[:max_lines]]
+    if truncated and not lines[-1].endswith("…"):
+        lines[-1] = _ellipsize(lines[-1] + " ", font, max_width)
+    return lines
+
+
+def _fit(line: str, font: Font, max_width: int) -> str:
+    """`line` itself if it fits `max_width`, else its longest prefix that fits with … added."""
+    return line if font.getlength(line) <= max_width else _ellipsize(line, font, max_width)
+
+
+def _ellipsize(line: str, font: Font, max_width: int) -> str:
+    lo, hi = 0, len(line)
+    while lo < hi:  # binary search for the longest prefix that fits
+        mid = (lo + hi + 1) // 2
+        if font.getlength(line[:mid].rstrip() + "…") <= max_width:
+            lo = mid
+        else:
+            hi = mid - 1
+    return line[:lo].rstrip() + "…"
+
+
+def _row_frames(row: SheetRow, count: int, tile_width: int) -> list[Image.Image]:
+    if row.frames:
+        return list(row.frames)[:count]
+    if row.video_path is not None:
+        return extract_frames(row.video_path, count, max_width=tile_width * 2)
+    return []
+
+
+def _tile_height(frames: Sequence[Image.Image], tile_width: int) -> int:
+    """Tile height from the frames' aspect ratio, kept between 21:9 and 4:5 (16:9 without frames)."""
+    aspect = frames[0].height / frames[0].width if frames else 9 / 16
+    return round(tile_width * min(max(aspect, 9 / 21), 5 / 4))
+
+
+def _paste_fitted(sheet: Image.Image, frame: Image.Image, box: tuple[int, int, int, int]) -> None:
+    x0, y0, x1, y1 = box
+    image = frame.convert("RGB")
+    image.thumbnail((x1 - x0, y1 - y0), Image.Resampling.LANCZOS)
+    sheet.paste(image, (x0 + (x1 - x0 - image.width) // 2, y0 + (y1 - y0 - image.height) // 2))
+
+
+_NUMBER_SIZE, _TITLE_SIZE, _META_SIZE, _BODY_SIZE, _HEADING_SIZE = 34, 24, 17, 17, 30
+_PROMPT_LINES = 6
+_LINE_GAP = 6
+
+TextLine = tuple[str, Font, tuple[int, int, int]]
+
+
+def _lines(text: str, size: int, colour: tuple[int, int, int], max_lines: int) -> list[TextLine]:
+    font = _font_for(text, size)
+    return [(line, font, colour) for line in _wrap(text, font, _INFO_WIDTH - _GAP * 2, max_lines)]
+
+
+def _text_block(row: SheetRow) -> list[TextLine]:
+    """The info column of a row as (text, font, colour) lines, top to bottom."""
+    block = _lines(f"Shot {row.number}", _NUMBER_SIZE, _ACCENT, 1)
+    block += _lines(row.title or "Untitled", _TITLE_SIZE, _TEXT, 2)
+    block += _lines(row.meta_line(), _META_SIZE, _MUTED, 1)
+    block += _lines(row.prompt, _BODY_SIZE, _TEXT, _PROMPT_LINES)
+    return block
+
+
+def _line_height(font: Font) -> int:
+    return int(font.getbbox("Ag")[3]) + _LINE_GAP
+
+
+@dataclass(frozen=True)
+class _RowLayout:
+    text: list[TextLine]
+    frames: list[Image.Image]
+    tile_width: int
+    tile_height: int
+
+    @property
+    def height(self) -> int:
+        return max(self.tile_height, sum(_line_height(font) for _, font, _ in self.text))
+
+
+def _layout_row(row: SheetRow, frames_per_row: int, width: int) -> _RowLayout:
+    strip = width - 2 * _MARGIN - _INFO_WIDTH
+    tile_width = (strip - _GAP * (frames_per_row - 1)) // frames_per_row
+    frames = _row_frames(row, frames_per_row, tile_width)
+    return _RowLayout(_text_block(row), frames, tile_width, _tile_height(frames, tile_width))
+
+
+def _draw_row(sheet: Image.Image, layout: _RowLayout, top: int, frames_per_row: int) -> None:
+    draw = ImageDraw.Draw(sheet)
+    y = top
+    for text, font, colour in layout.text:
+        draw.text((_MARGIN, y), text, font=font, fill=colour)
+        y += _line_height(font)
+    x = _MARGIN + _INFO_WIDTH
+    for i in range(frames_per_row):
+        box = (x, top, x + layout.tile_width, top + layout.tile_height)
+        draw.rectangle(box, fill=_TILE_BACKGROUND)
+        if i < len(layout.frames):
+            _paste_fitted(sheet, layout.frames[i], box)
+        elif i == 0:
+            centre = ((box[0] + box[2]) // 2, (box[1] + box[3]) // 2)
+            draw.text(centre, "not rendered", font=_font(_META_SIZE), fill=_MUTED, anchor="mm")
+        x += layout.tile_width + _GAP
+
+
+def _draw_header(sheet: Image.Image, rows: Sequence[SheetRow], title: str) -> None:
+    draw = ImageDraw.Draw(sheet)
+    heading = _font_for(title, _HEADING_SIZE)
+    total = sum(r.duration or 0 for r in rows)
+    summary = f"{len(rows)} shot{'s' if len(rows) != 1 else ''}" + (f"  ·  {total:g} s" if total else "")
+    draw.text((_MARGIN, _MARGIN), _fit(title, heading, sheet.width * 2 // 3), font=heading, fill=_TEXT)
+    draw.text((sheet.width - _MARGIN, _MARGIN + 8), summary, font=_font(_META_SIZE), fill=_MUTED, anchor="ra")
+
+
+_HEADER_HEIGHT = 72
+
+
+def contact_sheet(
+    rows: Sequence[SheetRow],
+    out_path: Path,
+    *,
+    title: str | None = None,
+    frames_per_row: int = 4,
+    width: int = SHEET_WIDTH,
+) -> Path:
+    """Render a storyboard as a PNG: a row per shot (info column, then `frames_per_row` frames).
+
+    Rows are `_MARGIN * 2` apart with a thin rule between them; an optional title band on top.
+    The file appears atomically; returns `out_path`.
+    """
+    if not 1 <= frames_per_row <= 8:
+        raise ValueError("frames_per_row must be between 1 and 8")
+    layouts = [_layout_row(row, frames_per_row, width) for row in rows]
+    header = _HEADER_HEIGHT if title is not None else 0
+    body = sum(layout.height for layout in layouts) + 2 * _MARGIN * max(0, len(layouts) - 1)
+    sheet = Image.new("RGB", (width, header + 2 * _MARGIN + body), SHEET_BACKGROUND)
+    if title is not None:
+        _draw_header(sheet, rows, title)
+    draw = ImageDraw.Draw(sheet)
+    top = header + _MARGIN
+    for index, layout in enumerate(layouts):
+        if index:
+            draw.line((_MARGIN, top - _MARGIN, width - _MARGIN, top - _MARGIN), fill=_RULE, width=1)
+        _draw_row(sheet, layout, top, frames_per_row)
+        top += layout.height + 2 * _MARGIN
+    return _save_atomically(sheet, out_path, "PNG")
