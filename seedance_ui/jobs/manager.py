@@ -1,0 +1,524 @@
+"""The job manager: durable generation jobs on a private asyncio loop in a daemon thread.
+
+Every public method is thread-safe and may be called from any thread or event loop (Gradio runs its
+handlers on its own loop). Jobs run on the manager's loop ("seedance-jobs") and depend on no watcher:
+closing a browser tab only drops its `watch()` iterator. Each step is written to the history before
+it is acted on, so a restart resumes every unfinished job and never resubmits one that may have been
+sent (see `recovery.plan`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import builtins
+import contextlib
+import dataclasses
+import logging
+import threading
+import time
+from collections.abc import AsyncIterator, Coroutine
+from functools import partial
+from typing import Any, TypeVar
+
+from seedance_ui.client.api import SeedanceClient
+from seedance_ui.client.polling import PollSchedule
+from seedance_ui.client.request import GenerationRequest
+from seedance_ui.client.task import Task
+from seedance_ui.config import Settings
+from seedance_ui.jobs import messages as msg
+from seedance_ui.jobs.cancel import cancel_job
+from seedance_ui.jobs.hub import ChangeHub
+from seedance_ui.jobs.keys import ClientFactory, KeyRing
+from seedance_ui.jobs.limits import Scheduler
+from seedance_ui.jobs.meta import KEY_VISITOR, MetaStore
+from seedance_ui.jobs.pipeline import JobRunner, Phase
+from seedance_ui.jobs.recovery import Action, plan, video_on_disk
+from seedance_ui.jobs.webhooks import (
+    WEBHOOK_POLL_SLOWDOWN,
+    TokenRegistry,
+    callback_url,
+    new_token,
+    webhooks_enabled,
+)
+from seedance_ui.options import VIDEO_URL_LIFETIME_SECONDS
+from seedance_ui.pricing import estimate
+from seedance_ui.store import HistoryStore, JobRecord, JobStatus
+
+log = logging.getLogger("seedance_ui.jobs")
+
+T = TypeVar("T")
+
+# Longest wait between two looks at a watched job even without a change notice (a safety net).
+WATCH_RECHECK = 1.0
+# Retries after an unexpected error inside a job's runner, before it waits for a restart.
+MAX_RUNNER_CRASHES = 3
+INTERNAL_ERROR_HINT = "An internal error stopped tracking this job; it resumes when the server restarts."
+
+
+class JobManager:
+    """Submits, follows, downloads and recovers generation jobs; see the module docstring."""
+
+    def __init__(
+        self,
+        store: HistoryStore,
+        settings: Settings,
+        *,
+        client_factory: ClientFactory | None = None,
+        url_lifetime: float = VIDEO_URL_LIFETIME_SECONDS,
+        max_parallel_downloads: int = 4,
+        max_parallel_media: int = 2,
+    ) -> None:
+        self.store = store
+        self.settings = settings
+        self.url_lifetime = url_lifetime
+        self.keys = KeyRing(settings, client_factory or self._default_client)
+        self._meta = MetaStore(store.data_dir)
+        self._tokens = TokenRegistry()
+        self._hub = ChangeHub()
+        self._scheduler = Scheduler(settings.max_jobs_in_flight, settings.max_jobs_per_owner)
+        self._webhooks = webhooks_enabled(settings.public_url)
+        self._positions: dict[str, int] = {}  # job_id -> queue position; replaced whole, read anywhere
+        self._runners: dict[str, JobRunner] = {}
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._orphans: dict[str, str] = {}  # job_id -> owner: at the provider, visitor key gone
+        self._crashes: dict[str, int] = {}
+        self.download_limit = asyncio.Semaphore(max_parallel_downloads)
+        self.media_limit = asyncio.Semaphore(max_parallel_media)  # probe + poster: CPU work in threads
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._running = False
+        self._stopping = False
+        self._holding = False  # during recovery: no admissions until every slot is accounted for
+
+    # ================================================================================================
+    # life cycle
+    def start(self) -> None:
+        """Start the loop thread, then recover every unfinished job (returns once that is planned)."""
+        if self._running:
+            return
+        loop = asyncio.new_event_loop()
+        ready = threading.Event()
+
+        def run() -> None:
+            asyncio.set_event_loop(loop)
+            loop.call_soon(ready.set)
+            loop.run_forever()
+
+        self._loop = loop
+        self._thread = threading.Thread(target=run, name="seedance-jobs", daemon=True)
+        self._thread.start()
+        ready.wait()
+        self._running = True
+        self._call(self._startup())
+
+    def stop(self, grace: float = 5.0) -> None:
+        """Stop: creates in flight get `grace` seconds to be answered, then every job is left as it
+        stands on disk (a later start resumes it); clients are closed and the thread joined."""
+        if not self._running or self._loop is None:
+            return
+        self._running = False
+        loop = self._loop
+        try:
+            asyncio.run_coroutine_threadsafe(self._shutdown(grace), loop).result(timeout=grace + 30)
+        finally:
+            loop.call_soon_threadsafe(loop.stop)
+            if self._thread is not None:
+                self._thread.join(timeout=10)
+            if not loop.is_running():
+                loop.close()
+            self._meta.close()
+
+    def __enter__(self) -> JobManager:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def running(self) -> bool:
+        return self._running
+
+    @property
+    def webhooks_enabled(self) -> bool:
+        return self._webhooks
+
+    def _on_loop(self) -> bool:
+        return self._thread is not None and threading.current_thread() is self._thread
+
+    def _call(self, coro: Coroutine[Any, Any, T], timeout: float | None = 60.0) -> T:
+        """Run `coro` on the manager's loop and wait for its result (never from the loop itself)."""
+        if self._loop is None or not self._running or self._on_loop():
+            coro.close()
+            raise RuntimeError("the job manager is not running (or this was called from its own loop)")
+        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout)
+
+    async def _startup(self) -> None:
+        self._recover()
+
+    async def _shutdown(self, grace: float) -> None:
+        self._stopping = True
+        unsent = self._unsent_creates()
+        for job_id in unsent:  # admitted but nothing sent yet: back to the queue, not "unknown"
+            self._tasks[job_id].cancel()
+        creating = [asyncio.ensure_future(r.create_done.wait()) for r in self._runners.values()
+                    if r.in_create]
+        if creating:  # let a create in flight get its answer, so its outcome is not left unknown
+            await asyncio.wait(creating, timeout=grace)
+            for waiter in creating:
+                waiter.cancel()
+        tasks = list(self._tasks.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for job_id in unsent:
+            self.update(job_id, status=JobStatus.QUEUED, submitted_at=None)
+        for client in self.keys.take_clients():
+            with contextlib.suppress(Exception):
+                await client.aclose()
+        with contextlib.suppress(Exception):
+            await asyncio.get_running_loop().shutdown_default_executor()
+
+    def _unsent_creates(self) -> builtins.list[str]:
+        """Jobs admitted (SUBMITTING) whose runner has not begun the create call."""
+        out = []
+        for job_id, runner in self._runners.items():
+            if runner.create_sent or job_id not in self._tasks:
+                continue
+            rec = self.store.get(job_id)
+            if rec is not None and rec.status == JobStatus.SUBMITTING:
+                out.append(job_id)
+        return out
+
+    # ================================================================================================
+    # public API
+    def submit(self, request: GenerationRequest, owner: str, api_key: str | None = None) -> JobRecord:
+        """Validate, write the record (with its idempotency token), queue the job; returns the record as
+        written (QUEUED, or SUBMITTING when a slot was free). ValidationError propagates; nothing is
+        written then. `api_key` None means the server's key; a visitor's key stays in memory only."""
+        if not isinstance(owner, str) or not owner:
+            raise ValueError("owner must be a non-empty string")
+        request = dataclasses.replace(request, callback_url=None)
+        request.validate()
+        if not self._running:
+            raise RuntimeError("the job manager is not running")
+        source, visitor_key = self.keys.classify(api_key)
+        try:
+            credits = estimate(request.model, request.quality, request.duration, request.web_search).credits
+        except KeyError:
+            credits = None
+        record = JobRecord.new(owner, request.to_params(), credits_estimated=credits)
+        token = new_token() if self._webhooks else None
+        self._meta.add(record.id, source, token)  # first: recovery must know where the key came from
+        self.keys.assign(record.id, source, visitor_key)
+        try:
+            self.store.add(record)
+        except BaseException:
+            self.keys.forget(record.id)
+            raise
+        if token:
+            self._tokens.add(token, record.id)
+        log.info("job %s: queued for owner %s", record.id, owner)
+        if self._on_loop():
+            self._enqueue(record.id, owner)
+            return self.get(record.id, owner) or record
+        return self._call(self._enqueue_async(record.id, owner)) or record
+
+    def get(self, job_id: str, owner: str) -> JobRecord | None:
+        """The owner's job (None if unknown or someone else's), with its live queue position."""
+        return self._overlay(self.store.get(job_id, owner))
+
+    def list(self, owner: str, limit: int = 100) -> builtins.list[JobRecord]:
+        """The owner's jobs, newest first, with live queue positions."""
+        return [r for r in (self._overlay(r) for r in self.store.list(owner, limit)) if r is not None]
+
+    def cancel(self, job_id: str, owner: str) -> str:
+        """Cancel the owner's job if still possible; returns what happened, in words for the user."""
+        if not self._running:
+            return msg.CANCEL_STOPPED
+        return self._call(cancel_job(self, job_id, owner), timeout=self.settings.request_timeout * 4 + 10)
+
+    def delete(self, job_id: str, owner: str) -> bool:
+        """Delete a finished job of the owner with its files; False if unknown or still running."""
+        rec = self.store.get(job_id, owner)
+        if rec is None or not rec.terminal:
+            return False
+        deleted = self.store.delete(job_id, owner)
+        if deleted:
+            self._meta.delete(job_id)
+            self._hub.notify(job_id)
+        return deleted
+
+    async def watch(
+        self, job_id: str, owner: str, *, timeout: float | None = None
+    ) -> AsyncIterator[JobRecord]:
+        """Yield the record now and on every change, from any event loop; ends after a terminal one
+        (or once `timeout` seconds pass, or at once for an unknown job). Dropping it never affects the job."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        last: JobRecord | None = None
+        while True:
+            version = self._hub.version(job_id)
+            rec = self.get(job_id, owner)
+            if rec is None:
+                return
+            if rec != last:
+                last = rec
+                yield rec
+            if rec.terminal:
+                return
+            wait = WATCH_RECHECK
+            if deadline is not None:
+                wait = min(wait, deadline - time.monotonic())
+                if wait <= 0:
+                    return
+            await self._hub.wait_async(job_id, version, wait)
+
+    def wait(self, job_id: str, timeout: float | None = None) -> JobRecord:
+        """Block until the job is terminal; TimeoutError after `timeout` s, KeyError if unknown."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            version = self._hub.version(job_id)
+            rec = self.store.get(job_id)
+            if rec is None:
+                raise KeyError(job_id)
+            if rec.terminal:
+                return rec
+            wait = WATCH_RECHECK
+            if deadline is not None:
+                wait = min(wait, deadline - time.monotonic())
+                if wait <= 0:
+                    raise TimeoutError(f"job {job_id} is still {rec.status.value}")
+            self._hub.wait_sync(job_id, version, wait)
+
+    async def handle_webhook(self, token: str, payload: dict[str, Any] | None = None) -> None:
+        """A provider callback, from any loop; returns at once (answer 2xx). An unknown token is ignored;
+        a known one only makes its job poll now, and the GET decides, so repeats are harmless."""
+        job_id = self._tokens.job_for(token)
+        if job_id is None or not self._running or self._loop is None:
+            log.info("webhook with an unknown token ignored")
+            return
+        reported = payload.get("id") if isinstance(payload, dict) else None
+        with contextlib.suppress(RuntimeError):  # the loop is closing: a restart polls anyway
+            self._loop.call_soon_threadsafe(self._on_webhook, job_id, reported)
+
+    def resume_with_key(self, owner: str, api_key: str) -> int:
+        """After a restart, follow again the owner's jobs that waited for their visitor key; returns
+        how many. The key is kept in memory only."""
+        if not api_key or not api_key.strip():
+            return 0
+        return self._call(self._resume_with_key(owner, api_key.strip()))
+
+    def callback_url_for(self, job_id: str) -> str | None:
+        """The callback URL sent with this job's create (None without webhooks, or once it ended)."""
+        token = self._tokens.token_for(job_id)
+        return callback_url(self.settings.public_url, token) if token and self._webhooks else None
+
+    def counts(self) -> dict[str, int]:
+        """Jobs at the provider now ("in_flight") and waiting in the local queue ("queued")."""
+        return {"in_flight": self._scheduler.active_count, "queued": len(self._positions)}
+
+    # ================================================================================================
+    # what runners and cancel use (jobs loop only)
+    def _default_client(self, api_key: str) -> SeedanceClient:
+        s = self.settings
+        return SeedanceClient(api_key, s.base_url, poll_interval=s.poll_interval,
+                              request_timeout=s.request_timeout, download_timeout=s.download_timeout,
+                              max_download_bytes=s.max_download_bytes)
+
+    def client_for(self, job_id: str) -> SeedanceClient | None:
+        """The client with this job's key, or None when the visitor's key is gone."""
+        return self.keys.client_for(job_id)
+
+    def download_client_for(self, job_id: str) -> SeedanceClient:
+        """A client to fetch a finished video (the link needs no key: none is sent with it)."""
+        return self.keys.client_for(job_id) or self.keys.server_client()
+
+    def poll_schedule(self) -> PollSchedule:
+        base = self.settings.poll_interval * (WEBHOOK_POLL_SLOWDOWN if self._webhooks else 1.0)
+        return PollSchedule(base)
+
+    def retry_delay(self, attempt: int) -> float:
+        """Backoff after `attempt` failures in a row: none first, then base * 2^n, at most 60 x base."""
+        if attempt <= 0:
+            return 0.0
+        base = self.settings.poll_interval
+        return min(base * 2 ** (attempt - 1), base * 60)
+
+    def runner(self, job_id: str) -> JobRunner | None:
+        return self._runners.get(job_id)
+
+    def runner_task(self, job_id: str) -> asyncio.Task[None] | None:
+        return self._tasks.get(job_id)
+
+    def update(self, job_id: str, **fields: Any) -> JobRecord | None:
+        """Persist some fields and tell the watchers; None if the record is gone."""
+        try:
+            rec = self.store.update(job_id, **fields)
+        except KeyError:
+            log.warning("job %s: record deleted while running", job_id)
+            return None
+        self._hub.notify(job_id)
+        return rec
+
+    def finish(self, job_id: str, status: JobStatus, **fields: Any) -> None:
+        """Persist a terminal status; free the job's slot, forget its key and webhook token."""
+        if not status.terminal:
+            raise ValueError(f"{status} is not terminal")
+        log.info("job %s: %s", job_id, status.value)
+        self.update(job_id, status=status, queue_position=None, **fields)
+        self._scheduler.remove(job_id)
+        self._orphans.pop(job_id, None)
+        self._crashes.pop(job_id, None)
+        self._tokens.drop(job_id)
+        with contextlib.suppress(Exception):
+            self._meta.drop_token(job_id)
+        client = self.keys.forget(job_id)
+        if client is not None and self._loop is not None:
+            self._loop.create_task(client.aclose())
+        self.provider_done(job_id)
+
+    def provider_done(self, job_id: str) -> None:
+        """The job's provider task is over (downloading or ended): its slot goes to the next job."""
+        self._scheduler.release(job_id)
+        self._pump()
+
+    def launch(self, job_id: str, phase: Phase, first: Task | None = None) -> None:
+        """Run the job's runner from `phase` (on the jobs loop)."""
+        assert self._loop is not None
+        if self._stopping:
+            return
+        runner = JobRunner(self, job_id)
+        task = self._loop.create_task(runner.run(phase, first), name=f"seedance-job-{job_id}")
+        self._runners[job_id] = runner
+        self._tasks[job_id] = task
+        task.add_done_callback(partial(self._runner_done, job_id, runner))
+
+    # ================================================================================================
+    # scheduling (jobs loop)
+    async def _enqueue_async(self, job_id: str, owner: str) -> JobRecord | None:
+        self._enqueue(job_id, owner)
+        return self.get(job_id, owner)
+
+    def _enqueue(self, job_id: str, owner: str) -> None:
+        self._scheduler.enqueue(job_id, owner)
+        self._pump()
+        position = self._positions.get(job_id)
+        if position is not None:
+            self.update(job_id, queue_position=position)
+
+    def _pump(self) -> None:
+        """Start every queued job the caps allow (SUBMITTING is written first), refresh positions."""
+        if not self._stopping and not self._holding:
+            while started := self._scheduler.admit():
+                for job_id in started:
+                    rec = self.update(job_id, status=JobStatus.SUBMITTING, submitted_at=time.time(),
+                                      queue_position=None)
+                    if rec is None:
+                        self._scheduler.release(job_id)
+                        continue
+                    self.launch(job_id, Phase.CREATE)
+        new = self._scheduler.positions()
+        old, self._positions = self._positions, new
+        for job_id in old.keys() | new.keys():
+            if old.get(job_id) != new.get(job_id):
+                self._hub.notify(job_id)
+
+    def _overlay(self, rec: JobRecord | None) -> JobRecord | None:
+        """The record with its live queue position (positions are written only at enqueue)."""
+        if rec is not None:
+            rec.queue_position = self._positions.get(rec.id) if rec.status == JobStatus.QUEUED else None
+        return rec
+
+    def _runner_done(self, job_id: str, runner: JobRunner, task: asyncio.Task[None]) -> None:
+        if self._runners.get(job_id) is runner:
+            del self._runners[job_id]
+            self._tasks.pop(job_id, None)
+        if task.cancelled() or self._stopping or task.exception() is None:
+            return
+        log.error("job %s: unexpected error", job_id, exc_info=task.exception())
+        rec = self.store.get(job_id)
+        if rec is None or rec.terminal:
+            return
+        crashes = self._crashes[job_id] = self._crashes.get(job_id, 0) + 1
+        if crashes > MAX_RUNNER_CRASHES or rec.status in (JobStatus.QUEUED, JobStatus.SUBMITTING):
+            # SUBMITTING here: the create's fate is unknown; a restart marks it so (never resubmits).
+            self.update(job_id, error_hint=INTERNAL_ERROR_HINT)
+            self.provider_done(job_id)
+            return
+        assert self._loop is not None
+        self._loop.call_later(self.retry_delay(crashes), self._relaunch, job_id)
+
+    def _relaunch(self, job_id: str) -> None:
+        rec = self.store.get(job_id)
+        if rec is not None and not rec.terminal and job_id not in self._runners:
+            self.launch(job_id, Phase.DOWNLOAD if rec.status == JobStatus.DOWNLOADING else Phase.FOLLOW)
+
+    # ================================================================================================
+    # recovery and webhooks (jobs loop)
+    def _recover(self) -> None:
+        """Resume every unfinished job; never resubmit one that may have been sent."""
+        tokens = {job: token for token, job in self._meta.tokens().items()}
+        now = time.time()
+        self._holding = True
+        try:
+            for rec in self.store.unfinished():
+                meta = self._meta.get(rec.id)
+                source = meta.key_source if meta else None
+                self.keys.assign(rec.id, source)
+                if rec.id in tokens:
+                    self._tokens.add(tokens[rec.id], rec.id)
+                action = plan(rec, key_available=source == self.keys.server_source,
+                              video_on_disk=video_on_disk(self.store.video_path(rec.id)), now=now,
+                              url_lifetime=self.url_lifetime)
+                log.info("job %s: recovery: %s (was %s)", rec.id, action.value, rec.status.value)
+                self._apply_recovery(rec, action)
+        finally:
+            self._holding = False
+        self._pump()
+
+    def _apply_recovery(self, rec: JobRecord, action: Action) -> None:
+        if action is Action.ENQUEUE:
+            self._scheduler.enqueue(rec.id, rec.owner)
+        elif action is Action.DROP_QUEUED:
+            self.finish(rec.id, JobStatus.FAILED, error_code="key_unavailable",
+                        error_message=msg.QUEUED_KEY_GONE_MESSAGE, error_hint=msg.QUEUED_KEY_GONE_HINT)
+        elif action is Action.MARK_UNKNOWN:
+            self.finish(rec.id, JobStatus.UNKNOWN_OUTCOME, error_message=msg.RESTART_UNKNOWN_MESSAGE,
+                        error_hint=msg.UNKNOWN_OUTCOME_HINT)
+        elif action is Action.EXPIRE:
+            self.finish(rec.id, JobStatus.EXPIRED, error_code="video_expired",
+                        error_message=msg.EXPIRED_MESSAGE, error_hint=msg.EXPIRED_HINT)
+        elif action is Action.DOWNLOAD:
+            self.launch(rec.id, Phase.DOWNLOAD)
+        elif action is Action.FOLLOW:
+            self._scheduler.occupy(rec.id, rec.owner)
+            self.launch(rec.id, Phase.FOLLOW)
+        elif action is Action.WAIT_FOR_KEY:
+            self._orphans[rec.id] = rec.owner
+            visitor = self.keys.source_of(rec.id) in (KEY_VISITOR, None)
+            self.update(rec.id, error_hint=msg.KEY_GONE_HINT if visitor else msg.SERVER_KEY_CHANGED_HINT)
+
+    async def _resume_with_key(self, owner: str, api_key: str) -> int:
+        resumed = 0
+        for job_id, job_owner in list(self._orphans.items()):
+            rec = self.store.get(job_id, owner)
+            if job_owner != owner or rec is None:
+                continue
+            del self._orphans[job_id]
+            if rec.terminal:
+                continue
+            self.keys.assign(job_id, KEY_VISITOR, api_key)
+            self.update(job_id, error_hint=None)
+            if rec.status != JobStatus.DOWNLOADING:
+                self._scheduler.occupy(job_id, owner)
+            self.launch(job_id, Phase.DOWNLOAD if rec.status == JobStatus.DOWNLOADING else Phase.FOLLOW)
+            resumed += 1
+        return resumed
+
+    def _on_webhook(self, job_id: str, reported_task_id: Any) -> None:
+        runner = self._runners.get(job_id)
+        if runner is None:
+            return
+        if reported_task_id and runner.last_task is not None and reported_task_id != runner.last_task.id:
+            log.info("job %s: a webhook names another task; polling to check", job_id)
+        runner.wake()

@@ -1,0 +1,194 @@
+"""The job manager against the contract simulator over loopback HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from seedance_ui.client import GenerationRequest
+from seedance_ui.config import Settings
+from seedance_ui.jobs import JobManager
+from seedance_ui.jobs import messages as msg
+from seedance_ui.options import CREATE_PATH, MODEL_FAST
+from seedance_ui.simulator import Simulator
+from seedance_ui.store import HistoryStore, JobStatus
+
+# One prompt and one set of parameters: the simulator renders (and caches) a single clip.
+REQ = GenerationRequest(prompt="A red kite over green hills, wide shot", model=MODEL_FAST, quality="480p",
+                        duration=4, generate_audio=False)
+ACTIVE = {JobStatus.SUBMITTING, JobStatus.PENDING, JobStatus.PROCESSING}
+
+
+@pytest.fixture
+def sim() -> Iterator[Simulator]:
+    with Simulator(speed=200) as s:
+        yield s
+
+
+@pytest.fixture
+def make_manager(sim: Simulator, tmp_path: Path) -> Iterator:
+    made: list[tuple[JobManager, HistoryStore]] = []
+
+    def make(**overrides: object) -> JobManager:
+        settings = Settings(api_key="sk-sim-test", base_url=sim.base_url, data_dir=tmp_path / "data",
+                            poll_interval=0.1, request_timeout=2.0)
+        store = HistoryStore(settings.data_dir)
+        manager = JobManager(store, replace(settings, **overrides))
+        manager.start()
+        made.append((manager, store))
+        return manager
+
+    yield make
+    for manager, store in made:
+        manager.stop(grace=0.5)
+        store.close()
+
+
+def test_a_submitted_job_completes_with_no_watcher(sim: Simulator, make_manager):
+    m = make_manager()
+    rec = m.submit(REQ, "alice")
+    done = m.wait(rec.id, timeout=20)
+    assert done.status == JobStatus.COMPLETED, done
+    video = m.store.video_file(done)
+    assert video is not None and video.read_bytes()[4:8] == b"ftyp"
+    assert m.store.poster_file(done) is not None
+    assert (done.width, done.height) == (854, 480) and done.has_audio is False
+    assert done.video_duration == pytest.approx(4, abs=0.5)
+    assert done.credits_reserved == pytest.approx(4 * 4.1254)
+    assert sim.create_count == 1
+
+
+@pytest.mark.parametrize(
+    ("fault", "reason"),
+    [
+        ({"status": 500}, "HTTP 500"),
+        ({"status": 502, "create_task": True}, "HTTP 502"),
+        ({"status": 200, "delay": 1.0, "create_task": True}, "no answer came"),  # timeout after sending
+    ],
+    ids=["500", "502-created", "timeout-after-send"],
+)
+def test_create_with_an_unknown_outcome_sends_exactly_one_create(sim: Simulator, make_manager, fault, reason):
+    sim.inject("create", **fault)
+    m = make_manager(request_timeout=0.5)
+    done = m.wait(m.submit(REQ, "alice").id, timeout=20)
+    assert done.status == JobStatus.UNKNOWN_OUTCOME
+    assert reason in done.error_message and done.error_hint == msg.UNKNOWN_OUTCOME_HINT
+    assert done.task_id is None
+    _wait_for(lambda: sim.count("POST", CREATE_PATH), timeout=5)  # logged once answered (late)
+    time.sleep(0.3)
+    assert sim.count("POST", CREATE_PATH) == 1  # exactly one create, never resubmitted
+    assert sim.create_count == (1 if fault.get("create_task") else 0)
+
+
+def test_a_provider_failure_is_shown_with_its_message(sim: Simulator, make_manager):
+    m = make_manager()
+    req = replace(REQ, prompt=REQ.prompt + " [sim:fail=content_policy_violation]")
+    done = m.wait(m.submit(req, "alice").id, timeout=20)
+    assert done.status == JobStatus.FAILED and done.error_code == "content_policy_violation"
+    assert done.error_message and "rephrase" in done.error_hint
+
+
+def test_cancel_against_the_simulator(sim: Simulator, make_manager):
+    m = make_manager()
+    slow = replace(REQ, prompt=REQ.prompt + " [sim:slow]")
+    rec = m.submit(slow, "alice")
+    deadline = time.monotonic() + 10
+    while m.get(rec.id, "alice").task_id is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert m.cancel(rec.id, "alice") == msg.CANCEL_DONE
+    assert m.get(rec.id, "alice").status == JobStatus.CANCELLED
+    assert sim.in_flight() == 0
+
+
+def test_expired_video_link(sim: Simulator, make_manager):
+    sim.set_behaviour(video_expired=True)
+    m = make_manager()
+    done = m.wait(m.submit(REQ, "alice").id, timeout=20)
+    assert done.status == JobStatus.EXPIRED and done.error_message == msg.EXPIRED_MESSAGE
+
+
+def test_hundred_jobs_ten_owners_caps_hold_and_none_is_lost(sim: Simulator, make_manager):
+    total_cap, owner_cap = 6, 2
+    m = make_manager(max_jobs_in_flight=total_cap, max_jobs_per_owner=owner_cap)
+    owners = [f"owner-{i}" for i in range(10)]
+    peak_total = peak_owner = 0
+    positions_seen: set[int] = set()
+    stop = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak_total, peak_owner
+        while not stop.is_set():
+            peak_total = max(peak_total, sim.in_flight())
+            for owner in owners:
+                records = m.list(owner)
+                peak_owner = max(peak_owner, sum(r.status in ACTIVE for r in records))
+                positions_seen.update(r.queue_position for r in records if r.queue_position)
+            time.sleep(0.02)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    jobs = [m.submit(REQ, owners[i % 10]) for i in range(100)]
+    try:
+        finished = [m.wait(j.id, timeout=60) for j in jobs]
+    finally:
+        stop.set()
+        sampler.join(5)
+    assert Counter(r.status for r in finished) == {JobStatus.COMPLETED: 100}
+    assert len({r.video_path for r in finished}) == 100
+    assert all((m.store.data_dir / r.video_path).is_file() for r in finished)
+    assert sim.create_count == 100 and sim.count("POST", CREATE_PATH) == 100
+    assert sim.max_in_flight <= total_cap and peak_total <= total_cap
+    assert peak_owner <= owner_cap
+    assert max(positions_seen) > 50  # the queue was long, and its positions were visible
+    assert sim.max_in_flight >= total_cap - 1  # and the slots were actually used
+    assert m.counts() == {"in_flight": 0, "queued": 0}
+
+
+def test_a_webhook_completes_its_job_sooner_than_polling(sim: Simulator, make_manager):
+    # Webhooks on: the fallback poll runs at 4 x 0.5 s base, so its first poll comes after ~6 s.
+    m = make_manager(public_url="https://studio.example.com", poll_interval=0.5)
+    started = time.monotonic()
+    rec = m.submit(REQ, "alice")
+    token = m.callback_url_for(rec.id).rsplit("/", 1)[1]
+    task_id = _wait_for(lambda: m.get(rec.id, "alice").task_id, timeout=5)
+    get_path = f"/v1/tasks/{task_id}"
+
+    asyncio.run(m.handle_webhook("forged-" + token, {"id": task_id, "status": "completed"}))
+    _wait_for(lambda: sim.task_completed_at(task_id), timeout=5)
+    assert sim.count("GET", get_path) == 0  # the forged delivery was ignored
+
+    payload = {"id": task_id, "status": "completed"}
+
+    async def deliver() -> float:
+        t0 = time.monotonic()
+        await m.handle_webhook(token, payload)
+        return time.monotonic() - t0
+
+    assert asyncio.run(deliver()) < 0.05  # answered at once
+    done = m.wait(rec.id, timeout=5)
+    elapsed = time.monotonic() - started
+    assert done.status == JobStatus.COMPLETED
+    assert elapsed < 4.0, elapsed  # the first fallback poll would only have come after ~6 s
+    assert sim.count("GET", get_path) == 1  # confirmed with one GET before acting
+    for _ in range(3):  # the provider retries: harmless
+        asyncio.run(m.handle_webhook(token, payload))
+    time.sleep(0.3)
+    assert sim.count("GET", get_path) == 1 and sim.count("GET", "/_sim/videos/") == 1
+    assert m.get(rec.id, "alice").status == JobStatus.COMPLETED
+
+
+def _wait_for(probe, timeout: float):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = probe()
+        if value:
+            return value
+        time.sleep(0.01)
+    raise AssertionError("timed out")
