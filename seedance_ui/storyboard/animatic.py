@@ -1,0 +1,356 @@
+"""The animatic: the chosen takes, in shot order, as ONE H.264/AAC MP4 at a common size and rate.
+
+Every take is decoded, each frame letterboxed onto the common frame, and re-timed to the common fps
+by holding the frame shown at each output instant, so a take of D seconds lasts round(D * fps)
+frames. Audio is resampled to 48 kHz stereo and cut or padded with silence to match each segment's
+video exactly; title cards and takes without audio are silent.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import av
+from PIL import Image
+
+from seedance_ui.media import MediaError, VideoInfo, probe
+from seedance_ui.options import QUALITIES, frame_size
+from seedance_ui.storyboard.clips import Clip, JobInfoMap, VideoPathOf, board_clips, export_stem
+from seedance_ui.storyboard.files import atomic_path
+from seedance_ui.storyboard.model import Board, StoryboardError
+from seedance_ui.storyboard.titlecard import render_title_card
+
+log = logging.getLogger(__name__)
+
+DEFAULT_FPS = 24
+TITLE_CARD_SECONDS = 1.5
+SAMPLE_RATE = 48_000
+_AUDIO_LAYOUT = "stereo"
+_AUDIO_FORMAT = "fltp"
+_AUDIO_CHUNK = 1024  # AAC frame size
+_MAX_SIDE = 4096
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A stretch of the animatic: a title card or a shot's take."""
+
+    kind: str  # "title" or "shot"
+    number: int
+    shot_id: str
+    start: float  # seconds
+    duration: float
+    audio: bool  # the take's own sound is in it (False: silence)
+
+
+@dataclass(frozen=True)
+class AnimaticResult:
+    """What was written: the file, its geometry and timeline, and what was left out and why."""
+
+    path: Path
+    width: int
+    height: int
+    fps: int
+    duration: float
+    has_audio: bool
+    segments: tuple[Segment, ...]
+    skipped: tuple[str, ...]  # ids of shots left out (no chosen take, or its video is missing/unreadable)
+    warnings: tuple[str, ...]
+
+
+def _even(value: float) -> int:
+    return max(2, round(value / 2) * 2)
+
+
+def animatic_size(board: Board, source_sizes: list[tuple[int, int]]) -> tuple[int, int]:
+    """The board's aspect ratio at the board's quality; for "adaptive", the largest source frame."""
+    if board.aspect_ratio != "adaptive" and board.quality in QUALITIES:
+        return frame_size(board.quality, board.aspect_ratio)
+    if not source_sizes:
+        return frame_size(QUALITIES[-1], "16:9")
+    width, height = max(source_sizes, key=lambda s: s[0] * s[1])
+    scale = min(1.0, _MAX_SIDE / max(width, height))
+    return max(16, int(width * scale) // 2 * 2), max(16, int(height * scale) // 2 * 2)
+
+
+def _fit(frame: av.VideoFrame, size: tuple[int, int], sar: Fraction | None) -> av.VideoFrame:
+    """The frame scaled to fit `size` (aspect kept, pixel aspect corrected), centred on black, yuv420p."""
+    width, height = size
+    src_w = frame.width * (float(sar) if sar and sar > 0 else 1.0)
+    scale = min(width / src_w, height / frame.height)
+    w, h = min(width, _even(src_w * scale)), min(height, _even(frame.height * scale))
+    if (w, h) == (width, height):
+        return frame.reformat(width=width, height=height, format="yuv420p")
+    canvas = Image.new("RGB", size, (0, 0, 0))
+    canvas.paste(frame.to_image(width=w, height=h), ((width - w) // 2, (height - h) // 2))
+    return av.VideoFrame.from_image(canvas).reformat(format="yuv420p")
+
+
+def _silence(samples: int) -> av.AudioFrame:
+    frame = av.AudioFrame(format=_AUDIO_FORMAT, layout=_AUDIO_LAYOUT, samples=samples)
+    for plane in frame.planes:
+        plane.update(bytes(plane.buffer_size))
+    frame.sample_rate = SAMPLE_RATE
+    return frame
+
+
+class _Encoder:
+    """The output file: video frames numbered at `fps`, audio kept level with the video."""
+
+    def __init__(self, path: Path, size: tuple[int, int], fps: int, audio: bool) -> None:
+        self.fps = fps
+        self.frames = 0
+        self.pushed = 0  # audio samples handed to the fifo so far
+        self.encoded = 0  # audio samples encoded so far
+        self.out = av.open(str(path), "w", format="mp4", options={"movflags": "+faststart"})
+        self.video = self.out.add_stream("libx264", rate=fps)
+        self.video.width, self.video.height = size
+        self.video.pix_fmt = "yuv420p"
+        self.video.options = {"preset": "veryfast", "crf": "23"}
+        self.audio: av.audio.stream.AudioStream | None = None
+        if audio:
+            self.audio = self.out.add_stream("aac", rate=SAMPLE_RATE)
+            self.audio.layout = _AUDIO_LAYOUT
+            self.audio.bit_rate = 128_000
+            self.fifo = av.AudioFifo()
+
+    def add_video(self, frame: av.VideoFrame) -> None:
+        frame.pts = self.frames
+        frame.time_base = Fraction(1, self.fps)
+        for packet in self.video.encode(frame):
+            self.out.mux(packet)
+        self.frames += 1
+
+    def audio_target(self) -> int:
+        """Samples that bring the audio level with the video written so far."""
+        return round(self.frames * SAMPLE_RATE / self.fps)
+
+    def add_audio(self, frame: av.AudioFrame) -> None:
+        frame.pts = None
+        self.fifo.write(frame)
+        self.pushed += frame.samples
+        self._drain(final=False)
+
+    def level_audio(self) -> None:
+        """Pad with silence up to the video's length."""
+        if self.audio is not None and self.audio_target() > self.pushed:
+            self.add_audio(_silence(self.audio_target() - self.pushed))
+
+    def _drain(self, *, final: bool) -> None:
+        assert self.audio is not None
+        while self.fifo.samples >= _AUDIO_CHUNK or (final and self.fifo.samples):
+            frame = self.fifo.read(min(_AUDIO_CHUNK, self.fifo.samples))
+            frame.pts = self.encoded
+            frame.time_base = Fraction(1, SAMPLE_RATE)
+            self.encoded += frame.samples
+            for packet in self.audio.encode(frame):
+                self.out.mux(packet)
+
+    def close(self) -> None:
+        for packet in self.video.encode(None):
+            self.out.mux(packet)
+        if self.audio is not None:
+            self.level_audio()
+            self._drain(final=True)
+            for packet in self.audio.encode(None):
+                self.out.mux(packet)
+        self.out.close()
+
+    def abort(self) -> None:
+        with contextlib.suppress(av.FFmpegError, OSError, ValueError):
+            self.out.close()
+
+
+def _write_take_video(enc: _Encoder, path: Path, frame_count: int, size: tuple[int, int]) -> float:
+    """Write exactly `frame_count` frames of the take; returns the first frame's time (seconds)."""
+    held: av.VideoFrame | None = None
+    fitted: av.VideoFrame | None = None
+    first: float | None = None
+    written = 0
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        sar = stream.sample_aspect_ratio or stream.codec_context.sample_aspect_ratio
+        rate = float(stream.average_rate or stream.guessed_rate or enc.fps)
+        try:
+            for index, frame in enumerate(container.decode(stream)):
+                t = float(frame.time) if frame.time is not None else index / rate
+                first = t if first is None else first
+                while held is not None and written < frame_count and written / enc.fps < t - first - 1e-4:
+                    fitted = _fit(held, size, sar) if fitted is None else fitted
+                    enc.add_video(fitted)
+                    written += 1
+                if written >= frame_count:
+                    break
+                held, fitted = frame, None
+        except av.FFmpegError as exc:
+            log.warning("animatic: %s is damaged after %d frames: %s", path.name, written, exc)
+        if held is None:
+            raise MediaError(f"{path.name} has no decodable video frames")
+        while written < frame_count:
+            fitted = _fit(held, size, sar) if fitted is None else fitted
+            enc.add_video(fitted)
+            written += 1
+    return first or 0.0
+
+
+def _write_take_audio(enc: _Encoder, path: Path, video_start: float, start_sample: int) -> None:
+    """The take's sound from `start_sample` up to the video written so far (cut or silence-padded)."""
+    wanted = enc.audio_target() - start_sample
+    clip = av.AudioFifo()
+    resampler = av.AudioResampler(format=_AUDIO_FORMAT, layout=_AUDIO_LAYOUT, rate=SAMPLE_RATE)
+    skip = 0
+    with av.open(str(path)) as container:
+        stream = container.streams.audio[0]
+        first = True
+        for frame in container.decode(stream):
+            if first and frame.time is not None:
+                offset = round((float(frame.time) - video_start) * SAMPLE_RATE)
+                if offset > 0:
+                    clip.write(_silence(min(offset, max(wanted, 1))))
+                skip = max(0, -offset)
+            first = False
+            frame.pts = None
+            for out in resampler.resample(frame):
+                out.pts = None
+                clip.write(out)
+            if clip.samples >= wanted + skip:
+                break
+        for out in resampler.resample(None):
+            out.pts = None
+            clip.write(out)
+    if skip and clip.samples:
+        clip.read(min(skip, clip.samples))
+    take = min(clip.samples, wanted)
+    if take > 0:
+        enc.add_audio(clip.read(take))
+
+
+def _black(enc: _Encoder, size: tuple[int, int], frame_count: int) -> None:
+    frame = av.VideoFrame.from_image(Image.new("RGB", size, (0, 0, 0))).reformat(format="yuv420p")
+    for _ in range(frame_count):
+        enc.add_video(frame)
+
+
+def _title_card(enc: _Encoder, clip: Clip, size: tuple[int, int], seconds: float) -> None:
+    card = av.VideoFrame.from_image(render_title_card(size, clip.number, clip.shot.title))
+    card = card.reformat(format="yuv420p")
+    for _ in range(max(1, round(seconds * enc.fps))):
+        enc.add_video(card)
+    enc.level_audio()
+
+
+def _write_shot(
+    enc: _Encoder, clip: Clip, info: VideoInfo, size: tuple[int, int], warnings: list[str]
+) -> Segment:
+    """The take's frames (and sound, when the animatic has a track), exactly round(duration * fps) long."""
+    assert clip.video is not None
+    start_frame, start_sample = enc.frames, enc.pushed
+    frame_count = max(1, round(info.duration * enc.fps))
+    try:
+        video_start = _write_take_video(enc, clip.video, frame_count, size)
+        sound = enc.audio is not None and info.has_audio
+    except (MediaError, av.FFmpegError) as exc:  # nothing decodable: black keeps the timing
+        _black(enc, size, frame_count - (enc.frames - start_frame))
+        video_start, sound = 0.0, False
+        warnings.append(f"Shot {clip.number}: {exc}; black frames instead")
+    if sound:
+        try:
+            _write_take_audio(enc, clip.video, video_start, start_sample)
+        except (av.FFmpegError, ValueError) as exc:
+            sound = False
+            warnings.append(f"Shot {clip.number}: its sound could not be read, silence instead ({exc})")
+    enc.level_audio()
+    duration = (enc.frames - start_frame) / enc.fps
+    return Segment("shot", clip.number, clip.shot.id, start_frame / enc.fps, duration, sound)
+
+
+def _usable(clips: list[Clip], skipped: list[str], warnings: list[str]) -> list[tuple[Clip, VideoInfo]]:
+    """Clips with a readable video, probed; the others go to `skipped`."""
+    usable = []
+    for clip in clips:
+        if clip.video is None:
+            skipped.append(clip.shot.id)
+            continue
+        try:
+            usable.append((clip, probe(clip.video)))
+        except (MediaError, OSError, av.FFmpegError) as exc:
+            skipped.append(clip.shot.id)
+            warnings.append(f"Shot {clip.number}: the video cannot be read ({exc})")
+    return usable
+
+
+def export_animatic(
+    board: Board,
+    out_dir: Path,
+    video_path_of: VideoPathOf,
+    jobs: JobInfoMap | None = None,
+    *,
+    title_cards: bool = True,
+    title_card_seconds: float = TITLE_CARD_SECONDS,
+    fps: int = DEFAULT_FPS,
+    size: tuple[int, int] | None = None,
+    audio: bool | None = None,
+    on_progress: Callable[[float, float], None] | None = None,
+) -> AnimaticResult:
+    """Write `<stem>-animatic.mp4` into `out_dir` (atomically) from the chosen takes.
+
+    `size` defaults to `animatic_size`; `audio` None: an audio track when any take has sound.
+    Shots without a usable chosen take are left out (listed in `skipped`).
+    `on_progress(seconds_done, seconds_total)` is called after each segment (from this thread).
+    """
+    if not 1 <= fps <= 60:
+        raise StoryboardError("fps must be between 1 and 60")
+    if not 0 < title_card_seconds <= 10:
+        raise StoryboardError("title cards last more than 0 and at most 10 seconds")
+    skipped: list[str] = []
+    warnings: list[str] = []
+    usable = _usable(board_clips(board, video_path_of, jobs), skipped, warnings)
+    if not usable:
+        raise StoryboardError("no shot has a chosen take with a video yet")
+    size = size or animatic_size(board, [(info.width, info.height) for _, info in usable])
+    if not all(16 <= side <= _MAX_SIDE and side % 2 == 0 for side in size):
+        raise StoryboardError(f"invalid frame size {size}: even numbers from 16 to {_MAX_SIDE}")
+    with_audio = any(info.has_audio for _, info in usable) if audio is None else audio
+
+    target = Path(out_dir) / f"{export_stem(board)}-animatic.mp4"
+    segments: list[Segment] = []
+    card_seconds = max(1, round(title_card_seconds * fps)) / fps if title_cards else 0.0
+    total = sum(max(1, round(info.duration * fps)) / fps + card_seconds for _, info in usable)
+
+    def progress() -> None:
+        if on_progress is not None:
+            on_progress(enc.frames / fps, total)
+
+    with atomic_path(target) as tmp:
+        enc = _Encoder(tmp, size, fps, with_audio)
+        try:
+            for clip, info in usable:
+                if title_cards:
+                    start = enc.frames / fps
+                    _title_card(enc, clip, size, title_card_seconds)
+                    card = Segment("title", clip.number, clip.shot.id, start, enc.frames / fps - start, False)
+                    segments.append(card)
+                    progress()
+                segments.append(_write_shot(enc, clip, info, size, warnings))
+                progress()
+            enc.close()
+        except BaseException:
+            enc.abort()
+            raise
+    return AnimaticResult(
+        path=target,
+        width=size[0],
+        height=size[1],
+        fps=fps,
+        duration=enc.frames / fps,
+        has_audio=with_audio,
+        segments=tuple(segments),
+        skipped=tuple(skipped),
+        warnings=tuple(warnings),
+    )

@@ -1,0 +1,69 @@
+"""The contact sheet PNG: a row per shot, laid out by seedance_ui.media.contact_sheet."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import av
+from PIL import Image
+
+from seedance_ui.media import MediaError, SheetRow, contact_sheet, extract_frames
+from seedance_ui.storyboard.clips import Clip, JobInfoMap, VideoPathOf, board_clips, export_stem
+from seedance_ui.storyboard.model import Board, StoryboardError
+
+log = logging.getLogger(__name__)
+
+FRAMES_PER_ROW = 4
+FRAME_MAX_WIDTH = 640
+
+
+def _frames(video: Path | None, count: int) -> tuple[Image.Image, ...]:
+    if video is None:
+        return ()
+    try:
+        return tuple(extract_frames(video, count, max_width=FRAME_MAX_WIDTH))
+    except (MediaError, OSError, av.FFmpegError) as exc:
+        log.warning("contact sheet: cannot read frames of %s: %s", video.name, exc)
+        return ()
+
+
+def sheet_rows(clips: list[Clip], frames_per_row: int = FRAMES_PER_ROW) -> list[SheetRow]:
+    """One SheetRow per shot: number, title, the shot's own prompt, duration, model and quality as sent.
+
+    A shot without a chosen take (or whose video is gone or unreadable) gets a row of empty tiles.
+    """
+    rows = []
+    for clip in clips:
+        duration = clip.params.get("duration")
+        rows.append(
+            SheetRow(
+                number=clip.number,
+                title=clip.shot.title,
+                prompt=clip.shot.prompt,
+                duration=float(duration) if isinstance(duration, int | float) else None,
+                model=clip.params.get("model"),
+                quality=clip.params.get("quality"),
+                frames=_frames(clip.video, frames_per_row),
+            )
+        )
+    return rows
+
+
+def export_contact_sheet(
+    board: Board,
+    out_dir: Path,
+    video_path_of: VideoPathOf,
+    jobs: JobInfoMap | None = None,
+    *,
+    frames_per_row: int = FRAMES_PER_ROW,
+    file_name: str | None = None,
+) -> Path:
+    """Write `<stem>-contact-sheet.png` (or `file_name`) into `out_dir`, atomically; returns its path."""
+    if not board.shots:
+        raise StoryboardError("the storyboard has no shots")
+    name = file_name or f"{export_stem(board)}-contact-sheet.png"
+    if Path(name).name != name or not name.endswith(".png"):
+        raise StoryboardError(f"invalid file name {name!r}")
+    rows = sheet_rows(board_clips(board, video_path_of, jobs), frames_per_row)
+    return contact_sheet(rows, Path(out_dir) / name, title=board.title, frames_per_row=frames_per_row)

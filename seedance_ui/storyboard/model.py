@@ -1,0 +1,250 @@
+"""The storyboard data model: a board of ordered shots, each with its takes (jobs)."""
+
+from __future__ import annotations
+
+import re
+import time
+import unicodedata
+import uuid
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from seedance_ui.options import (
+    DEFAULT_ASPECT_RATIO,
+    DEFAULT_DURATION,
+    DEFAULT_GENERATE_AUDIO,
+    DEFAULT_MODEL,
+    DEFAULT_QUALITY,
+)
+
+if TYPE_CHECKING:
+    from seedance_ui.client import GenerationRequest
+    from seedance_ui.storyboard.validation import ShotProblem
+
+DEFAULT_TITLE = "Untitled storyboard"
+MAX_SHOTS = 500
+MAX_TITLE_CHARS = 200
+MAX_PROMPT_CHARS = 20_000
+MAX_STYLE_CHARS = 2_000
+
+_ID_RE = re.compile(r"[0-9a-f]{32}")
+
+
+class StoryboardError(ValueError):
+    """A storyboard operation or input that cannot be carried out."""
+
+
+class BoardFormatError(StoryboardError):
+    """Input that is not a valid storyboard; `where` names the place (a JSON path or a CSV row/column)."""
+
+    def __init__(self, where: str, problem: str, *, row: int | None = None, column: str | None = None):
+        self.where = where
+        self.problem = problem
+        self.row = row
+        self.column = column
+        super().__init__(f"{where}: {problem}" if where else problem)
+
+
+def new_id() -> str:
+    """A fresh id: uuid4 hex (32 lowercase hex characters)."""
+    return uuid.uuid4().hex
+
+
+def is_valid_id(value: object) -> bool:
+    """True for ids shaped like `new_id()` output (safe inside a file name)."""
+    return isinstance(value, str) and _ID_RE.fullmatch(value) is not None
+
+
+def check_id(value: object, what: str = "id") -> str:
+    """`value` itself when it is a valid id; StoryboardError otherwise."""
+    if not is_valid_id(value):
+        raise StoryboardError(f"invalid {what} {value!r}: expected 32 lowercase hex characters")
+    return value  # type: ignore[return-value]
+
+
+@dataclass
+class Take:
+    """One generation of a shot: a job of the job manager."""
+
+    job_id: str
+    id: str = field(default_factory=new_id)
+    created_at: float = field(default_factory=time.time)
+    params: dict[str, Any] | None = None  # the request as submitted (GenerationRequest.to_params())
+
+
+@dataclass
+class Shot:
+    """One shot; model/quality/generate_audio of None follow the board's settings."""
+
+    title: str = ""
+    prompt: str = ""
+    duration: int = DEFAULT_DURATION
+    model: str | None = None
+    quality: str | None = None
+    generate_audio: bool | None = None
+    takes: list[Take] = field(default_factory=list)
+    chosen_take: str | None = None
+    chosen_by_user: bool = False  # True: the user picked chosen_take, automation leaves it alone
+    id: str = field(default_factory=new_id)
+
+    def take(self, take_id: str) -> Take:
+        """The take with this id; KeyError when there is none."""
+        for take in self.takes:
+            if take.id == take_id:
+                return take
+        raise KeyError(take_id)
+
+    def take_for_job(self, job_id: str) -> Take | None:
+        return next((t for t in self.takes if t.job_id == job_id), None)
+
+    @property
+    def chosen(self) -> Take | None:
+        """The chosen take, or None."""
+        if self.chosen_take is None:
+            return None
+        return next((t for t in self.takes if t.id == self.chosen_take), None)
+
+
+@dataclass
+class Board:
+    """A storyboard: board-wide settings and an ordered list of shots."""
+
+    owner: str
+    title: str = DEFAULT_TITLE
+    aspect_ratio: str = DEFAULT_ASPECT_RATIO
+    quality: str = DEFAULT_QUALITY
+    model: str = DEFAULT_MODEL
+    style: str = ""  # appended to every prompt as ", <style>"
+    generate_audio: bool = DEFAULT_GENERATE_AUDIO
+    shots: list[Shot] = field(default_factory=list)
+    id: str = field(default_factory=new_id)
+    created_at: float = field(default_factory=time.time)
+    updated_at: float = field(default_factory=time.time)
+
+    # --- lookup ------------------------------------------------------------------------------------
+
+    def touch(self) -> None:
+        """Mark the board as changed now."""
+        self.updated_at = max(time.time(), self.updated_at)
+
+    def index_of(self, shot_id: str) -> int:
+        """0-based position of a shot; KeyError when it is not on this board."""
+        for i, shot in enumerate(self.shots):
+            if shot.id == shot_id:
+                return i
+        raise KeyError(shot_id)
+
+    def shot(self, shot_id: str) -> Shot:
+        return self.shots[self.index_of(shot_id)]
+
+    def number_of(self, shot_id: str) -> int:
+        """1-based shot number as people see it."""
+        return self.index_of(shot_id) + 1
+
+    def find_take(self, job_id: str) -> tuple[Shot, Take] | None:
+        """The shot and take that reference a job id, or None."""
+        for shot in self.shots:
+            take = shot.take_for_job(job_id)
+            if take is not None:
+                return shot, take
+        return None
+
+    # --- operations ---------------------------------------------------------------------------------
+
+    def add_shot(self, shot: Shot | None = None, *, index: int | None = None, **fields: Any) -> Shot:
+        """Insert a shot (a new one built from `fields` when none is given) at `index` or the end."""
+        if len(self.shots) >= MAX_SHOTS:
+            raise StoryboardError(f"a storyboard holds at most {MAX_SHOTS} shots")
+        if shot is None:
+            shot = Shot(**fields)
+        elif fields:
+            raise TypeError("pass either a Shot or its fields, not both")
+        if any(s.id == shot.id for s in self.shots):
+            raise StoryboardError(f"shot {shot.id} is already on this board")
+        position = len(self.shots) if index is None else max(0, min(index, len(self.shots)))
+        self.shots.insert(position, shot)
+        self.touch()
+        return shot
+
+    def duplicate_shot(self, shot_id: str) -> Shot:
+        """A copy of a shot (same prompt and settings, no takes) right after it."""
+        src = self.shot(shot_id)
+        copy = Shot(
+            title=src.title,
+            prompt=src.prompt,
+            duration=src.duration,
+            model=src.model,
+            quality=src.quality,
+            generate_audio=src.generate_audio,
+        )
+        return self.add_shot(copy, index=self.index_of(shot_id) + 1)
+
+    def delete_shot(self, shot_id: str) -> Shot:
+        """Remove a shot and return it (its jobs stay in the history)."""
+        shot = self.shots.pop(self.index_of(shot_id))
+        self.touch()
+        return shot
+
+    def reorder(self, shot_id: str, index: int) -> None:
+        """Move a shot to a 0-based position (clamped to the list)."""
+        shot = self.shots.pop(self.index_of(shot_id))
+        self.shots.insert(max(0, min(index, len(self.shots))), shot)
+        self.touch()
+
+    def move_shot(self, shot_id: str, delta: int) -> None:
+        """Move a shot by `delta` places (negative: earlier); clamped at either end."""
+        self.reorder(shot_id, self.index_of(shot_id) + delta)
+
+    def move_up(self, shot_id: str) -> None:
+        self.move_shot(shot_id, -1)
+
+    def move_down(self, shot_id: str) -> None:
+        self.move_shot(shot_id, 1)
+
+    # --- effective values ---------------------------------------------------------------------------
+
+    def model_of(self, shot: Shot) -> str:
+        return shot.model if shot.model is not None else self.model
+
+    def quality_of(self, shot: Shot) -> str:
+        return shot.quality if shot.quality is not None else self.quality
+
+    def audio_of(self, shot: Shot) -> bool:
+        return shot.generate_audio if shot.generate_audio is not None else self.generate_audio
+
+    def effective_request(self, shot: Shot) -> GenerationRequest:
+        """The request the shot sends (see validation.effective_request)."""
+        from seedance_ui.storyboard.validation import effective_request
+
+        return effective_request(self, shot)
+
+    def problems(self) -> list[ShotProblem]:
+        """Every shot's problems, in shot order (see validation.board_problems)."""
+        from seedance_ui.storyboard.validation import board_problems
+
+        return board_problems(self)
+
+    def settings(self) -> dict[str, Any]:
+        """The board-wide settings as a JSON-safe dict."""
+        return {
+            "aspect_ratio": self.aspect_ratio,
+            "quality": self.quality,
+            "model": self.model,
+            "style": self.style,
+            "generate_audio": self.generate_audio,
+        }
+
+
+def compose_prompt(prompt: str, style: str) -> str:
+    """The prompt as sent: `prompt, style` when a style line is set (empty prompt stays empty)."""
+    prompt, style = prompt.strip(), style.strip()
+    if not prompt or not style:
+        return prompt
+    return f"{prompt}, {style}"
+
+
+def slugify(text: str, fallback: str = "shot", max_len: int = 40) -> str:
+    """A file-name-safe slug of `text`: lowercase ASCII letters, digits and single hyphens."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:max_len].strip("-")
+    return slug or fallback
