@@ -1,0 +1,149 @@
+"""Composition root: settings -> store, job manager and (in demo mode) the in-process simulator.
+
+No Gradio here. `build_runtime(settings)` wires everything and starts the manager (which recovers the
+jobs a previous run left unfinished); the UI only ever talks to `runtime.manager` and, for the
+"Check key" action, to `Runtime.check_key`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from seedance_ui.client import SeedanceClient, SeedanceError
+from seedance_ui.config import Settings, load_settings
+from seedance_ui.jobs import DEMO_API_KEY, JobManager
+from seedance_ui.store import HistoryStore
+
+log = logging.getLogger("seedance_ui.runtime")
+
+ClientFactory = Callable[[str], SeedanceClient]
+
+
+@dataclass(frozen=True)
+class KeyCheck:
+    """What checking a key against the credits endpoint found. Never contains the key."""
+
+    ok: bool
+    message: str
+    hint: str | None = None
+    credits: float | None = None
+
+
+@dataclass
+class Runtime:
+    """Everything the UI needs, built once per process."""
+
+    settings: Settings
+    store: HistoryStore
+    manager: JobManager
+    simulator: Any | None = None  # seedance_ui.simulator.Simulator in demo mode
+    client_factory: ClientFactory | None = field(default=None, repr=False)
+
+    @property
+    def demo_mode(self) -> bool:
+        """No server key: the built-in simulator answers unless the visitor brings a key."""
+        return self.settings.demo_mode
+
+    @property
+    def data_dir(self):
+        return self.store.data_dir
+
+    def make_client(self, api_key: str | None = None) -> SeedanceClient:
+        """A new client for `api_key` (None: the server key, or the simulator in demo mode)."""
+        key = (api_key or "").strip() or self.settings.api_key or DEMO_API_KEY
+        factory = self.client_factory or default_client_factory(self.settings, None)
+        return factory(key)
+
+    async def check_key(self, api_key: str | None = None) -> KeyCheck:
+        """Ask the credits endpoint whether a key works (no generation, no charge)."""
+        visitor = bool((api_key or "").strip())
+        client = self.make_client(api_key)
+        try:
+            data = await client.credits()
+        except SeedanceError as exc:
+            return KeyCheck(False, exc.message, exc.hint)
+        except Exception:  # never let an unexpected error (or its traceback) reach the page
+            log.exception("credits check failed")
+            return KeyCheck(
+                False, "The key could not be checked because of an internal error.", "Try again in a moment."
+            )
+        finally:
+            with contextlib.suppress(Exception):
+                await client.aclose()
+        credits = _credits_of(data)
+        amount = f"{credits:,.2f} credits available" if credits is not None else "the key was accepted"
+        if self.demo_mode and not visitor:
+            return KeyCheck(
+                True,
+                f"Demo simulator reachable: {amount} (placeholder balance).",
+                "Paste your own Evolink key to check it instead.",
+                credits,
+            )
+        whose = "Your key works" if visitor else "The server key works"
+        return KeyCheck(True, f"{whose}: {amount}.", None, credits)
+
+    def close(self) -> None:
+        """Stop the manager (jobs stay on disk and resume on the next start), then the simulator."""
+        with contextlib.suppress(Exception):
+            self.manager.stop()
+        if self.simulator is not None:
+            with contextlib.suppress(Exception):
+                self.simulator.stop()
+        with contextlib.suppress(Exception):
+            self.store.close()
+
+
+def _credits_of(data: Any) -> float | None:
+    if not isinstance(data, dict):
+        return None
+    for key in ("credits", "balance", "remaining_credits", "available_credits"):
+        value = data.get(key)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value)
+    inner = data.get("data")
+    return _credits_of(inner) if isinstance(inner, dict) else None
+
+
+def default_client_factory(settings: Settings, simulator_url: str | None) -> ClientFactory:
+    """Clients for a key: the demo placeholder key goes to the simulator, any other to base_url."""
+
+    def factory(api_key: str) -> SeedanceClient:
+        base_url = simulator_url if simulator_url and api_key == DEMO_API_KEY else settings.base_url
+        return SeedanceClient(
+            api_key,
+            base_url,
+            poll_interval=settings.poll_interval,
+            request_timeout=settings.request_timeout,
+            download_timeout=settings.download_timeout,
+            max_download_bytes=settings.max_download_bytes,
+        )
+
+    return factory
+
+
+def build_runtime(settings: Settings | None = None, *, start: bool = True) -> Runtime:
+    """Wire store, manager and (with no server key) the simulator; start the manager unless told not to."""
+    settings = settings or load_settings()
+    store = HistoryStore(settings.data_dir)
+    simulator = None
+    if settings.demo_mode:
+        from seedance_ui.simulator import Simulator  # demo mode only: the real API needs none of it
+
+        simulator = Simulator(speed=settings.simulator_speed).start()
+        log.info("demo mode: simulator at %s (speed x%g)", simulator.base_url, settings.simulator_speed)
+    factory = default_client_factory(settings, simulator.base_url if simulator else None)
+    manager = JobManager(store, settings, client_factory=factory)
+    runtime = Runtime(
+        settings=settings, store=store, manager=manager, simulator=simulator, client_factory=factory
+    )
+    if start:
+        try:
+            manager.start()
+        except BaseException:
+            runtime.close()
+            raise
+    return runtime

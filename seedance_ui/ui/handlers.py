@@ -1,0 +1,628 @@
+"""Event handlers: the UI side of the studio. They talk to `runtime.manager`, never to HTTP directly.
+
+Every handler is wrapped so that no exception (and no traceback) reaches the page: an unexpected
+error is logged on the server and the visitor sees a short warning instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import inspect
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable, Sequence
+from typing import Any
+
+import gradio as gr
+
+from seedance_ui.client import GenerationRequest, SeedanceError, ValidationError
+from seedance_ui.options import (
+    ASPECT_RATIOS,
+    DEFAULT_ASPECT_RATIO,
+    DEFAULT_DURATION,
+    DEFAULT_GENERATE_AUDIO,
+    DEFAULT_MODEL,
+    DEFAULT_QUALITY,
+    DEFAULT_WEB_SEARCH,
+    MODELS,
+    QUALITIES,
+)
+from seedance_ui.pricing import estimate
+from seedance_ui.runtime import Runtime
+from seedance_ui.store import JobRecord, JobStatus
+from seedance_ui.ui import craft, views
+from seedance_ui.ui.placeholders import Placeholders
+from seedance_ui.ui.prompt_lint import lint, straighten_quotes
+
+log = logging.getLogger("seedance_ui.ui")
+
+# The visitor's stable id lives in the browser (localStorage, via gr.BrowserState). The key and secret
+# are fixed so the value survives server restarts; the secret reaches the browser, so it hides nothing.
+OWNER_STORAGE_KEY = "seedance-studio-owner"
+OWNER_SECRET = "seedance-studio-owner-v1"
+API_OWNER = "api"
+HISTORY_LIMIT = 60
+TICK_SECONDS = 1.0  # re-render the progress card at least this often (elapsed / time left)
+HISTORY_POLL_SECONDS = 1.0
+INTERNAL_ERROR = "Something went wrong on our side; the details are in the server log."
+FIELD_LABELS = {
+    "prompt": "Prompt",
+    "model": "Model",
+    "duration": "Duration",
+    "quality": "Quality",
+    "aspect_ratio": "Aspect ratio",
+    "generate_audio": "Generate audio",
+    "web_search": "Web search",
+}
+
+
+def new_owner_id() -> str:
+    return uuid.uuid4().hex
+
+
+def valid_owner(value: Any) -> str | None:
+    """The owner id if it is one we could have made (32 lowercase hex), else None."""
+    if isinstance(value, str) and len(value) == 32 and all(c in "0123456789abcdef" for c in value):
+        return value
+    return None
+
+
+def skip(n: int) -> tuple[Any, ...]:
+    return tuple(gr.skip() for _ in range(n))
+
+
+def toast_warning(message: str, hint: str | None = None, title: str = "Heads up") -> None:
+    text = views.esc(message) + (f"<br><small>{views.esc(hint)}</small>" if hint else "")
+    gr.Warning(text, title=title, duration=12)
+
+
+def toast_info(message: str, title: str = "Seedance Studio") -> None:
+    gr.Info(views.esc(message), title=title, duration=6)
+
+
+def guarded(n_outputs: int) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Catch everything a handler raises (gr.Error excepted): log it, warn, leave outputs untouched."""
+
+    def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
+        def on_error(exc: BaseException) -> Any:
+            if isinstance(exc, gr.Error):
+                raise exc
+            log.exception("handler %s failed", fn.__name__)
+            toast_warning(INTERNAL_ERROR, title="Error")
+            return skip(n_outputs) if n_outputs != 1 else gr.skip()
+
+        if inspect.isasyncgenfunction(fn):
+
+            @functools.wraps(fn)
+            async def agen(*args: Any, **kwargs: Any) -> AsyncIterator[Any]:
+                try:
+                    async for item in fn(*args, **kwargs):
+                        yield item
+                except (asyncio.CancelledError, GeneratorExit):
+                    raise
+                except Exception as exc:
+                    yield on_error(exc)
+
+            return agen
+        if inspect.iscoroutinefunction(fn):
+
+            @functools.wraps(fn)
+            async def coro(*args: Any, **kwargs: Any) -> Any:
+                try:
+                    return await fn(*args, **kwargs)
+                except Exception as exc:
+                    return on_error(exc)
+
+            return coro
+
+        @functools.wraps(fn)
+        def sync(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return fn(*args, **kwargs)
+            except Exception as exc:
+                return on_error(exc)
+
+        return sync
+
+    return decorate
+
+
+def coerce_duration(value: Any) -> Any:
+    """Slider and API numbers as an int when whole; anything else is left for the validator to name."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def make_request(
+    prompt: Any,
+    model: Any,
+    duration: Any,
+    quality: Any,
+    aspect_ratio: Any,
+    generate_audio: Any,
+    web_search: Any,
+) -> GenerationRequest:
+    return GenerationRequest(
+        prompt=prompt if prompt is not None else "",
+        model=model,
+        duration=coerce_duration(duration),
+        quality=quality,
+        aspect_ratio=aspect_ratio,
+        generate_audio=generate_audio,
+        web_search=web_search,
+    )
+
+
+def describe_problems(problems: Sequence[ValidationError]) -> list[str]:
+    return [f"{FIELD_LABELS.get(p.field, p.field)}: {p.rule}" for p in problems]
+
+
+class Studio:
+    """All handlers, bound to one runtime."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.manager = runtime.manager
+        self.store = runtime.store
+        self.placeholders = Placeholders(runtime.store.data_dir)
+        self.placeholders.warm()
+
+    # ---------------------------------------------------------------------------------------------
+    # shared renderers
+    def video_file(self, record: JobRecord | None) -> str | None:
+        if record is None or record.status != JobStatus.COMPLETED:
+            return None
+        path = self.store.video_file(record)
+        return str(path) if path else None
+
+    def gallery(self, owner: str | None) -> tuple[list[tuple[str, str]], list[str]]:
+        if not owner:
+            return [], []
+        records = self.manager.list(owner, HISTORY_LIMIT)
+        items: list[tuple[str, str]] = []
+        ids: list[str] = []
+        for rec in records:
+            poster = self.store.poster_file(rec) if rec.status == JobStatus.COMPLETED else None
+            image = poster or self.placeholders.for_record(rec)
+            items.append((str(image), views.history_caption(rec)))
+            ids.append(rec.id)
+        return items, ids
+
+    @staticmethod
+    def history_signature(records: Sequence[JobRecord]) -> tuple[Any, ...]:
+        return tuple((r.id, r.status.value, r.poster_path) for r in records)
+
+    def result_outputs(self, record: JobRecord | None) -> tuple[Any, Any, Any]:
+        """(video, download button, parameters) for the preview panel."""
+        path = self.video_file(record)
+        if record is None:
+            return gr.update(value=None, visible=False), gr.update(value=None, visible=False), ""
+        params = views.params_table(record.params, record)
+        if path:
+            return (
+                gr.update(value=path, visible=True),
+                gr.update(value=path, visible=True),
+                params,
+            )
+        return gr.update(value=None, visible=False), gr.update(value=None, visible=False), params
+
+    def outcome_notice(self, record: JobRecord, *, toast: bool) -> str:
+        """Status panel (and toast) for a finished job."""
+        if record.status == JobStatus.COMPLETED:
+            if toast:
+                toast_info("Your video is ready.")
+            return views.notice_html("success", "Done — your video is ready and saved to your history.")
+        if record.status == JobStatus.CANCELLED:
+            return views.notice_html("info", record.error_message or "Cancelled.", record.error_hint)
+        message = record.error_message or record.status.label
+        if toast:
+            toast_warning(message, record.error_hint, title=record.status.label.split(" —")[0])
+        kind = "error" if record.status == JobStatus.FAILED else "warning"
+        return views.notice_html(kind, message, record.error_hint, code=record.error_code)
+
+    async def watch_ticking(self, job_id: str, owner: str) -> AsyncIterator[tuple[JobRecord, bool]]:
+        """(record, changed) on every change of the job and at least every TICK_SECONDS."""
+        iterator = self.manager.watch(job_id, owner).__aiter__()
+        last: JobRecord | None = None
+        pending: asyncio.Future[JobRecord] = asyncio.ensure_future(iterator.__anext__())
+        try:
+            while True:
+                done, _ = await asyncio.wait({pending}, timeout=TICK_SECONDS)
+                if pending in done:
+                    try:
+                        record = pending.result()
+                    except StopAsyncIteration:
+                        return
+                    last = record
+                    yield record, True
+                    if record.terminal:
+                        return
+                    pending = asyncio.ensure_future(iterator.__anext__())
+                elif last is not None:
+                    yield last, False
+        finally:
+            if not pending.done():
+                pending.cancel()
+                with contextlib.suppress(BaseException):
+                    await pending
+            with contextlib.suppress(BaseException):
+                await iterator.aclose()
+
+    # ---------------------------------------------------------------------------------------------
+    # page load and history
+    @guarded(9)
+    def on_load(self, owner: Any) -> tuple[Any, ...]:
+        """-> owner, gallery, ids, current job, progress, video, download, params, status."""
+        owner_id = valid_owner(owner) or new_owner_id()
+        items, ids = self.gallery(owner_id)
+        records = self.manager.list(owner_id, 1)
+        latest = records[0] if records else None
+        current = latest.id if latest is not None else None
+        video, download, params = self.result_outputs(latest)
+        status = ""
+        if latest is not None and latest.terminal:
+            status = self.outcome_notice(latest, toast=False)
+        return (owner_id, items, ids, current, views.progress_card(latest), video, download, params, status)
+
+    @guarded(2)
+    async def watch_history(self, owner: Any) -> AsyncIterator[tuple[Any, Any]]:
+        """Keep the gallery's captions live while any of the owner's jobs is in flight."""
+        owner_id = valid_owner(owner)
+        if not owner_id:
+            yield skip(2)
+            return
+        records = self.manager.list(owner_id, HISTORY_LIMIT)
+        signature = self.history_signature(records)
+        yield skip(2)
+        while any(not r.terminal for r in records):
+            await asyncio.sleep(HISTORY_POLL_SECONDS)
+            records = self.manager.list(owner_id, HISTORY_LIMIT)
+            new = self.history_signature(records)
+            if new != signature:
+                signature = new
+                items, ids = self.gallery(owner_id)
+                yield items, ids
+
+    # ---------------------------------------------------------------------------------------------
+    # create panel
+    @guarded(2)
+    def on_prompt(self, prompt: str | None, web_search: bool) -> tuple[str, Any]:
+        result = lint(prompt, web_search=bool(web_search))
+        return views.counter_html(result), gr.update(visible=result.has_curly_quotes)
+
+    @guarded(1)
+    def on_cost(self, model: str, duration: Any, quality: str, web_search: bool) -> str:
+        try:
+            est = estimate(model, quality, int(duration), bool(web_search))
+        except (KeyError, TypeError, ValueError):
+            est = None
+        return views.cost_html(
+            est, model=model, quality=quality, duration=int(duration or 0), web_search=bool(web_search)
+        )
+
+    @guarded(1)
+    def straighten(self, prompt: str | None) -> str:
+        return straighten_quotes(prompt or "")
+
+    def inserter(self, category: str) -> Callable[[str | None, str | None], tuple[Any, Any]]:
+        @guarded(2)
+        def insert(prompt: str | None, label: str | None) -> tuple[Any, Any]:
+            text = craft.lookup(category, label)
+            if not text:
+                return gr.skip(), gr.update(value=None)
+            return craft.insert_snippet(prompt, text), gr.update(value=None)
+
+        insert.__name__ = f"insert_{category}"
+        return insert
+
+    @guarded(2)
+    def insert_dialogue(self, prompt: str | None, speaker: str | None, line: str | None) -> tuple[Any, Any]:
+        sentence = craft.dialogue_line(speaker, line)
+        if not sentence:
+            toast_warning("Type the line the character says first.")
+            return gr.skip(), gr.skip()
+        return craft.insert_snippet(prompt, sentence), ""
+
+    def example_loader(self, index: int) -> Callable[[], str]:
+        @guarded(1)
+        def load_example() -> str:
+            return craft.EXAMPLES[index].prompt
+
+        load_example.__name__ = f"example_{index}"
+        return load_example
+
+    # ---------------------------------------------------------------------------------------------
+    # generate, follow, cancel
+    @guarded(9)
+    async def submit(
+        self,
+        prompt: str | None,
+        model: str,
+        duration: Any,
+        quality: str,
+        aspect_ratio: str,
+        generate_audio: bool,
+        web_search: bool,
+        owner: Any,
+        visitor_key: str | None,
+    ) -> tuple[Any, ...]:
+        """-> owner, current job, status, progress, video, download, params, gallery, ids."""
+        owner_id = valid_owner(owner) or new_owner_id()
+        request = make_request(prompt, model, duration, quality, aspect_ratio, generate_audio, web_search)
+        problems = request.problems()
+        if problems:
+            lines = describe_problems(problems)
+            fields = ", ".join(dict.fromkeys(FIELD_LABELS.get(p.field, p.field) for p in problems))
+            toast_warning(f"Check {fields} before generating.", "; ".join(lines), title="Not sent")
+            status = views.notice_html(
+                "error",
+                f"Nothing was sent. Check: {fields}.",
+                "Fix the fields named above, then press Generate again.",
+                items=lines,
+            )
+            return (owner_id, None, status, *skip(6))
+        try:
+            record = await asyncio.to_thread(self.manager.submit, request, owner_id, visitor_key or None)
+        except ValidationError as exc:
+            toast_warning(exc.message, exc.hint, title="Not sent")
+            return (owner_id, None, views.notice_html("error", exc.message, exc.hint), *skip(6))
+        except SeedanceError as exc:
+            toast_warning(exc.message, exc.hint)
+            return (owner_id, None, views.notice_html("error", exc.message, exc.hint), *skip(6))
+        except RuntimeError:
+            log.exception("submit failed")
+            message = "The job manager is not running, so nothing was sent."
+            toast_warning(message, "Reload the page in a moment; if it persists, restart the server.")
+            return (owner_id, None, views.notice_html("error", message), *skip(6))
+        items, ids = self.gallery(owner_id)
+        return (
+            owner_id,
+            record.id,
+            "",
+            views.progress_card(record),
+            gr.update(value=None, visible=False),
+            gr.update(value=None, visible=False),
+            views.params_table(record.params, record),
+            items,
+            ids,
+        )
+
+    @guarded(7)
+    async def follow(self, job_id: str | None, owner: Any) -> AsyncIterator[tuple[Any, ...]]:
+        """After Generate: watch the new job -> progress, video, download, params, status, gallery, ids."""
+        async for outputs in self._follow(job_id, owner, fresh=True):
+            yield outputs
+
+    @guarded(7)
+    async def resume(self, job_id: str | None, owner: Any) -> AsyncIterator[tuple[Any, ...]]:
+        """On page load: keep following the visitor's latest job if it is still in flight (the load
+        handler has already drawn it when it is over)."""
+        async for outputs in self._follow(job_id, owner, fresh=False):
+            yield outputs
+
+    async def _follow(self, job_id: str | None, owner: Any, *, fresh: bool) -> AsyncIterator[tuple[Any, ...]]:
+        owner_id = valid_owner(owner)
+        if not job_id or not owner_id:
+            yield skip(7)
+            return
+        seen_status: JobStatus | None = None
+        async for record, changed in self.watch_ticking(job_id, owner_id):
+            card = views.progress_card(record)
+            if record.terminal and changed:
+                if seen_status is None and not fresh:
+                    break  # already over when the page loaded: nothing new to draw
+                video, download, params = self.result_outputs(record)
+                notice = self.outcome_notice(record, toast=True)
+                items, ids = self.gallery(owner_id)
+                yield card, video, download, params, notice, items, ids
+                return
+            if changed and seen_status is not None and record.status != seen_status:
+                items, ids = self.gallery(owner_id)
+                yield card, gr.skip(), gr.skip(), gr.skip(), gr.skip(), items, ids
+            else:
+                yield (card, *skip(6))
+            seen_status = record.status
+        yield skip(7)
+
+    @guarded(1)
+    def cancel(self, job_id: str | None, owner: Any) -> str:
+        owner_id = valid_owner(owner)
+        record = self.manager.get(job_id, owner_id) if job_id and owner_id else None
+        if record is None:
+            toast_info("Nothing to cancel: no job is running in this panel.")
+            return views.notice_html("info", "Nothing to cancel: no job is running in this panel.")
+        if record.terminal:
+            message = f"This job has already ended ({record.status.label})."
+            toast_info(message)
+            return gr.skip()
+        message = self.manager.cancel(job_id, owner_id)
+        toast_info(message, title="Cancel")
+        return views.notice_html("info", message)
+
+    # ---------------------------------------------------------------------------------------------
+    # history detail
+    def detail_outputs(self, record: JobRecord | None) -> tuple[Any, ...]:
+        """-> selected, detail video, detail html, reuse, delete, cancel-job buttons."""
+        if record is None:
+            hidden = gr.update(visible=False)
+            return None, gr.update(value=None, visible=False), views.detail_html(None), hidden, hidden, hidden
+        path = self.video_file(record)
+        return (
+            record.id,
+            gr.update(value=path, visible=bool(path)),
+            views.detail_html(record),
+            gr.update(visible=True),
+            gr.update(visible=record.terminal),
+            gr.update(visible=not record.terminal),
+        )
+
+    @guarded(6)
+    def select(self, ids: list[str] | None, owner: Any, evt: gr.SelectData) -> tuple[Any, ...]:
+        owner_id = valid_owner(owner)
+        index = evt.index if isinstance(evt.index, int) else None
+        if not owner_id or index is None or not ids or not 0 <= index < len(ids):
+            return self.detail_outputs(None)
+        return self.detail_outputs(self.manager.get(ids[index], owner_id))
+
+    @guarded(6)
+    async def follow_detail(self, job_id: str | None, owner: Any) -> AsyncIterator[tuple[Any, ...]]:
+        """Keep the selected item's detail live while it is in flight."""
+        owner_id = valid_owner(owner)
+        record = self.manager.get(job_id, owner_id) if job_id and owner_id else None
+        if record is None or record.terminal:
+            yield skip(6)
+            return
+        yield skip(6)
+        async for live, _changed in self.watch_ticking(record.id, owner_id):
+            if live.terminal:
+                yield self.detail_outputs(live)
+                return
+            yield (gr.skip(), gr.skip(), views.detail_html(live), *skip(3))
+
+    @guarded(8)
+    def reuse(self, job_id: str | None, owner: Any) -> tuple[Any, ...]:
+        """-> prompt, model, duration, quality, aspect ratio, audio, web search, status."""
+        owner_id = valid_owner(owner)
+        record = self.manager.get(job_id, owner_id) if job_id and owner_id else None
+        if record is None:
+            toast_info("Select an item in your history first.")
+            return skip(8)
+        p = record.params
+        model = p.get("model") if p.get("model") in MODELS else DEFAULT_MODEL
+        quality = p.get("quality") if p.get("quality") in QUALITIES else DEFAULT_QUALITY
+        ratio = p.get("aspect_ratio") if p.get("aspect_ratio") in ASPECT_RATIOS else DEFAULT_ASPECT_RATIO
+        duration = p.get("duration") if isinstance(p.get("duration"), int) else DEFAULT_DURATION
+        audio = (
+            p.get("generate_audio") if isinstance(p.get("generate_audio"), bool) else DEFAULT_GENERATE_AUDIO
+        )
+        web = p.get("web_search") if isinstance(p.get("web_search"), bool) else DEFAULT_WEB_SEARCH
+        toast_info("Settings restored in the create panel.")
+        notice = views.notice_html("info", "Settings restored from your history — tweak and generate again.")
+        return (p.get("prompt", ""), model, duration, quality, ratio, audio, web, notice)
+
+    @guarded(9)
+    def delete(self, job_id: str | None, owner: Any) -> tuple[Any, ...]:
+        """-> gallery, ids, selected, detail video, detail, reuse, delete, cancel-job, status."""
+        owner_id = valid_owner(owner)
+        record = self.manager.get(job_id, owner_id) if job_id and owner_id else None
+        if record is None:
+            toast_info("Select an item in your history first.")
+            return skip(9)
+        if not record.terminal:
+            message = "This job is still running: cancel it first, or wait until it ends."
+            toast_warning(message)
+            return (*skip(8), views.notice_html("warning", message))
+        if not self.manager.delete(record.id, owner_id):
+            toast_warning("Could not delete this item.")
+            return skip(9)
+        toast_info("Deleted, with its video and poster.")
+        items, ids = self.gallery(owner_id)
+        selected, video, detail, reuse, delete, cancel = self.detail_outputs(None)
+        return (items, ids, selected, video, detail, reuse, delete, cancel, gr.skip())
+
+    @guarded(1)
+    def cancel_selected(self, job_id: str | None, owner: Any) -> str:
+        return self.cancel(job_id, owner)
+
+    # ---------------------------------------------------------------------------------------------
+    # visitor key (demo mode)
+    @guarded(3)
+    def set_key(self, typed: str | None, owner: Any) -> tuple[Any, Any, str]:
+        """-> session key state, cleared textbox, key status. The key is never echoed."""
+        key = (typed or "").strip()
+        if not key:
+            toast_warning("Paste your Evolink API key first.")
+            return gr.skip(), "", gr.skip()
+        owner_id = valid_owner(owner)
+        if owner_id:
+            with contextlib.suppress(Exception):
+                resumed = self.manager.resume_with_key(owner_id, key)
+                if resumed:
+                    toast_info(f"Following {resumed} earlier job(s) again with your key.")
+        toast_info("Your key is set for this session.")
+        return key, "", views.key_status_html(True, self.runtime.demo_mode)
+
+    @guarded(2)
+    def forget_key(self) -> tuple[Any, str]:
+        toast_info("Your key is forgotten; demo mode again.")
+        return None, views.key_status_html(False, self.runtime.demo_mode)
+
+    @guarded(3)
+    async def check_key(self, typed: str | None, session_key: str | None, owner: Any) -> tuple[Any, Any, str]:
+        """Check the typed key (and keep it for the session), else the session key, else the default."""
+        typed = (typed or "").strip()
+        key = typed or session_key or None
+        result = await self.runtime.check_key(key)
+        status = views.notice_html("success" if result.ok else "error", result.message, result.hint)
+        if result.ok:
+            toast_info(result.message, title="Check key")
+        else:
+            toast_warning(result.message, result.hint, title="Check key")
+        if typed and result.ok:
+            owner_id = valid_owner(owner)
+            if owner_id:
+                with contextlib.suppress(Exception):
+                    await asyncio.to_thread(self.manager.resume_with_key, owner_id, typed)
+            note = views.key_status_html(True, self.runtime.demo_mode)
+            return typed, "", note + status
+        return gr.skip(), "", status
+
+    # ---------------------------------------------------------------------------------------------
+    # programmatic API
+    async def api_generate(
+        self,
+        prompt: str,
+        model: str = DEFAULT_MODEL,
+        duration: int = DEFAULT_DURATION,
+        quality: str = DEFAULT_QUALITY,
+        aspect_ratio: str = DEFAULT_ASPECT_RATIO,
+        generate_audio: bool = DEFAULT_GENERATE_AUDIO,
+        web_search: bool = DEFAULT_WEB_SEARCH,
+    ) -> AsyncIterator[tuple[Any, dict[str, Any]]]:
+        """Generate a video and wait for it. Yields progress; the final output is the mp4 and a JSON
+        summary whose `video_path` is the file's local path on the server."""
+        request = make_request(prompt, model, duration, quality, aspect_ratio, generate_audio, web_search)
+        problems = request.problems()
+        if problems:
+            raise gr.Error(
+                "Invalid request: " + "; ".join(f"{p.field}: {p.rule}" for p in problems),
+                title="Invalid request",
+            )
+        try:
+            record = await asyncio.to_thread(self.manager.submit, request, API_OWNER, None)
+        except SeedanceError as exc:
+            raise gr.Error(f"{exc.message} — {exc.hint}", title=type(exc).__name__) from None
+        except Exception:
+            log.exception("API submit failed")
+            raise gr.Error(INTERNAL_ERROR) from None
+        final: JobRecord | None = None
+        async for rec, changed in self.watch_ticking(record.id, API_OWNER):
+            final = rec
+            if changed and not rec.terminal:
+                yield None, self.api_summary(rec)
+        if final is None or not final.terminal:
+            raise gr.Error("Lost track of the job; see the server log.")
+        if final.status != JobStatus.COMPLETED:
+            message = final.error_message or final.status.label
+            code = f" [{final.error_code}]" if final.error_code else ""
+            hint = f" — {final.error_hint}" if final.error_hint else ""
+            raise gr.Error(f"{message}{code}{hint}", title=final.status.label.split(" —")[0])
+        path = self.video_file(final)
+        if not path:
+            raise gr.Error("The video finished but its file is missing on the server.")
+        yield path, self.api_summary(final)
+
+    def api_summary(self, record: JobRecord) -> dict[str, Any]:
+        data = record.to_public_dict()
+        path = self.store.video_file(record)
+        poster = self.store.poster_file(record)
+        data["video_path"] = str(path) if path else None
+        data["poster_path"] = str(poster) if poster else None
+        data["params"] = {k: v for k, v in record.params.items() if k != "callback_url"}
+        data.pop("owner", None)
+        data["updated_at"] = record.updated_at or time.time()
+        return data

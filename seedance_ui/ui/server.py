@@ -1,0 +1,92 @@
+"""Launch settings shared by app.py and the tests: theme/css/head, allowed paths, extra routes.
+
+Gradio 6 takes theme, css and head in launch(); run history is off; only the data directory may be
+served as files; `/healthz` (Docker HEALTHCHECK) and the provider webhook route are added to the
+FastAPI app Gradio builds.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from seedance_ui.config import Settings, load_settings
+from seedance_ui.jobs import WEBHOOK_ROUTE
+from seedance_ui.runtime import Runtime, build_runtime
+from seedance_ui.ui.layout import ASSETS, build_demo
+from seedance_ui.ui.theme import HEAD, build_css, build_theme
+
+log = logging.getLogger("seedance_ui.ui")
+
+MAX_WEBHOOK_BYTES = 256 * 1024
+
+
+def extra_routes(runtime: Runtime) -> list[Route]:
+    """`GET /healthz` and `POST /webhooks/seedance/{token}`."""
+
+    async def healthz(request: Request) -> JSONResponse:
+        ok = runtime.manager.running
+        body = {"status": "ok" if ok else "degraded", "mode": "demo" if runtime.demo_mode else "live"}
+        return JSONResponse(body, status_code=200 if ok else 503)
+
+    async def webhook(request: Request) -> JSONResponse:
+        # A delivery is only a hint: the manager confirms it with a GET before acting. Always 2xx, so
+        # unknown tokens learn nothing and the provider does not retry needlessly.
+        raw = await request.body()
+        payload: Any = None
+        if len(raw) <= MAX_WEBHOOK_BYTES:
+            try:
+                payload = json.loads(raw or b"null")
+            except ValueError:
+                payload = None
+        try:
+            await runtime.manager.handle_webhook(request.path_params["token"], payload)
+        except Exception:
+            log.exception("webhook handling failed")
+        return JSONResponse({"ok": True})
+
+    return [
+        Route("/healthz", healthz, methods=["GET", "HEAD"]),
+        Route(WEBHOOK_ROUTE, webhook, methods=["POST"]),
+    ]
+
+
+def launch_kwargs(runtime: Runtime, **overrides: Any) -> dict[str, Any]:
+    """Everything `demo.launch()` needs; `overrides` win (tests pass a free port)."""
+    settings = runtime.settings
+    favicon = ASSETS / "favicon.png"
+    kwargs: dict[str, Any] = {
+        "server_name": settings.server_name,
+        "server_port": settings.server_port,
+        "allowed_paths": [str(Path(runtime.store.data_dir).resolve())],
+        "theme": build_theme(),
+        "css": build_css(),
+        "head": HEAD,
+        "favicon_path": str(favicon) if favicon.is_file() else None,
+        "footer_links": ["api", "gradio"],
+        "run_history": False,
+        "show_error": False,
+        "app_kwargs": {"routes": extra_routes(runtime)},
+        "ssr_mode": False,
+        "mcp_server": False,
+    }
+    kwargs.update(overrides)
+    return kwargs
+
+
+def create_app(settings: Settings | None = None) -> tuple[gr.Blocks, Runtime]:
+    """Build the runtime (starting the job manager, and the simulator in demo mode) and the page."""
+    runtime = build_runtime(settings or load_settings())
+    try:
+        demo = build_demo(runtime)
+    except BaseException:
+        runtime.close()
+        raise
+    return demo, runtime

@@ -1,0 +1,271 @@
+"""Shared fixtures: a contract simulator, a recording proxy in front of it, the launched studio, Chromium.
+
+The studio under test is the real app (`seedance_ui.ui.server.create_app` + `launch_kwargs`, exactly what
+app.py runs) on a free port in this process, pointed at an independent server that follows the API
+contract: the simulator, reached through a small proxy that records every request body, so tests can
+check that each control's value reaches the body exactly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import http.client
+import json
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+ROOT = Path(__file__).resolve().parent.parent
+SCREENSHOTS = ROOT / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SERVER_KEY = "sk-test-server-key-0123456789"
+# Simulated seconds per real second: a 4 s 480p clip (84 simulated s) takes about 2 s, long enough to
+# watch the percent rise in the browser, short enough for the suite.
+SIM_SPEED = 40.0
+POLL_INTERVAL = 0.1
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# --------------------------------------------------------------------------------------------------
+# Recording proxy
+
+
+@dataclass
+class Recorded:
+    method: str
+    path: str
+    authorization: str | None
+    body: Any
+
+
+class RecordingProxy:
+    """Forwards every request to `upstream` and records method, path, Authorization and JSON body."""
+
+    HOP = frozenset({"connection", "keep-alive", "transfer-encoding", "content-length", "server", "date"})
+
+    def __init__(self, upstream: str) -> None:
+        parts = urlsplit(upstream)
+        self.upstream_host, self.upstream_port = parts.hostname, parts.port
+        self.records: list[Recorded] = []
+        self._lock = threading.Lock()
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def _forward(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length) if length else b""
+                try:
+                    body = json.loads(raw) if raw else None
+                except ValueError:
+                    body = raw
+                with proxy._lock:
+                    proxy.records.append(
+                        Recorded(self.command, self.path, self.headers.get("Authorization"), body)
+                    )
+                conn = http.client.HTTPConnection(proxy.upstream_host, proxy.upstream_port, timeout=60)
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
+                try:
+                    conn.request(self.command, self.path, body=raw or None, headers=headers)
+                    resp = conn.getresponse()
+                    data = resp.read()
+                finally:
+                    conn.close()
+                self.send_response(resp.status)
+                for key, value in resp.getheaders():
+                    if key.lower() not in proxy.HOP:
+                        self.send_header(key, value)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST = do_DELETE = do_PUT = _forward
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self._thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+
+    def start(self) -> RecordingProxy:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def creates(self) -> list[Recorded]:
+        with self._lock:
+            return [
+                r for r in self.records if r.method == "POST" and r.path.startswith("/v1/videos/generations")
+            ]
+
+    def creates_with(self, text: str) -> list[Recorded]:
+        return [r for r in self.creates() if isinstance(r.body, dict) and text in str(r.body.get("prompt"))]
+
+
+# --------------------------------------------------------------------------------------------------
+# The launched studio
+
+
+@dataclass
+class LiveApp:
+    url: str
+    runtime: Any
+    demo: Any
+    proxy: RecordingProxy
+    simulator: Any
+    data_dir: Path
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@pytest.fixture(scope="session")
+def simulator() -> Iterator[Any]:
+    from seedance_ui.simulator import Simulator
+
+    sim = Simulator(speed=SIM_SPEED, api_key=SERVER_KEY).start()
+    yield sim
+    sim.stop()
+
+
+def _launch(settings: Any, proxy: RecordingProxy, simulator: Any) -> LiveApp:
+    from seedance_ui.ui.server import create_app, launch_kwargs
+
+    demo, runtime = create_app(settings)
+    port = free_port()
+    demo.launch(
+        **launch_kwargs(
+            runtime, server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True
+        )
+    )
+    return LiveApp(f"http://127.0.0.1:{port}/", runtime, demo, proxy, simulator, Path(settings.data_dir))
+
+
+def _close(app: LiveApp) -> None:
+    with contextlib.suppress(Exception):
+        app.demo.close()
+    app.runtime.close()
+
+
+@pytest.fixture(scope="session")
+def live_app(tmp_path_factory: pytest.TempPathFactory, simulator: Any) -> Iterator[LiveApp]:
+    """The studio with a server key, against the simulator through the recording proxy."""
+    from seedance_ui.config import Settings
+
+    proxy = RecordingProxy(simulator.base_url).start()
+    settings = Settings(
+        api_key=SERVER_KEY,
+        base_url=proxy.url,
+        data_dir=tmp_path_factory.mktemp("studio-data"),
+        poll_interval=POLL_INTERVAL,
+        request_timeout=10.0,
+        download_timeout=30.0,
+        max_jobs_in_flight=8,
+        max_jobs_per_owner=4,
+    )
+    app = _launch(settings, proxy, simulator)
+    yield app
+    _close(app)
+    proxy.stop()
+
+
+@pytest.fixture(scope="session")
+def demo_app(tmp_path_factory: pytest.TempPathFactory, simulator: Any) -> Iterator[LiveApp]:
+    """The studio in demo mode (no server key): its own in-process simulator answers, and a visitor's
+    key goes to EVOLINK_BASE_URL (here: the shared simulator through a recording proxy)."""
+    from seedance_ui.config import Settings
+
+    proxy = RecordingProxy(simulator.base_url).start()
+    settings = Settings(
+        api_key="",
+        base_url=proxy.url,
+        data_dir=tmp_path_factory.mktemp("demo-data"),
+        poll_interval=POLL_INTERVAL,
+        simulator_speed=SIM_SPEED,
+        request_timeout=10.0,
+    )
+    app = _launch(settings, proxy, simulator)
+    yield app
+    _close(app)
+    proxy.stop()
+
+
+# --------------------------------------------------------------------------------------------------
+# Chromium
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium through Playwright; skipped when missing, except in CI (CI=true) where it fails.
+
+    Module-scoped on purpose: sync Playwright keeps an event loop running in the main thread while it
+    is open, which would break pytest-asyncio tests in later modules."""
+    if not Path(CHROMIUM).exists():
+        message = f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture()
+def screenshot_dir() -> Path:
+    SCREENSHOTS.mkdir(exist_ok=True)
+    return SCREENSHOTS
+
+
+def run_async(coro: Any) -> Any:
+    """Run a coroutine to completion on a fresh event loop in its own thread (safe in any context)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
+def wait_until(predicate: Any, timeout: float = 20.0, interval: float = 0.05) -> Any:
+    """Poll `predicate` until it returns something truthy; AssertionError on timeout."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(interval)

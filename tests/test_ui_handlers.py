@@ -1,0 +1,204 @@
+"""The UI handlers against a real runtime (job manager + store) and the contract simulator, no browser.
+
+Covers what is awkward to reach through a page: restarts, owner scoping, validation before any request,
+cancel, delete, the visitor key, and the fixed BrowserState key.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+import pytest
+from conftest import SERVER_KEY, run_async, wait_until
+
+from seedance_ui.client import GenerationRequest
+from seedance_ui.config import Settings
+from seedance_ui.options import MODEL_FAST
+from seedance_ui.runtime import build_runtime
+from seedance_ui.store import JobStatus
+from seedance_ui.ui.handlers import OWNER_SECRET, OWNER_STORAGE_KEY, Studio, new_owner_id, valid_owner
+
+pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
+
+QUICK = {"model": MODEL_FAST, "duration": 4, "quality": "480p"}
+
+
+@pytest.fixture()
+def settings(tmp_path: Path, simulator: Any) -> Settings:
+    return Settings(
+        api_key=SERVER_KEY,
+        base_url=simulator.base_url,
+        data_dir=tmp_path / "data",
+        poll_interval=0.1,
+        request_timeout=10.0,
+    )
+
+
+def value(update: Any) -> Any:
+    return update.get("value") if isinstance(update, dict) else update
+
+
+def test_owner_ids_are_created_once_and_kept() -> None:
+    first = new_owner_id()
+    assert valid_owner(first) == first
+    for bad in (None, "", "x" * 32, "../../etc", 42, first.upper()):
+        assert valid_owner(bad) is None
+
+
+def test_history_persists_across_restarts_and_is_scoped_to_the_owner(settings: Settings) -> None:
+    owner, stranger = new_owner_id(), new_owner_id()
+    runtime = build_runtime(settings)
+    try:
+        studio = Studio(runtime)
+        assert studio.on_load(None)[0] != studio.on_load(None)[0]  # a fresh id for each new browser
+        record = runtime.manager.submit(GenerationRequest(prompt="Restart check: a lantern", **QUICK), owner)
+        done = runtime.manager.wait(record.id, timeout=30)
+        assert done.status == JobStatus.COMPLETED
+    finally:
+        runtime.close()
+
+    runtime = build_runtime(settings)  # a server restart on the same data directory
+    try:
+        studio = Studio(runtime)
+        kept, items, ids, current, progress, video, download, params, _status = studio.on_load(owner)
+        assert kept == owner and ids == [record.id] and current == record.id
+        poster, caption = items[0]
+        assert Path(poster).is_file() and Path(poster).is_relative_to(runtime.store.data_dir)
+        assert caption.startswith("4s · 16:9 · Restart check")
+        assert 'data-status="completed"' in progress
+        assert Path(value(video)).is_file() and value(download) == value(video)
+        assert "480p" in params
+        other = studio.on_load(stranger)
+        assert other[0] == stranger and other[1] == [] and other[2] == [] and other[3] is None
+        assert runtime.manager.get(record.id, stranger) is None
+    finally:
+        runtime.close()
+
+
+def test_invalid_fields_are_all_named_and_nothing_is_sent(settings: Settings, simulator: Any) -> None:
+    runtime = build_runtime(settings)
+    try:
+        studio = Studio(runtime)
+        before = simulator.create_count
+        owner = new_owner_id()
+        out = run_async(studio.submit("  ", "seedance-9", 3.0, "1080p", "2:1", True, False, owner, None))
+        kept, current, status = out[:3]
+        assert kept == owner and current is None
+        for label in ("Prompt", "Model", "Duration", "Quality", "Aspect ratio"):
+            assert label in status
+        assert "Nothing was sent" in status
+        assert simulator.create_count == before
+        assert runtime.manager.list(owner) == []
+    finally:
+        runtime.close()
+
+
+def test_submit_reuse_cancel_and_delete(settings: Settings, simulator: Any) -> None:
+    runtime = build_runtime(settings)
+    try:
+        studio = Studio(runtime)
+        owner = new_owner_id()
+        simulator.set_behaviour(estimated_time=400)  # ten seconds at the test speed: time to cancel
+        try:
+            out = run_async(
+                studio.submit(
+                    "Cancel me: a slow sunrise", MODEL_FAST, 7.0, "720p", "21:9", False, True, owner, None
+                )
+            )
+        finally:
+            simulator.set_behaviour(estimated_time=None)
+        job_id = out[1]
+        assert job_id and out[7][0][1].split(" · ")[0] in {"Queued locally", "Submitting", "Pending"}
+        wait_until(lambda: runtime.manager.get(job_id, owner).status == JobStatus.PROCESSING)
+
+        # In flight: cannot be deleted; reuse gives back exactly what was sent.
+        gallery, ids, *_rest, notice = studio.delete(job_id, owner)
+        assert "still running" in notice
+        restored = studio.reuse(job_id, owner)
+        assert restored[:7] == ("Cancel me: a slow sunrise", MODEL_FAST, 7, "720p", "21:9", False, True)
+
+        message = studio.cancel(job_id, owner)
+        assert "Cancel" in message
+        final = runtime.manager.wait(job_id, 20)
+        assert final.status == JobStatus.CANCELLED
+        assert isinstance(studio.cancel(job_id, owner), dict)  # already ended: the panel is left alone
+
+        # Ended: delete removes the record (and its files) from this owner's history only.
+        assert studio.delete(job_id, new_owner_id()) == tuple(gr.skip() for _ in range(9))
+        gallery, ids, selected, *_ = studio.delete(job_id, owner)
+        assert gallery == [] and ids == [] and selected is None
+        assert runtime.manager.get(job_id, owner) is None
+    finally:
+        runtime.close()
+
+
+def test_delete_removes_video_and_poster(settings: Settings) -> None:
+    runtime = build_runtime(settings)
+    try:
+        studio = Studio(runtime)
+        owner = new_owner_id()
+        record = runtime.manager.submit(GenerationRequest(prompt="Delete me: a paper crane", **QUICK), owner)
+        done = runtime.manager.wait(record.id, 30)
+        video, poster = runtime.store.video_file(done), runtime.store.poster_file(done)
+        assert video and poster
+        selected, detail_video, detail, *_buttons = studio.select(
+            [record.id], owner, gr.SelectData(None, {"index": 0, "value": None})
+        )
+        assert selected == record.id and "Delete me" in detail and value(detail_video) == str(video)
+        studio.delete(record.id, owner)
+        assert not video.exists() and not poster.exists()
+    finally:
+        runtime.close()
+
+
+def test_visitor_key_is_kept_for_the_session_and_never_echoed(tmp_path: Path, simulator: Any) -> None:
+    # Demo mode: no server key; a visitor key goes to base_url (here the shared simulator).
+    demo_settings = Settings(
+        api_key="",
+        base_url=simulator.base_url,
+        data_dir=tmp_path / "demo",
+        poll_interval=0.1,
+        simulator_speed=40.0,
+        request_timeout=10.0,
+    )
+    runtime = build_runtime(demo_settings)
+    try:
+        assert runtime.demo_mode and runtime.simulator is not None
+        studio = Studio(runtime)
+        owner = new_owner_id()
+        demo = run_async(runtime.check_key(None))
+        assert demo.ok and "Demo simulator" in demo.message
+
+        state, box, status = run_async(studio.check_key("sk-not-the-right-key", None, owner))
+        assert box == "" and "sk-not-the-right-key" not in status
+        assert "is-error" in status and "API key" in status
+
+        state, box, status = studio.set_key(f"  {SERVER_KEY}  ", owner)
+        assert state == SERVER_KEY and box == ""
+        assert "Your key is set for this session." in status and SERVER_KEY not in status
+        assert SERVER_KEY[-4:] not in status
+
+        _state, box, status = run_async(studio.check_key("", state, owner))
+        assert "Your key works" in status and SERVER_KEY not in status
+
+        forgotten, status = studio.forget_key()
+        assert forgotten is None and "Demo mode" in status
+    finally:
+        runtime.close()
+
+
+def test_owner_browser_state_uses_a_fixed_key_and_secret(settings: Settings) -> None:
+    from seedance_ui.ui.layout import build_demo
+
+    runtime = build_runtime(settings)
+    try:
+        demo = build_demo(runtime)
+        states = [b for b in demo.blocks.values() if isinstance(b, gr.BrowserState)]
+        assert len(states) == 1
+        assert states[0].storage_key == OWNER_STORAGE_KEY and states[0].secret == OWNER_SECRET
+        # The visitor key lives in a gr.State (server memory), never in the browser.
+        assert any(isinstance(b, gr.State) for b in demo.blocks.values())
+    finally:
+        runtime.close()
