@@ -68,6 +68,13 @@ class Settings:
     simulator_speed: float = 10.0
     server_name: str = "127.0.0.1"
     server_port: int = 7860
+    # Hosting safety (see seedance_ui/jobs/budget.py and seedance_ui/security/): 0 turns a limit off.
+    daily_budget_credits: float = 0.0  # all visitors together, on the server's key, per UTC day
+    visitor_daily_budget_credits: float = 0.0  # one visitor, on the server's key, per UTC day
+    visitor_submits_per_minute: int = 0  # one visitor, any key
+    require_user_key: bool = False  # every generation needs the visitor's own key
+    max_prompt_chars: int = 10000  # longest prompt accepted at our edge
+    sign_in: bool = False  # "Sign in with Hugging Face": the owner becomes hf:<username>
 
     @property
     def demo_mode(self) -> bool:
@@ -99,4 +106,18 @@ def load_settings(env: dict[str, str] | None = None, *, dotenv_path: str | Path 
         simulator_speed=_float(env, "SEEDANCE_SIMULATOR_SPEED", 10.0, minimum=0.01),
         server_name=_get(env, "GRADIO_SERVER_NAME", "127.0.0.1"),
         server_port=_int(env, "GRADIO_SERVER_PORT", 7860, minimum=1),
+        daily_budget_credits=_float(env, "SEEDANCE_DAILY_BUDGET_CREDITS", 0.0),
+        visitor_daily_budget_credits=_float(env, "SEEDANCE_VISITOR_DAILY_BUDGET_CREDITS", 0.0),
+        visitor_submits_per_minute=_int(env, "SEEDANCE_VISITOR_SUBMITS_PER_MINUTE", 0),
+        require_user_key=_bool(env, "SEEDANCE_REQUIRE_USER_KEY", False),
+        max_prompt_chars=_int(env, "SEEDANCE_MAX_PROMPT_CHARS", 10000, minimum=100),
+        sign_in=_sign_in(env),
     )
+
+
+def _sign_in(env: dict[str, str]) -> bool:
+    """SEEDANCE_SIGN_IN: 1/0, or unset/"auto": on when running on a Space with OAuth (hf_oauth: true)."""
+    raw = _get(env, "SEEDANCE_SIGN_IN", "auto").lower()
+    if raw == "auto":
+        return bool(env.get("SPACE_ID") and env.get("OAUTH_CLIENT_ID"))
+    return _bool(env, "SEEDANCE_SIGN_IN", False)

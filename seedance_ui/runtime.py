@@ -16,6 +16,7 @@ from typing import Any
 from seedance_ui.client import SeedanceClient, SeedanceError
 from seedance_ui.config import Settings, load_settings
 from seedance_ui.jobs import DEMO_API_KEY, JobManager
+from seedance_ui.security.redact import protect_logs
 from seedance_ui.store import HistoryStore
 
 log = logging.getLogger("seedance_ui.runtime")
@@ -83,8 +84,9 @@ class Runtime:
                 "Paste your own Evolink key to check it instead.",
                 credits,
             )
-        whose = "Your key works" if visitor else "The server key works"
-        return KeyCheck(True, f"{whose}: {amount}.", None, credits)
+        if not visitor:  # the owner's balance is not every visitor's business
+            return KeyCheck(True, "The server key works.", None, None)
+        return KeyCheck(True, f"Your key works: {amount}.", None, credits)
 
     def close(self) -> None:
         """Stop the manager (jobs stay on disk and resume on the next start), then the simulator."""
@@ -128,6 +130,7 @@ def default_client_factory(settings: Settings, simulator_url: str | None) -> Cli
 def build_runtime(settings: Settings | None = None, *, start: bool = True) -> Runtime:
     """Wire store, manager and (with no server key) the simulator; start the manager unless told not to."""
     settings = settings or load_settings()
+    protect_logs(settings.api_key)  # the server key never reaches a log line, whoever logs it
     store = HistoryStore(settings.data_dir)
     simulator = None
     if settings.demo_mode:

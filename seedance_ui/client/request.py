@@ -47,6 +47,17 @@ def _one_of(values: Any) -> str:
     return ", ".join(values)
 
 
+def _shown(value: Any, limit: int = 60) -> str:
+    """`repr(value)` cut to `limit` characters: a rule message never echoes a huge value back."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _member(value: Any, options: Any) -> bool:
+    """`value in options` for text only (a list or dict from an API caller is not hashable)."""
+    return isinstance(value, str) and value in options
+
+
 def _blocked_ip(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     """The IP a host literal denotes (including legacy forms like 127.1), or None for a name."""
     try:
@@ -124,22 +135,22 @@ class GenerationRequest:
             han = count_chinese_chars(self.prompt)
             if han > MAX_PROMPT_CHINESE_CHARS:
                 bad("prompt", f"must be at most {MAX_PROMPT_CHINESE_CHARS} Chinese characters (got {han})")
-        if self.model not in MODELS:
-            bad("model", f"must be one of {_one_of(MODELS)} (got {self.model!r})")
+        if not _member(self.model, MODELS):
+            bad("model", f"must be one of {_one_of(MODELS)} (got {_shown(self.model)})")
         d = self.duration
         if isinstance(d, bool) or not isinstance(d, int) or not DURATION_MIN <= d <= DURATION_MAX:
             bad(
                 "duration",
-                f"must be a whole number of seconds from {DURATION_MIN} to {DURATION_MAX} (got {d!r})",
+                f"must be a whole number of seconds from {DURATION_MIN} to {DURATION_MAX} (got {_shown(d)})",
             )
-        if self.quality not in QUALITIES:
-            bad("quality", f"must be one of {_one_of(QUALITIES)} (got {self.quality!r})")
-        if self.aspect_ratio not in ASPECT_RATIOS:
-            bad("aspect_ratio", f"must be one of {_one_of(ASPECT_RATIOS)} (got {self.aspect_ratio!r})")
+        if not _member(self.quality, QUALITIES):
+            bad("quality", f"must be one of {_one_of(QUALITIES)} (got {_shown(self.quality)})")
+        if not _member(self.aspect_ratio, ASPECT_RATIOS):
+            bad("aspect_ratio", f"must be one of {_one_of(ASPECT_RATIOS)} (got {_shown(self.aspect_ratio)})")
         for name in ("generate_audio", "web_search"):
             value = getattr(self, name)
             if not isinstance(value, bool):
-                bad(name, f"must be true or false (got {value!r})")
+                bad(name, f"must be true or false (got {_shown(value)})")
         if self.callback_url is not None and self.callback_url != "":
             problem = callback_url_problem(self.callback_url)
             if problem:

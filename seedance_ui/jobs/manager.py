@@ -26,9 +26,10 @@ from seedance_ui.client.request import GenerationRequest
 from seedance_ui.client.task import Task
 from seedance_ui.config import Settings
 from seedance_ui.jobs import messages as msg
+from seedance_ui.jobs.budget import SubmissionGuard
 from seedance_ui.jobs.cancel import cancel_job
 from seedance_ui.jobs.hub import ChangeHub
-from seedance_ui.jobs.keys import ClientFactory, KeyRing
+from seedance_ui.jobs.keys import DEMO_API_KEY, ClientFactory, KeyRing
 from seedance_ui.jobs.limits import Scheduler
 from seedance_ui.jobs.meta import KEY_VISITOR, MetaStore
 from seedance_ui.jobs.pipeline import JobRunner, Phase
@@ -42,6 +43,8 @@ from seedance_ui.jobs.webhooks import (
 )
 from seedance_ui.options import VIDEO_URL_LIFETIME_SECONDS
 from seedance_ui.pricing import estimate
+from seedance_ui.security.owners import log_id
+from seedance_ui.security.redact import scrub
 from seedance_ui.store import HistoryStore, JobRecord, JobStatus
 
 log = logging.getLogger("seedance_ui.jobs")
@@ -73,6 +76,7 @@ class JobManager:
         self.url_lifetime = url_lifetime
         self.keys = KeyRing(settings, client_factory or self._default_client)
         self._meta = MetaStore(store.data_dir)
+        self.guard = SubmissionGuard(settings, store.data_dir)  # key policy, budgets, rate limit
         self._tokens = TokenRegistry()
         self._hub = ChangeHub()
         self._scheduler = Scheduler(settings.max_jobs_in_flight, settings.max_jobs_per_owner)
@@ -127,6 +131,7 @@ class JobManager:
             if not loop.is_running():
                 loop.close()
             self._meta.close()
+            self.guard.close()
 
     def __enter__(self) -> JobManager:
         self.start()
@@ -199,6 +204,7 @@ class JobManager:
         if not isinstance(owner, str) or not owner:
             raise ValueError("owner must be a non-empty string")
         request = dataclasses.replace(request, callback_url=None)
+        self.guard.check_request(request)
         request.validate()
         if not self._running:
             raise RuntimeError("the job manager is not running")
@@ -208,6 +214,7 @@ class JobManager:
         except KeyError:
             credits = None
         record = JobRecord.new(owner, request.to_params(), credits_estimated=credits)
+        self.guard.admit(record.id, owner, source, credits)  # a refusal raises here, before any write
         token = new_token() if self._webhooks else None
         self._meta.add(record.id, source, token)  # first: recovery must know where the key came from
         self.keys.assign(record.id, source, visitor_key)
@@ -215,10 +222,11 @@ class JobManager:
             self.store.add(record)
         except BaseException:
             self.keys.forget(record.id)
+            self.guard.forget(record.id)
             raise
         if token:
             self._tokens.add(token, record.id)
-        log.info("job %s: queued for owner %s", record.id, owner)
+        log.info("job %s: queued for owner %s", record.id, log_id(owner))
         if self._on_loop():
             self._enqueue(record.id, owner)
             return self.get(record.id, owner) or record
@@ -351,21 +359,33 @@ class JobManager:
         return self._tasks.get(job_id)
 
     def update(self, job_id: str, **fields: Any) -> JobRecord | None:
-        """Persist some fields and tell the watchers; None if the record is gone."""
+        """Persist some fields and tell the watchers; None if the record is gone. Provider texts are
+        scrubbed of the job's key first; a known credits_reserved reconciles the budget."""
+        for name in ("error_message", "error_hint", "error_code"):
+            if isinstance(fields.get(name), str):
+                fields[name] = scrub(fields[name], self._secrets_for(job_id))
         try:
             rec = self.store.update(job_id, **fields)
         except KeyError:
             log.warning("job %s: record deleted while running", job_id)
             return None
+        if fields.get("credits_reserved") is not None:
+            self.guard.reconcile(job_id, fields["credits_reserved"])
         self._hub.notify(job_id)
         return rec
+
+    def _secrets_for(self, job_id: str) -> builtins.list[str]:
+        keys = {self.settings.api_key, self.keys.key_for(job_id)}
+        return [k for k in keys if k and k != DEMO_API_KEY]
 
     def finish(self, job_id: str, status: JobStatus, **fields: Any) -> None:
         """Persist a terminal status; free the job's slot, forget its key and webhook token."""
         if not status.terminal:
             raise ValueError(f"{status} is not terminal")
         log.info("job %s: %s", job_id, status.value)
-        self.update(job_id, status=status, queue_position=None, **fields)
+        rec = self.update(job_id, status=status, queue_position=None, **fields)
+        if rec is not None:
+            self.guard.settle(rec)
         self._scheduler.remove(job_id)
         self._orphans.pop(job_id, None)
         self._crashes.pop(job_id, None)

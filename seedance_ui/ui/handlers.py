@@ -32,6 +32,7 @@ from seedance_ui.options import (
 )
 from seedance_ui.pricing import estimate
 from seedance_ui.runtime import Runtime
+from seedance_ui.security.owners import request_owner
 from seedance_ui.store import JobRecord, JobStatus
 from seedance_ui.ui import craft, views
 from seedance_ui.ui.placeholders import Placeholders
@@ -166,10 +167,16 @@ class Studio:
 
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
+        self.settings = runtime.settings
         self.manager = runtime.manager
         self.store = runtime.store
         self.placeholders = Placeholders(runtime.store.data_dir)
         self.placeholders.warm()
+
+    def owner_of(self, owner: Any, request: Any = None) -> str | None:
+        """The owner of one event, decided here on the server: `hf:<user>` when sign-in is on and the
+        session is signed in, else the browser's own 32-hex id (None when it sent none)."""
+        return request_owner(owner, request, sign_in=self.settings.sign_in)
 
     # ---------------------------------------------------------------------------------------------
     # shared renderers
@@ -255,9 +262,10 @@ class Studio:
     # ---------------------------------------------------------------------------------------------
     # page load and history
     @guarded(9)
-    def on_load(self, owner: Any) -> tuple[Any, ...]:
+    def on_load(self, owner: Any, request: gr.Request | None = None) -> tuple[Any, ...]:
         """-> owner, gallery, ids, current job, progress, video, download, params, status."""
-        owner_id = valid_owner(owner) or new_owner_id()
+        browser_id = valid_owner(owner) or new_owner_id()
+        owner_id = self.owner_of(browser_id, request) or browser_id
         items, ids = self.gallery(owner_id)
         records = self.manager.list(owner_id, 1)
         latest = records[0] if records else None
@@ -266,12 +274,14 @@ class Studio:
         status = ""
         if latest is not None and latest.terminal:
             status = self.outcome_notice(latest, toast=False)
-        return (owner_id, items, ids, current, views.progress_card(latest), video, download, params, status)
+        return (browser_id, items, ids, current, views.progress_card(latest), video, download, params, status)
 
     @guarded(2)
-    async def watch_history(self, owner: Any) -> AsyncIterator[tuple[Any, Any]]:
+    async def watch_history(
+        self, owner: Any, request: gr.Request | None = None
+    ) -> AsyncIterator[tuple[Any, Any]]:
         """Keep the gallery's captions live while any of the owner's jobs is in flight."""
-        owner_id = valid_owner(owner)
+        owner_id = self.owner_of(owner, request)
         if not owner_id:
             yield skip(2)
             return
@@ -349,9 +359,11 @@ class Studio:
         web_search: bool,
         owner: Any,
         visitor_key: str | None,
+        http: gr.Request | None = None,
     ) -> tuple[Any, ...]:
         """-> owner, current job, status, progress, video, download, params, gallery, ids."""
-        owner_id = valid_owner(owner) or new_owner_id()
+        browser_id = valid_owner(owner) or new_owner_id()
+        owner_id = self.owner_of(browser_id, http) or browser_id
         request = make_request(prompt, model, duration, quality, aspect_ratio, generate_audio, web_search)
         problems = request.problems()
         if problems:
@@ -364,23 +376,23 @@ class Studio:
                 "Fix the fields named above, then press Generate again.",
                 items=lines,
             )
-            return (owner_id, None, status, *skip(6))
+            return (browser_id, None, status, *skip(6))
         try:
             record = await asyncio.to_thread(self.manager.submit, request, owner_id, visitor_key or None)
         except ValidationError as exc:
             toast_warning(exc.message, exc.hint, title="Not sent")
-            return (owner_id, None, views.notice_html("error", exc.message, exc.hint), *skip(6))
+            return (browser_id, None, views.notice_html("error", exc.message, exc.hint), *skip(6))
         except SeedanceError as exc:
             toast_warning(exc.message, exc.hint)
-            return (owner_id, None, views.notice_html("error", exc.message, exc.hint), *skip(6))
+            return (browser_id, None, views.notice_html("error", exc.message, exc.hint), *skip(6))
         except RuntimeError:
             log.exception("submit failed")
             message = "The job manager is not running, so nothing was sent."
             toast_warning(message, "Reload the page in a moment; if it persists, restart the server.")
-            return (owner_id, None, views.notice_html("error", message), *skip(6))
+            return (browser_id, None, views.notice_html("error", message), *skip(6))
         items, ids = self.gallery(owner_id)
         return (
-            owner_id,
+            browser_id,
             record.id,
             "",
             views.progress_card(record),
@@ -392,20 +404,26 @@ class Studio:
         )
 
     @guarded(7)
-    async def follow(self, job_id: str | None, owner: Any) -> AsyncIterator[tuple[Any, ...]]:
+    async def follow(
+        self, job_id: str | None, owner: Any, request: gr.Request | None = None
+    ) -> AsyncIterator[tuple[Any, ...]]:
         """After Generate: watch the new job -> progress, video, download, params, status, gallery, ids."""
-        async for outputs in self._follow(job_id, owner, fresh=True):
+        async for outputs in self._follow(job_id, self.owner_of(owner, request), fresh=True):
             yield outputs
 
     @guarded(7)
-    async def resume(self, job_id: str | None, owner: Any) -> AsyncIterator[tuple[Any, ...]]:
+    async def resume(
+        self, job_id: str | None, owner: Any, request: gr.Request | None = None
+    ) -> AsyncIterator[tuple[Any, ...]]:
         """On page load: keep following the visitor's latest job if it is still in flight (the load
         handler has already drawn it when it is over)."""
-        async for outputs in self._follow(job_id, owner, fresh=False):
+        async for outputs in self._follow(job_id, self.owner_of(owner, request), fresh=False):
             yield outputs
 
-    async def _follow(self, job_id: str | None, owner: Any, *, fresh: bool) -> AsyncIterator[tuple[Any, ...]]:
-        owner_id = valid_owner(owner)
+    async def _follow(
+        self, job_id: str | None, owner_id: str | None, *, fresh: bool
+    ) -> AsyncIterator[tuple[Any, ...]]:
+        """`owner_id` is already resolved (`owner_of`)."""
         if not job_id or not owner_id:
             yield skip(7)
             return
@@ -429,8 +447,8 @@ class Studio:
         yield skip(7)
 
     @guarded(1)
-    def cancel(self, job_id: str | None, owner: Any) -> str:
-        owner_id = valid_owner(owner)
+    def cancel(self, job_id: str | None, owner: Any, request: gr.Request | None = None) -> str:
+        owner_id = self.owner_of(owner, request)
         record = self.manager.get(job_id, owner_id) if job_id and owner_id else None
         if record is None:
             toast_info("Nothing to cancel: no job is running in this panel.")
@@ -461,17 +479,21 @@ class Studio:
         )
 
     @guarded(6)
-    def select(self, ids: list[str] | None, owner: Any, evt: gr.SelectData) -> tuple[Any, ...]:
-        owner_id = valid_owner(owner)
+    def select(
+        self, ids: list[str] | None, owner: Any, evt: gr.SelectData, request: gr.Request | None = None
+    ) -> tuple[Any, ...]:
+        owner_id = self.owner_of(owner, request)
         index = evt.index if isinstance(evt.index, int) else None
         if not owner_id or index is None or not ids or not 0 <= index < len(ids):
             return self.detail_outputs(None)
         return self.detail_outputs(self.manager.get(ids[index], owner_id))
 
     @guarded(6)
-    async def follow_detail(self, job_id: str | None, owner: Any) -> AsyncIterator[tuple[Any, ...]]:
+    async def follow_detail(
+        self, job_id: str | None, owner: Any, request: gr.Request | None = None
+    ) -> AsyncIterator[tuple[Any, ...]]:
         """Keep the selected item's detail live while it is in flight."""
-        owner_id = valid_owner(owner)
+        owner_id = self.owner_of(owner, request)
         record = self.manager.get(job_id, owner_id) if job_id and owner_id else None
         if record is None or record.terminal:
             yield skip(6)
@@ -484,9 +506,9 @@ class Studio:
             yield (gr.skip(), gr.skip(), views.detail_html(live), *skip(3))
 
     @guarded(8)
-    def reuse(self, job_id: str | None, owner: Any) -> tuple[Any, ...]:
+    def reuse(self, job_id: str | None, owner: Any, request: gr.Request | None = None) -> tuple[Any, ...]:
         """-> prompt, model, duration, quality, aspect ratio, audio, web search, status."""
-        owner_id = valid_owner(owner)
+        owner_id = self.owner_of(owner, request)
         record = self.manager.get(job_id, owner_id) if job_id and owner_id else None
         if record is None:
             toast_info("Select an item in your history first.")
@@ -505,9 +527,9 @@ class Studio:
         return (p.get("prompt", ""), model, duration, quality, ratio, audio, web, notice)
 
     @guarded(9)
-    def delete(self, job_id: str | None, owner: Any) -> tuple[Any, ...]:
+    def delete(self, job_id: str | None, owner: Any, request: gr.Request | None = None) -> tuple[Any, ...]:
         """-> gallery, ids, selected, detail video, detail, reuse, delete, cancel-job, status."""
-        owner_id = valid_owner(owner)
+        owner_id = self.owner_of(owner, request)
         record = self.manager.get(job_id, owner_id) if job_id and owner_id else None
         if record is None:
             toast_info("Select an item in your history first.")
@@ -525,19 +547,21 @@ class Studio:
         return (items, ids, selected, video, detail, reuse, delete, cancel, gr.skip())
 
     @guarded(1)
-    def cancel_selected(self, job_id: str | None, owner: Any) -> str:
-        return self.cancel(job_id, owner)
+    def cancel_selected(self, job_id: str | None, owner: Any, request: gr.Request | None = None) -> str:
+        return self.cancel(job_id, owner, request)
 
     # ---------------------------------------------------------------------------------------------
     # visitor key (demo mode)
     @guarded(3)
-    def set_key(self, typed: str | None, owner: Any) -> tuple[Any, Any, str]:
+    def set_key(
+        self, typed: str | None, owner: Any, request: gr.Request | None = None
+    ) -> tuple[Any, Any, str]:
         """-> session key state, cleared textbox, key status. The key is never echoed."""
         key = (typed or "").strip()
         if not key:
             toast_warning("Paste your Evolink API key first.")
             return gr.skip(), "", gr.skip()
-        owner_id = valid_owner(owner)
+        owner_id = self.owner_of(owner, request)
         if owner_id:
             with contextlib.suppress(Exception):
                 resumed = self.manager.resume_with_key(owner_id, key)
@@ -548,11 +572,14 @@ class Studio:
 
     @guarded(2)
     def forget_key(self) -> tuple[Any, str]:
-        toast_info("Your key is forgotten; demo mode again.")
+        demo = self.runtime.demo_mode
+        toast_info("Your key is forgotten; demo mode again." if demo else "Your key is forgotten.")
         return None, views.key_status_html(False, self.runtime.demo_mode)
 
     @guarded(3)
-    async def check_key(self, typed: str | None, session_key: str | None, owner: Any) -> tuple[Any, Any, str]:
+    async def check_key(
+        self, typed: str | None, session_key: str | None, owner: Any, request: gr.Request | None = None
+    ) -> tuple[Any, Any, str]:
         """Check the typed key (and keep it for the session), else the session key, else the default."""
         typed = (typed or "").strip()
         key = typed or session_key or None
@@ -563,7 +590,7 @@ class Studio:
         else:
             toast_warning(result.message, result.hint, title="Check key")
         if typed and result.ok:
-            owner_id = valid_owner(owner)
+            owner_id = self.owner_of(owner, request)
             if owner_id:
                 with contextlib.suppress(Exception):
                     await asyncio.to_thread(self.manager.resume_with_key, owner_id, typed)
@@ -582,6 +609,7 @@ class Studio:
         aspect_ratio: str = DEFAULT_ASPECT_RATIO,
         generate_audio: bool = DEFAULT_GENERATE_AUDIO,
         web_search: bool = DEFAULT_WEB_SEARCH,
+        http: gr.Request | None = None,
     ) -> AsyncIterator[tuple[Any, dict[str, Any]]]:
         """Generate a video and wait for it. Yields progress; the final output is the mp4 and a JSON
         summary whose `video_path` is the file's local path on the server."""
@@ -592,15 +620,18 @@ class Studio:
                 "Invalid request: " + "; ".join(f"{p.field}: {p.rule}" for p in problems),
                 title="Invalid request",
             )
+        # API callers share one anonymous owner (their jobs are never listed to anyone, results go back
+        # only to the caller); a signed-in session (sign-in on) is that person's own owner.
+        owner = self.owner_of(None, http) or API_OWNER
         try:
-            record = await asyncio.to_thread(self.manager.submit, request, API_OWNER, None)
+            record = await asyncio.to_thread(self.manager.submit, request, owner, None)
         except SeedanceError as exc:
             raise gr.Error(f"{exc.message} — {exc.hint}", title=type(exc).__name__) from None
         except Exception:
             log.exception("API submit failed")
             raise gr.Error(INTERNAL_ERROR) from None
         final: JobRecord | None = None
-        async for rec, changed in self.watch_ticking(record.id, API_OWNER):
+        async for rec, changed in self.watch_ticking(record.id, owner):
             final = rec
             if changed and not rec.terminal:
                 yield None, self.api_summary(rec)

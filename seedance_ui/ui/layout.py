@@ -25,6 +25,7 @@ from seedance_ui.runtime import Runtime
 from seedance_ui.ui import craft, views
 from seedance_ui.ui.handlers import OWNER_SECRET, OWNER_STORAGE_KEY, Studio
 from seedance_ui.ui.prompt_lint import lint
+from seedance_ui.ui.storyboard_tab import build_storyboard_tab
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
 
@@ -68,6 +69,15 @@ def header_html(runtime: Runtime) -> str:
     )
 
 
+def key_panel_title(runtime: Runtime) -> str:
+    """The key accordion's title: a visitor may always bring a key (SEEDANCE_REQUIRE_USER_KEY: must)."""
+    if runtime.settings.require_user_key:
+        return "Your Evolink key — required to generate here"
+    if runtime.demo_mode:
+        return "Demo mode — use your own Evolink key for real videos"
+    return "Use your own Evolink key (optional)"
+
+
 def section(title: str, subtitle: str = "") -> gr.HTML:
     sub = f"<span>{views.esc(subtitle)}</span>" if subtitle else ""
     return gr.HTML(f'<div class="sd-section-title"><h2>{views.esc(title)}</h2>{sub}</div>')
@@ -92,7 +102,8 @@ def build_demo(runtime: Runtime) -> gr.Blocks:
         "show_progress": "hidden",
     }
 
-    with gr.Blocks(title="Seedance Studio", analytics_enabled=False) as demo:
+    # delete_cache: Gradio serves copies of our files from its cache; copies older than a day go (hourly).
+    with gr.Blocks(title="Seedance Studio", analytics_enabled=False, delete_cache=(3600, 86400)) as demo:
         owner = gr.BrowserState(None, storage_key=OWNER_STORAGE_KEY, secret=OWNER_SECRET)
         visitor_key = gr.State(None)  # this session only, server memory; never sent back to the browser
         current_job = gr.State(None)
@@ -100,12 +111,13 @@ def build_demo(runtime: Runtime) -> gr.Blocks:
         selected_job = gr.State(None)
 
         gr.HTML(header_html(runtime), elem_id="sd-header-block")
+        if runtime.settings.sign_in:  # Gradio's OAuth: the owner becomes hf:<username> (security/owners.py)
+            gr.LoginButton(elem_id="sd-login", size="sm")
 
-        # -- visitor key (demo mode only) --------------------------------------------------------------
+        # -- visitor key: in server memory for this session only ------------------------------------------
         with gr.Accordion(
-            "Demo mode — use your own Evolink key for real videos",
-            open=False,
-            visible=runtime.demo_mode,
+            key_panel_title(runtime),
+            open=runtime.settings.require_user_key,
             elem_id="sd-key",
         ):
             key_status = gr.HTML(views.key_status_html(False, runtime.demo_mode))
@@ -122,6 +134,13 @@ def build_demo(runtime: Runtime) -> gr.Blocks:
                 check_key_btn = gr.Button("Check key", variant="secondary", scale=1, min_width=110)
                 forget_key_btn = gr.Button("Forget", variant="secondary", scale=1, min_width=90)
 
+        # Two tabs: "Studio" (the panels from here to the footer) and "Storyboard". The Studio tab is
+        # entered and left explicitly, so the studio's code below keeps its indentation.
+        tabs = gr.Tabs(elem_id="sd-tabs")
+        tabs.__enter__()
+        studio_tab = gr.Tab("Studio", id="studio", elem_id="sd-tab-studio")
+        studio_tab.__enter__()
+
         with gr.Row(equal_height=False, elem_id="sd-main"):
             # -- create panel -----------------------------------------------------------------------------
             with gr.Column(scale=6, min_width=340, elem_classes="sd-panel", elem_id="sd-create"):
@@ -131,6 +150,7 @@ def build_demo(runtime: Runtime) -> gr.Blocks:
                     lines=6,
                     max_lines=18,
                     placeholder=PROMPT_PLACEHOLDER,
+                    max_length=runtime.settings.max_prompt_chars,
                     elem_id="sd-prompt",
                 )
                 counter = gr.HTML(views.counter_html(lint("")), elem_id="sd-counter")
@@ -319,6 +339,10 @@ def build_demo(runtime: Runtime) -> gr.Blocks:
                             elem_id="sd-cancel-job",
                             min_width=110,
                         )
+
+        studio_tab.__exit__(None)
+        build_storyboard_tab(runtime, owner=owner, visitor_key=visitor_key)
+        tabs.__exit__(None)
 
         gr.HTML(
             f'<div class="sd-foot">Seedance Studio {__version__} · your prompts and videos stay on this '

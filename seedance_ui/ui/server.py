@@ -1,18 +1,18 @@
 """Launch settings shared by app.py and the tests: theme/css/head, allowed paths, extra routes.
 
-Gradio 6 takes theme, css and head in launch(); run history is off; only the data directory may be
-served as files; `/healthz` (Docker HEALTHCHECK) and the provider webhook route are added to the
-FastAPI app Gradio builds.
+Gradio 6 takes theme, css and head in launch(); run history is off; only the media folders of the data
+directory may be served as files (never its databases or boards); request bodies are size-capped;
+`/healthz` (Docker HEALTHCHECK) and the provider webhook route are added to the FastAPI app Gradio builds.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from pathlib import Path
 from typing import Any
 
 import gradio as gr
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -20,6 +20,7 @@ from starlette.routing import Route
 from seedance_ui.config import Settings, load_settings
 from seedance_ui.jobs import WEBHOOK_ROUTE
 from seedance_ui.runtime import Runtime, build_runtime
+from seedance_ui.security.edge import MAX_UPLOAD_MB, RequestSizeLimit, served_paths
 from seedance_ui.ui.layout import ASSETS, build_demo
 from seedance_ui.ui.theme import HEAD, build_css, build_theme
 
@@ -62,10 +63,14 @@ def launch_kwargs(runtime: Runtime, **overrides: Any) -> dict[str, Any]:
     """Everything `demo.launch()` needs; `overrides` win (tests pass a free port)."""
     settings = runtime.settings
     favicon = ASSETS / "favicon.png"
+    # Only the media folders of the data directory are served; its databases and boards never are.
+    allowed, blocked = served_paths(runtime.store.data_dir)
     kwargs: dict[str, Any] = {
         "server_name": settings.server_name,
         "server_port": settings.server_port,
-        "allowed_paths": [str(Path(runtime.store.data_dir).resolve())],
+        "allowed_paths": allowed,
+        "blocked_paths": blocked,
+        "max_file_size": f"{MAX_UPLOAD_MB}mb",
         "theme": build_theme(),
         "css": build_css(),
         "head": HEAD,
@@ -73,7 +78,7 @@ def launch_kwargs(runtime: Runtime, **overrides: Any) -> dict[str, Any]:
         "footer_links": ["api", "gradio"],
         "run_history": False,
         "show_error": False,
-        "app_kwargs": {"routes": extra_routes(runtime)},
+        "app_kwargs": {"routes": extra_routes(runtime), "middleware": [Middleware(RequestSizeLimit)]},
         "ssr_mode": False,
         "mcp_server": False,
     }

@@ -158,11 +158,13 @@ def _ratio_css() -> str:
 
 
 CSS_PATH = Path(__file__).with_name("studio.css")
+STORYBOARD_CSS_PATH = Path(__file__).with_name("storyboard.css")
 
 
 def build_css() -> str:
-    """The page CSS: studio.css plus the frame-shape pictures of the aspect-ratio choices."""
-    return CSS_PATH.read_text(encoding="utf-8") + "\n" + _ratio_css() + "\n"
+    """The page CSS: studio.css, the frame-shape pictures of the aspect-ratio choices, storyboard.css."""
+    storyboard = STORYBOARD_CSS_PATH.read_text(encoding="utf-8") if STORYBOARD_CSS_PATH.is_file() else ""
+    return CSS_PATH.read_text(encoding="utf-8") + "\n" + _ratio_css() + "\n" + storyboard + "\n"
 
 
 HEAD = """

@@ -1,0 +1,313 @@
+"""Spending guards, checked in `JobManager.submit` before a job is written (so before any create).
+
+- Key policy: with SEEDANCE_REQUIRE_USER_KEY every generation needs the visitor's own key; with sign-in
+  on, the server's key is for signed-in visitors only (anyone may still bring their own key).
+- Daily credit budgets for the server's key, all visitors together and per visitor (UTC days). A job is
+  charged its estimate when admitted, reconciled to the provider's `credits_reserved` once known, and
+  released when it turns out not to be billed (refused at create, failed at the provider, cancelled).
+  Check and reservation happen under one lock, so concurrent submissions can never overshoot.
+- A per-visitor submission rate limit (any key), a sliding minute.
+
+The ledger is its own small SQLite file (`<data_dir>/budget.sqlite3`), one row per job on the server's
+key. It is not derived from the history because visitors may delete history items: spending must survive
+deletions as well as restarts. A visitor's own key is never budgeted (it is their money).
+"""
+
+from __future__ import annotations
+
+import calendar
+import logging
+import sqlite3
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from seedance_ui.client.errors import SeedanceError, ValidationError
+from seedance_ui.config import Settings
+from seedance_ui.jobs.meta import KEY_SERVER, KEY_VISITOR
+from seedance_ui.security.owners import is_signed_in_owner, log_id
+from seedance_ui.store import JobRecord, JobStatus
+
+if TYPE_CHECKING:
+    from seedance_ui.client.request import GenerationRequest
+
+log = logging.getLogger("seedance_ui.jobs")
+
+BUDGET_FILENAME = "budget.sqlite3"
+RATE_WINDOW_SECONDS = 60.0
+# A FAILED job with one of these codes may still have been billed (the provider finished or we cannot
+# tell): it stays counted.
+CHARGED_FAILURE_CODES = frozenset({"task_not_found", "no_video_url", "download_failed"})
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS spend (
+    job_id     TEXT PRIMARY KEY,
+    owner      TEXT NOT NULL,
+    day        TEXT NOT NULL,           -- UTC date, YYYY-MM-DD
+    estimated  REAL NOT NULL,
+    reserved   REAL,                    -- the provider's credits_reserved, once known
+    released   INTEGER NOT NULL DEFAULT 0,
+    created_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS spend_day_owner ON spend (day, owner);
+"""
+
+
+# ------------------------------------------------------------------------------------------------------
+# refusals: SeedanceError subclasses, so every caller already shows .message and .hint
+
+
+class SubmissionRefusedError(SeedanceError):
+    """The studio refused a submission before anything was sent (nothing is charged)."""
+
+    default_hint = "Nothing was sent and nothing was charged."
+
+
+class KeyRequiredError(SubmissionRefusedError):
+    default_hint = "Paste your Evolink API key in the key panel at the top of the page, then generate again."
+
+
+class SignInRequiredError(SubmissionRefusedError):
+    default_hint = "Use “Sign in with Hugging Face” at the top of the page, or paste your own Evolink key."
+
+
+class BudgetExceededError(SubmissionRefusedError):
+    default_hint = "Budgets reset at 00:00 UTC. You can keep generating with your own Evolink key."
+
+
+class SubmitRateLimitedError(SubmissionRefusedError):
+    def __init__(self, message: str, *, retry_after: float, **kw: object) -> None:
+        self.retry_after = retry_after
+        super().__init__(message, hint=f"Wait {max(1, round(retry_after))} s, then try again.", **kw)  # type: ignore[arg-type]
+
+
+KEY_REQUIRED_MESSAGE = "This studio needs your own Evolink API key: it does not generate on the server's key."
+SIGN_IN_REQUIRED_MESSAGE = "Sign in with Hugging Face to generate on this Space's key."
+
+
+# ------------------------------------------------------------------------------------------------------
+# days and billing
+
+
+def utc_day(ts: float) -> str:
+    return time.strftime("%Y-%m-%d", time.gmtime(ts))
+
+
+def next_utc_midnight(ts: float) -> float:
+    day = time.gmtime(ts)
+    return calendar.timegm((day.tm_year, day.tm_mon, day.tm_mday, 0, 0, 0)) + 86400.0
+
+
+def is_billed(record: JobRecord) -> bool:
+    """Whether a finished job (may have) cost credits. Refused creates, tasks the provider reported as
+    failed and cancelled tasks are not billed; anything uncertain counts."""
+    if record.status == JobStatus.CANCELLED:
+        return False
+    if record.status == JobStatus.FAILED:
+        if not record.task_id:
+            return False  # never created at the provider
+        # made (or perhaps made), then lost on our side: counted; else the provider failed it: not billed
+        return record.completed_at is not None or record.error_code in CHARGED_FAILURE_CODES
+    return True
+
+
+def _fmt(credits: float) -> str:
+    return f"{credits:,.2f}".rstrip("0").rstrip(".")
+
+
+# ------------------------------------------------------------------------------------------------------
+# the ledger
+
+
+class BudgetLedger:
+    """Server-key spending per job; thread-safe (one connection, one lock)."""
+
+    def __init__(self, data_dir: Path) -> None:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        self.path = data_dir / BUDGET_FILENAME
+        self._lock = threading.RLock()
+        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=10.0)
+        with self._lock:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.executescript(_SCHEMA)
+
+    @property
+    def lock(self) -> threading.RLock:
+        return self._lock
+
+    def spent(self, day: str, owner: str | None = None) -> float:
+        """Credits counted on `day` (all owners, or one): reserved when known, else the estimate."""
+        sql = (
+            "SELECT COALESCE(SUM(COALESCE(reserved, estimated)), 0) FROM spend "
+            "WHERE day = ? AND released = 0"
+        )
+        args: tuple[str, ...] = (day,)
+        if owner is not None:
+            sql += " AND owner = ?"
+            args += (owner,)
+        with self._lock:
+            return float(self._db.execute(sql, args).fetchone()[0])
+
+    def add(self, job_id: str, owner: str, day: str, estimated: float, now: float) -> None:
+        with self._lock:
+            self._db.execute(
+                "INSERT OR REPLACE INTO spend (job_id, owner, day, estimated, reserved, released, "
+                "created_at) VALUES (?, ?, ?, ?, NULL, 0, ?)",
+                (job_id, owner, day, float(estimated), now),
+            )
+
+    def reconcile(self, job_id: str, reserved: float) -> None:
+        with self._lock:
+            self._db.execute("UPDATE spend SET reserved = ? WHERE job_id = ?", (float(reserved), job_id))
+
+    def release(self, job_id: str) -> bool:
+        with self._lock:
+            return self._db.execute(
+                "UPDATE spend SET released = 1 WHERE job_id = ? AND released = 0", (job_id,)
+            ).rowcount == 1
+
+    def forget(self, job_id: str) -> None:
+        with self._lock:
+            self._db.execute("DELETE FROM spend WHERE job_id = ?", (job_id,))
+
+    def row(self, job_id: str) -> tuple[str, float, float | None, bool] | None:
+        """(owner, estimated, reserved, released) of a job, for tests and checks."""
+        with self._lock:
+            found = self._db.execute(
+                "SELECT owner, estimated, reserved, released FROM spend WHERE job_id = ?", (job_id,)
+            ).fetchone()
+        return None if found is None else (found[0], found[1], found[2], bool(found[3]))
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+
+class RateLimiter:
+    """At most `per_minute` admissions per owner in any sliding minute (0: no limit)."""
+
+    def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic) -> None:
+        self.per_minute = per_minute
+        self._clock = clock
+        self._hits: dict[str, deque[float]] = {}
+
+    def wait_for(self, owner: str) -> float:
+        """Seconds until `owner` may submit again (0: now). Call under the guard's lock."""
+        if self.per_minute <= 0:
+            return 0.0
+        now = self._clock()
+        hits = self._hits.get(owner)
+        if hits is None:
+            return 0.0
+        while hits and now - hits[0] >= RATE_WINDOW_SECONDS:
+            hits.popleft()
+        if not hits:
+            del self._hits[owner]
+            return 0.0
+        if len(hits) < self.per_minute:
+            return 0.0
+        return RATE_WINDOW_SECONDS - (now - hits[0])
+
+    def record(self, owner: str) -> None:
+        if self.per_minute > 0:
+            self._hits.setdefault(owner, deque()).append(self._clock())
+
+
+# ------------------------------------------------------------------------------------------------------
+# the guard the manager uses
+
+
+class SubmissionGuard:
+    """Everything checked before a job is written; `admit` is atomic across threads."""
+
+    def __init__(self, settings: Settings, data_dir: Path, *, clock: Callable[[], float] = time.time,
+                 monotonic: Callable[[], float] = time.monotonic) -> None:
+        self.settings = settings
+        self.ledger = BudgetLedger(data_dir)
+        self.rate = RateLimiter(settings.visitor_submits_per_minute, monotonic)
+        self._clock = clock
+
+    # -- before anything ------------------------------------------------------------------------------
+    def check_request(self, request: GenerationRequest) -> None:
+        """Edge limits on the request itself (ValidationError, like the request's own rules)."""
+        limit = self.settings.max_prompt_chars
+        prompt = request.prompt
+        if isinstance(prompt, str) and len(prompt) > limit:
+            raise ValidationError("prompt", f"must be at most {limit:,} characters (got {len(prompt):,})")
+
+    def admit(self, job_id: str, owner: str, source: str, credits: float | None) -> None:
+        """Refuse (SubmissionRefusedError) or reserve: policy, rate limit, budgets — in that order."""
+        s = self.settings
+        if s.require_user_key and source != KEY_VISITOR:
+            raise KeyRequiredError(KEY_REQUIRED_MESSAGE)
+        if s.sign_in and source == KEY_SERVER and not is_signed_in_owner(owner):
+            raise SignInRequiredError(SIGN_IN_REQUIRED_MESSAGE)
+        budgeted = source == KEY_SERVER
+        with self.ledger.lock:
+            wait = self.rate.wait_for(owner)
+            if wait > 0:
+                per = s.visitor_submits_per_minute
+                raise SubmitRateLimitedError(
+                    f"Too many submissions: at most {per} per minute for each visitor.", retry_after=wait
+                )
+            now = self._clock()
+            if budgeted:
+                self._check_budgets(owner, credits, now)
+                self.ledger.add(job_id, owner, utc_day(now), credits or 0.0, now)
+            self.rate.record(owner)
+        if budgeted and (s.daily_budget_credits or s.visitor_daily_budget_credits):
+            log.info("job %s: %s credits reserved for %s", job_id, _fmt(credits or 0.0), log_id(owner))
+
+    def _check_budgets(self, owner: str, credits: float | None, now: float) -> None:
+        s = self.settings
+        if not (s.daily_budget_credits or s.visitor_daily_budget_credits):
+            return
+        if credits is None:
+            raise BudgetExceededError(
+                "The cost of this video cannot be estimated, so the budget cannot admit it."
+            )
+        day = utc_day(now)
+        resets = time.strftime("%H:%M UTC", time.gmtime(next_utc_midnight(now)))
+        if s.daily_budget_credits:
+            spent = self.ledger.spent(day)
+            if spent + credits > s.daily_budget_credits + 1e-9:
+                raise BudgetExceededError(
+                    f"Today's budget for this Space's key does not cover this video: {_fmt(spent)} of "
+                    f"{_fmt(s.daily_budget_credits)} credits are used, and it needs {_fmt(credits)}. "
+                    f"The budget resets at {resets}."
+                )
+        if s.visitor_daily_budget_credits:
+            spent = self.ledger.spent(day, owner)
+            if spent + credits > s.visitor_daily_budget_credits + 1e-9:
+                raise BudgetExceededError(
+                    f"Your daily budget on this Space's key does not cover this video: {_fmt(spent)} of "
+                    f"{_fmt(s.visitor_daily_budget_credits)} credits are used, and it needs "
+                    f"{_fmt(credits)}. Your budget resets at {resets}."
+                )
+
+    # -- afterwards -----------------------------------------------------------------------------------
+    def forget(self, job_id: str) -> None:
+        """The submission failed before its record was written: nothing to count."""
+        self.ledger.forget(job_id)
+
+    def reconcile(self, job_id: str, credits_reserved: object) -> None:
+        number = isinstance(credits_reserved, int | float) and not isinstance(credits_reserved, bool)
+        if number and credits_reserved >= 0:  # type: ignore[operator]
+            self.ledger.reconcile(job_id, float(credits_reserved))  # type: ignore[arg-type]
+
+    def settle(self, record: JobRecord) -> None:
+        """A job ended: release what it reserved unless it was (or may have been) billed."""
+        if record.terminal and not is_billed(record) and self.ledger.release(record.id):
+            log.info("job %s: not billed, its reservation is released", record.id)
+
+    def usage(self, owner: str) -> dict[str, float]:
+        """Today's spending on the server's key (for display): all visitors and this one."""
+        day = utc_day(self._clock())
+        return {"all": self.ledger.spent(day), "visitor": self.ledger.spent(day, owner)}
+
+    def close(self) -> None:
+        self.ledger.close()

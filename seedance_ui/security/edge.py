@@ -1,0 +1,111 @@
+"""Limits at our edge: which files Gradio may serve, and how big a request may be.
+
+Gradio serves any file under `allowed_paths` to anyone who asks for its path at `/gradio_api/file=…`.
+The data directory also holds the history database (every visitor's prompts and owner ids), the job
+manager's and budget ledgers and the storyboards, so only the folders of media we name ourselves are
+allowed (`<job id>.mp4`, `<job id>.jpg`, placeholders, review exports), and the rest is blocked
+outright (blocked paths win over allowed ones in Gradio).
+
+`RequestSizeLimit` is a small ASGI middleware: a request body larger than the limit is refused with 413
+before Gradio parses it, whether or not it announces its length.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable, MutableMapping
+from pathlib import Path
+from typing import Any
+
+# Media folders of the data directory that may be served (all file names in them are ours).
+SERVED_DIRS = ("videos", "posters", "ui", "exports")
+# Everything else the data directory holds that must never be served, even by mistake.
+PRIVATE_DIRS = ("boards",)
+PRIVATE_DATABASES = ("history.sqlite3", "jobs.sqlite3", "budget.sqlite3")
+
+MAX_REQUEST_BYTES = 2 * 1024 * 1024  # a queue event carries a prompt and a few settings: far less
+MAX_UPLOAD_MB = 10  # Gradio's own per-file cap (storyboard imports are small JSON/CSV files)
+MAX_UPLOAD_REQUEST_BYTES = (MAX_UPLOAD_MB + 1) * 1024 * 1024
+UPLOAD_PATH_SUFFIX = "/gradio_api/upload"
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+def served_paths(data_dir: Path | str) -> tuple[list[str], list[str]]:
+    """(allowed_paths, blocked_paths) for `launch()`: media folders only; databases and boards blocked."""
+    root = Path(data_dir).expanduser().resolve()
+    allowed = [str(root / name) for name in SERVED_DIRS]
+    blocked = [str(root / name) for name in PRIVATE_DIRS]
+    for name in PRIVATE_DATABASES:
+        blocked += [str(root / name), str(root / f"{name}-wal"), str(root / f"{name}-shm")]
+    return allowed, blocked
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class RequestSizeLimit:
+    """Refuse request bodies over `max_bytes` (uploads: `upload_max_bytes`) with HTTP 413."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int = MAX_REQUEST_BYTES,
+                 upload_max_bytes: int = MAX_UPLOAD_REQUEST_BYTES) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+        self.upload_max_bytes = upload_max_bytes
+
+    def limit_for(self, path: str) -> int:
+        return self.upload_max_bytes if path.rstrip("/").endswith(UPLOAD_PATH_SUFFIX) else self.max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope.get("type") != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.limit_for(str(scope.get("path", "")))
+        for name, value in scope.get("headers") or ():
+            if name.lower() == b"content-length":
+                try:
+                    announced = int(value)
+                except ValueError:
+                    announced = limit + 1
+                if announced > limit:
+                    await _refuse(send, limit)
+                    return
+        received = 0
+        started = False
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message.get("type") == "http.request":
+                received += len(message.get("body") or b"")
+                if received > limit:
+                    raise _TooLarge
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message.get("type") == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except _TooLarge:
+            if not started:
+                await _refuse(send, limit)
+
+
+async def _refuse(send: Send, limit: int) -> None:
+    body = json.dumps({"error": f"Request too large (the limit is {limit // 1024:,} KiB)."}).encode()
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        (b"connection", b"close"),
+    ]
+    await send({"type": "http.response.start", "status": 413, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

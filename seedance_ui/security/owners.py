@@ -1,0 +1,101 @@
+"""Who owns what: the owner of every job, board and file, derived on the server for each request.
+
+Without sign-in the owner is the per-browser id: 32 random hex characters that the browser keeps in
+localStorage (gr.BrowserState) and sends with each event. It works as a bearer secret: it is never shown
+to anyone else, never logged in clear (`log_id`), and never part of a file name.
+
+With sign-in on ("Sign in with Hugging Face", Gradio's OAuth: `hf_oauth: true` on Spaces), a signed-in
+visitor's owner is `hf:<username>`, read from the signed session cookie on the server, so it follows the
+person across browsers and cannot be claimed by sending a string: a browser id is 32 hex characters and
+can never look like `hf:…`.
+
+Pure functions; no Gradio import (a `gr.Request` is only duck-typed).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+from collections.abc import Mapping
+from typing import Any
+
+SIGNED_IN_PREFIX = "hf:"
+API_OWNER = "api"  # every caller of the programmatic API without a signed-in session
+
+_BROWSER_ID = re.compile(r"[0-9a-f]{32}")
+# Hugging Face usernames: letters, digits, '-', '_' and '.', at most 96 characters.
+_USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,95}")
+
+
+def valid_browser_id(value: Any) -> str | None:
+    """`value` if it is a browser id we could have made (32 lowercase hex), else None."""
+    return value if isinstance(value, str) and _BROWSER_ID.fullmatch(value) else None
+
+
+def valid_username(value: Any) -> str | None:
+    return value if isinstance(value, str) and _USERNAME.fullmatch(value) else None
+
+
+def owner_for(browser_id: Any, username: Any = None) -> str | None:
+    """The owner for a request: `hf:<username>` when signed in, else the browser id (None if neither)."""
+    user = valid_username(username)
+    if user is not None:
+        return SIGNED_IN_PREFIX + user
+    return valid_browser_id(browser_id)
+
+
+def is_signed_in_owner(owner: Any) -> bool:
+    if not isinstance(owner, str) or not owner.startswith(SIGNED_IN_PREFIX):
+        return False
+    return valid_username(owner[len(SIGNED_IN_PREFIX) :]) is not None
+
+
+def _session(request: Any) -> Mapping[str, Any] | None:
+    """The signed session of a request (Starlette's SessionMiddleware), or None when there is none."""
+    if request is None:
+        return None
+    underlying = getattr(request, "request", None) or request
+    scope = getattr(underlying, "scope", None)
+    if isinstance(scope, dict):
+        session = scope.get("session")
+        return session if isinstance(session, Mapping) else None
+    session = getattr(request, "session", None)
+    return session if isinstance(session, Mapping) else None
+
+
+def oauth_username(session: Mapping[str, Any] | None, now: float | None = None) -> str | None:
+    """The Hugging Face username of a session Gradio's OAuth filled in (None: not signed in / expired)."""
+    if not session:
+        return None
+    info = session.get("oauth_info")
+    if not isinstance(info, Mapping):
+        return None
+    expires = info.get("expires_at")
+    now = time.time() if now is None else now
+    if isinstance(expires, int | float) and not isinstance(expires, bool) and expires < now:
+        return None
+    user = info.get("userinfo")
+    if not isinstance(user, Mapping):
+        return None
+    return valid_username(user.get("preferred_username"))
+
+
+def signed_in_username(request: Any) -> str | None:
+    """The signed-in Hugging Face username of a gr.Request (or Starlette request), else None."""
+    return oauth_username(_session(request))
+
+
+def request_owner(browser_id: Any, request: Any, *, sign_in: bool) -> str | None:
+    """The owner of one event: `hf:<user>` when sign-in is on and the session is signed in, else the
+    browser id (None when the browser sent no valid id)."""
+    return owner_for(browser_id, signed_in_username(request) if sign_in else None)
+
+
+def log_id(owner: Any) -> str:
+    """A short stable pseudonym of an owner for logs: the browser id is a secret and stays out of them."""
+    if not isinstance(owner, str) or not owner:
+        return "-"
+    if owner == API_OWNER or owner.startswith(SIGNED_IN_PREFIX):
+        return owner
+    return "b-" + hashlib.sha256(owner.encode("utf-8")).hexdigest()[:10]

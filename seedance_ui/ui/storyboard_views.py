@@ -1,0 +1,634 @@
+"""HTML for the Storyboard tab: summary bar, shot tiles, the editor's notes, takes, compare, confirmation.
+
+Pure functions from data to HTML strings (no Gradio). Every title, prompt, style line and provider
+message goes through `esc` (html.escape) before it lands in markup. Files are linked through Gradio's
+`gradio_api/file=` route, which serves the data directory only (launch's `allowed_paths`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+from seedance_ui.options import MODELS, frame_size
+from seedance_ui.store import JobRecord, JobStatus
+from seedance_ui.storyboard import Board, BoardEstimate, Shot, ShotProblem, Take, compose_prompt
+from seedance_ui.ui.views import esc, fmt_credits, model_label, snippet
+
+ACTIVE = frozenset(
+    {JobStatus.QUEUED, JobStatus.SUBMITTING, JobStatus.PENDING, JobStatus.PROCESSING, JobStatus.DOWNLOADING}
+)
+MIN_COMPARE = 2
+MAX_COMPARE = 4
+
+# Tile state -> (pill label, tone). Tones match the studio's pills (ok / bad / warn / muted / live).
+_STATE = {
+    "new": ("Not generated", "muted"),
+    "queued": ("Queued", "live"),
+    "running": ("Rendering", "live"),
+    "done": ("Done", "ok"),
+    "failed": ("Failed", "bad"),
+    "cancelled": ("Cancelled", "muted"),
+    "expired": ("Expired", "warn"),
+    "unknown": ("Outcome unknown", "warn"),
+}
+
+
+def file_url(path: Path | str | None) -> str | None:
+    """A page-relative URL of a file under the data directory (served through allowed_paths)."""
+    if path is None:
+        return None
+    return "gradio_api/file=" + quote(str(Path(path).resolve()), safe="/")
+
+
+# --------------------------------------------------------------------------------------------------
+# What the page shows of a shot
+
+
+@dataclass(frozen=True)
+class TakeView:
+    take: Take
+    number: int  # 1-based within the shot, in the order the takes were made
+    record: JobRecord | None
+    poster_url: str | None
+    video_url: str | None
+    chosen: bool
+
+    @property
+    def status(self) -> JobStatus | None:
+        return self.record.status if self.record is not None else None
+
+    @property
+    def active(self) -> bool:
+        return self.status in ACTIVE
+
+    @property
+    def playable(self) -> bool:
+        return self.status == JobStatus.COMPLETED and self.video_url is not None
+
+
+@dataclass(frozen=True)
+class ShotView:
+    shot: Shot
+    number: int
+    takes: tuple[TakeView, ...]
+    model: str
+    quality: str
+    audio: bool
+    credits: float | None
+    usd: float | None
+
+    @property
+    def chosen(self) -> TakeView | None:
+        return next((t for t in self.takes if t.chosen), None)
+
+    @property
+    def latest(self) -> TakeView | None:
+        return self.takes[-1] if self.takes else None
+
+    @property
+    def running(self) -> TakeView | None:
+        """The newest take still in flight, if any."""
+        return next((t for t in reversed(self.takes) if t.active), None)
+
+    @property
+    def state(self) -> str:
+        """new / queued / running / done / failed / cancelled / expired / unknown (see _STATE)."""
+        running = self.running
+        if running is not None:
+            return "queued" if running.status in (JobStatus.QUEUED, JobStatus.SUBMITTING) else "running"
+        chosen = self.chosen
+        if chosen is not None and chosen.status == JobStatus.COMPLETED:
+            return "done"
+        latest = self.latest
+        if latest is None:
+            return "new"
+        if any(t.status == JobStatus.COMPLETED for t in self.takes):
+            return "done"
+        return {
+            JobStatus.FAILED: "failed",
+            JobStatus.CANCELLED: "cancelled",
+            JobStatus.EXPIRED: "expired",
+            JobStatus.UNKNOWN_OUTCOME: "unknown",
+        }.get(latest.status, "failed" if latest.record is None else "new")  # type: ignore[arg-type]
+
+    @property
+    def failure(self) -> JobRecord | None:
+        """The latest take's record when the shot ended without a video."""
+        if self.state in ("failed", "cancelled", "expired", "unknown") and self.latest is not None:
+            return self.latest.record
+        return None
+
+    @property
+    def in_flight(self) -> bool:
+        return self.running is not None
+
+
+def shot_views(
+    board: Board,
+    record_of: Callable[[str], JobRecord | None],
+    poster_of: Callable[[JobRecord], Path | None],
+    video_of: Callable[[JobRecord], Path | None],
+    estimates: Mapping[str, tuple[float, float]] | None = None,
+) -> list[ShotView]:
+    """One ShotView per shot, in board order; `estimates` maps shot id -> (credits, usd)."""
+    out = []
+    for number, shot in enumerate(board.shots, start=1):
+        takes = []
+        for i, take in enumerate(shot.takes, start=1):
+            record = record_of(take.job_id)
+            done = record is not None and record.status == JobStatus.COMPLETED
+            takes.append(
+                TakeView(
+                    take=take,
+                    number=i,
+                    record=record,
+                    poster_url=file_url(poster_of(record)) if done and record else None,
+                    video_url=file_url(video_of(record)) if done and record else None,
+                    chosen=shot.chosen_take == take.id,
+                )
+            )
+        credits, usd = (estimates or {}).get(shot.id, (None, None))
+        out.append(
+            ShotView(
+                shot=shot,
+                number=number,
+                takes=tuple(takes),
+                model=board.model_of(shot),
+                quality=board.quality_of(shot),
+                audio=board.audio_of(shot),
+                credits=credits,
+                usd=usd,
+            )
+        )
+    return out
+
+
+def percent_of(record: JobRecord | None) -> int:
+    if record is None:
+        return 0
+    if record.status in (JobStatus.DOWNLOADING, JobStatus.COMPLETED):
+        return 100
+    return max(0, min(100, int(record.progress or 0)))
+
+
+def fmt_seconds(seconds: float) -> str:
+    seconds = round(seconds)
+    return f"{seconds // 60}:{seconds % 60:02d}" if seconds >= 60 else f"{seconds} s"
+
+
+def section_html(title: str, subtitle: str = "") -> str:
+    sub = f"<span>{esc(subtitle)}</span>" if subtitle else ""
+    return f'<div class="sd-section-title"><h2>{esc(title)}</h2>{sub}</div>'
+
+
+def notice(kind: str, message: str, hint: str | None = None, items: Sequence[str] = ()) -> str:
+    """A studio-style notice (info / success / warning / error); empty message -> empty string."""
+    if not message:
+        return ""
+    lis = "".join(f"<li>{esc(i)}</li>" for i in items)
+    listing = f"<ul>{lis}</ul>" if lis else ""
+    hint_html = f'<div class="sd-notice-hint">{esc(hint)}</div>' if hint else ""
+    return (
+        f'<div class="sd-notice is-{esc(kind)}" role="status">'
+        f'<div class="sd-notice-msg">{esc(message)}</div>{listing}{hint_html}</div>'
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# Summary bar
+
+
+def summary_html(
+    board: Board, views: Sequence[ShotView], total: BoardEstimate, missing: BoardEstimate
+) -> str:
+    """Board totals: shots, running time, whole-board estimate, what is still to generate, live counts."""
+    seconds = sum(v.shot.duration for v in views if isinstance(v.shot.duration, int))
+    counts: dict[str, int] = {}
+    for v in views:
+        counts[v.state] = counts.get(v.state, 0) + 1
+    chips = []
+    for state in ("done", "running", "queued", "failed", "new", "cancelled", "expired", "unknown"):
+        if counts.get(state):
+            label, tone = _STATE[state]
+            chips.append(
+                f'<span class="sb-count is-{tone}" data-state="{state}"><b>{counts[state]}</b> '
+                f"{esc(label)}</span>"
+            )
+    w, h = _frame(board)
+    return (
+        f'<div class="sb-summary" data-shots="{len(views)}" data-credits="{total.credits:.4f}" '
+        f'data-missing-credits="{missing.credits:.4f}">'
+        '<div class="sb-summary-main">'
+        f'<div class="sb-stat"><span class="sb-stat-num">{len(views)}</span>'
+        f'<span class="sb-stat-lab">shot{"s" if len(views) != 1 else ""}</span></div>'
+        f'<div class="sb-stat"><span class="sb-stat-num">{fmt_seconds(seconds)}</span>'
+        '<span class="sb-stat-lab">running time</span></div>'
+        f'<div class="sb-stat is-cost"><span class="sb-stat-num">{fmt_credits(total.credits)}</span>'
+        f'<span class="sb-stat-lab">credits for the whole board · ≈ ${total.usd:,.2f}</span></div>'
+        f'<div class="sb-stat"><span class="sb-stat-num">{fmt_credits(missing.credits)}</span>'
+        f'<span class="sb-stat-lab">still to generate ({len(missing.shots)} '
+        f"shot{'s' if len(missing.shots) != 1 else ''})</span></div>"
+        "</div>"
+        '<div class="sb-summary-side">'
+        f'<span class="sb-frame">{esc(board.aspect_ratio)} · {esc(board.quality)}'
+        f" · {w}×{h} · {esc(model_label(board.model))} · audio {'on' if board.generate_audio else 'off'}"
+        f"</span>{''.join(chips)}</div></div>"
+    )
+
+
+def _frame(board: Board) -> tuple[int, int]:
+    try:
+        return frame_size(board.quality, board.aspect_ratio)
+    except KeyError:
+        return (0, 0)
+
+
+# --------------------------------------------------------------------------------------------------
+# Shot tiles
+
+
+def _ratio_box(board: Board) -> str:
+    w, h = _frame(board)
+    return f"{w} / {h}" if w and h else "16 / 9"
+
+
+def _tile_media(view: ShotView, board: Board, pill: str) -> str:
+    chosen = view.chosen if view.chosen is not None and view.chosen.poster_url else None
+    if chosen is None:
+        chosen = next((t for t in reversed(view.takes) if t.poster_url), None)
+    number = f'<span class="sb-tile-num">{view.number:02d}</span>'
+    if chosen is not None:
+        alt = f"Shot {view.number}, take {chosen.number}"
+        image = f'<img src="{esc(chosen.poster_url)}" alt="{alt}" loading="lazy">'
+    else:
+        image = '<div class="sb-tile-blank" aria-hidden="true"><span></span></div>'
+    overlay = ""
+    running = view.running
+    if running is not None:
+        pct = percent_of(running.record)
+        label = _running_label(running.record)
+        overlay = (
+            f'<div class="sb-tile-live"><div class="sb-tile-live-text"><span>{esc(label)}</span>'
+            f"<b>{pct}%</b></div>"
+            f'<div class="sb-bar"><span style="width:{pct}%"></span></div></div>'
+        )
+    return (
+        f'<div class="sb-tile-media" style="aspect-ratio:{_ratio_box(board)}">{image}{number}{pill}'
+        f"{overlay}</div>"
+    )
+
+
+def _running_label(record: JobRecord | None) -> str:
+    if record is None:
+        return "Queued"
+    if record.status == JobStatus.QUEUED:
+        return f"Queued · #{record.queue_position}" if record.queue_position else "Queued"
+    if record.status == JobStatus.SUBMITTING:
+        return "Submitting"
+    if record.status == JobStatus.PENDING:
+        return "Waiting"
+    if record.status == JobStatus.DOWNLOADING:
+        return "Saving"
+    return "Rendering"
+
+
+def tile_html(view: ShotView, board: Board, selected: bool) -> str:
+    shot = view.shot
+    state = view.state
+    label, tone = _STATE[state]
+    if state == "running" and view.running is not None:
+        label = _running_label(view.running.record).split(" · ")[0]  # the overlay shows the percent
+        if view.chosen is not None and view.chosen.playable:
+            label = "New take"
+    pct = percent_of(view.running.record) if view.running is not None else (100 if state == "done" else 0)
+    overrides = []
+    if shot.model is not None:
+        overrides.append(model_label(shot.model))
+    if shot.quality is not None:
+        overrides.append(shot.quality)
+    if shot.generate_audio is not None:
+        overrides.append("audio on" if shot.generate_audio else "audio off")
+    chips = [
+        f"{shot.duration} s" if isinstance(shot.duration, int) else "? s",
+        model_label(view.model),
+        view.quality,
+    ]
+    chip_html = "".join(f'<span class="sb-chip">{esc(c)}</span>' for c in chips)
+    if overrides:
+        chip_html += '<span class="sb-chip is-override" title="Per-shot override">override</span>'
+    failure = ""
+    record = view.failure
+    if record is not None:
+        reason = record.error_message or record.status.label
+        code = f'<div class="sb-code">{esc(record.error_code)}</div>' if record.error_code else ""
+        failure = (
+            f'<div class="sb-fail" data-code="{esc(record.error_code or "")}" title="{esc(reason)}">'
+            f'<div class="sb-fail-msg">{esc(snippet(reason, 96))}</div>{code}'
+            f'<button type="button" class="sb-retry" data-action="retry" data-shot="{esc(shot.id)}">'
+            "Edit and retry</button></div>"
+        )
+    title = shot.title.strip() or f"Shot {view.number}"
+    prompt = snippet(shot.prompt, 120) if shot.prompt.strip() else "No prompt yet — click to write one."
+    takes = len(view.takes)
+    pill = f'<span class="sd-pill is-{tone} sb-pill"><span class="sd-pill-dot"></span>{esc(label)}</span>'
+    chosen = view.chosen if view.chosen is not None and view.chosen.playable else None
+    if chosen is not None:
+        count = f'<span class="sb-takes-count sb-take-badge">Take {chosen.number}/{takes}</span>'
+    elif takes:
+        count = f'<span class="sb-takes-count">{takes} take{"s" if takes != 1 else ""}</span>'
+    else:
+        count = ""
+    return (
+        f'<div class="sb-tile is-{state}{" is-selected" if selected else ""}" role="button" tabindex="0" '
+        f'data-action="select" data-shot="{esc(shot.id)}" data-number="{view.number}" data-state="{state}" '
+        f'data-takes="{takes}" data-percent="{pct}" aria-pressed="{"true" if selected else "false"}">'
+        f"{_tile_media(view, board, pill)}"
+        '<div class="sb-tile-body">'
+        f'<div class="sb-tile-title{" is-untitled" if not shot.title.strip() else ""}">'
+        f"{esc(snippet(title, 60))}</div>"
+        f'<div class="sb-tile-prompt{" is-empty" if not shot.prompt.strip() else ""}">{esc(prompt)}</div>'
+        f'<div class="sb-tile-meta">{chip_html}{count}</div>{failure}</div></div>'
+    )
+
+
+def tiles_html(board: Board | None, views: Sequence[ShotView], selected: str | None) -> str:
+    if board is None:
+        return (
+            '<div class="sb-empty" data-empty="loading"><div class="sb-empty-art" aria-hidden="true">'
+            "<span></span><span></span><span></span></div>"
+            '<div class="sb-empty-title">Opening your storyboard…</div></div>'
+        )
+    if not views:
+        return (
+            '<div class="sb-empty" data-empty="board"><div class="sb-empty-art" aria-hidden="true">'
+            "<span></span><span></span><span></span></div>"
+            '<div class="sb-empty-title">An empty board</div>'
+            '<div class="sb-empty-sub">Add your first shot: a title, a prompt and a duration. The board’s '
+            "style line is appended to every prompt.</div>"
+            '<button type="button" class="sb-empty-add" data-action="add">+ Add the first shot</button></div>'
+        )
+    tiles = "".join(tile_html(v, board, v.shot.id == selected) for v in views)
+    add = (
+        '<button type="button" class="sb-tile sb-tile-add" data-action="add" aria-label="Add a shot">'
+        '<span class="sb-plus" aria-hidden="true">+</span><span>Add shot</span></button>'
+    )
+    return f'<div class="sb-tiles" data-count="{len(views)}">{tiles}{add}</div>'
+
+
+# --------------------------------------------------------------------------------------------------
+# Editor notes: what is sent, problems, cost
+
+
+def editor_head_html(board: Board | None, view: ShotView | None) -> str:
+    if board is None:
+        return section_html("Shot", "Open a board to edit its shots.")
+    if view is None:
+        return section_html("Shot", "Select a shot to edit it, or add one.") + (
+            '<div class="sb-editor-empty">Nothing selected. Click a tile on the left — or “Add shot”.</div>'
+        )
+    label, tone = _STATE[view.state]
+    return (
+        f'<div class="sb-editor-head" data-shot="{esc(view.shot.id)}" data-number="{view.number}">'
+        f'<span class="sb-editor-num">{view.number:02d}</span>'
+        f'<div class="sb-editor-titles"><h2>Shot {view.number} of {len(board.shots)}</h2>'
+        f"<span>{esc(snippet(view.shot.title, 70) or 'Untitled shot')}</span></div>"
+        f'<span class="sd-pill is-{tone}"><span class="sd-pill-dot"></span>{esc(label)}</span></div>'
+    )
+
+
+def editor_info_html(
+    board: Board, view: ShotView | None, problems: Sequence[ShotProblem], flash: str = ""
+) -> str:
+    """Below the fields: the prompt as sent (with the style line), the problems, the cost of one take."""
+    if view is None:
+        return ""
+    shot = view.shot
+    sent = compose_prompt(shot.prompt, board.style)
+    parts = []
+    if flash:
+        parts.append(flash)
+    failure = view.failure
+    if failure is not None:
+        parts.append(
+            '<div class="sb-editor-fail">'
+            + notice(
+                "error",
+                failure.error_message or failure.status.label,
+                (failure.error_hint or "") + " Edit the prompt, then press “Retry shot”.",
+            )
+            + "</div>"
+        )
+    if problems:
+        parts.append(
+            notice("warning", "Fix before generating:", items=[f"{p.field}: {p.message}" for p in problems])
+        )
+    cost = (
+        f'<span class="sb-cost-one"><b>{fmt_credits(view.credits)}</b> credits · '
+        f"≈ ${view.usd or 0:,.2f} a take</span>"
+        if view.credits is not None
+        else ""
+    )
+    parts.append(
+        '<div class="sb-sent"><div class="sb-sent-head"><span>Sent as</span>'
+        f"{cost}</div>"
+        f'<div class="sb-sent-prompt">{esc(sent) or "<i>(empty prompt)</i>"}</div>'
+        f'<div class="sb-sent-meta">{esc(model_label(view.model))} · {esc(view.quality)} · '
+        f"{esc(board.aspect_ratio)} · {shot.duration} s · audio {'on' if view.audio else 'off'}</div></div>"
+    )
+    return "".join(parts)
+
+
+# --------------------------------------------------------------------------------------------------
+# Takes
+
+
+def takes_html(view: ShotView | None) -> str:
+    if view is None or not view.takes:
+        return (
+            '<div class="sb-takes is-empty"><div class="sb-takes-title">Takes</div>'
+            '<div class="sb-takes-none">No takes yet. Each generation of this shot adds one; you pick which '
+            "take the board uses.</div></div>"
+            if view is not None
+            else ""
+        )
+    cards = []
+    for t in view.takes:
+        status = t.status
+        tone = "ok" if status == JobStatus.COMPLETED else "bad" if status == JobStatus.FAILED else "live"
+        if status is None:
+            label, tone = "Missing from history", "muted"
+        elif t.active:
+            label = f"{status.label} · {percent_of(t.record)}%"
+        else:
+            label = status.label.split(" —")[0]
+        media = (
+            f'<img src="{esc(t.poster_url)}" alt="Take {t.number}" loading="lazy">'
+            if t.poster_url
+            else '<div class="sb-take-blank" aria-hidden="true"></div>'
+        )
+        pick = (
+            f'<button type="button" class="sb-take-pick" data-action="pick" data-shot="{esc(view.shot.id)}" '
+            f'data-take="{esc(t.take.id)}">Use this take</button>'
+            if t.playable and not t.chosen
+            else ""
+        )
+        chosen = '<span class="sb-take-chosen">★ On the board</span>' if t.chosen else ""
+        when = time.strftime("%H:%M", time.localtime(t.take.created_at))
+        cards.append(
+            f'<div class="sb-take{" is-chosen" if t.chosen else ""}" data-take="{esc(t.take.id)}" '
+            f'data-number="{t.number}" data-status="{esc(status.value if status else "missing")}">'
+            f'<div class="sb-take-media">{media}</div>'
+            f'<div class="sb-take-body"><div class="sb-take-line"><b>Take {t.number}</b>'
+            f'<span class="sb-take-when">{when}</span></div>'
+            f'<span class="sd-pill is-{tone} sb-pill"><span class="sd-pill-dot"></span>{esc(label)}</span>'
+            f"{chosen}{pick}</div></div>"
+        )
+    return (
+        f'<div class="sb-takes" data-count="{len(view.takes)}"><div class="sb-takes-title">Takes '
+        f'<span>{len(view.takes)}</span></div><div class="sb-takes-row">{"".join(cards)}</div></div>'
+    )
+
+
+def compare_choices(view: ShotView | None) -> list[tuple[str, str]]:
+    """(label, take id) of the takes that can be compared (completed, with a video)."""
+    if view is None:
+        return []
+    return [(f"Take {t.number}" + (" ★" if t.chosen else ""), t.take.id) for t in view.takes if t.playable]
+
+
+def default_compare(view: ShotView | None) -> list[str]:
+    """The takes ticked by default: the chosen one plus the newest others, at most four."""
+    playable = [t for t in (view.takes if view else ()) if t.playable]
+    chosen = [t for t in playable if t.chosen]
+    others = [t for t in reversed(playable) if not t.chosen]
+    return [t.take.id for t in (chosen + others)[:MAX_COMPARE]]
+
+
+def compare_html(board: Board, view: ShotView, take_ids: Sequence[str]) -> str:
+    """2-4 takes side by side; play, pause and seeking are kept in step by the component's script."""
+    wanted = [t for t in view.takes if t.take.id in set(take_ids) and t.playable]
+    cols = []
+    for i, t in enumerate(wanted):
+        record = t.record
+        meta = []
+        if record is not None:
+            if record.video_duration:
+                meta.append(f"{record.video_duration:.1f} s")
+            if record.width and record.height:
+                meta.append(f"{record.width}×{record.height}")
+            if record.task_id:
+                meta.append(record.task_id)
+        button = (
+            '<span class="sb-cmp-chosen">★ On the board</span>'
+            if t.chosen
+            else '<button type="button" class="sb-cmp-pick" data-action="pick" '
+            f'data-shot="{esc(view.shot.id)}" '
+            f'data-take="{esc(t.take.id)}">Pick take {t.number}</button>'
+        )
+        cols.append(
+            f'<figure class="sb-cmp-col{" is-chosen" if t.chosen else ""}" data-take="{esc(t.take.id)}" '
+            f'data-number="{t.number}">'
+            f'<div class="sb-cmp-video" style="aspect-ratio:{_ratio_box(board)}">'
+            f'<video data-sync="1" src="{esc(t.video_url)}" poster="{esc(t.poster_url or "")}" '
+            'preload="auto" '
+            f"playsinline muted loop controls></video></div>"
+            f'<figcaption><div class="sb-cmp-line"><b>Take {t.number}</b>'
+            f'<button type="button" class="sb-cmp-sound" data-sound-take="{i}" '
+            'title="Listen to this take">♪ Sound</button></div>'
+            f'<div class="sb-cmp-meta">{esc(" · ".join(meta))}</div>{button}</figcaption></figure>'
+        )
+    title = view.shot.title.strip() or f"Shot {view.number}"
+    return (
+        f'<div class="sb-compare" data-shot="{esc(view.shot.id)}" data-count="{len(wanted)}">'
+        '<div class="sb-cmp-head">'
+        f'<div class="sd-section-title"><h2>Compare takes · Shot {view.number}</h2>'
+        f"<span>{esc(snippet(title, 60))} — play, pause and scrub move every take together.</span></div>"
+        '<div class="sb-cmp-controls">'
+        '<button type="button" data-sync-cmd="play" class="sb-cmp-btn is-primary">▶ Play all</button>'
+        '<button type="button" data-sync-cmd="pause" class="sb-cmp-btn">❚❚ Pause</button>'
+        '<button type="button" data-sync-cmd="restart" class="sb-cmp-btn">↺ From the top</button>'
+        '<button type="button" data-action="close-compare" class="sb-cmp-btn is-quiet">Close</button>'
+        "</div></div>"
+        f'<div class="sb-cmp-grid is-{len(wanted)}">{"".join(cols)}</div></div>'
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# Confirmation before spending
+
+
+def confirm_html(
+    board: Board,
+    estimate: BoardEstimate,
+    what: str,
+    problems: Sequence[ShotProblem],
+    *,
+    changed: bool = False,
+) -> str:
+    """The explicit step before any credits are spent: which shots, what each costs, the total."""
+    rows = []
+    for line in estimate.shots:
+        shot = next((s for s in board.shots if s.id == line.shot_id), None)
+        takes = len(shot.takes) if shot else 0
+        note = f"take {takes + 1}" if takes else "first take"
+        rows.append(
+            f'<tr data-shot="{esc(line.shot_id)}"><td class="sb-c-num">{line.number:02d}</td>'
+            f"<td>{esc(snippet(line.title or f'Shot {line.number}', 48))}"
+            f'<span class="sb-c-note">{note}</span></td>'
+            f"<td>{esc(model_label(line.model))} · {esc(line.quality)} · {line.duration} s</td>"
+            f'<td class="sb-c-cr">{fmt_credits(line.credits)}</td></tr>'
+        )
+    blocked = ""
+    if problems:
+        blocked = notice(
+            "error",
+            "Some shots cannot be sent yet — nothing will be generated until they are fixed:",
+            "Select the shot, fix the field, then ask again.",
+            items=[str(p) for p in problems],
+        )
+    changed_note = (
+        notice("warning", "The board changed since you asked: check the new total, then confirm again.")
+        if changed
+        else ""
+    )
+    n = len(estimate.shots)
+    return (
+        f'<div class="sb-confirm-card" data-credits="{estimate.credits:.4f}" data-usd="{estimate.usd:.4f}" '
+        f'data-shots="{n}">'
+        f'<div class="sb-confirm-kicker">Before anything is sent · {esc(what)}</div>'
+        '<div class="sb-confirm-total">'
+        f'<span class="sb-confirm-credits">{fmt_credits(estimate.credits)}</span>'
+        f' credits <span class="sb-confirm-usd">≈ ${estimate.usd:,.2f}</span></div>'
+        f'<div class="sb-confirm-sub">{n} shot{"s" if n != 1 else ""} · published prices; the provider '
+        "reserves the exact amount when each job starts, and a failed shot is not billed.</div>"
+        f'<table class="sb-confirm-table"><tbody>{"".join(rows)}</tbody></table>{changed_note}{blocked}</div>'
+    )
+
+
+def confirm_label(credits: float) -> str:
+    return f"Confirm — spend ≈ {fmt_credits(credits)} credits"
+
+
+# --------------------------------------------------------------------------------------------------
+# Board picker
+
+
+def board_choice_label(board: Board) -> str:
+    n = len(board.shots)
+    return f"{board.title or 'Untitled storyboard'} · {n} shot{'s' if n != 1 else ''}"
+
+
+def model_choices() -> list[tuple[str, str]]:
+    return [(label, value) for value, label in MODELS.items()]
+
+
+def exports_html(files: Sequence[Path], message: str = "", kind: str = "success") -> str:
+    """The line about the last export; `data-files` lists what is ready to download (the gr.File below)."""
+    if not message:
+        return ""
+    names = ",".join(p.name for p in files)
+    return f'<div class="sb-export-status" data-files="{esc(names)}">{notice(kind, message)}</div>'
