@@ -3,59 +3,25 @@ started again; the video lands on disk and in history, and the provider saw exac
 
 from __future__ import annotations
 
-import os
 import signal
-import sqlite3
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from contextlib import closing
 from pathlib import Path
 
 import httpx
 import pytest
+from app_process import all_jobs, app_env, start_app, wait_healthy
 from conftest import free_port
 from gradio_client import Client
 
 from seedance_ui.media import probe
 from seedance_ui.options import CREATE_PATH
 from seedance_ui.simulator import Simulator
-from seedance_ui.store import HistoryStore, JobStatus
+from seedance_ui.store import JobStatus
 
 ROOT = Path(__file__).resolve().parent.parent
 KEY = "sk-restart-test-key"
-
-
-def _start_app(env: dict[str, str], log_path: Path) -> subprocess.Popen:
-    log = log_path.open("ab")
-    return subprocess.Popen(
-        [sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
-    )
-
-
-def _wait_for_page(url: str, proc: subprocess.Popen, timeout: float = 120.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, "app.py exited before serving its page"
-        try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.25)
-    raise AssertionError(f"app.py did not serve {url} within {timeout} s")
-
-
-def _only_job(data_dir: Path):
-    """Every job in the history, whoever owns it (the API caller's owner id is the app's business)."""
-    with closing(sqlite3.connect(data_dir / "history.sqlite3")) as db:
-        owners = [row[0] for row in db.execute("SELECT DISTINCT owner FROM jobs")]
-    store = HistoryStore(data_dir)
-    try:
-        return [job for owner in owners for job in store.list(owner)]
-    finally:
-        store.close()
 
 
 @pytest.fixture()
@@ -68,20 +34,13 @@ def simulator() -> Iterator[Simulator]:
 
 def test_sigkill_mid_generation_then_restart_keeps_the_video(simulator: Simulator, tmp_path: Path) -> None:
     port = free_port()
-    url = f"http://127.0.0.1:{port}/"
-    env = {
-        **os.environ,
-        "EVOLINK_API_KEY": KEY,
-        "EVOLINK_BASE_URL": simulator.base_url,
-        "SEEDANCE_DATA_DIR": str(tmp_path / "data"),
-        "SEEDANCE_POLL_INTERVAL": "0.25",
-        "GRADIO_SERVER_NAME": "127.0.0.1",
-        "GRADIO_SERVER_PORT": str(port),
-    }
+    url = f"http://127.0.0.1:{port}"
+    env = app_env(simulator.base_url, KEY, tmp_path / "data", port)
     log_path = tmp_path / "app.log"
-    app = _start_app(env, log_path)
+    app = start_app(env, log_path)
     try:
-        _wait_for_page(url, app)
+        wait_healthy(url, app, log_path)
+        assert httpx.get(f"{url}/", timeout=10).status_code == 200
         client = Client(url, verbose=False, download_files=False)
         client.submit(
             prompt="Restart check: a lighthouse beam sweeps a stormy sea, slow dolly in",
@@ -95,7 +54,7 @@ def test_sigkill_mid_generation_then_restart_keeps_the_video(simulator: Simulato
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            jobs = _only_job(tmp_path / "data")
+            jobs = all_jobs(tmp_path / "data")
             if jobs and jobs[0].status == JobStatus.PROCESSING:
                 break
             time.sleep(0.1)
@@ -103,15 +62,15 @@ def test_sigkill_mid_generation_then_restart_keeps_the_video(simulator: Simulato
             raise AssertionError(f"the job never reached processing: {jobs}")
         app.send_signal(signal.SIGKILL)
         app.wait(timeout=10)
-        [job] = _only_job(tmp_path / "data")
+        [job] = all_jobs(tmp_path / "data")
         assert job.status == JobStatus.PROCESSING and job.task_id
         assert simulator.in_flight() == 1, "the task should still be running at the provider"
 
-        app = _start_app(env, log_path)
-        _wait_for_page(url, app)
+        app = start_app(env, log_path)
+        wait_healthy(url, app, log_path)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            [job] = _only_job(tmp_path / "data")
+            [job] = all_jobs(tmp_path / "data")
             if job.status.terminal:
                 break
             time.sleep(0.2)

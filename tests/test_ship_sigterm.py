@@ -7,24 +7,21 @@ without a second create: nothing is lost and nothing is charged twice.
 
 from __future__ import annotations
 
-import os
 import signal
-import sqlite3
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from contextlib import closing
 from pathlib import Path
 
 import httpx
 import pytest
-from conftest import ROOT, free_port
+from app_process import all_jobs, app_env, start_app, wait_healthy
+from conftest import free_port
 from gradio_client import Client
 
 from seedance_ui.options import CREATE_PATH
 from seedance_ui.simulator import Simulator
-from seedance_ui.store import HistoryStore, JobRecord, JobStatus
+from seedance_ui.store import JobRecord, JobStatus
 
 pytestmark = [
     pytest.mark.slow,
@@ -35,41 +32,6 @@ pytestmark = [
 KEY = "sk-sigterm-test-key"
 EXIT_WITHIN = 15.0
 DOCKER_STOP_GRACE = 10.0  # `docker stop` sends SIGKILL after this many seconds
-
-
-def _start_app(env: dict[str, str], log_path: Path) -> subprocess.Popen:
-    with log_path.open("ab") as log:
-        return subprocess.Popen(
-            [sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
-        )
-
-
-def _wait_healthy(url: str, proc: subprocess.Popen, log_path: Path, timeout: float = 90.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"app.py exited with {proc.returncode}:\n{log_path.read_text()[-3000:]}")
-        try:
-            if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    pytest.fail(f"app.py was not healthy within {timeout} s:\n{log_path.read_text()[-3000:]}")
-
-
-def _jobs(data_dir: Path) -> list[JobRecord]:
-    """Every job in the history, whoever owns it."""
-    db_path = data_dir / "history.sqlite3"
-    if not db_path.exists():
-        return []
-    with closing(sqlite3.connect(db_path)) as db:
-        owners = [row[0] for row in db.execute("SELECT DISTINCT owner FROM jobs")]
-    store = HistoryStore(data_dir)
-    try:
-        return [job for owner in owners for job in store.list(owner)]
-    finally:
-        store.close()
 
 
 @pytest.fixture()
@@ -86,20 +48,11 @@ def test_sigterm_mid_generation_exits_cleanly_and_the_job_resumes(
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     data_dir = tmp_path / "data"
-    env = {
-        **os.environ,
-        "EVOLINK_API_KEY": KEY,
-        "EVOLINK_BASE_URL": simulator.base_url,
-        "SEEDANCE_DATA_DIR": str(data_dir),
-        "SEEDANCE_POLL_INTERVAL": "0.25",
-        "GRADIO_SERVER_NAME": "127.0.0.1",
-        "GRADIO_SERVER_PORT": str(port),
-        "GRADIO_ANALYTICS_ENABLED": "False",
-    }
+    env = app_env(simulator.base_url, KEY, data_dir, port)
     log_path = tmp_path / "app.log"
-    app = _start_app(env, log_path)
+    app = start_app(env, log_path)
     try:
-        _wait_healthy(url, app, log_path)
+        wait_healthy(url, app, log_path)
         assert httpx.get(f"{url}/healthz").json() == {"status": "ok", "mode": "live"}
         client = Client(url, verbose=False, download_files=False)
         # The caller stays connected (like an open browser tab) while the server is stopped.
@@ -116,7 +69,7 @@ def test_sigterm_mid_generation_exits_cleanly_and_the_job_resumes(
         deadline = time.monotonic() + 60
         jobs: list[JobRecord] = []
         while time.monotonic() < deadline:
-            jobs = _jobs(data_dir)
+            jobs = all_jobs(data_dir)
             if jobs and jobs[0].status == JobStatus.PROCESSING:
                 break
             time.sleep(0.1)
@@ -135,18 +88,18 @@ def test_sigterm_mid_generation_exits_cleanly_and_the_job_resumes(
         assert took < DOCKER_STOP_GRACE, f"took {took:.1f} s: Docker would have sent SIGKILL"
         assert "Traceback" not in output and " ERROR " not in output, output[-3000:]
 
-        [job] = _jobs(data_dir)
+        [job] = all_jobs(data_dir)
         assert not job.status.terminal, (job.status, job.error_message)
         assert job.status == JobStatus.PROCESSING and job.task_id
         assert simulator.in_flight() == 1, "the task is still running at the provider"
         assert simulator.create_count == 1
 
         # The next start picks the job up where it stood: polled, downloaded, never re-created.
-        app = _start_app(env, log_path)
-        _wait_healthy(url, app, log_path)
+        app = start_app(env, log_path)
+        wait_healthy(url, app, log_path)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            [job] = _jobs(data_dir)
+            [job] = all_jobs(data_dir)
             if job.status.terminal:
                 break
             time.sleep(0.2)

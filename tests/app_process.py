@@ -1,0 +1,67 @@
+"""Helpers for tests that run `python app.py` as a real process against an in-test simulator."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+from contextlib import closing
+from pathlib import Path
+
+import httpx
+import pytest
+from conftest import ROOT
+
+from seedance_ui.store import HistoryStore, JobRecord
+
+
+def app_env(base_url: str, key: str, data_dir: Path, port: int) -> dict[str, str]:
+    """The environment of a live-mode app.py talking to `base_url` with `key`."""
+    return {
+        **os.environ,
+        "EVOLINK_API_KEY": key,
+        "EVOLINK_BASE_URL": base_url,
+        "SEEDANCE_DATA_DIR": str(data_dir),
+        "SEEDANCE_POLL_INTERVAL": "0.25",
+        "GRADIO_SERVER_NAME": "127.0.0.1",
+        "GRADIO_SERVER_PORT": str(port),
+        "GRADIO_ANALYTICS_ENABLED": "False",
+    }
+
+
+def start_app(env: dict[str, str], log_path: Path) -> subprocess.Popen:
+    with log_path.open("ab") as log:
+        return subprocess.Popen(
+            [sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+
+
+def wait_healthy(url: str, proc: subprocess.Popen, log_path: Path, timeout: float = 90.0) -> None:
+    """Wait for `<url>/healthz` to answer 200; fail with the log's tail if the app dies or stalls."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"app.py exited with {proc.returncode}:\n{log_path.read_text()[-3000:]}")
+        try:
+            if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    pytest.fail(f"app.py was not healthy within {timeout} s:\n{log_path.read_text()[-3000:]}")
+
+
+def all_jobs(data_dir: Path) -> list[JobRecord]:
+    """Every job in the history, whoever owns it (the API caller's owner id is the app's business)."""
+    db_path = data_dir / "history.sqlite3"
+    if not db_path.exists():
+        return []
+    with closing(sqlite3.connect(db_path)) as db:
+        owners = [row[0] for row in db.execute("SELECT DISTINCT owner FROM jobs")]
+    store = HistoryStore(data_dir)
+    try:
+        return [job for owner in owners for job in store.list(owner)]
+    finally:
+        store.close()
