@@ -8,6 +8,7 @@ and may serve files from the data directory only.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 
@@ -16,6 +17,9 @@ from seedance_ui.ui.server import create_app, launch_kwargs
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 demo, runtime = create_app()
+# Everything built so far (Gradio, the page, the runtime) lives as long as the process: out of the
+# collector's reach, it no longer lengthens every full collection under load (see BENCHMARKS.md).
+gc.freeze()
 
 
 # Seconds the web server waits for open responses when stopping. Progress streams (an open tab, an API

@@ -34,8 +34,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--only", default="", help=f"comma-separated sections of {', '.join(SECTIONS)}")
     parser.add_argument("--skip", default="", help="comma-separated sections to leave out")
     parser.add_argument("--seed", type=int, default=20260)
-    parser.add_argument("--what-if-max-threads", type=int, default=0, metavar="N",
-                        help="also run the capacity benchmark with Gradio's launch(max_threads=N)")
     parser.add_argument("--keep-work", action="store_true", help="keep the temporary work folder")
     args = parser.parse_args(argv)
     for name in filter(None, (args.only + "," + args.skip).split(",")):
@@ -58,8 +56,7 @@ def main(argv: list[str] | None = None) -> int:
         "detection": lambda: sections.detection(scale, work / "detection", args.seed),
         "playable": lambda: sections.playable(scale, work / "playable", args.seed + 100),
         "browser": lambda: sections.in_browser(scale, work / "browser", args.seed + 200),
-        "capacity": lambda: sections.capacity_section(scale, work / "capacity", args.seed + 300,
-                                                      args.what_if_max_threads or None),
+        "capacity": lambda: sections.capacity_section(scale, work / "capacity", args.seed + 300),
         "coldstart": lambda: sections.cold_start(scale, work / "coldstart"),
         "media": lambda: sections.media(scale, work / "media"),
     }

@@ -3,8 +3,8 @@
 Three processes besides the bench: the simulator (`python -m seedance_ui.simulator`), the studio
 (`python app.py`, live mode against it, SEEDANCE_MAX_JOBS_IN_FLIGHT=200, 4 per owner) and the probe
 (`python -m bench.probe`, the cost-estimate event one at a time). The bench itself plays 50 browsers:
-each owner presses Generate 4 times (the page's own submit event), then its page follows the current
-job and watches the history, as the page does after a submit, until every job has ended.
+each owner presses Generate 4 times (the page's own submit event), then its page runs the watcher and
+the state-change events it fires, as the page does after a submit, until every job has ended.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from typing import Any
 import httpx
 
 from bench.common import (
-    APP,
     PYTHON,
     ROOT,
     Child,
@@ -33,7 +32,15 @@ from bench.common import (
     rss_kib,
     wait_http_ok,
 )
-from bench.gradio_api import Event, acall, astream, find_events, session_hash
+from bench.gradio_api import (
+    Event,
+    acall,
+    astream,
+    find_change_listeners,
+    find_events,
+    session_hash,
+    state_changes,
+)
 from bench.polling import BASE_INTERVAL, DURATION_FACTOR, spec_of
 from bench.studio import Studio
 from seedance_ui.client import GenerationRequest
@@ -50,7 +57,6 @@ class CapacityResult:
     speed: float
     estimate: int
     pages: bool = True
-    max_threads: int | None = None
     idle: list[float] = field(default_factory=list)  # probe latencies (s) before any job
     load: list[float] = field(default_factory=list)  # from the first submit to the last job's end
     submitting: list[float] = field(default_factory=list)  # while the 200 submits went in
@@ -95,12 +101,10 @@ class RssSampler(threading.Thread):
 
 
 def run(*, jobs: int, owners: int, speed: float, seed: int, work: Path, cache: Path, estimate: int = 165,
-        idle_seconds: float = 6.0, pages: bool = True, max_threads: int | None = None,
-        probe_visitors: int = 5) -> CapacityResult:
-    """`pages` False: nobody watches (the submits only), to tell the job engine's cost from the pages'.
-    `max_threads` set: a what-if, the studio launched with Gradio's launch(max_threads=N)."""
+        idle_seconds: float = 6.0, pages: bool = True, probe_visitors: int = 5) -> CapacityResult:
+    """`pages` False: nobody watches (the submits only), to tell the job engine's cost from the pages'."""
     per_owner = -(-jobs // owners)
-    result = CapacityResult(jobs, owners, speed, estimate, pages=pages, max_threads=max_threads)
+    result = CapacityResult(jobs, owners, speed, estimate, pages=pages)
     VideoCache(cache).get(spec_of(REQUEST))  # the simulator finds the clip rendered
     sim_port = free_port()
     sim_url = f"http://127.0.0.1:{sim_port}"
@@ -119,13 +123,9 @@ def run(*, jobs: int, owners: int, speed: float, seed: int, work: Path, cache: P
         behaviour = httpx.post(f"{sim_url}/_sim/behaviour", json={"estimated_time": estimate}, timeout=10)
         behaviour.raise_for_status()
         env = {"SEEDANCE_MAX_JOBS_IN_FLIGHT": str(jobs), "SEEDANCE_MAX_JOBS_PER_OWNER": str(per_owner)}
-        script = APP
-        if max_threads is not None:
-            env["BENCH_MAX_THREADS"] = str(max_threads)
-            script = ROOT / "bench" / "app_max_threads.py"
-        studio = Studio(work, "capacity", sim_url=sim_url, poll_interval=BASE_INTERVAL / speed, extra_env=env,
-                        script=script)
+        studio = Studio(work, "capacity", sim_url=sim_url, poll_interval=BASE_INTERVAL / speed, extra_env=env)
         events = find_events(studio.url)
+        listeners = find_change_listeners(studio.url)
         sampler = RssSampler(studio.pid)
         sampler.start()
         probe = Child([PYTHON, "-m", "bench.probe", "--url", studio.url, "--out", str(probe_out),
@@ -136,7 +136,7 @@ def run(*, jobs: int, owners: int, speed: float, seed: int, work: Path, cache: P
         helpers = (sim.pid, probe.pid, os.getpid())
         t0, busy0 = time.monotonic(), machine_busy_seconds()
         studio0, helpers0 = cpu_seconds(studio.pid), sum(cpu_seconds(p) for p in helpers)
-        timeline = asyncio.run(_load(studio, events, result, owners, per_owner, jobs, pages))
+        timeline = asyncio.run(_load(studio, events, listeners, result, owners, per_owner, jobs, pages))
         elapsed = time.monotonic() - t0
         result.studio_cores = (cpu_seconds(studio.pid) - studio0) / elapsed
         result.bench_cores = (sum(cpu_seconds(p) for p in helpers) - helpers0) / elapsed
@@ -169,7 +169,8 @@ def run(*, jobs: int, owners: int, speed: float, seed: int, work: Path, cache: P
                 child.stop()
 
 
-async def _load(studio: Studio, events: dict[str, Event], result: CapacityResult, owners: int,
+async def _load(studio: Studio, events: dict[str, Event], listeners: dict[int, list[Event]],
+                result: CapacityResult, owners: int,
                 per_owner: int, jobs: int, pages: bool) -> dict[str, float]:
     """Play the owners' browsers; returns the wall times of the load's phases."""
     timeline: dict[str, float] = {"start": time.time()}
@@ -193,10 +194,15 @@ async def _load(studio: Studio, events: dict[str, Event], result: CapacityResult
                 if "data-job=" not in str(out[3]):  # the progress card names the new job
                     raise RuntimeError(f"submit for {owner} returned no job: {str(out)[:300]}")
 
+        def fill(event: Event, owner: str) -> list[Any]:
+            return [owner if kind == "browserstate" else None for kind in event.inputs]
+
         async def page(owner: str, sh: str) -> None:
-            # What the page runs after Generate: follow the current job, watch the history.
-            await astream(http, studio.url, [(events["follow"], [None, owner]),
-                                             (events["watch_history"], [owner])], sh, on_message=count)
+            # What the page runs after Generate: its watcher, and the .change events its signals fire
+            # (drawing the finished video and the history), in the page's session.
+            react = state_changes(listeners, lambda event: fill(event, owner))
+            await astream(http, studio.url, [(events["watch_page"], [None, owner, None])], sh,
+                          on_message=count, react=react)
 
         async def monitor() -> None:
             while True:
@@ -219,12 +225,20 @@ async def _load(studio: Studio, events: dict[str, Event], result: CapacityResult
                 await asyncio.sleep(0.25)
 
         sessions = [(uuid.uuid4().hex, session_hash()) for _ in range(owners)]
+        finished_submitting: list[str] = []
+
+        async def owner_flow(owner: str, sh: str) -> None:
+            # The owner presses Generate 4 times; after the last, the page watches until the end (the
+            # page restarts its watcher on each Generate; the last one is the one that stays).
+            await submit_all(owner, sh, per_owner)
+            finished_submitting.append(owner)
+            if len(finished_submitting) == owners:
+                timeline["submitted"] = time.time()
+            if pages:
+                await page(owner, sh)
+
         watch = asyncio.create_task(monitor())
-        # Every owner presses Generate 4 times; then every page follows and watches until the end.
-        await asyncio.wait_for(asyncio.gather(*(submit_all(o, sh, per_owner) for o, sh in sessions)), 600)
-        timeline["submitted"] = time.time()
-        if pages:
-            await asyncio.wait_for(asyncio.gather(*(page(o, sh) for o, sh in sessions)), timeout=900)
+        await asyncio.wait_for(asyncio.gather(*(owner_flow(o, sh) for o, sh in sessions)), timeout=1500)
         await asyncio.wait_for(watch, timeout=900)
     result.submit_seconds = timeline.get("submitted", timeline["end"]) - timeline["start"]
     result.load_seconds = timeline["end"] - timeline["start"]

@@ -9,8 +9,8 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -25,6 +25,7 @@ class Event:
     fn_index: int
     trigger_id: int | None
     api_name: str | None
+    inputs: tuple[str, ...] = field(default=())  # the input components' types, e.g. "browserstate"
 
 
 def session_hash() -> str:
@@ -32,18 +33,35 @@ def session_hash() -> str:
 
 
 def find_events(base_url: str) -> dict[str, Event]:
-    """The page's backend events by api_name (e.g. "on_cost", "submit", "follow", "watch_history")."""
-    config = httpx.get(f"{base_url}/config", timeout=10).json()
-    events: dict[str, Event] = {}
+    """The page's backend events by api_name (e.g. "on_cost", "submit", "watch_page")."""
+    return _events(httpx.get(f"{base_url}/config", timeout=10).json())[0]
+
+
+def find_change_listeners(base_url: str) -> dict[int, list[Event]]:
+    """The backend events a component's `.change` triggers, by component id: what the page dispatches
+    when an event's answer lists that component in `changed_state_ids`."""
+    return _events(httpx.get(f"{base_url}/config", timeout=10).json())[1]
+
+
+def _events(config: dict[str, Any]) -> tuple[dict[str, Event], dict[int, list[Event]]]:
+    types = {c["id"]: c.get("type", "") for c in config.get("components", [])}
+    by_name: dict[str, Event] = {}
+    on_change: dict[int, list[Event]] = {}
     for dep in config["dependencies"]:
         if not dep.get("backend_fn"):
             continue
         targets = [t for t in dep.get("targets") or [] if t and t[0] is not None]
         trigger = targets[-1][0] if targets else None
         name = dep.get("api_name")
-        if name and name not in events:
-            events[name] = Event(dep["id"], trigger, name)
-    return events
+        event = Event(dep["id"], trigger, name, tuple(types.get(i, "") for i in dep.get("inputs") or []))
+        if name and name not in by_name:
+            by_name[name] = event
+        for target_id, kind in targets:
+            if kind == "change":
+                on_change.setdefault(target_id, []).append(
+                    Event(event.fn_index, target_id, name, event.inputs)
+                )
+    return by_name, on_change
 
 
 def join_body(event: Event, data: list[Any], sh: str) -> dict[str, Any]:
@@ -85,17 +103,26 @@ async def acall(http: httpx.AsyncClient, base_url: str, event: Event, data: list
 
 async def astream(
     http: httpx.AsyncClient, base_url: str, events: list[tuple[Event, list[Any]]], sh: str,
-    on_message: Any = None,
+    on_message: Any = None, react: Callable[[dict[str, Any]], list[tuple[Event, list[Any]]]] | None = None,
 ) -> list[list[Any]]:
-    """Join every event in one session and read its stream until all have completed; their outputs."""
+    """Join every event in one session and read its stream until all have completed; their outputs.
+    `react(message)` may return more events to join in the same session (as the page dispatches state
+    `.change` events); they are awaited too, and their outputs are not returned."""
     ids: list[str] = []
-    for event, data in events:
+    waiting: set[str] = set()
+
+    async def join(event: Event, data: list[Any]) -> str:
         r = await http.post(f"{base_url}{API}/queue/join", json=join_body(event, data, sh))
         r.raise_for_status()
-        ids.append(r.json()["event_id"])
+        event_id = r.json()["event_id"]
+        waiting.add(event_id)
+        return event_id
+
+    for event, data in events:
+        ids.append(await join(event, data))
     results: dict[str, list[Any]] = {}
     deadline = time.monotonic() + 3600
-    while len(results) < len(ids) and time.monotonic() < deadline:
+    while waiting and time.monotonic() < deadline:
         async with http.stream("GET", f"{base_url}{API}/queue/data", params={"session_hash": sh}) as stream:
             async for line in stream.aiter_lines():
                 if not line.startswith("data:"):
@@ -106,13 +133,30 @@ async def astream(
                     continue
                 if on_message is not None:
                     on_message(msg)
+                if react is not None:
+                    for event, data in react(msg):
+                        await join(event, data)
                 event_id = msg.get("event_id")
-                if msg.get("msg") == "process_completed" and event_id in ids:
+                if msg.get("msg") == "process_completed" and event_id in waiting:
                     if not msg.get("success", True):
                         raise RuntimeError(f"event failed: {msg.get('output')}")
+                    waiting.discard(event_id)
                     results[event_id] = msg["output"]["data"]
-                    if len(results) == len(ids):
+                    if not waiting:
                         break
                 if msg.get("msg") == "close_stream":
                     break
     return [results[i] for i in ids]
+
+
+def state_changes(listeners: dict[int, list[Event]], fill: Callable[[Event], list[Any]]
+                  ) -> Callable[[dict[str, Any]], list[tuple[Event, list[Any]]]]:
+    """A `react` for `astream`: the `.change` events of the states an answer changed, with their input
+    data from `fill` (state inputs are None: the server holds their values)."""
+
+    def react(msg: dict[str, Any]) -> list[tuple[Event, list[Any]]]:
+        output = msg.get("output")
+        changed = output.get("changed_state_ids") if isinstance(output, dict) else None
+        return [(event, fill(event)) for sid in changed or [] for event in listeners.get(sid, [])]
+
+    return react

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.util
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -180,7 +179,7 @@ def _capacity_lines(r: capacity.CapacityResult, label: str) -> list[str]:
     return out
 
 
-def capacity_section(scale: Scale, work: Path, seed: int, what_if_threads: int | None) -> Section:
+def capacity_section(scale: Scale, work: Path, seed: int) -> Section:
     sec = Section("Capacity")
     runs: list[tuple[str, capacity.CapacityResult]] = []
     common = dict(jobs=scale.capacity_jobs, owners=scale.capacity_owners, speed=scale.capacity_speed,
@@ -191,9 +190,6 @@ def capacity_section(scale: Scale, work: Path, seed: int, what_if_threads: int |
                  main))
     if scale.capacity_without_pages:
         runs.append(("no page open", capacity.run(work=work / "no-pages", pages=False, **common)))
-    if what_if_threads:
-        runs.append((f"pages open, max_threads={what_if_threads} (what-if)",
-                     capacity.run(work=work / "what-if", pages=True, max_threads=what_if_threads, **common)))
     r = main
     p99 = r.p("running", 99)
     per_owner = -(-scale.capacity_jobs // scale.capacity_owners)
@@ -203,9 +199,10 @@ def capacity_section(scale: Scale, work: Path, seed: int, what_if_threads: int |
         f"SEEDANCE_MAX_JOBS_IN_FLIGHT={scale.capacity_jobs}, {per_owner} per owner, poll interval "
         f"5/{scale.capacity_speed:g} s) and a probe (bench/probe.py). The bench plays "
         f"{scale.capacity_owners} owners' pages through Gradio's own queue protocol: each presses Generate "
-        f"{per_owner} times (the page's submit event), then its page "
-        "follows the current job and watches the history (the events the page starts after a submit) "
-        "until all jobs end. The probe is 5 more visitors, each sending the cost-estimate event once a "
+        f"{per_owner} times (the page's submit event), and after its last one its page "
+        "runs its watcher (one stream per page) and the change events the watcher's signals fire, "
+        "which draw the finished video and the history, as the page does after a submit, until all jobs "
+        "end. The probe is 5 more visitors, each sending the cost-estimate event once a "
         "second and waiting for its answer; a slow answer also counts every tick it swallowed (no "
         "coordinated omission). The target's p99 is over the time the jobs run: from the moment all "
         f"{scale.capacity_jobs} are submitted to the moment the last one is saved; the submit burst "
@@ -282,68 +279,12 @@ def _capacity_notes(runs: list[tuple[str, capacity.CapacityResult]]) -> list[str
             f"The same {quiet.jobs} jobs with no page open: p99 {fmt_ms(q99)} while they run (all in "
             f"flight {fmt_ms(quiet.p('plateau', 99))}, finishing {fmt_ms(quiet.p('finishing', 99))}). "
             f"The job engine alone {verdict_text}")
-    if r.p("plateau", 50) > 5.0:
-        notes.append(
-            "Queue slots: Gradio's queue runs at most `max_threads` events at once (launch() default 40; "
-            "the studio does not set it), whatever each event's concurrency_limit says. Every open page "
-            "keeps two streaming events running for the life of its job (follow and watch_history), so "
-            f"{r.owners} pages hold {2 * r.owners} streams: 40 run and every later event, the cheap one "
-            "included, waits in the queue until a job ends. That is the multi-second p50 while all jobs "
-            "are in flight.")
-    what_if = next((run for lbl, run in runs[1:] if run.max_threads), None)
-    if what_if is not None:
-        notes.append(
-            f"What-if, launch(max_threads={what_if.max_threads}) (bench/app_max_threads.py, the studio "
-            f"unchanged otherwise): p99 {fmt_ms(what_if.p('running', 99))}, "
-            f"p50 {fmt_ms(what_if.p('running', 50))} while the jobs run; all in flight p50 "
-            f"{fmt_ms(what_if.p('plateau', 50))}.")
-    else:
-        notes.append("`python -m bench --only capacity --what-if-max-threads 1000` reruns this with "
-                     "Gradio's launch(max_threads=1000), the studio otherwise unchanged.")
-    skip_ms = _skip_cost_ms()
-    if skip_ms:
-        notes.append(
-            "CPU per open page: Gradio handles every gr.skip() / gr.update() output by building a new "
-            "component and regenerating its JSON schema (measured here: "
-            + ", ".join(f"{name} {ms:.1f} ms" for name, ms in skip_ms.items())
-            + "). The page's follow stream yields the progress card with six skipped outputs every "
-            f"second (TICK_SECONDS), so {r.owners} pages cost about "
-            f"{r.owners * sum(skip_ms.values()):.0f} ms of the single GIL per second before any real work; "
-            "profiling (py-spy) showed Gradio's event loop busy most of the time in "
-            "postprocess_data -> SessionState._update_config -> pydantic model_json_schema.")
     if importlib.util.find_spec("sniffio") is None:
         notes.append(
             "Also seen in the profile: `sniffio` is not installed, so httpcore retries a failing "
             "`import sniffio` (a full sys.path scan) on every request the job manager sends; about 15% "
             "of the jobs thread's time under this load. Adding sniffio to requirements.txt removes it.")
     return notes
-
-
-def _skip_cost_ms() -> dict[str, float]:
-    """What Gradio spends per skipped output of the follow stream's components (re-instantiation and
-    JSON schema), measured on fresh components: the best of 5 batches, so other load on the machine
-    does not inflate it."""
-    try:
-        import gradio as gr
-    except ImportError:
-        return {}
-    costs: dict[str, float] = {}
-    with gr.Blocks():
-        comps = {"Gallery": gr.Gallery(), "Video": gr.Video(), "DownloadButton": gr.DownloadButton("d"),
-                 "HTML": gr.HTML("x")}
-    for name, comp in comps.items():
-        batches = []
-        for _ in range(5):
-            t0 = time.perf_counter()
-            for _ in range(10):
-                kwargs = comp.constructor_args.copy()
-                kwargs.pop("value", None)
-                kwargs["render"] = False
-                comp.__class__(**kwargs).api_info()
-            batches.append((time.perf_counter() - t0) / 10 * 1000)
-        costs[name] = min(batches)
-    costs["HTML x2"] = costs.pop("HTML") * 2  # the follow stream skips two HTML outputs
-    return costs
 
 
 def cold_start(scale: Scale, work: Path) -> Section:

@@ -28,7 +28,9 @@ from gradio_client.exceptions import AppError
 
 from seedance_ui.config import Settings
 from seedance_ui.options import MODEL_FAST
+from seedance_ui.storyboard import BoardStore
 from seedance_ui.ui.handlers import OWNER_STORAGE_KEY
+from seedance_ui.ui.storyboard_tab import SAMPLE_TITLE
 
 pytestmark = [
     pytest.mark.browser,
@@ -124,7 +126,7 @@ def open_as(
         key, value = json.dumps(OWNER_STORAGE_KEY), json.dumps(browser_id)
         context.add_init_script(f"localStorage.setItem({key}, {value})")
     page = context.new_page()
-    page.set_default_timeout(20_000)
+    page.set_default_timeout(40_000)  # a loaded 2-core CI machine
     page.goto(app.url)
     page.wait_for_selector("#sd-prompt textarea")
     page.wait_for_function("() => !!document.querySelector('#sd-progress .sd-progress')")
@@ -152,6 +154,52 @@ def card_status(page: Any) -> str | None:
     return el.get_attribute("data-status") if el else None
 
 
+def sent_browser_ids(page: Any, app: SignInApp) -> list[Any]:
+    """The browser id `page` sends with each Storyboard event from now on (the list fills as it sends).
+
+    localStorage holds the id encrypted (gr.BrowserState), so this reads it where the handlers get it."""
+    indices = {i for i, fn in app.demo.fns.items()
+               if type(getattr(fn.fn, "__self__", None)).__name__ == "StoryboardTab"}
+    sent: list[Any] = []
+
+    def on_request(request: Any) -> None:
+        if request.method == "POST" and "/queue/join" in request.url:
+            body = request.post_data_json or {}
+            if body.get("fn_index") in indices:
+                sent.append(body["data"][0])
+
+    page.on("request", on_request)
+    return sent
+
+
+def open_storyboard_as(
+    contexts: contextlib.ExitStack, browser: Any, app: SignInApp, cookie: str | None,
+    browser_id: str | None = None,
+) -> tuple[Any, Any, list[Any]]:
+    """A new browser (closed by `contexts` at the latest) on the Storyboard tab, its board loaded: the
+    context, the page and the browser ids the page sent."""
+    context, page = open_as(browser, app, cookie, browser_id)
+    contexts.callback(context.close)  # closing twice is a no-op
+    sent = sent_browser_ids(page, app)
+    page.click("#sd-tab-storyboard-button")
+    page.wait_for_selector("#sb-tiles .sb-tile[data-shot]")
+    wait_until(lambda: board_title(page))
+    return context, page, sent
+
+
+def board_title(page: Any) -> str:
+    return page.input_value("#sb-title textarea, #sb-title input")
+
+
+def shows(page: Any, text: str) -> bool:
+    """Whether `text` is anywhere on the page: in its text or in the value of any field."""
+    return page.evaluate(
+        "(t) => document.body.innerText.includes(t)"
+        " || [...document.querySelectorAll('input, textarea')].some(e => e.value.includes(t))",
+        text,
+    )
+
+
 def test_signed_in_owner_follows_the_account_and_no_browser_can_claim_it(
     browser: Any, signin_app: SignInApp
 ) -> None:
@@ -164,7 +212,7 @@ def test_signed_in_owner_follows_the_account_and_no_browser_can_claim_it(
     [job] = signin_app.runtime.manager.list("hf:alice")
     assert "alice's harbour" in job.params["prompt"]
     stored_id = page1.evaluate(f"() => localStorage.getItem({json.dumps(OWNER_STORAGE_KEY)})")
-    assert stored_id and "alice" not in stored_id  # the browser keeps its own id, not the account
+    assert stored_id  # this browser's own id (kept encrypted by gr.BrowserState), planted below
 
     # Alice on another browser (another stored id): the same history, since the owner is the account.
     # Bob, signed in: nothing of Alice's. (The page-load event exactly as a browser sends it.)
@@ -185,6 +233,50 @@ def test_signed_in_owner_follows_the_account_and_no_browser_can_claim_it(
     ctx4.close()
     assert signin_app.runtime.manager.list("hf:alice")[0].id == job.id
     ctx1.close()
+
+
+def test_signed_in_storyboards_belong_to_the_account_not_to_the_browser(
+    browser: Any, signin_app: SignInApp
+) -> None:
+    boards = BoardStore(signin_app.runtime.data_dir)
+    title = f"Alice's lighthouse board {secrets.token_hex(3)}"
+    alice = session_cookie("alice")
+    with contextlib.ExitStack() as contexts:  # each browser is closed once done with (all on a failure)
+        # Alice, signed in: the board she renames is saved under her account, not under this browser's id.
+        ctx1, page1, sent1 = open_storyboard_as(contexts, browser, signin_app, alice)
+        box = page1.locator("#sb-title textarea, #sb-title input").first
+        box.fill(title)
+        box.blur()
+        wait_until(lambda: title in page1.input_value("#sb-picker input"))  # the picker shows it: saved
+        [browser1] = {i for i in sent1 if i}
+        assert isinstance(browser1, str) and len(browser1) == 32 and "alice" not in browser1
+        [board] = [b for b in boards.list("hf:alice") if b.title == title]
+        assert board.owner == "hf:alice"
+        assert boards.list(browser1) == []
+        stored_id = page1.evaluate(f"() => localStorage.getItem({json.dumps(OWNER_STORAGE_KEY)})")
+        ctx1.close()
+
+        # Alice on another browser (its own browser id): her board, since the owner is the account.
+        ctx2, page2, sent2 = open_storyboard_as(contexts, browser, signin_app, alice)
+        wait_until(lambda: shows(page2, title))
+        assert board_title(page2) == title
+        [browser2] = {i for i in sent2 if i}
+        assert browser2 != browser1 and boards.list(browser2) == []
+        ctx2.close()
+
+        # Bob, signed in: his own sample board, nothing of Alice's.
+        ctx3, page3, _sent3 = open_storyboard_as(contexts, browser, signin_app, session_cookie("bob"))
+        assert board_title(page3) == SAMPLE_TITLE and not shows(page3, title)
+        ctx3.close()
+
+        # Someone not signed in, holding browser 1's stored id: that id's boards, which are not Alice's.
+        ctx4, page4, sent4 = open_storyboard_as(contexts, browser, signin_app, None, browser_id=stored_id)
+        assert {i for i in sent4 if i} == {browser1}  # the planted id is the one its events carry
+        assert board_title(page4) == SAMPLE_TITLE and not shows(page4, title)
+        ctx4.close()
+
+    with_title = [p for p in boards.root.glob("*/*.json") if title in p.read_text(encoding="utf-8")]
+    assert with_title == [boards.path_for("hf:alice", board.id)]
 
 
 def test_api_callers_need_a_signed_in_session_for_the_server_key(signin_app: SignInApp) -> None:

@@ -76,11 +76,15 @@ def set_checkbox(page: Any, elem_id: str, value: bool) -> None:
 
 
 def progress_state(page: Any) -> tuple[str | None, int | None]:
-    card = page.query_selector("#sd-progress .sd-progress")
-    if card is None:
-        return None, None
-    percent = card.get_attribute("data-percent")
-    return card.get_attribute("data-status"), int(percent) if percent is not None else None
+    """(status, percent) of the progress card, read in one go (the card is patched in place)."""
+    status, percent = page.evaluate(
+        """() => {
+            const card = document.querySelector('#sd-progress .sd-progress');
+            if (!card) return [null, null];
+            return [card.getAttribute('data-status'), card.getAttribute('data-percent')];
+        }"""
+    )
+    return status, int(percent) if percent is not None else None
 
 
 def watch_progress(
@@ -373,7 +377,7 @@ def test_a_job_keeps_going_after_the_tab_closes_and_finishes_in_history(
     set_prompt(page, "Closed tab: fog rolls over a harbour at dawn")
     set_duration(page, 4)
     pick(page, "sd-quality", "480p")
-    live_app.simulator.set_behaviour(estimated_time=160)  # about 4 s at the test speed
+    live_app.simulator.set_behaviour(estimated_time=480)  # about 12 s at the test speed: time to reopen
     try:
         page.click("#sd-generate")
         watch_progress(page, {"pending", "processing"})
@@ -389,6 +393,28 @@ def test_a_job_keeps_going_after_the_tab_closes_and_finishes_in_history(
     assert progress_state(page)[0] in {"pending", "processing", "downloading", "submitting"}
     watch_progress(page, {"completed"}, timeout=40)
     wait_until(lambda: gallery_captions(page)[0].startswith("4s"), timeout=10)
+    context.close()
+
+
+def test_the_progress_clocks_run_in_the_page_between_server_renders(browser: Any, live_app: LiveApp) -> None:
+    # The server re-renders the card only when the job changes; the page's clock script advances the
+    # elapsed clock up and the time-left clock down from the last render, and a new render resets them.
+    context = browser.new_context(viewport=WIDE)
+    page = open_page(context, live_app)
+    page.evaluate(
+        """() => {
+            const box = document.createElement('dl');
+            box.id = 'clock-check';
+            box.innerHTML = '<dd data-clock="up" data-base="5.000">0:05</dd>'
+                + '<dd data-clock="down" data-base="62.000" data-prefix="~">~1:02</dd>';
+            document.body.appendChild(box);
+        }"""
+    )
+    time.sleep(3.2)
+    up, down = page.locator("#clock-check dd").all_inner_texts()
+    assert up in {"0:07", "0:08", "0:09"} and down in {"~1:00", "~0:59", "~0:58"}, (up, down)
+    page.evaluate("() => document.querySelector('#clock-check dd').setAttribute('data-base', '3600.000')")
+    wait_until(lambda: page.locator("#clock-check dd").first.inner_text() in {"1:00:00", "1:00:01"})
     context.close()
 
 

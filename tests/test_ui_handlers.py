@@ -62,7 +62,7 @@ def test_history_persists_across_restarts_and_is_scoped_to_the_owner(settings: S
     runtime = build_runtime(settings)  # a server restart on the same data directory
     try:
         studio = Studio(runtime)
-        kept, items, ids, current, progress, video, download, params, _status = studio.on_load(owner)
+        kept, items, ids, current, progress, video, download, params, _status, _drawn = studio.on_load(owner)
         assert kept == owner and ids == [record.id] and current == record.id
         poster, caption = items[0]
         assert Path(poster).is_file() and Path(poster).is_relative_to(runtime.store.data_dir)
@@ -200,5 +200,63 @@ def test_owner_browser_state_uses_a_fixed_key_and_secret(settings: Settings) -> 
         assert states[0].storage_key == OWNER_STORAGE_KEY and states[0].secret == OWNER_SECRET
         # The visitor key lives in a gr.State (server memory), never in the browser.
         assert any(isinstance(b, gr.State) for b in demo.blocks.values())
+    finally:
+        runtime.close()
+
+
+async def collect(stream: Any) -> list[tuple[Any, ...]]:
+    return [outputs async for outputs in stream]
+
+
+def is_skip(output: Any) -> bool:
+    return output == gr.skip()
+
+
+NOTHING = (gr.skip(), gr.skip(), gr.skip())  # a watcher's answer that changes nothing on the page
+
+
+def test_the_page_watcher_ticks_the_card_and_signals_the_outcome_and_the_history_once(
+    settings: Settings, simulator: Any
+) -> None:
+    runtime = build_runtime(settings)
+    try:
+        studio = Studio(runtime)
+        owner = new_owner_id()
+        simulator.set_behaviour(estimated_time=120)  # about 3 s at the test speed: a few ticks
+        try:
+            out = run_async(studio.submit("Watcher: a kite over dunes", MODEL_FAST, 4, "480p", "16:9", False,
+                                          False, owner, None))
+        finally:
+            simulator.set_behaviour(estimated_time=None)
+        job_id, drawn = out[1], out[9]
+        assert drawn["job"] == [job_id, False] and drawn["history"]
+
+        ticks = run_async(collect(studio.watch_page(job_id, owner, drawn)))
+        cards = [card for card, _outcome, _history in ticks if not is_skip(card)]
+        outcomes = [outcome for _card, outcome, _history in ticks if not is_skip(outcome)]
+        histories = [history for _card, _outcome, history in ticks if not is_skip(history)]
+        assert len(cards) >= 3 and 'data-status="completed"' in cards[-1]
+        assert any('data-status="processing"' in card for card in cards)
+        assert outcomes == [[job_id, "completed"]]  # the finished job is signalled once
+        assert histories and len(set(histories)) == len(histories)  # only changes are signalled
+        assert drawn["history"] not in histories
+        assert histories[-1] == studio.history_signature(runtime.manager.list(owner))
+
+        # What the outcome signal draws: the video and the notice; nothing for someone else.
+        video, download, params, notice = studio.show_outcome(outcomes[0], owner)
+        assert Path(value(video)).is_file() and value(download) == value(video)
+        assert "480p" in params and "ready" in notice
+        assert all(is_skip(o) for o in studio.show_outcome(outcomes[0], new_owner_id()))
+        items, ids = studio.show_history(owner)
+        assert ids == [job_id] and Path(items[0][0]).is_file()
+
+        # A page that already drew the finished job: nothing to do, the stream ends at once. A page
+        # that drew it while it was still running: the outcome is signalled.
+        done = studio.drawn(runtime.manager.get(job_id, owner), histories[-1])
+        assert run_async(collect(studio.watch_page(job_id, owner, done))) == [NOTHING]
+        stale = run_async(collect(studio.watch_page(job_id, owner, drawn)))
+        assert [o for _c, o, _h in stale if not is_skip(o)] == [[job_id, "completed"]]
+        stranger = run_async(collect(studio.watch_page(job_id, new_owner_id(), None)))
+        assert all(is_skip(card) and is_skip(outcome) for card, outcome, _h in stranger)
     finally:
         runtime.close()

@@ -63,6 +63,9 @@ def test_progress_card_shows_status_percent_times_task_and_credits() -> None:
     assert "task-123" in html and ">55<" in html
     assert "0:22" in html  # elapsed since the record was made
     assert "~0:30" in html  # 20 s for 40 % -> 30 s left
+    # Both clocks carry what the page's clock script needs to keep them running between renders.
+    assert 'data-clock="up" data-base="22.000"' in html
+    assert 'data-clock="down" data-base="30.000" data-prefix="~"' in html
 
 
 def test_time_left_uses_the_provider_estimate_before_progress_moves() -> None:
@@ -80,6 +83,7 @@ def test_queued_downloading_and_finished_states() -> None:
     done = record(status=JobStatus.COMPLETED, progress=100)
     html = views.progress_card(done)
     assert "is-busy" not in html and "Done" in html
+    assert "data-clock" not in html  # a finished job's clocks stand still
     assert "Your shot appears here" in views.progress_card(None)
 
 

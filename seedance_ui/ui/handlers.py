@@ -11,6 +11,7 @@ import contextlib
 import functools
 import inspect
 import logging
+import math
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -46,8 +47,12 @@ OWNER_STORAGE_KEY = "seedance-studio-owner"
 OWNER_SECRET = "seedance-studio-owner-v1"
 API_OWNER = "api"
 HISTORY_LIMIT = 60
-TICK_SECONDS = 1.0  # re-render the progress card at least this often (elapsed / time left)
+TICK_SECONDS = 1.0  # how often a watcher looks again when nothing told it of a change
 HISTORY_POLL_SECONDS = 1.0
+# A page redraws its gallery at most this often while jobs move on (the first change at once): Gradio
+# checks and caches every image of a redrawn gallery on its event loop, so each redraw costs about a
+# millisecond per history item.
+HISTORY_MIN_INTERVAL = 2.0
 INTERNAL_ERROR = "Something went wrong on our side; the details are in the server log."
 FIELD_LABELS = {
     "prompt": "Prompt",
@@ -73,6 +78,10 @@ def valid_owner(value: Any) -> str | None:
 
 def skip(n: int) -> tuple[Any, ...]:
     return tuple(gr.skip() for _ in range(n))
+
+
+def is_skip(output: Any) -> bool:
+    return output == gr.skip()
 
 
 def toast_warning(message: str, hint: str | None = None, title: str = "Heads up") -> None:
@@ -162,6 +171,29 @@ def describe_problems(problems: Sequence[ValidationError]) -> list[str]:
     return [f"{FIELD_LABELS.get(p.field, p.field)}: {p.rule}" for p in problems]
 
 
+class HistoryWatch:
+    """An owner's history as a page watcher sees it: `tick()` -> (signal, busy). The signal is the new
+    history signature when it differs from what the page shows (at most every HISTORY_MIN_INTERVAL s),
+    else a skip; busy while a job is in flight or a change is still to be signalled."""
+
+    def __init__(self, studio: Studio, owner: str, drawn: str | None) -> None:
+        self.studio, self.owner, self.drawn = studio, owner, drawn
+        self.signalled_at = -math.inf
+
+    async def tick(self) -> tuple[Any, bool]:
+        # Off the event loop: the store's lock may be held by the job manager's thread for a moment.
+        records = await asyncio.to_thread(self.studio.manager.list, self.owner, HISTORY_LIMIT)
+        signature = self.studio.history_signature(records)
+        in_flight = any(not r.terminal for r in records)
+        if signature == self.drawn:
+            return gr.skip(), in_flight
+        now = time.monotonic()
+        if now - self.signalled_at < HISTORY_MIN_INTERVAL:
+            return gr.skip(), True
+        self.drawn, self.signalled_at = signature, now
+        return signature, in_flight
+
+
 class Studio:
     """All handlers, bound to one runtime."""
 
@@ -172,6 +204,7 @@ class Studio:
         self.store = runtime.store
         self.placeholders = Placeholders(runtime.store.data_dir)
         self.placeholders.warm()
+        self._page_watchers: dict[str, object] = {}  # session -> the token of its current page watcher
 
     def owner_of(self, owner: Any, request: Any = None) -> str | None:
         """The owner of one event, decided here on the server: `hf:<user>` when sign-in is on and the
@@ -186,10 +219,13 @@ class Studio:
         path = self.store.video_file(record)
         return str(path) if path else None
 
-    def gallery(self, owner: str | None) -> tuple[list[tuple[str, str]], list[str]]:
+    def gallery(
+        self, owner: str | None, records: Sequence[JobRecord] | None = None
+    ) -> tuple[list[tuple[str, str]], list[str]]:
         if not owner:
             return [], []
-        records = self.manager.list(owner, HISTORY_LIMIT)
+        if records is None:
+            records = self.manager.list(owner, HISTORY_LIMIT)
         items: list[tuple[str, str]] = []
         ids: list[str] = []
         for rec in records:
@@ -200,8 +236,15 @@ class Studio:
         return items, ids
 
     @staticmethod
-    def history_signature(records: Sequence[JobRecord]) -> tuple[Any, ...]:
-        return tuple((r.id, r.status.value, r.poster_path) for r in records)
+    def history_signature(records: Sequence[JobRecord]) -> str:
+        """Changes whenever the gallery would: an item added, removed, or its status or poster changed."""
+        return "|".join(f"{r.id}:{r.status.value}:{r.poster_path or ''}" for r in records)
+
+    @staticmethod
+    def drawn(record: JobRecord | None, history: str | None) -> dict[str, Any]:
+        """What a handler has just drawn on the page: the page watcher starts from it (`watch_page`)."""
+        job = [record.id, record.terminal] if record is not None else None
+        return {"job": job, "history": history}
 
     def result_outputs(self, record: JobRecord | None) -> tuple[Any, Any, Any]:
         """(video, download button, parameters) for the preview panel."""
@@ -261,41 +304,103 @@ class Studio:
 
     # ---------------------------------------------------------------------------------------------
     # page load and history
-    @guarded(9)
+    @guarded(10)
     def on_load(self, owner: Any, request: gr.Request | None = None) -> tuple[Any, ...]:
-        """-> owner, gallery, ids, current job, progress, video, download, params, status."""
+        """-> owner, gallery, ids, current job, progress, video, download, params, status, drawn."""
         browser_id = valid_owner(owner) or new_owner_id()
         owner_id = self.owner_of(browser_id, request) or browser_id
-        items, ids = self.gallery(owner_id)
-        records = self.manager.list(owner_id, 1)
+        records = self.manager.list(owner_id, HISTORY_LIMIT)
+        items, ids = self.gallery(owner_id, records)
         latest = records[0] if records else None
         current = latest.id if latest is not None else None
         video, download, params = self.result_outputs(latest)
         status = ""
         if latest is not None and latest.terminal:
             status = self.outcome_notice(latest, toast=False)
-        return (browser_id, items, ids, current, views.progress_card(latest), video, download, params, status)
+        drawn = self.drawn(latest, self.history_signature(records))
+        return (browser_id, items, ids, current, views.progress_card(latest), video, download, params, status,
+                drawn)
 
-    @guarded(2)
-    async def watch_history(
-        self, owner: Any, request: gr.Request | None = None
-    ) -> AsyncIterator[tuple[Any, Any]]:
-        """Keep the gallery's captions live while any of the owner's jobs is in flight."""
+    # ---------------------------------------------------------------------------------------------
+    # the page watcher: one stream per open page, and only while something of its owner is in flight
+    @guarded(3)
+    async def watch_page(
+        self, job_id: str | None, owner: Any, drawn: Any, request: gr.Request | None = None
+    ) -> AsyncIterator[tuple[Any, Any, Any]]:
+        """-> progress card, outcome signal, history signal.
+
+        While the panel's job runs, the card is re-rendered when the job changes (the page's clock
+        script keeps its elapsed and time-left clocks running in between) and the history is checked
+        every TICK_SECONDS; then, while any other job of the owner is in flight, every
+        HISTORY_POLL_SECONDS (see HistoryWatch). The video, the outcome notice and the gallery are
+        not outputs of this stream: it only sets the two signal states, whose `.change` events
+        (`show_outcome`, `show_history`) draw them. An update thus costs one small HTML value: Gradio
+        rebuilds a component for every skipped output, which for a gallery or a video is milliseconds.
+        `drawn` (what the load or submit handler drew) keeps a finished job from being drawn twice.
+        """
+        # A stream that ends without a single yield sets its outputs to None (the card would vanish):
+        # the first answer is always "nothing to change".
+        yield skip(3)
         owner_id = self.owner_of(owner, request)
         if not owner_id:
-            yield skip(2)
             return
-        records = self.manager.list(owner_id, HISTORY_LIMIT)
-        signature = self.history_signature(records)
-        yield skip(2)
-        while any(not r.terminal for r in records):
+        session = getattr(request, "session_hash", None) or f"direct-{id(request)}"
+        token = object()
+        self._page_watchers[session] = token
+        try:
+            async for outputs in self._watch(job_id, owner_id, drawn):
+                if self._page_watchers.get(session) is not token:
+                    # A newer watcher took over this page (a new Generate, whose cancel of this one may
+                    # lose the race): end with "nothing to change", the answer Gradio repeats last.
+                    yield skip(3)
+                    return
+                yield outputs
+        finally:
+            if self._page_watchers.get(session) is token:
+                del self._page_watchers[session]
+
+    async def _watch(
+        self, job_id: str | None, owner_id: str, drawn: Any
+    ) -> AsyncIterator[tuple[Any, Any, Any]]:
+        drawn = drawn if isinstance(drawn, dict) else {}
+        history = HistoryWatch(self, owner_id, drawn.get("history"))
+        record = self.manager.get(job_id, owner_id) if job_id else None
+        if record is not None and not (record.terminal and drawn.get("job") == [record.id, True]):
+            async for live, changed in self.watch_ticking(record.id, owner_id):
+                signal, _busy = await history.tick()
+                if live.terminal:
+                    yield views.progress_card(live), [live.id, live.status.value], signal
+                    break
+                if changed:
+                    yield views.progress_card(live), gr.skip(), signal
+                elif not is_skip(signal):
+                    yield gr.skip(), gr.skip(), signal
+        while True:
+            signal, busy = await history.tick()
+            if not is_skip(signal):
+                yield gr.skip(), gr.skip(), signal
+            if not busy:
+                return
             await asyncio.sleep(HISTORY_POLL_SECONDS)
-            records = self.manager.list(owner_id, HISTORY_LIMIT)
-            new = self.history_signature(records)
-            if new != signature:
-                signature = new
-                items, ids = self.gallery(owner_id)
-                yield items, ids
+
+    @guarded(4)
+    def show_outcome(self, signal: Any, owner: Any, request: gr.Request | None = None) -> tuple[Any, ...]:
+        """The panel's job has ended (its outcome signal changed) -> video, download, params, status."""
+        owner_id = self.owner_of(owner, request)
+        job_id = signal[0] if isinstance(signal, list | tuple) and signal else None
+        record = self.manager.get(job_id, owner_id) if isinstance(job_id, str) and owner_id else None
+        if record is None or not record.terminal:
+            return skip(4)
+        video, download, params = self.result_outputs(record)
+        return video, download, params, self.outcome_notice(record, toast=True)
+
+    @guarded(2)
+    def show_history(self, owner: Any, request: gr.Request | None = None) -> tuple[Any, Any]:
+        """The owner's history changed (its signal changed) -> gallery, ids."""
+        owner_id = self.owner_of(owner, request)
+        if not owner_id:
+            return skip(2)
+        return self.gallery(owner_id)
 
     # ---------------------------------------------------------------------------------------------
     # create panel
@@ -347,7 +452,7 @@ class Studio:
 
     # ---------------------------------------------------------------------------------------------
     # generate, follow, cancel
-    @guarded(9)
+    @guarded(10)
     async def submit(
         self,
         prompt: str | None,
@@ -361,7 +466,7 @@ class Studio:
         visitor_key: str | None,
         http: gr.Request | None = None,
     ) -> tuple[Any, ...]:
-        """-> owner, current job, status, progress, video, download, params, gallery, ids."""
+        """-> owner, current job, status, progress, video, download, params, gallery, ids, drawn."""
         browser_id = valid_owner(owner) or new_owner_id()
         owner_id = self.owner_of(browser_id, http) or browser_id
         request = make_request(prompt, model, duration, quality, aspect_ratio, generate_audio, web_search)
@@ -376,21 +481,22 @@ class Studio:
                 "Fix the fields named above, then press Generate again.",
                 items=lines,
             )
-            return (browser_id, None, status, *skip(6))
+            return (browser_id, None, status, *skip(7))
         try:
             record = await asyncio.to_thread(self.manager.submit, request, owner_id, visitor_key or None)
         except ValidationError as exc:
             toast_warning(exc.message, exc.hint, title="Not sent")
-            return (browser_id, None, views.notice_html("error", exc.message, exc.hint), *skip(6))
+            return (browser_id, None, views.notice_html("error", exc.message, exc.hint), *skip(7))
         except SeedanceError as exc:
             toast_warning(exc.message, exc.hint)
-            return (browser_id, None, views.notice_html("error", exc.message, exc.hint), *skip(6))
+            return (browser_id, None, views.notice_html("error", exc.message, exc.hint), *skip(7))
         except RuntimeError:
             log.exception("submit failed")
             message = "The job manager is not running, so nothing was sent."
             toast_warning(message, "Reload the page in a moment; if it persists, restart the server.")
-            return (browser_id, None, views.notice_html("error", message), *skip(6))
-        items, ids = self.gallery(owner_id)
+            return (browser_id, None, views.notice_html("error", message), *skip(7))
+        records = self.manager.list(owner_id, HISTORY_LIMIT)
+        items, ids = self.gallery(owner_id, records)
         return (
             browser_id,
             record.id,
@@ -401,50 +507,8 @@ class Studio:
             views.params_table(record.params, record),
             items,
             ids,
+            self.drawn(record, self.history_signature(records)),
         )
-
-    @guarded(7)
-    async def follow(
-        self, job_id: str | None, owner: Any, request: gr.Request | None = None
-    ) -> AsyncIterator[tuple[Any, ...]]:
-        """After Generate: watch the new job -> progress, video, download, params, status, gallery, ids."""
-        async for outputs in self._follow(job_id, self.owner_of(owner, request), fresh=True):
-            yield outputs
-
-    @guarded(7)
-    async def resume(
-        self, job_id: str | None, owner: Any, request: gr.Request | None = None
-    ) -> AsyncIterator[tuple[Any, ...]]:
-        """On page load: keep following the visitor's latest job if it is still in flight (the load
-        handler has already drawn it when it is over)."""
-        async for outputs in self._follow(job_id, self.owner_of(owner, request), fresh=False):
-            yield outputs
-
-    async def _follow(
-        self, job_id: str | None, owner_id: str | None, *, fresh: bool
-    ) -> AsyncIterator[tuple[Any, ...]]:
-        """`owner_id` is already resolved (`owner_of`)."""
-        if not job_id or not owner_id:
-            yield skip(7)
-            return
-        seen_status: JobStatus | None = None
-        async for record, changed in self.watch_ticking(job_id, owner_id):
-            card = views.progress_card(record)
-            if record.terminal and changed:
-                if seen_status is None and not fresh:
-                    break  # already over when the page loaded: nothing new to draw
-                video, download, params = self.result_outputs(record)
-                notice = self.outcome_notice(record, toast=True)
-                items, ids = self.gallery(owner_id)
-                yield card, video, download, params, notice, items, ids
-                return
-            if changed and seen_status is not None and record.status != seen_status:
-                items, ids = self.gallery(owner_id)
-                yield card, gr.skip(), gr.skip(), gr.skip(), gr.skip(), items, ids
-            else:
-                yield (card, *skip(6))
-            seen_status = record.status
-        yield skip(7)
 
     @guarded(1)
     def cancel(self, job_id: str | None, owner: Any, request: gr.Request | None = None) -> str:

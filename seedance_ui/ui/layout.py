@@ -38,6 +38,19 @@ SUBMIT_LIMIT = 16  # validate + write the record + hand the job to the manager
 WATCH_LIMIT = 1000  # progress / history watchers (async, no thread each)
 API_LIMIT = 100  # /generate calls (each waits for its video)
 KEY_LIMIT = 8  # credits checks
+REDRAW_LIMIT = 16  # a finished video / a changed history drawn on a page (file checks, gallery images)
+# Gradio's queue runs at most launch(max_threads) events at once across all groups (default 40), and
+# every open page with a job in flight holds one watcher: without room for them all, a cheap click
+# waits behind the watchers. Sync handlers stay bounded by their own groups' limits above.
+QUEUE_SLOTS = (
+    WATCH_LIMIT + UI_LIMIT + SUBMIT_LIMIT + API_LIMIT + KEY_LIMIT + REDRAW_LIMIT + DEFAULT_CONCURRENCY
+)
+
+# The prompt-craft menus (category, label, table of (label, snippet)), laid out two a row.
+CRAFT_MENUS = (
+    (("shot", "Shot size", craft.SHOT_SIZES), ("camera", "Camera move", craft.CAMERA_MOVES)),
+    (("lighting", "Lighting", craft.LIGHTING), ("style", "Style", craft.STYLES)),
+)
 
 PROMPT_PLACEHOLDER = (
     "Describe the shot: who or what, doing what, the camera (pan, tilt, dolly, orbit…), the light and "
@@ -107,6 +120,11 @@ def build_demo(runtime: Runtime) -> gr.Blocks:
         owner = gr.BrowserState(None, storage_key=OWNER_STORAGE_KEY, secret=OWNER_SECRET)
         visitor_key = gr.State(None)  # this session only, server memory; never sent back to the browser
         current_job = gr.State(None)
+        # The page watcher's view of the page (see Studio.watch_page): what a handler last drew, and two
+        # signals whose changes draw the finished job and the history.
+        drawn = gr.State(None)
+        outcome_signal = gr.State(None)
+        history_signal = gr.State(None)
         history_ids = gr.State([])
         selected_job = gr.State(None)
 
@@ -163,36 +181,17 @@ def build_demo(runtime: Runtime) -> gr.Blocks:
                 )
 
                 with gr.Accordion("Prompt craft", open=True, elem_id="sd-craft"):
-                    with gr.Row():
-                        shot = gr.Dropdown(
-                            [label for label, _ in craft.SHOT_SIZES],
-                            label="Shot size",
-                            value=None,
-                            min_width=150,
-                            elem_id="sd-craft-shot",
-                        )
-                        camera = gr.Dropdown(
-                            [label for label, _ in craft.CAMERA_MOVES],
-                            label="Camera move",
-                            value=None,
-                            min_width=150,
-                            elem_id="sd-craft-camera",
-                        )
-                    with gr.Row():
-                        lighting = gr.Dropdown(
-                            [label for label, _ in craft.LIGHTING],
-                            label="Lighting",
-                            value=None,
-                            min_width=150,
-                            elem_id="sd-craft-lighting",
-                        )
-                        style = gr.Dropdown(
-                            [label for label, _ in craft.STYLES],
-                            label="Style",
-                            value=None,
-                            min_width=150,
-                            elem_id="sd-craft-style",
-                        )
+                    craft_menus: dict[str, gr.Dropdown] = {}
+                    for pair in CRAFT_MENUS:  # two menus a row
+                        with gr.Row():
+                            for category, label, table in pair:
+                                craft_menus[category] = gr.Dropdown(
+                                    [name for name, _ in table],
+                                    label=label,
+                                    value=None,
+                                    min_width=150,
+                                    elem_id=f"sd-craft-{category}",
+                                )
                     with gr.Row(equal_height=False, elem_id="sd-dialogue-row"):
                         speaker = gr.Textbox(
                             label="Who speaks",
@@ -375,13 +374,23 @@ def build_demo(runtime: Runtime) -> gr.Blocks:
         loaded = demo.load(
             studio.on_load,
             inputs=[owner],
-            outputs=[owner, gallery, history_ids, current_job, progress, video, download, params, status],
+            outputs=[owner, gallery, history_ids, current_job, *preview, drawn],
             **light,
         )
-        load_follow = loaded.then(
-            studio.resume, inputs=[current_job, owner], outputs=[*preview, gallery, history_ids], **watch
+        # One stream per open page, and only while a job of its owner is in flight.
+        watch_inputs = [current_job, owner, drawn]
+        watch_outputs = [progress, outcome_signal, history_signal]
+        # trigger_mode "multiple": a new watcher starts even while the page still counts the last one as
+        # running (its cancel is asynchronous); the old one then stops itself (Studio.watch_page).
+        watcher = {**watch, "trigger_mode": "multiple"}
+        load_watch = loaded.then(studio.watch_page, inputs=watch_inputs, outputs=watch_outputs, **watcher)
+        # Their own group: a burst of redraws (many jobs ending at once) never delays a click.
+        redraw = {**watch, "concurrency_id": "redraw", "concurrency_limit": REDRAW_LIMIT}
+        outcome_signal.change(
+            studio.show_outcome, inputs=[outcome_signal, owner], outputs=[video, download, params, status],
+            **redraw,
         )
-        loaded.then(studio.watch_history, inputs=[owner], outputs=[gallery, history_ids], **watch)
+        history_signal.change(studio.show_history, inputs=[owner], outputs=[gallery, history_ids], **redraw)
 
         gr.on(
             [prompt.change, web_search.change],
@@ -400,12 +409,7 @@ def build_demo(runtime: Runtime) -> gr.Blocks:
             **quiet,
         )
         straighten_btn.click(studio.straighten, inputs=[prompt], outputs=[prompt], **quiet)
-        for category, dropdown in (
-            ("shot", shot),
-            ("camera", camera),
-            ("lighting", lighting),
-            ("style", style),
-        ):
+        for category, dropdown in craft_menus.items():
             dropdown.input(
                 studio.inserter(category), inputs=[prompt, dropdown], outputs=[prompt, dropdown], **quiet
             )
@@ -418,7 +422,9 @@ def build_demo(runtime: Runtime) -> gr.Blocks:
         submitted = generate_btn.click(
             studio.submit,
             inputs=[*controls, owner, visitor_key],
-            outputs=[owner, current_job, status, progress, video, download, params, gallery, history_ids],
+            outputs=[
+                owner, current_job, status, progress, video, download, params, gallery, history_ids, drawn
+            ],
             concurrency_id="submit",
             concurrency_limit=SUBMIT_LIMIT,
             api_visibility="private",
@@ -426,14 +432,10 @@ def build_demo(runtime: Runtime) -> gr.Blocks:
             show_progress_on=[generate_btn],
             trigger_mode="once",
         )
-        gen_follow = submitted.then(
-            studio.follow, inputs=[current_job, owner], outputs=[*preview, gallery, history_ids], **watch
-        )
-        submitted.then(studio.watch_history, inputs=[owner], outputs=[gallery, history_ids], **watch)
-        # A new Generate stops watching the previous job in this panel (the job itself keeps going and
-        # stays live in History).
+        gen_watch = submitted.then(studio.watch_page, inputs=watch_inputs, outputs=watch_outputs, **watcher)
+        # A new Generate replaces this page's watcher (the jobs themselves keep going).
         generate_btn.click(
-            None, None, None, cancels=[gen_follow, load_follow], api_visibility="private", queue=False
+            None, None, None, cancels=[load_watch, gen_watch], api_visibility="private", queue=False
         )
         cancel_btn.click(
             studio.cancel,

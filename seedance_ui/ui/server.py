@@ -21,7 +21,7 @@ from seedance_ui.config import Settings, load_settings
 from seedance_ui.jobs import WEBHOOK_ROUTE
 from seedance_ui.runtime import Runtime, build_runtime
 from seedance_ui.security.edge import MAX_UPLOAD_MB, RequestSizeLimit, served_paths
-from seedance_ui.ui.layout import ASSETS, build_demo
+from seedance_ui.ui.layout import ASSETS, QUEUE_SLOTS, build_demo
 from seedance_ui.ui.theme import HEAD, build_css, build_theme
 
 log = logging.getLogger("seedance_ui.ui")
@@ -80,6 +80,7 @@ def launch_kwargs(runtime: Runtime, **overrides: Any) -> dict[str, Any]:
         "show_error": False,
         "app_kwargs": {"routes": extra_routes(runtime), "middleware": [Middleware(RequestSizeLimit)]},
         "ssr_mode": False,
+        "max_threads": QUEUE_SLOTS,
         "mcp_server": False,
     }
     kwargs.update(overrides)

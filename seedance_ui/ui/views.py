@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from seedance_ui.options import (
@@ -170,6 +171,22 @@ def time_left(record: JobRecord, now: float | None = None) -> float | None:
     return record.estimated_time
 
 
+@dataclass(frozen=True)
+class Clock:
+    """A clock the page keeps running: `seconds` at render time, counting up or down."""
+
+    seconds: float
+    direction: str  # "up" | "down"
+    prefix: str = ""
+
+    def html(self) -> str:
+        text = self.prefix + fmt_clock(self.seconds)
+        return (
+            f'<dd data-clock="{self.direction}" data-base="{max(0.0, self.seconds):.3f}" '
+            f'data-prefix="{esc(self.prefix)}">{esc(text)}</dd>'
+        )
+
+
 def progress_card(record: JobRecord | None, now: float | None = None) -> str:
     """Live card: status, stage track, bar with percent, elapsed, time left, task id, credits."""
     if record is None:
@@ -196,9 +213,12 @@ def progress_card(record: JobRecord | None, now: float | None = None) -> str:
             elif i == stage:
                 state = "now"
         track.append(f'<li class="is-{state}" data-stage="{key}">{label}</li>')
+    # While the job runs, the page's clock script (theme.CLOCK_SCRIPT) advances both clocks every second
+    # from these values, so the server only re-renders the card when the job changes.
+    running = not record.terminal
     meta = [
-        ("Elapsed", fmt_clock(elapsed)),
-        ("Time left", "—" if left is None else "~" + fmt_clock(left)),
+        ("Elapsed", Clock(elapsed, "up") if running else fmt_clock(elapsed)),
+        ("Time left", "—" if left is None else Clock(left, "down", "~")),  # None once it has ended
         ("Task id", record.task_id or "not yet assigned"),
         (
             "Credits reserved",
@@ -209,7 +229,7 @@ def progress_card(record: JobRecord | None, now: float | None = None) -> str:
     ]
     meta_html = "".join(
         f'<div class="sd-meta-item" data-meta="{esc(k.lower().replace(" ", "-"))}"><dt>{esc(k)}</dt>'
-        f"<dd>{esc(v)}</dd></div>"
+        f"{v.html() if isinstance(v, Clock) else f'<dd>{esc(v)}</dd>'}</div>"
         for k, v in meta
     )
     busy = "" if record.terminal else " is-busy"
