@@ -172,7 +172,7 @@ def test_health_route_and_file_access_limited_to_the_data_dir(live_app: LiveApp)
     assert httpx.get(f"{base}/gradio_api/file={posters[0].resolve()}").status_code == 200
     # Only the media folders are allowed; the databases beside them are blocked (tests/test_security_*).
     assert live_app.demo.allowed_paths == [
-        str(live_app.data_dir.resolve() / name) for name in ("videos", "posters", "ui", "exports")
+        str(live_app.data_dir.resolve() / name) for name in ("posters", "ui", "videos", "exports")
     ]
     database = live_app.data_dir.resolve() / "history.sqlite3"
     assert httpx.get(f"{base}/gradio_api/file={database}").status_code == 403

@@ -18,7 +18,9 @@ from pathlib import Path
 from typing import Any
 
 # Media folders of the data directory that may be served (all file names in them are ours).
-SERVED_DIRS = ("videos", "posters", "ui", "exports")
+# Most looked-up first: Gradio tries them in order for every file an event returns (gallery posters
+# and placeholders, then videos).
+SERVED_DIRS = ("posters", "ui", "videos", "exports")
 # Everything else the data directory holds that must never be served, even by mistake.
 PRIVATE_DIRS = ("boards",)
 PRIVATE_DATABASES = ("history.sqlite3", "jobs.sqlite3", "budget.sqlite3")

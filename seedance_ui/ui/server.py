@@ -1,14 +1,16 @@
 """Launch settings shared by app.py and the tests: theme/css/head, allowed paths, extra routes.
 
 Gradio 6 takes theme, css and head in launch(); run history is off; only the media folders of the data
-directory may be served as files (never its databases or boards); request bodies are size-capped;
+directory may be served as files, in place (never its databases or boards); request bodies are size-capped;
 `/healthz` (Docker HEALTHCHECK) and the provider webhook route are added to the FastAPI app Gradio builds.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import logging
+import sys
 from typing import Any
 
 import gradio as gr
@@ -87,10 +89,28 @@ def launch_kwargs(runtime: Runtime, **overrides: Any) -> dict[str, Any]:
     return kwargs
 
 
+# Optional modules Gradio tries to import on every event; when absent, each try rescans sys.path.
+OPTIONAL_IMPORTS_PER_EVENT = ("matplotlib",)
+
+
+def remember_missing_optional_imports() -> None:
+    """Let a missing optional module fail at once: a None entry in sys.modules makes `import` raise
+    ImportError without searching (Gradio's matplotlib backend guard runs twice per event)."""
+    for name in OPTIONAL_IMPORTS_PER_EVENT:
+        if name not in sys.modules and importlib.util.find_spec(name) is None:
+            sys.modules[name] = None  # type: ignore[assignment]
+
+
 def create_app(settings: Settings | None = None) -> tuple[gr.Blocks, Runtime]:
     """Build the runtime (starting the job manager, and the simulator in demo mode) and the page."""
+    remember_missing_optional_imports()
     runtime = build_runtime(settings or load_settings())
     try:
+        # Our media folders are static paths: Gradio serves their files where they are, instead of
+        # checking each returned file against every allowed and blocked path and copying it into its
+        # cache on the event loop (about a millisecond a file: a 60-item history per redraw). They are
+        # still served only under the rules of launch_kwargs (allowed, and never a blocked path).
+        gr.set_static_paths(served_paths(runtime.store.data_dir)[0])
         demo = build_demo(runtime)
     except BaseException:
         runtime.close()
