@@ -279,6 +279,17 @@ def _capacity_notes(runs: list[tuple[str, capacity.CapacityResult]]) -> list[str
             f"The same {quiet.jobs} jobs with no page open: p99 {fmt_ms(q99)} while they run (all in "
             f"flight {fmt_ms(quiet.p('plateau', 99))}, finishing {fmt_ms(quiet.p('finishing', 99))}). "
             f"The job engine alone {verdict_text}")
+    notes.append(
+        "What the open pages cost now: one watcher stream per page, a card only when its job changes, "
+        "and a gallery or video redraw per status change (at most one gallery redraw per page every "
+        "2 s). All of it runs in one Python process whose event loop shares the GIL with the job "
+        "manager and Gradio's worker threads, so the cheap event waits whenever a burst of redraws (many "
+        "jobs changing status together; the time scaling packs x"
+        f"{r.speed:g} more of them into each second than real traffic would) holds the interpreter. A "
+        "py-spy profile of this run's load (2026-11-26) put most of the remaining event-loop time in "
+        "Gradio's per-event work: request routing and SSE writes, and checking each returned file "
+        "against the static paths. Serving more pages than this from one process would mean more "
+        "processes (e.g. several Space replicas), which Gradio's in-process queue does not share.")
     if importlib.util.find_spec("sniffio") is None:
         notes.append(
             "Also seen in the profile: `sniffio` is not installed, so httpcore retries a failing "

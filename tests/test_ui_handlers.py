@@ -18,7 +18,14 @@ from seedance_ui.config import Settings
 from seedance_ui.options import MODEL_FAST
 from seedance_ui.runtime import build_runtime
 from seedance_ui.store import JobStatus
-from seedance_ui.ui.handlers import OWNER_SECRET, OWNER_STORAGE_KEY, Studio, new_owner_id, valid_owner
+from seedance_ui.ui.handlers import (
+    OWNER_SECRET,
+    OWNER_STORAGE_KEY,
+    Studio,
+    is_skip,
+    new_owner_id,
+    valid_owner,
+)
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
 
@@ -208,10 +215,6 @@ async def collect(stream: Any) -> list[tuple[Any, ...]]:
     return [outputs async for outputs in stream]
 
 
-def is_skip(output: Any) -> bool:
-    return output == gr.skip()
-
-
 NOTHING = (gr.skip(), gr.skip(), gr.skip())  # a watcher's answer that changes nothing on the page
 
 
@@ -238,6 +241,8 @@ def test_the_page_watcher_ticks_the_card_and_signals_the_outcome_and_the_history
         assert len(cards) >= 3 and 'data-status="completed"' in cards[-1]
         assert any('data-status="processing"' in card for card in cards)
         assert outcomes == [[job_id, "completed"]]  # the finished job is signalled once
+        [final] = [t for t in ticks if not is_skip(t[1])]
+        assert f"{job_id}:completed:" in final[2]  # with its history, whatever the redraw interval
         assert histories and len(set(histories)) == len(histories)  # only changes are signalled
         assert drawn["history"] not in histories
         assert histories[-1] == studio.history_signature(runtime.manager.list(owner))

@@ -180,7 +180,8 @@ class HistoryWatch:
         self.studio, self.owner, self.drawn = studio, owner, drawn
         self.signalled_at = -math.inf
 
-    async def tick(self) -> tuple[Any, bool]:
+    async def tick(self, urgent: bool = False) -> tuple[Any, bool]:
+        """`urgent`: signal a change at once whatever the interval (the panel's job has just ended)."""
         # Off the event loop: the store's lock may be held by the job manager's thread for a moment.
         records = await asyncio.to_thread(self.studio.manager.list, self.owner, HISTORY_LIMIT)
         signature = self.studio.history_signature(records)
@@ -188,7 +189,7 @@ class HistoryWatch:
         if signature == self.drawn:
             return gr.skip(), in_flight
         now = time.monotonic()
-        if now - self.signalled_at < HISTORY_MIN_INTERVAL:
+        if not urgent and now - self.signalled_at < HISTORY_MIN_INTERVAL:
             return gr.skip(), True
         self.drawn, self.signalled_at = signature, now
         return signature, in_flight
@@ -367,7 +368,7 @@ class Studio:
         record = self.manager.get(job_id, owner_id) if job_id else None
         if record is not None and not (record.terminal and drawn.get("job") == [record.id, True]):
             async for live, changed in self.watch_ticking(record.id, owner_id):
-                signal, _busy = await history.tick()
+                signal, _busy = await history.tick(urgent=live.terminal)
                 if live.terminal:
                     yield views.progress_card(live), [live.id, live.status.value], signal
                     break
