@@ -178,7 +178,8 @@ class HistoryWatch:
 
     def __init__(self, studio: Studio, owner: str, drawn: str | None) -> None:
         self.studio, self.owner, self.drawn = studio, owner, drawn
-        self.signalled_at = -math.inf
+        # The load or submit handler that drew `drawn` has just redrawn the gallery: that counts.
+        self.signalled_at = time.monotonic() if drawn is not None else -math.inf
 
     async def tick(self, urgent: bool = False) -> tuple[Any, bool]:
         """`urgent`: signal a change at once whatever the interval (the panel's job has just ended)."""
