@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import logging
+import os
 import sys
 from typing import Any
 
@@ -84,6 +85,7 @@ def launch_kwargs(runtime: Runtime, **overrides: Any) -> dict[str, Any]:
         "ssr_mode": False,
         "max_threads": QUEUE_SLOTS,
         "mcp_server": False,
+        "enable_monitoring": False,  # its /monitoring/summary would list our handlers' names and timings
     }
     kwargs.update(overrides)
     return kwargs
@@ -91,6 +93,12 @@ def launch_kwargs(runtime: Runtime, **overrides: Any) -> dict[str, Any]:
 
 # Optional modules Gradio tries to import on every event; when absent, each try rescans sys.path.
 OPTIONAL_IMPORTS_PER_EVENT = ("matplotlib",)
+
+
+# After every event Gradio's queue rebuilds a pandas summary of its last 10,000 events for its
+# monitoring dashboard, which we switch off (launch_kwargs): ~20 ms of interpreter time per event under
+# load, in a worker thread that competes for the GIL with the page. Computed once per 10**9 events instead.
+GRADIO_QUEUE_ENV = {"GRADIO_ANALYTICS_CACHE_FREQUENCY": str(10**9)}
 
 
 def remember_missing_optional_imports() -> None:
@@ -104,6 +112,8 @@ def remember_missing_optional_imports() -> None:
 def create_app(settings: Settings | None = None) -> tuple[gr.Blocks, Runtime]:
     """Build the runtime (starting the job manager, and the simulator in demo mode) and the page."""
     remember_missing_optional_imports()
+    for name, value in GRADIO_QUEUE_ENV.items():  # read when the page's queue is built
+        os.environ.setdefault(name, value)
     runtime = build_runtime(settings or load_settings())
     try:
         # Our media folders are static paths: Gradio serves their files where they are, instead of
