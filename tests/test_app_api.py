@@ -176,6 +176,8 @@ def test_health_route_and_file_access_limited_to_the_data_dir(live_app: LiveApp)
     ]
     database = live_app.data_dir.resolve() / "history.sqlite3"
     assert httpx.get(f"{base}/gradio_api/file={database}").status_code == 403
+    # Gradio's monitoring summary (our handlers' names and timings) is switched off.
+    assert httpx.get(f"{base}/monitoring/summary").status_code == 403
 
 
 def test_gradio_settings_queue_concurrency_and_run_history(live_app: LiveApp) -> None:

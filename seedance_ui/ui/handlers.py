@@ -181,19 +181,26 @@ class HistoryWatch:
         # The load or submit handler that drew `drawn` has just redrawn the gallery: that counts.
         self.signalled_at = time.monotonic() if drawn is not None else -math.inf
 
-    async def tick(self, urgent: bool = False) -> tuple[Any, bool]:
-        """`urgent`: signal a change at once whatever the interval (the panel's job has just ended)."""
-        # Off the event loop: the store's lock may be held by the job manager's thread for a moment.
+    async def signature(self) -> tuple[str, bool]:
+        """(history signature, anything in flight), read off the event loop (the store's lock may be
+        held by the job manager's thread for a moment)."""
         records = await asyncio.to_thread(self.studio.manager.list, self.owner, HISTORY_LIMIT)
-        signature = self.studio.history_signature(records)
-        in_flight = any(not r.terminal for r in records)
+        return self.studio.history_signature(records), any(not r.terminal for r in records)
+
+    async def tick(self) -> tuple[Any, bool]:
+        signature, in_flight = await self.signature()
         if signature == self.drawn:
             return gr.skip(), in_flight
         now = time.monotonic()
-        if not urgent and now - self.signalled_at < HISTORY_MIN_INTERVAL:
+        if now - self.signalled_at < HISTORY_MIN_INTERVAL:
             return gr.skip(), True
         self.drawn, self.signalled_at = signature, now
         return signature, in_flight
+
+    async def absorb(self) -> None:
+        """Another redraw (show_outcome) is drawing the gallery now: take what it shows as drawn."""
+        self.drawn, _in_flight = await self.signature()
+        self.signalled_at = time.monotonic()
 
 
 class Studio:
@@ -369,10 +376,11 @@ class Studio:
         record = self.manager.get(job_id, owner_id) if job_id else None
         if record is not None and not (record.terminal and drawn.get("job") == [record.id, True]):
             async for live, changed in self.watch_ticking(record.id, owner_id):
-                signal, _busy = await history.tick(urgent=live.terminal)
-                if live.terminal:
-                    yield views.progress_card(live), [live.id, live.status.value], signal
+                if live.terminal:  # show_outcome draws the video and the gallery together
+                    await history.absorb()
+                    yield views.progress_card(live), [live.id, live.status.value], gr.skip()
                     break
+                signal, _busy = await history.tick()
                 if changed:
                     yield views.progress_card(live), gr.skip(), signal
                 elif not is_skip(signal):
@@ -385,16 +393,18 @@ class Studio:
                 return
             await asyncio.sleep(HISTORY_POLL_SECONDS)
 
-    @guarded(4)
+    @guarded(6)
     def show_outcome(self, signal: Any, owner: Any, request: gr.Request | None = None) -> tuple[Any, ...]:
-        """The panel's job has ended (its outcome signal changed) -> video, download, params, status."""
+        """The panel's job has ended (its outcome signal changed) -> video, download, params, status,
+        gallery, ids (one redraw for all the page shows of it)."""
         owner_id = self.owner_of(owner, request)
         job_id = signal[0] if isinstance(signal, list | tuple) and signal else None
         record = self.manager.get(job_id, owner_id) if isinstance(job_id, str) and owner_id else None
         if record is None or not record.terminal:
-            return skip(4)
+            return skip(6)
         video, download, params = self.result_outputs(record)
-        return video, download, params, self.outcome_notice(record, toast=True)
+        items, ids = self.gallery(owner_id)
+        return video, download, params, self.outcome_notice(record, toast=True), items, ids
 
     @guarded(2)
     def show_history(self, owner: Any, request: gr.Request | None = None) -> tuple[Any, Any]:

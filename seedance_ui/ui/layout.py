@@ -387,7 +387,9 @@ def build_demo(runtime: Runtime) -> gr.Blocks:
         # Their own group: a burst of redraws (many jobs ending at once) never delays a click.
         redraw = {**watch, "concurrency_id": "redraw", "concurrency_limit": REDRAW_LIMIT}
         outcome_signal.change(
-            studio.show_outcome, inputs=[outcome_signal, owner], outputs=[video, download, params, status],
+            studio.show_outcome,
+            inputs=[outcome_signal, owner],
+            outputs=[video, download, params, status, gallery, history_ids],
             **redraw,
         )
         history_signal.change(studio.show_history, inputs=[owner], outputs=[gallery, history_ids], **redraw)
