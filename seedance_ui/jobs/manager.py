@@ -266,7 +266,9 @@ class JobManager:
         last: JobRecord | None = None
         while True:
             version = self._hub.version(job_id)
-            rec = self.get(job_id, owner)
+            # In a thread: the store's lock may be held by a write (or a WAL checkpoint) of the jobs
+            # thread, and the watching loop (the web server's) must never wait on it.
+            rec = await asyncio.to_thread(self.get, job_id, owner)
             if rec is None:
                 return
             if rec != last:

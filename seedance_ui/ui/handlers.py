@@ -373,7 +373,7 @@ class Studio:
     ) -> AsyncIterator[tuple[Any, Any, Any]]:
         drawn = drawn if isinstance(drawn, dict) else {}
         history = HistoryWatch(self, owner_id, drawn.get("history"))
-        record = self.manager.get(job_id, owner_id) if job_id else None
+        record = await asyncio.to_thread(self.manager.get, job_id, owner_id) if job_id else None
         if record is not None and not (record.terminal and drawn.get("job") == [record.id, True]):
             async for live, changed in self.watch_ticking(record.id, owner_id):
                 if live.terminal:  # show_outcome draws the video and the gallery together
@@ -507,7 +507,7 @@ class Studio:
             message = "The job manager is not running, so nothing was sent."
             toast_warning(message, "Reload the page in a moment; if it persists, restart the server.")
             return (browser_id, None, views.notice_html("error", message), *skip(7))
-        records = self.manager.list(owner_id, HISTORY_LIMIT)
+        records = await asyncio.to_thread(self.manager.list, owner_id, HISTORY_LIMIT)
         items, ids = self.gallery(owner_id, records)
         return (
             browser_id,
