@@ -6,6 +6,7 @@ cancel, delete, the visitor key, and the fixed BrowserState key.
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 from typing import Any
 
@@ -263,5 +264,28 @@ def test_the_page_watcher_ticks_the_card_and_signals_the_outcome_and_the_history
         assert [o for _c, o, _h in stale if not is_skip(o)] == [[job_id, "completed"]]
         stranger = run_async(collect(studio.watch_page(job_id, new_owner_id(), None)))
         assert all(is_skip(card) and is_skip(outcome) for card, outcome, _h in stranger)
+    finally:
+        runtime.close()
+
+
+def test_the_detail_follows_an_in_flight_item_only_when_it_changes(
+    settings: Settings, simulator: Any
+) -> None:
+    runtime = build_runtime(settings)
+    try:
+        studio = Studio(runtime)
+        owner = new_owner_id()
+        simulator.set_behaviour(estimated_time=120)  # about 3 s at the test speed
+        try:
+            request = GenerationRequest(prompt="Detail: a heron lifts off", **QUICK)
+            record = runtime.manager.submit(request, owner)
+        finally:
+            simulator.set_behaviour(estimated_time=None)
+        answers = run_async(collect(studio.follow_detail(record.id, owner)))
+        details = [a[2] for a in answers if not is_skip(a[2])]
+        assert all(a != b for a, b in itertools.pairwise(details))  # a redraw is a change
+        selected, video, detail, _reuse, delete, _cancel = answers[-1]
+        assert selected == record.id and 'data-status="completed"' in detail
+        assert Path(value(video)).is_file() and delete["visible"] is True
     finally:
         runtime.close()

@@ -575,11 +575,15 @@ class Studio:
             yield skip(6)
             return
         yield skip(6)
-        async for live, _changed in self.watch_ticking(record.id, owner_id):
+        # The detail shows nothing that changes with time alone: redraw it only when the job changes
+        # (each answer also pays Gradio's rebuild of the five skipped outputs).
+        async for live in self.manager.watch(record.id, owner_id):
             if live.terminal:
                 yield self.detail_outputs(live)
                 return
-            yield (gr.skip(), gr.skip(), views.detail_html(live), *skip(3))
+            if live != record:
+                record = live
+                yield (gr.skip(), gr.skip(), views.detail_html(live), *skip(3))
 
     @guarded(8)
     def reuse(self, job_id: str | None, owner: Any, request: gr.Request | None = None) -> tuple[Any, ...]:
