@@ -6,7 +6,9 @@ cancel, delete, the visitor key, and the fixed BrowserState key.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +44,16 @@ def settings(tmp_path: Path, simulator: Any) -> Settings:
         poll_interval=0.1,
         request_timeout=10.0,
     )
+
+
+@contextlib.contextmanager
+def slow_tasks(simulator: Any, estimated_time: int) -> Iterator[None]:
+    """Tasks created meanwhile run `estimated_time` provider seconds (1/40 of it at the test speed)."""
+    simulator.set_behaviour(estimated_time=estimated_time)
+    try:
+        yield
+    finally:
+        simulator.set_behaviour(estimated_time=None)
 
 
 def value(update: Any) -> Any:
@@ -108,15 +120,12 @@ def test_submit_reuse_cancel_and_delete(settings: Settings, simulator: Any) -> N
     try:
         studio = Studio(runtime)
         owner = new_owner_id()
-        simulator.set_behaviour(estimated_time=400)  # ten seconds at the test speed: time to cancel
-        try:
+        with slow_tasks(simulator, 400):  # ten seconds at the test speed: time to cancel
             out = run_async(
                 studio.submit(
                     "Cancel me: a slow sunrise", MODEL_FAST, 7.0, "720p", "21:9", False, True, owner, None
                 )
             )
-        finally:
-            simulator.set_behaviour(estimated_time=None)
         job_id = out[1]
         assert job_id and out[7][0][1].split(" · ")[0] in {"Queued locally", "Submitting", "Pending"}
         wait_until(lambda: runtime.manager.get(job_id, owner).status == JobStatus.PROCESSING)
@@ -226,12 +235,9 @@ def test_the_page_watcher_ticks_the_card_and_signals_the_outcome_and_the_history
     try:
         studio = Studio(runtime)
         owner = new_owner_id()
-        simulator.set_behaviour(estimated_time=120)  # about 3 s at the test speed: a few ticks
-        try:
+        with slow_tasks(simulator, 120):  # about 3 s at the test speed: a few ticks
             out = run_async(studio.submit("Watcher: a kite over dunes", MODEL_FAST, 4, "480p", "16:9", False,
                                           False, owner, None))
-        finally:
-            simulator.set_behaviour(estimated_time=None)
         job_id, drawn = out[1], out[9]
         assert drawn["job"] == [job_id, False] and drawn["history"]
 
@@ -275,12 +281,9 @@ def test_the_detail_follows_an_in_flight_item_only_when_it_changes(
     try:
         studio = Studio(runtime)
         owner = new_owner_id()
-        simulator.set_behaviour(estimated_time=120)  # about 3 s at the test speed
-        try:
-            request = GenerationRequest(prompt="Detail: a heron lifts off", **QUICK)
+        request = GenerationRequest(prompt="Detail: a heron lifts off", **QUICK)
+        with slow_tasks(simulator, 120):  # about 3 s at the test speed
             record = runtime.manager.submit(request, owner)
-        finally:
-            simulator.set_behaviour(estimated_time=None)
         answers = run_async(collect(studio.follow_detail(record.id, owner)))
         details = [a[2] for a in answers if not is_skip(a[2])]
         assert all(a != b for a, b in itertools.pairwise(details))  # a redraw is a change
