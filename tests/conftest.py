@@ -269,3 +269,16 @@ def wait_until(predicate: Any, timeout: float = 20.0, interval: float = 0.05) ->
         if time.monotonic() > deadline:
             raise AssertionError("condition not met in time")
         time.sleep(interval)
+
+
+def card_attributes(page: Any, *names: str) -> tuple[str | None, ...]:
+    """Attributes of the studio's progress card, read in one go (Gradio patches the card in place, so
+    separate reads can mix two renders); Nones while there is no card."""
+    values = page.evaluate(
+        """(names) => {
+            const card = document.querySelector('#sd-progress .sd-progress');
+            return names.map((name) => (card ? card.getAttribute(name) : null));
+        }""",
+        list(names),
+    )
+    return tuple(values)

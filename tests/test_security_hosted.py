@@ -28,7 +28,7 @@ from typing import Any, ClassVar
 
 import httpx
 import pytest
-from conftest import RecordingProxy, free_port, wait_until
+from conftest import RecordingProxy, card_attributes, free_port, wait_until
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 from starlette.middleware import Middleware
@@ -202,8 +202,8 @@ def keep_browser_evidence(app: Hosted, page: Any) -> None:
 
 
 def card(page: Any) -> tuple[str | None, str | None]:
-    el = page.query_selector("#sd-progress .sd-progress")
-    return (el.get_attribute("data-status"), el.get_attribute("data-job")) if el else (None, None)
+    status, job = card_attributes(page, "data-status", "data-job")
+    return status, job
 
 
 def generate(page: Any, prompt: str, *, until: set[str] = TERMINAL, timeout: float = 30.0) -> str:

@@ -22,7 +22,7 @@ from typing import Any
 import httpx
 import itsdangerous
 import pytest
-from conftest import SERVER_KEY, RecordingProxy, free_port, wait_until
+from conftest import SERVER_KEY, RecordingProxy, card_attributes, free_port, wait_until
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 
@@ -150,8 +150,7 @@ def press_generate(page: Any, prompt: str) -> None:
 
 
 def card_status(page: Any) -> str | None:
-    el = page.query_selector("#sd-progress .sd-progress")
-    return el.get_attribute("data-status") if el else None
+    return card_attributes(page, "data-status")[0]
 
 
 def sent_browser_ids(page: Any, app: SignInApp) -> list[Any]:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import SERVER_KEY, LiveApp, wait_until
+from conftest import SERVER_KEY, LiveApp, card_attributes, wait_until
 
 from seedance_ui.client import count_english_words
 from seedance_ui.options import MODEL_FAST, frame_size
@@ -76,14 +76,7 @@ def set_checkbox(page: Any, elem_id: str, value: bool) -> None:
 
 
 def progress_state(page: Any) -> tuple[str | None, int | None]:
-    """(status, percent) of the progress card, read in one go (the card is patched in place)."""
-    status, percent = page.evaluate(
-        """() => {
-            const card = document.querySelector('#sd-progress .sd-progress');
-            if (!card) return [null, null];
-            return [card.getAttribute('data-status'), card.getAttribute('data-percent')];
-        }"""
-    )
+    status, percent = card_attributes(page, "data-status", "data-percent")
     return status, int(percent) if percent is not None else None
 
 
