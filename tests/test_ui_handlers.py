@@ -18,7 +18,8 @@ from conftest import SERVER_KEY, run_async, wait_until
 
 from seedance_ui.client import GenerationRequest
 from seedance_ui.config import Settings
-from seedance_ui.options import MODEL_FAST
+from seedance_ui.options import MODEL_FAST, MODEL_STANDARD
+from seedance_ui.pricing import estimate
 from seedance_ui.runtime import build_runtime
 from seedance_ui.store import JobStatus
 from seedance_ui.ui.handlers import (
@@ -65,6 +66,27 @@ def test_owner_ids_are_created_once_and_kept() -> None:
     assert valid_owner(first) == first
     for bad in (None, "", "x" * 32, "../../etc", 42, first.upper()):
         assert valid_owner(bad) is None
+
+
+def test_the_cost_and_lint_events_take_the_pages_raw_values(settings: Settings) -> None:
+    # Wired without Gradio's pre/postprocessing (layout.RAW): whatever the page sends arrives as is.
+    runtime = build_runtime(settings)
+    try:
+        studio = Studio(runtime)
+        expected = estimate(MODEL_STANDARD, "720p", 7)
+        for duration in (7, 7.0, "7"):
+            card = run_async(studio.on_cost(MODEL_STANDARD, duration, "720p", False))
+            assert f'data-credits="{expected.credits:.4f}"' in card
+        for model, duration, quality in (("nope", 7, "720p"), (MODEL_STANDARD, "x", "720p"),
+                                         (None, None, None), (MODEL_FAST, 0, "<b>1080p</b>")):
+            card = run_async(studio.on_cost(model, duration, quality, "yes"))
+            assert "data-credits" not in card and "sd-cost-main" in card and "<b>" not in card
+        counter, straighten = run_async(studio.on_prompt("A \u201cquoted\u201d line", False))
+        assert "curly_quotes" in counter and straighten.get("visible") is True
+        counter, straighten = run_async(studio.on_prompt(None, None))
+        assert "sd-counter" in counter and straighten.get("visible") is False
+    finally:
+        runtime.close()
 
 
 def test_history_persists_across_restarts_and_is_scoped_to_the_owner(settings: Settings) -> None:

@@ -417,19 +417,28 @@ class Studio:
     # ---------------------------------------------------------------------------------------------
     # create panel
     @guarded(2)
-    def on_prompt(self, prompt: str | None, web_search: bool) -> tuple[str, Any]:
-        result = lint(prompt, web_search=bool(web_search))
+    async def on_prompt(self, prompt: Any, web_search: Any) -> tuple[str, Any]:
+        """Counter and lint on every keystroke; wired like `on_cost` (raw values, no thread hop)."""
+        result = lint(prompt if isinstance(prompt, str) else "", web_search=bool(web_search))
         return views.counter_html(result), gr.update(visible=result.has_curly_quotes)
 
     @guarded(1)
-    def on_cost(self, model: str, duration: Any, quality: str, web_search: bool) -> str:
+    async def on_cost(self, model: Any, duration: Any, quality: Any, web_search: Any) -> str:
+        """The cost card. Async, and wired without Gradio's pre/postprocessing (layout.RAW: the page's
+        plain values in, HTML out). Gradio runs each pre/postprocess and every sync handler in a worker
+        thread; each such hop waits for the GIL and a turn of the busy event loop, which under load was
+        most of a cheap event's latency (BENCHMARKS.md, capacity)."""
+        model, quality = str(model or ""), str(quality or "")
         try:
-            est = estimate(model, quality, int(duration), bool(web_search))
-        except (KeyError, TypeError, ValueError):
+            seconds = int(float(duration))
+        except (TypeError, ValueError):
+            seconds = 0
+        try:
+            est = estimate(model, quality, seconds, bool(web_search)) if seconds > 0 else None
+        except KeyError:
             est = None
-        return views.cost_html(
-            est, model=model, quality=quality, duration=int(duration or 0), web_search=bool(web_search)
-        )
+        search = bool(web_search)
+        return views.cost_html(est, model=model, quality=quality, duration=seconds, web_search=search)
 
     @guarded(1)
     def straighten(self, prompt: str | None) -> str:

@@ -39,6 +39,9 @@ WATCH_LIMIT = 1000  # progress / history watchers (async, no thread each)
 API_LIMIT = 100  # /generate calls (each waits for its video)
 KEY_LIMIT = 8  # credits checks
 REDRAW_LIMIT = 16  # a finished video / a changed history drawn on a page (file checks, gallery images)
+# For the per-keystroke events (lint, cost): the page's plain values in, HTML out. Nothing for Gradio to
+# convert, and no worker-thread hop per input and output (see Studio.on_cost).
+RAW = {"preprocess": False, "postprocess": False}
 # Gradio's queue runs at most launch(max_threads) events at once across all groups (default 40), and
 # every open page with a job in flight holds one watcher: without room for them all, a cheap click
 # waits behind the watchers. Sync handlers stay bounded by their own groups' limits above.
@@ -400,6 +403,7 @@ def build_demo(runtime: Runtime) -> gr.Blocks:
             inputs=[prompt, web_search],
             outputs=[counter, straighten_btn],
             trigger_mode="always_last",
+            **RAW,
             **quiet,
         )
         gr.on(
@@ -408,6 +412,7 @@ def build_demo(runtime: Runtime) -> gr.Blocks:
             inputs=[model, duration, quality, web_search],
             outputs=[cost],
             trigger_mode="always_last",
+            **RAW,
             **quiet,
         )
         straighten_btn.click(studio.straighten, inputs=[prompt], outputs=[prompt], **quiet)
