@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +26,7 @@ class Event:
     trigger_id: int | None
     api_name: str | None
     inputs: tuple[str, ...] = field(default=())  # the input components' types, e.g. "browserstate"
+    queued: bool = True  # False: the page posts it to /run and reads the answer from the response
 
 
 def session_hash() -> str:
@@ -53,13 +54,16 @@ def _events(config: dict[str, Any]) -> tuple[dict[str, Event], dict[int, list[Ev
         targets = [t for t in dep.get("targets") or [] if t and t[0] is not None]
         trigger = targets[-1][0] if targets else None
         name = dep.get("api_name")
-        event = Event(dep["id"], trigger, name, tuple(types.get(i, "") for i in dep.get("inputs") or []))
+        queue = dep.get("queue")
+        queued = bool(config.get("enable_queue", True)) if queue is None else bool(queue)
+        event = Event(dep["id"], trigger, name, tuple(types.get(i, "") for i in dep.get("inputs") or []),
+                      queued)
         if name and name not in by_name:
             by_name[name] = event
         for target_id, kind in targets:
             if kind == "change":
                 on_change.setdefault(target_id, []).append(
-                    Event(event.fn_index, target_id, name, event.inputs)
+                    Event(event.fn_index, target_id, name, event.inputs, queued)
                 )
     return by_name, on_change
 
@@ -69,35 +73,12 @@ def join_body(event: Event, data: list[Any], sh: str) -> dict[str, Any]:
             "event_data": None}
 
 
-def _messages(lines: Iterable[str]) -> Iterable[dict[str, Any]]:
-    for line in lines:
-        if line.startswith("data:"):
-            try:
-                yield json.loads(line[5:].strip())
-            except ValueError:
-                continue
-
-
-def call(http: httpx.Client, base_url: str, event: Event, data: list[Any], sh: str | None = None
-         ) -> list[Any]:
-    """Run one event to completion (blocking); its output data. Raises on an error answer."""
-    sh = sh or session_hash()
-    r = http.post(f"{base_url}{API}/queue/join", json=join_body(event, data, sh))
-    r.raise_for_status()
-    event_id = r.json()["event_id"]
-    with http.stream("GET", f"{base_url}{API}/queue/data", params={"session_hash": sh}) as stream:
-        for msg in _messages(stream.iter_lines()):
-            if msg.get("event_id") == event_id and msg.get("msg") == "process_completed":
-                if not msg.get("success", True):
-                    raise RuntimeError(f"event {event.api_name} failed: {msg.get('output')}")
-                return msg["output"]["data"]
-            if msg.get("msg") == "close_stream":
-                break
-    raise RuntimeError(f"event {event.api_name}: the stream ended without a result")
-
-
 async def acall(http: httpx.AsyncClient, base_url: str, event: Event, data: list[Any], sh: str) -> list[Any]:
-    """`call`, asynchronously."""
+    """`call`, asynchronously; an event the page runs without the queue is sent as the page sends it."""
+    if not event.queued:
+        r = await http.post(f"{base_url}{API}/run/predict", json=join_body(event, data, sh))
+        r.raise_for_status()
+        return r.json()["data"]
     return (await astream(http, base_url, [(event, data)], sh))[0]
 
 

@@ -3,7 +3,8 @@
 
 Each probe visitor (one session, like one open page) sends the page's cost-estimate event (model,
 duration, quality, web search -> cost HTML) every `period` seconds, as someone dragging the duration
-slider would; like the page, it waits for one answer before sending the next. A slow answer does not
+slider would, and the way the page sends it (`gradio_api.acall`: the event is unqueued, so a POST to
+/gradio_api/run); like the page, it waits for one answer before sending the next. A slow answer does not
 hide the ticks it swallowed: each missed tick is recorded too, with the time from that tick until the
 answer came (the usual correction for coordinated omission), so a 60 s stall weighs 60 s of samples,
 not one. Samples (scheduled wall time, latency, ok) are written as JSON when the stop file appears (or

@@ -203,7 +203,8 @@ def capacity_section(scale: Scale, work: Path, seed: int) -> Section:
         "runs its watcher (one stream per page) and the change events the watcher's signals fire, "
         "which draw the finished video and the history, as the page does after a submit, until all jobs "
         "end. The probe is 5 more visitors, each sending the cost-estimate event once a "
-        "second and waiting for its answer; a slow answer also counts every tick it swallowed (no "
+        "second as the page does (a POST to /gradio_api/run, the event being unqueued) and waiting for "
+        "its answer; a slow answer also counts every tick it swallowed (no "
         "coordinated omission). The target's p99 is over the time the jobs run: from the moment all "
         f"{scale.capacity_jobs} are submitted to the moment the last one is saved; the submit burst "
         "before it is reported on its own line. RSS = the "
@@ -286,12 +287,14 @@ def _capacity_notes(runs: list[tuple[str, capacity.CapacityResult]]) -> list[str
         f"{r.speed:g} more status changes into each second than real traffic would.")
     if r.p("running", 99) < P99_TARGET:
         notes.append(
-            "What keeps a cheap click fast under this load: the cost estimate (and the prompt lint) are "
-            "async handlers wired without Gradio's pre/postprocessing (`layout.RAW`). Gradio runs each "
-            "input's preprocess, each output's postprocess and every sync handler in a worker thread; "
-            "with the studio's one core saturated, each of those six hops waited for the GIL and a turn "
-            "of the event loop, and that was most of the latency (same-machine runs of this section "
-            "before the change, 2026-11-26: p99 339-1077 ms; after: 99-137 ms).")
+            "What keeps a cheap click fast under this load: the cost estimate and the prompt lint are "
+            "async handlers answered straight from their HTTP request (`layout.INSTANT`: no queue, no "
+            "Gradio pre/postprocessing). Queued, the same click made a queue join, an event stream and "
+            "six worker-thread hops (Gradio runs each input's preprocess, each output's postprocess and "
+            "every sync handler in a thread), and with the studio's one core saturated each step waited "
+            "for the GIL and a turn of the event loop. Same-machine runs of this section on 2026-11-26: "
+            "p99 339-1077 ms queued with threads; 99-291 ms queued, async, without pre/postprocessing; "
+            "54-81 ms as now.")
     else:
         notes.append(
             "Where the time goes: a py-spy profile of this load (2026-11-26) put most of the event "

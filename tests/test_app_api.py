@@ -187,8 +187,10 @@ def test_gradio_settings_queue_concurrency_and_run_history(live_app: LiveApp) ->
     fns = list(demo.fns.values())
     named = [fn for fn in fns if fn.api_name == "generate"]
     assert len(named) == 1 and named[0].concurrency_id == "api-generate" and named[0].concurrency_limit >= 16
+    instant = [fn.name for fn in fns if fn.fn is not None and not fn.queue]
+    assert sorted(instant) == ["on_cost", "on_prompt"]  # pure, per-keystroke: answered without the queue
     for fn in fns:
-        if fn.fn is None:
+        if fn.fn is None or not fn.queue:
             continue
         assert fn.concurrency_id, f"{fn.name} has no explicit concurrency id"
         assert fn.concurrency_limit is None or fn.concurrency_limit > 1, fn.name

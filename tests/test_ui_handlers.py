@@ -69,7 +69,7 @@ def test_owner_ids_are_created_once_and_kept() -> None:
 
 
 def test_the_cost_and_lint_events_take_the_pages_raw_values(settings: Settings) -> None:
-    # Wired without Gradio's pre/postprocessing (layout.RAW): whatever the page sends arrives as is.
+    # Wired without Gradio's pre/postprocessing (layout.INSTANT): whatever the page sends arrives as is.
     runtime = build_runtime(settings)
     try:
         studio = Studio(runtime)

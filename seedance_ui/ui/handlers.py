@@ -424,10 +424,10 @@ class Studio:
 
     @guarded(1)
     async def on_cost(self, model: Any, duration: Any, quality: Any, web_search: Any) -> str:
-        """The cost card. Async, and wired without Gradio's pre/postprocessing (layout.RAW: the page's
-        plain values in, HTML out). Gradio runs each pre/postprocess and every sync handler in a worker
-        thread; each such hop waits for the GIL and a turn of the busy event loop, which under load was
-        most of a cheap event's latency (BENCHMARKS.md, capacity)."""
+        """The cost card. Async and wired as `layout.INSTANT`: no queue, and no Gradio pre/postprocessing
+        (the page's plain values in, HTML out). Gradio runs each pre/postprocess and every sync handler in
+        a worker thread, and each such hop waits for the GIL and a turn of the busy event loop: under load
+        that was most of a cheap event's latency (BENCHMARKS.md, capacity)."""
         model, quality = str(model or ""), str(quality or "")
         try:
             seconds = int(float(duration))

@@ -39,9 +39,12 @@ WATCH_LIMIT = 1000  # progress / history watchers (async, no thread each)
 API_LIMIT = 100  # /generate calls (each waits for its video)
 KEY_LIMIT = 8  # credits checks
 REDRAW_LIMIT = 16  # a finished video / a changed history drawn on a page (file checks, gallery images)
-# For the per-keystroke events (lint, cost): the page's plain values in, HTML out. Nothing for Gradio to
-# convert, and no worker-thread hop per input and output (see Studio.on_cost).
-RAW = {"preprocess": False, "postprocess": False}
+# For the per-keystroke events (lint, cost): answered straight from the HTTP request, not through the
+# queue (one request instead of a queue join and an event stream), with the page's plain values in and
+# HTML out: nothing for Gradio to convert, and no worker-thread hop per input and output. Each of those
+# steps waits for a turn of the event loop, which is what a click waits for when the server is busy.
+INSTANT = {"queue": False, "preprocess": False, "postprocess": False, "api_visibility": "private",
+           "show_progress": "hidden"}
 # Gradio's queue runs at most launch(max_threads) events at once across all groups (default 40), and
 # every open page with a job in flight holds one watcher: without room for them all, a cheap click
 # waits behind the watchers. Sync handlers stay bounded by their own groups' limits above.
@@ -403,8 +406,7 @@ def build_demo(runtime: Runtime) -> gr.Blocks:
             inputs=[prompt, web_search],
             outputs=[counter, straighten_btn],
             trigger_mode="always_last",
-            **RAW,
-            **quiet,
+            **INSTANT,
         )
         gr.on(
             [model.change, duration.change, quality.change, web_search.change],
@@ -412,8 +414,7 @@ def build_demo(runtime: Runtime) -> gr.Blocks:
             inputs=[model, duration, quality, web_search],
             outputs=[cost],
             trigger_mode="always_last",
-            **RAW,
-            **quiet,
+            **INSTANT,
         )
         straighten_btn.click(studio.straighten, inputs=[prompt], outputs=[prompt], **quiet)
         for category, dropdown in craft_menus.items():
