@@ -67,7 +67,7 @@ def render(sections: list[Section], machine: dict[str, str], *, wall: float, com
                        "ERROR |")
     notes = [(sec.name, note) for sec in sections for note in sec.notes]
     if notes:
-        out += ["", "## Notes on misses", ""]
+        out += ["", "## Notes", ""]
         out += [f"- **{name}.** {note}" for name, note in notes]
     out += ["", "## Method and details", ""]
     for sec in sections:

@@ -268,7 +268,7 @@ def _capacity_notes(runs: list[tuple[str, capacity.CapacityResult]]) -> list[str
     if quiet is not None:
         q99, q50 = quiet.p("running", 99), quiet.p("running", 50)
         if q99 < P99_TARGET:
-            verdict_text = "meets the target: the cost is in the open pages' streaming events."
+            verdict_text = "meets the target; the difference is the open pages' streaming events."
         else:
             verdict_text = (
                 f"misses too, but by far less (p50 {fmt_ms(q50)}): most of the cost is in the open "
