@@ -366,6 +366,49 @@ def test_storyboard_at_390_px(browser: Any, live_app: LiveApp, screenshot_dir: P
     context.close()
 
 
+def field_value(page: Any, elem_id: str) -> str:
+    return page.locator(f"#{elem_id} textarea, #{elem_id} input").first.input_value()
+
+
+def test_two_tabs_on_one_board_keep_each_others_edits(browser: Any, live_app: LiveApp) -> None:
+    # One browser (one owner), two tabs on the same board. Each tab sends everything it shows with every
+    # save; the tab that is behind must not write its old values over what the other one saved.
+    context = browser.new_context(viewport=WIDE)
+    first = open_storyboard(context, live_app)
+    second = open_storyboard(context, live_app)
+    board_title = field_value(first, "sb-title")
+    assert field_value(second, "sb-title") == board_title and selected_number(second) == "1"
+
+    def saved() -> tuple[str, str, str, str]:
+        """(board title, shot 1 title, style, shot 1 prompt) as a new tab opens them."""
+        third = open_storyboard(context, live_app)
+        try:
+            return (field_value(third, "sb-title"), field_value(third, "sb-shot-title"),
+                    field_value(third, "sb-style"), field_value(third, "sb-shot-prompt"))
+        finally:
+            third.close()
+
+    fill(first, "sb-title", "Pilot, tab one")
+    fill(first, "sb-shot-title", "Harbour, tab one")
+    fill(first, "sb-style", "ink wash, tab one")
+    wait_until(lambda: saved()[:3] == ("Pilot, tab one", "Harbour, tab one", "ink wash, tab one"),
+               timeout=20, interval=0.5)
+
+    # The second tab still shows the old title, shot title and style; it edits the shot's prompt.
+    assert field_value(second, "sb-title") == board_title
+    assert field_value(second, "sb-shot-title") != "Harbour, tab one"
+    prompt = "Wide shot: the harbour at dawn, gulls over the cranes. From tab two."
+    fill(second, "sb-shot-prompt", prompt)
+    wait_until(lambda: saved()[3] == prompt, timeout=20, interval=0.5)
+    assert saved() == ("Pilot, tab one", "Harbour, tab one", "ink wash, tab one", prompt)
+
+    # A field the behind tab does change is written (per field, the last edit wins).
+    fill(second, "sb-style", "charcoal, tab two")
+    wait_until(lambda: saved()[2] == "charcoal, tab two", timeout=20, interval=0.5)
+    assert saved() == ("Pilot, tab one", "Harbour, tab one", "charcoal, tab two", prompt)
+    context.close()
+
+
 # --------------------------------------------------------------------------------------------------
 # without a browser: what the page sends is applied safely, owners match the studio's, markup is escaped
 

@@ -27,7 +27,7 @@ import inspect
 import logging
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +75,7 @@ from seedance_ui.storyboard.jsonio import MAX_IMPORT_BYTES
 from seedance_ui.storyboard.model import MAX_PROMPT_CHARS, MAX_STYLE_CHARS, MAX_TITLE_CHARS, is_valid_id
 from seedance_ui.ui import storyboard_views as sv
 from seedance_ui.ui.handlers import INTERNAL_ERROR
+from seedance_ui.ui.page_memory import PageMemory
 
 log = logging.getLogger("seedance_ui.ui.storyboard")
 
@@ -232,6 +233,7 @@ class Ctx:
     shot_model: Any
     shot_quality: Any
     shot_audio: Any
+    session: str | None = None  # the page's Gradio session (see PageMemory)
 
     @classmethod
     def bare(cls, owner: str, board_id: Any) -> Ctx:
@@ -248,6 +250,31 @@ class Ctx:
             shot_id if is_valid_id(shot_id) else None,
             *rest,
         )
+
+
+# The fields a page shows and sends back: Ctx attribute -> StoryboardTab component attribute.
+FIELDS = (
+    ("title", "title"),
+    ("style", "style"),
+    ("aspect_ratio", "aspect"),
+    ("quality", "quality"),
+    ("model", "model"),
+    ("audio", "audio"),
+    ("shot_title", "shot_title"),
+    ("shot_prompt", "shot_prompt"),
+    ("shot_duration", "shot_duration"),
+    ("shot_model", "shot_model"),
+    ("shot_quality", "shot_quality"),
+    ("shot_audio", "shot_audio"),
+)
+SHOT_FIELDS = tuple(name for name, _ in FIELDS if name.startswith("shot_"))
+
+
+def shown_value(update: Any) -> tuple[bool, Any]:
+    """(sent, value) of one output as the page receives it (a skip or a props-only update sends none)."""
+    if isinstance(update, dict) and update.get("__type__") == "update":
+        return ("value" in update), update.get("value")
+    return True, update
 
 
 def _text(value: Any, limit: int) -> str | None:
@@ -371,7 +398,7 @@ def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(fn)
         async def coro(self: StoryboardTab, *args: Any, **kwargs: Any) -> Any:
             try:
-                return await fn(self, *args, **kwargs)
+                return self.drawn(args, await fn(self, *args, **kwargs))
             except Exception as exc:
                 return on_error(self, exc)
 
@@ -380,7 +407,7 @@ def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(fn)
     def sync(self: StoryboardTab, *args: Any, **kwargs: Any) -> Any:
         try:
-            return fn(self, *args, **kwargs)
+            return self.drawn(args, fn(self, *args, **kwargs))
         except Exception as exc:
             return on_error(self, exc)
 
@@ -404,6 +431,7 @@ class StoryboardTab:
         self.visitor_key = visitor_key
         self._locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
+        self.pages = PageMemory(SHOT_FIELDS)
 
     # ---------------------------------------------------------------------------------------------
     # who is asking
@@ -415,7 +443,23 @@ class StoryboardTab:
         )
 
     def ctx(self, values: tuple[Any, ...], request: Any) -> Ctx:
-        return Ctx.of(values, self.owner_of(values[0] if values else None, request))
+        ctx = Ctx.of(values, self.owner_of(values[0] if values else None, request))
+        return replace(ctx, session=getattr(request, "session_hash", None))
+
+    def drawn(self, args: tuple[Any, ...], out: Any) -> Any:
+        """Remember what a full render (`full`) drew on the page of this event; returns `out`."""
+        request = next((a for a in args if isinstance(a, gr.Request)), None)
+        session = getattr(request, "session_hash", None)
+        if not session or not isinstance(out, dict) or self.board_box not in out:
+            return out
+        board_id, shot_id = shown_value(out[self.board_box])[1], shown_value(out.get(self.shot_box))[1]
+        values = {}
+        for name, attr in FIELDS:
+            component = getattr(self, attr)
+            if component in out and (shown := shown_value(out[component]))[0]:
+                values[name] = shown[1]
+        self.pages.remember(session, board_id or None, shot_id or None, values)
+        return out
 
     # ---------------------------------------------------------------------------------------------
     # boards on disk
@@ -436,7 +480,8 @@ class StoryboardTab:
 
     @contextlib.contextmanager
     def editing(self, ctx: Ctx) -> Iterator[Board | None]:
-        """The open board with what the page shows applied, locked; saved afterwards if it changed."""
+        """The open board with what was changed on the page applied, locked; saved afterwards if it
+        changed."""
         if ctx.owner is None or ctx.board_id is None:
             yield None
             return
@@ -446,10 +491,15 @@ class StoryboardTab:
                 yield None
                 return
             before = dumps_board(board)
-            apply_ctx(board, ctx)
+            # Only what the person changed on this page: a value it still shows as drawn may be stale
+            # (another tab saved since), and is left as it is on disk (PageMemory).
+            shown = {name: getattr(ctx, name) for name, _ in FIELDS}
+            kept = self.pages.unchanged(ctx.session, ctx.board_id, ctx.shot_id, shown)
+            apply_ctx(board, replace(ctx, **dict.fromkeys(kept)) if kept else ctx)
             yield board
             if dumps_board(board) != before:
                 self.boards.save(board, touch=False)
+            self.pages.remember(ctx.session, ctx.board_id, ctx.shot_id, shown)
 
     def jobs(self, owner: str) -> OwnerJobs:
         return OwnerJobs(self.history, owner)
