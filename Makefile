@@ -27,15 +27,16 @@ test: $(VENV)/.installed-dev chromium
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest
 
-## chromium: install Debian's chromium when missing (as root), or say how
+## chromium: install Debian's chromium (browser tests) and a CJK font (demo clips) when missing (as root)
 .PHONY: chromium
+CJK_FONT ?= /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
 chromium:
-	@if [ -x "$(CHROMIUM)" ]; then :; \
+	@if [ -x "$(CHROMIUM)" ] && [ -f "$(CJK_FONT)" ]; then :; \
 	elif [ "$$(id -u)" = "0" ]; then \
-		echo "Installing Debian's chromium for the browser tests..."; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+		echo "Installing Debian's chromium and fonts-wqy-microhei for the tests..."; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; \
 	else \
-		echo "Browser tests need Debian's chromium. Run: sudo apt-get update && sudo apt-get install -y chromium"; \
+		echo "The tests need Debian's chromium and fonts-wqy-microhei. Run: sudo apt-get update && sudo apt-get install -y chromium fonts-wqy-microhei"; \
 	fi
 
 lint: $(VENV)/.installed-dev

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import signal
 import subprocess
@@ -15,6 +16,7 @@ from pathlib import Path
 import av
 import httpx
 import pytest
+from PIL import ImageFont
 
 from seedance_ui import options
 from seedance_ui.simulator import LABEL, Simulator
@@ -474,6 +476,30 @@ def test_frames_show_the_label(tmp_path: Path) -> None:
     assert top.convert("L").getextrema()[1] > 150  # bright label text on the dark strip
     assert middle.getextrema() != top.getextrema()
     assert "not model output" in LABEL
+
+
+def test_chinese_prompts_are_drawn_with_a_font_that_has_their_characters(tmp_path: Path) -> None:
+    from seedance_ui.simulator import VideoSpec, render_video
+    from seedance_ui.simulator.render import cjk_font_file, text_font
+
+    if cjk_font_file() is None:  # `make test` installs fonts-wqy-microhei (as root); CI must have it
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("no CJK font installed: apt-get install fonts-wqy-microhei")
+        pytest.skip("no CJK font installed (apt-get install fonts-wqy-microhei)")
+    missing = "\U000e0fff"  # unassigned: every font draws its "missing glyph" box for it
+
+    def glyph(font: ImageFont.FreeTypeFont | ImageFont.ImageFont, char: str) -> tuple[tuple[int, int], bytes]:
+        mask = font.getmask(char)
+        return mask.size, bytes(mask)
+
+    prompt = "竹林茶室，一位老人缓缓倒茶，镜头慢慢推近"
+    font = text_font(prompt, 32)
+    assert all(glyph(font, c) != glyph(font, missing) for c in "竹林茶室老人")
+    assert text_font("A lighthouse in fog", 32).getname()[0] == "DejaVu Sans"
+    # ...and the placeholder clip renders with it.
+    path = render_video(VideoSpec(prompt, 4, "480p", "16:9", False), tmp_path / "zh.mp4")
+    with av.open(str(path)) as container:
+        assert next(container.decode(video=0)).height == 480
 
 
 def test_expired_video_is_403(sim: Simulator, client: httpx.Client) -> None:

@@ -26,10 +26,22 @@ from seedance_ui import options
 
 FPS = 8
 SAMPLE_RATE = 24000
-RENDER_VERSION = 1
+RENDER_VERSION = 2  # 2: prompts in Chinese, Japanese or Korean drawn with a CJK font when one is installed
 LABEL = "DEMO PLACEHOLDER — simulated, not model output"
 _TRIGGER = re.compile(r"\[sim:[^\]]*\]", re.IGNORECASE)
 _FONT_DIRS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/dejavu", "/usr/share/fonts/TTF")
+# DejaVu has no CJK glyphs: a prompt with any is drawn with the first of these that is installed (the
+# Dockerfile and packages.txt install WenQuanYi Micro Hei, which covers Latin too).
+_CJK_FONT_FILES = (
+    "wqy-microhei.ttc",
+    "wqy-zenhei.ttc",
+    "NotoSansCJK-Regular.ttc",
+    "NotoSansCJKsc-Regular.otf",
+    "NotoSansSC-Regular.otf",
+    "DroidSansFallbackFull.ttf",
+)
+_CJK_FONT_ROOTS = ("/usr/share/fonts", "/usr/local/share/fonts")
+_CJK = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
 _PALETTES = (
     ((32, 26, 84), (18, 110, 130), (226, 122, 72)),
     ((20, 40, 90), (110, 48, 140), (240, 160, 90)),
@@ -163,6 +175,36 @@ def _font(size: int, bold: bool = False) -> ImageFont.FreeTypeFont | ImageFont.I
     return ImageFont.load_default(size)
 
 
+@lru_cache(maxsize=1)
+def cjk_font_file() -> Path | None:
+    """The first installed font of `_CJK_FONT_FILES`, if any."""
+    found: dict[str, Path] = {}
+    for root in map(Path, _CJK_FONT_ROOTS):
+        if root.is_dir():
+            for path in root.rglob("*"):
+                if path.name in _CJK_FONT_FILES:
+                    found.setdefault(path.name, path)
+    return next((found[name] for name in _CJK_FONT_FILES if name in found), None)
+
+
+@lru_cache(maxsize=32)
+def _cjk_font(size: int) -> ImageFont.FreeTypeFont | None:
+    path = cjk_font_file()
+    try:
+        return ImageFont.truetype(str(path), size) if path else None
+    except OSError:
+        return None
+
+
+def text_font(text: str, size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    """DejaVu, or a CJK font when `text` has Chinese, Japanese or Korean characters and one is installed."""
+    if _CJK.search(text):
+        cjk = _cjk_font(size)
+        if cjk is not None:
+            return cjk
+    return _font(size)
+
+
 def display_prompt(prompt: str) -> str:
     """The prompt as drawn: simulator triggers removed, whitespace collapsed."""
     text = " ".join(_TRIGGER.sub(" ", prompt).split())
@@ -272,7 +314,9 @@ def _draw_prompt_card(draw: ImageDraw.ImageDraw, spec: VideoSpec, layout: _Layou
     )
     caption_lines = _wrap(caption, small, inner, 2)
     room = bottom_limit - top_limit - 2 * layout.pad - int(small.size * 1.4) * (len(caption_lines) + 1)
-    lines = _wrap(display_prompt(spec.prompt), font, inner, max(1, room // line_height))
+    prompt = display_prompt(spec.prompt)
+    font = text_font(prompt, int(layout.unit / 22))
+    lines = _wrap(prompt, font, inner, max(1, room // line_height))
     height = 2 * layout.pad + line_height * len(lines) + int(small.size * 1.4) * (len(caption_lines) + 1)
     top = max(top_limit, (top_limit + bottom_limit - height) // 2)
     box = (layout.pad, top, layout.width - layout.pad, min(bottom_limit, top + height))
