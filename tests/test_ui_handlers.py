@@ -20,7 +20,7 @@ from seedance_ui.client import GenerationRequest
 from seedance_ui.config import Settings
 from seedance_ui.options import MODEL_FAST, MODEL_STANDARD
 from seedance_ui.pricing import estimate
-from seedance_ui.runtime import build_runtime
+from seedance_ui.runtime import Runtime, build_runtime
 from seedance_ui.store import JobStatus
 from seedance_ui.ui.handlers import (
     OWNER_SECRET,
@@ -57,6 +57,16 @@ def slow_tasks(simulator: Any, estimated_time: int) -> Iterator[None]:
         simulator.set_behaviour(estimated_time=None)
 
 
+@contextlib.contextmanager
+def running(settings: Settings) -> Iterator[tuple[Runtime, Studio]]:
+    """A started runtime (job manager, store) and the studio's handlers on it; closed afterwards."""
+    runtime = build_runtime(settings)
+    try:
+        yield runtime, Studio(runtime)
+    finally:
+        runtime.close()
+
+
 def value(update: Any) -> Any:
     return update.get("value") if isinstance(update, dict) else update
 
@@ -70,9 +80,7 @@ def test_owner_ids_are_created_once_and_kept() -> None:
 
 def test_the_cost_and_lint_events_take_the_pages_raw_values(settings: Settings) -> None:
     # Wired without Gradio's pre/postprocessing (layout.INSTANT): whatever the page sends arrives as is.
-    runtime = build_runtime(settings)
-    try:
-        studio = Studio(runtime)
+    with running(settings) as (_runtime, studio):
         expected = estimate(MODEL_STANDARD, "720p", 7)
         for duration in (7, 7.0, "7"):
             card = run_async(studio.on_cost(MODEL_STANDARD, duration, "720p", False))
@@ -85,25 +93,17 @@ def test_the_cost_and_lint_events_take_the_pages_raw_values(settings: Settings) 
         assert "curly_quotes" in counter and straighten.get("visible") is True
         counter, straighten = run_async(studio.on_prompt(None, None))
         assert "sd-counter" in counter and straighten.get("visible") is False
-    finally:
-        runtime.close()
 
 
 def test_history_persists_across_restarts_and_is_scoped_to_the_owner(settings: Settings) -> None:
     owner, stranger = new_owner_id(), new_owner_id()
-    runtime = build_runtime(settings)
-    try:
-        studio = Studio(runtime)
+    with running(settings) as (runtime, studio):
         assert studio.on_load(None)[0] != studio.on_load(None)[0]  # a fresh id for each new browser
         record = runtime.manager.submit(GenerationRequest(prompt="Restart check: a lantern", **QUICK), owner)
         done = runtime.manager.wait(record.id, timeout=30)
         assert done.status == JobStatus.COMPLETED
-    finally:
-        runtime.close()
 
-    runtime = build_runtime(settings)  # a server restart on the same data directory
-    try:
-        studio = Studio(runtime)
+    with running(settings) as (runtime, studio):  # a server restart on the same data directory
         kept, items, ids, current, progress, video, download, params, _status, _drawn = studio.on_load(owner)
         assert kept == owner and ids == [record.id] and current == record.id
         poster, caption = items[0]
@@ -115,14 +115,10 @@ def test_history_persists_across_restarts_and_is_scoped_to_the_owner(settings: S
         other = studio.on_load(stranger)
         assert other[0] == stranger and other[1] == [] and other[2] == [] and other[3] is None
         assert runtime.manager.get(record.id, stranger) is None
-    finally:
-        runtime.close()
 
 
 def test_invalid_fields_are_all_named_and_nothing_is_sent(settings: Settings, simulator: Any) -> None:
-    runtime = build_runtime(settings)
-    try:
-        studio = Studio(runtime)
+    with running(settings) as (runtime, studio):
         before = simulator.create_count
         owner = new_owner_id()
         out = run_async(studio.submit("  ", "seedance-9", 3.0, "1080p", "2:1", True, False, owner, None))
@@ -133,14 +129,10 @@ def test_invalid_fields_are_all_named_and_nothing_is_sent(settings: Settings, si
         assert "Nothing was sent" in status
         assert simulator.create_count == before
         assert runtime.manager.list(owner) == []
-    finally:
-        runtime.close()
 
 
 def test_submit_reuse_cancel_and_delete(settings: Settings, simulator: Any) -> None:
-    runtime = build_runtime(settings)
-    try:
-        studio = Studio(runtime)
+    with running(settings) as (runtime, studio):
         owner = new_owner_id()
         with slow_tasks(simulator, 400):  # ten seconds at the test speed: time to cancel
             out = run_async(
@@ -169,14 +161,10 @@ def test_submit_reuse_cancel_and_delete(settings: Settings, simulator: Any) -> N
         gallery, ids, selected, *_ = studio.delete(job_id, owner)
         assert gallery == [] and ids == [] and selected is None
         assert runtime.manager.get(job_id, owner) is None
-    finally:
-        runtime.close()
 
 
 def test_delete_removes_video_and_poster(settings: Settings) -> None:
-    runtime = build_runtime(settings)
-    try:
-        studio = Studio(runtime)
+    with running(settings) as (runtime, studio):
         owner = new_owner_id()
         record = runtime.manager.submit(GenerationRequest(prompt="Delete me: a paper crane", **QUICK), owner)
         done = runtime.manager.wait(record.id, 30)
@@ -188,8 +176,6 @@ def test_delete_removes_video_and_poster(settings: Settings) -> None:
         assert selected == record.id and "Delete me" in detail and value(detail_video) == str(video)
         studio.delete(record.id, owner)
         assert not video.exists() and not poster.exists()
-    finally:
-        runtime.close()
 
 
 def test_visitor_key_is_kept_for_the_session_and_never_echoed(tmp_path: Path, simulator: Any) -> None:
@@ -202,10 +188,8 @@ def test_visitor_key_is_kept_for_the_session_and_never_echoed(tmp_path: Path, si
         simulator_speed=40.0,
         request_timeout=10.0,
     )
-    runtime = build_runtime(demo_settings)
-    try:
+    with running(demo_settings) as (runtime, studio):
         assert runtime.demo_mode and runtime.simulator is not None
-        studio = Studio(runtime)
         owner = new_owner_id()
         demo = run_async(runtime.check_key(None))
         assert demo.ok and "Demo simulator" in demo.message
@@ -224,8 +208,6 @@ def test_visitor_key_is_kept_for_the_session_and_never_echoed(tmp_path: Path, si
 
         forgotten, status = studio.forget_key()
         assert forgotten is None and "Demo mode" in status
-    finally:
-        runtime.close()
 
 
 def test_owner_browser_state_uses_a_fixed_key_and_secret(settings: Settings) -> None:
@@ -253,9 +235,7 @@ NOTHING = (gr.skip(), gr.skip(), gr.skip())  # a watcher's answer that changes n
 def test_the_page_watcher_ticks_the_card_and_signals_the_outcome_and_the_history_once(
     settings: Settings, simulator: Any
 ) -> None:
-    runtime = build_runtime(settings)
-    try:
-        studio = Studio(runtime)
+    with running(settings) as (runtime, studio):
         owner = new_owner_id()
         with slow_tasks(simulator, 120):  # about 3 s at the test speed: a few ticks
             out = run_async(studio.submit("Watcher: a kite over dunes", MODEL_FAST, 4, "480p", "16:9", False,
@@ -292,16 +272,12 @@ def test_the_page_watcher_ticks_the_card_and_signals_the_outcome_and_the_history
         assert [o for _c, o, _h in stale if not is_skip(o)] == [[job_id, "completed"]]
         stranger = run_async(collect(studio.watch_page(job_id, new_owner_id(), None)))
         assert all(is_skip(card) and is_skip(outcome) for card, outcome, _h in stranger)
-    finally:
-        runtime.close()
 
 
 def test_the_detail_follows_an_in_flight_item_only_when_it_changes(
     settings: Settings, simulator: Any
 ) -> None:
-    runtime = build_runtime(settings)
-    try:
-        studio = Studio(runtime)
+    with running(settings) as (runtime, studio):
         owner = new_owner_id()
         request = GenerationRequest(prompt="Detail: a heron lifts off", **QUICK)
         with slow_tasks(simulator, 120):  # about 3 s at the test speed
@@ -312,5 +288,3 @@ def test_the_detail_follows_an_in_flight_item_only_when_it_changes(
         selected, video, detail, _reuse, delete, _cancel = answers[-1]
         assert selected == record.id and 'data-status="completed"' in detail
         assert Path(value(video)).is_file() and delete["visible"] is True
-    finally:
-        runtime.close()
