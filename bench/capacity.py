@@ -36,8 +36,7 @@ from bench.gradio_api import (
     Event,
     acall,
     astream,
-    find_change_listeners,
-    find_events,
+    find_page_events,
     session_hash,
     state_changes,
 )
@@ -124,8 +123,7 @@ def run(*, jobs: int, owners: int, speed: float, seed: int, work: Path, cache: P
         behaviour.raise_for_status()
         env = {"SEEDANCE_MAX_JOBS_IN_FLIGHT": str(jobs), "SEEDANCE_MAX_JOBS_PER_OWNER": str(per_owner)}
         studio = Studio(work, "capacity", sim_url=sim_url, poll_interval=BASE_INTERVAL / speed, extra_env=env)
-        events = find_events(studio.url)
-        listeners = find_change_listeners(studio.url)
+        events, listeners = find_page_events(studio.url)
         sampler = RssSampler(studio.pid)
         sampler.start()
         probe = Child([PYTHON, "-m", "bench.probe", "--url", studio.url, "--out", str(probe_out),

@@ -35,16 +35,14 @@ def session_hash() -> str:
 
 def find_events(base_url: str) -> dict[str, Event]:
     """The page's backend events by api_name (e.g. "on_cost", "submit", "watch_page")."""
-    return _events(httpx.get(f"{base_url}/config", timeout=10).json())[0]
+    return find_page_events(base_url)[0]
 
 
-def find_change_listeners(base_url: str) -> dict[int, list[Event]]:
-    """The backend events a component's `.change` triggers, by component id: what the page dispatches
-    when an event's answer lists that component in `changed_state_ids`."""
-    return _events(httpx.get(f"{base_url}/config", timeout=10).json())[1]
-
-
-def _events(config: dict[str, Any]) -> tuple[dict[str, Event], dict[int, list[Event]]]:
+def find_page_events(base_url: str) -> tuple[dict[str, Event], dict[int, list[Event]]]:
+    """From one read of /config: the backend events by api_name, and the events a component's `.change`
+    triggers, by component id (what the page dispatches when an answer lists that component in
+    `changed_state_ids`)."""
+    config = httpx.get(f"{base_url}/config", timeout=10).json()
     types = {c["id"]: c.get("type", "") for c in config.get("components", [])}
     by_name: dict[str, Event] = {}
     on_change: dict[int, list[Event]] = {}
@@ -74,7 +72,8 @@ def join_body(event: Event, data: list[Any], sh: str) -> dict[str, Any]:
 
 
 async def acall(http: httpx.AsyncClient, base_url: str, event: Event, data: list[Any], sh: str) -> list[Any]:
-    """`call`, asynchronously; an event the page runs without the queue is sent as the page sends it."""
+    """Run one event to completion as the page does (queued: join and read the stream; unqueued: one
+    POST to /run); its output data. Raises on an error answer."""
     if not event.queued:
         r = await http.post(f"{base_url}{API}/run/predict", json=join_body(event, data, sh))
         r.raise_for_status()
