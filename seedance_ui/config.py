@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -75,6 +76,8 @@ class Settings:
     require_user_key: bool = False  # every generation needs the visitor's own key
     max_prompt_chars: int = 10000  # longest prompt accepted at our edge
     sign_in: bool = False  # "Sign in with Hugging Face": the owner becomes hf:<username>
+    on_space: bool = False  # running on Hugging Face Spaces (SPACE_ID set): the page is in an iframe
+    trust_proxy: bool = False  # take the client address from the first X-Forwarded-For hop
 
     @property
     def demo_mode(self) -> bool:
@@ -92,7 +95,7 @@ def load_settings(env: dict[str, str] | None = None, *, dotenv_path: str | Path 
         if dotenv_path is not None and Path(dotenv_path).is_file():
             load_dotenv(dotenv_path, override=False)
         env = dict(os.environ)
-    return Settings(
+    settings = Settings(
         api_key=_get(env, "EVOLINK_API_KEY", ""),
         base_url=_get(env, "EVOLINK_BASE_URL", DEFAULT_BASE_URL).rstrip("/"),
         data_dir=Path(_get(env, "SEEDANCE_DATA_DIR", "data")).expanduser(),
@@ -112,7 +115,44 @@ def load_settings(env: dict[str, str] | None = None, *, dotenv_path: str | Path 
         require_user_key=_bool(env, "SEEDANCE_REQUIRE_USER_KEY", False),
         max_prompt_chars=_int(env, "SEEDANCE_MAX_PROMPT_CHARS", 10000, minimum=100),
         sign_in=_sign_in(env),
+        on_space=bool(env.get("SPACE_ID")),
+        trust_proxy=_trust_proxy(env),
     )
+    _check_sign_in(settings, real_oauth=bool(env.get("SPACE_ID") and env.get("OAUTH_CLIENT_SECRET")))
+    return settings
+
+
+LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
+
+
+def is_loopback(host: str) -> bool:
+    if host in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _check_sign_in(settings: Settings, *, real_oauth: bool) -> None:
+    """Without real OAuth credentials (a Space's OAUTH_CLIENT_SECRET) Gradio mocks sign-in and signs its
+    session cookie with a fixed, public key, so anyone could claim any `hf:<user>`: allowed only while
+    the server listens on loopback, for local testing."""
+    if settings.sign_in and not real_oauth and not is_loopback(settings.server_name):
+        raise ConfigError(
+            "SEEDANCE_SIGN_IN is on without real OAuth credentials, so sign-in would be mocked with a "
+            f"public signing key while listening on {settings.server_name!r}. Run on a Space with "
+            "`hf_oauth: true` (which sets OAUTH_CLIENT_SECRET), set SEEDANCE_SIGN_IN=0, or listen on "
+            "loopback only (GRADIO_SERVER_NAME=127.0.0.1) to try sign-in locally."
+        )
+
+
+def _trust_proxy(env: dict[str, str]) -> bool:
+    """SEEDANCE_TRUST_PROXY: 1/0, or unset/"auto": on when running on a Space (behind its proxy)."""
+    raw = _get(env, "SEEDANCE_TRUST_PROXY", "auto").lower()
+    if raw == "auto":
+        return bool(env.get("SPACE_ID"))
+    return _bool(env, "SEEDANCE_TRUST_PROXY", False)
 
 
 def _sign_in(env: dict[str, str]) -> bool:

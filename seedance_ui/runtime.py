@@ -16,6 +16,7 @@ from typing import Any
 from seedance_ui.client import SeedanceClient, SeedanceError
 from seedance_ui.config import Settings, load_settings
 from seedance_ui.jobs import DEMO_API_KEY, JobManager
+from seedance_ui.security.identity import Identities, VisitorSigner
 from seedance_ui.security.redact import protect_logs
 from seedance_ui.store import HistoryStore
 
@@ -43,6 +44,7 @@ class Runtime:
     manager: JobManager
     simulator: Any | None = None  # seedance_ui.simulator.Simulator in demo mode
     client_factory: ClientFactory | None = field(default=None, repr=False)
+    identities: Identities | None = field(default=None, repr=False)
 
     @property
     def demo_mode(self) -> bool:
@@ -127,6 +129,15 @@ def default_client_factory(settings: Settings, simulator_url: str | None) -> Cli
     return factory
 
 
+VISITOR_SECRET_NAME = "visitor-cookie"
+
+
+def build_identities(store: HistoryStore, settings: Settings) -> Identities:
+    """Visitor cookies signed with a secret kept in the store; third-party cookies on a Space."""
+    signer = VisitorSigner(store.app_secret(VISITOR_SECRET_NAME))
+    return Identities(signer, store.visitor_owner, store.adopt_owner, third_party=settings.on_space)
+
+
 def build_runtime(settings: Settings | None = None, *, start: bool = True) -> Runtime:
     """Wire store, manager and (with no server key) the simulator; start the manager unless told not to."""
     settings = settings or load_settings()
@@ -141,7 +152,12 @@ def build_runtime(settings: Settings | None = None, *, start: bool = True) -> Ru
     factory = default_client_factory(settings, simulator.base_url if simulator else None)
     manager = JobManager(store, settings, client_factory=factory)
     runtime = Runtime(
-        settings=settings, store=store, manager=manager, simulator=simulator, client_factory=factory
+        settings=settings,
+        store=store,
+        manager=manager,
+        simulator=simulator,
+        client_factory=factory,
+        identities=build_identities(store, settings),
     )
     if start:
         try:

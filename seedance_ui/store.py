@@ -228,8 +228,23 @@ def _migration_1(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX jobs_task_id ON jobs (task_id)")
 
 
+def _migration_2(conn: sqlite3.Connection) -> None:
+    """Visitor identities: server secrets, and which cookie visitor stands for an owner id kept from
+    before the cookie (each old id is adopted once, by one visitor)."""
+    conn.execute("CREATE TABLE app_secrets (name TEXT PRIMARY KEY NOT NULL, value BLOB NOT NULL)")
+    conn.execute(
+        """
+        CREATE TABLE visitor_owners (
+            visitor    TEXT PRIMARY KEY NOT NULL,
+            owner      TEXT NOT NULL UNIQUE,
+            adopted_at REAL NOT NULL
+        )
+        """
+    )
+
+
 # Ordered: MIGRATIONS[n - 1] takes the schema from version n - 1 to n. Append only.
-MIGRATIONS: list[Migration] = [_migration_1]
+MIGRATIONS: list[Migration] = [_migration_1, _migration_2]
 
 
 class SchemaTooNewError(RuntimeError):
@@ -446,6 +461,42 @@ class HistoryStore:
             conn.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
         self._remove_files(job_id, [row["video_path"], row["poster_path"]])
         return True
+
+    # -- identities --------------------------------------------------------------------------------
+
+    def app_secret(self, name: str, size: int = 32) -> bytes:
+        """A random server secret, made once and kept (e.g. the key that signs visitor cookies)."""
+        with self._transaction() as conn:
+            row = conn.execute("SELECT value FROM app_secrets WHERE name = ?", (name,)).fetchone()
+            if row is not None:
+                return bytes(row["value"])
+            value = secrets.token_bytes(size)
+            conn.execute("INSERT INTO app_secrets (name, value) VALUES (?, ?)", (name, value))
+            return value
+
+    def visitor_owner(self, visitor: str) -> str | None:
+        """The older owner id a visitor adopted, if any."""
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT owner FROM visitor_owners WHERE visitor = ?", (visitor,)
+            ).fetchone()
+        return None if row is None else str(row["owner"])
+
+    def adopt_owner(self, visitor: str, owner: str) -> bool:
+        """Let `visitor` stand for `owner` from now on: only once per visitor and once per owner, and
+        only while the visitor has no history of its own (nothing of theirs is hidden by it)."""
+        with self._transaction() as conn:
+            taken = conn.execute(
+                "SELECT 1 FROM visitor_owners WHERE visitor = ? OR owner = ?", (visitor, owner)
+            ).fetchone()
+            own = conn.execute("SELECT 1 FROM jobs WHERE owner = ? LIMIT 1", (visitor,)).fetchone()
+            if taken is not None or own is not None or visitor == owner:
+                return False
+            conn.execute(
+                "INSERT INTO visitor_owners (visitor, owner, adopted_at) VALUES (?, ?, ?)",
+                (visitor, owner, time.time()),
+            )
+            return True
 
     def _remove_files(self, job_id: str, recorded: builtins.list[str | None]) -> None:
         paths = {self.video_path(job_id), self.poster_path(job_id)}

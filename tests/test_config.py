@@ -70,3 +70,22 @@ def test_every_variable_is_documented_in_env_example_and_readme():
     for name in names:
         assert re.search(rf"^{name}=", example, re.M), f"{name} missing from .env.example"
         assert name in readme, f"{name} missing from README.md"
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "192.0.2.10", "studio.example"])
+def test_mocked_sign_in_is_refused_off_loopback(host):
+    """Without real OAuth credentials Gradio signs its session cookie with a fixed public key."""
+    env = {"SEEDANCE_SIGN_IN": "1", "GRADIO_SERVER_NAME": host}
+    with pytest.raises(ConfigError, match=r"GRADIO_SERVER_NAME=127\.0\.0\.1"):
+        load_settings(env, dotenv_path=None)
+    with pytest.raises(ConfigError, match="SEEDANCE_SIGN_IN"):  # a Space without its OAuth secret too
+        load_settings({**env, "SPACE_ID": "me/studio", "OAUTH_CLIENT_ID": "x"}, dotenv_path=None)
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "::1", "127.0.0.2"])
+def test_mocked_sign_in_is_allowed_on_loopback_and_real_oauth_anywhere(host):
+    assert load_settings({"SEEDANCE_SIGN_IN": "1", "GRADIO_SERVER_NAME": host}, dotenv_path=None).sign_in
+    real = {"SEEDANCE_SIGN_IN": "auto", "GRADIO_SERVER_NAME": "0.0.0.0", "SPACE_ID": "me/studio",
+            "OAUTH_CLIENT_ID": "id", "OAUTH_CLIENT_SECRET": "secret"}
+    settings = load_settings(real, dotenv_path=None)
+    assert settings.sign_in and settings.on_space and settings.trust_proxy

@@ -16,6 +16,7 @@ sends is recorded by a middleware, every log line by a root handler at DEBUG. In
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import logging
 import re
@@ -45,6 +46,7 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore::UserWarning"),
 ]
 
+ADDRESSES = itertools.count(1)
 CANARY = "sk-LEAKCANARY-" + secrets.token_hex(12)
 VISITOR_CANARY = "sk-VISITORCANARY-" + secrets.token_hex(12)
 QUICK_COST = estimate(MODEL_FAST, "480p", 4).credits
@@ -141,6 +143,7 @@ def hosted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hosted]:
         max_jobs_per_owner=4,
         visitor_daily_budget_credits=QUICK_COST * 2.5,  # two quick videos per visitor per day
         visitor_submits_per_minute=20,
+        trust_proxy=True,  # as on Spaces: each browser below comes from an address of its own
     )
     demo, runtime = create_app(settings)
     port = free_port()
@@ -170,7 +173,10 @@ def hosted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hosted]:
 
 def visitor(browser: Any, app: Hosted) -> tuple[Any, Any, list[str]]:
     """A new browser context (a new visitor) with the studio open; returns (context, page, dialogs)."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    # Per-visitor limits bind a person by browser AND address: each context is a visitor elsewhere.
+    address = f"198.51.100.{next(ADDRESSES)}"
+    context = browser.new_context(viewport={"width": 1280, "height": 900},
+                                  extra_http_headers={"x-forwarded-for": address})
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
     dialogs: list[str] = []
@@ -321,9 +327,12 @@ def test_two_visitors_cannot_reach_each_others_items(browser: Any, hosted: Hoste
                                     duration=4, quality="480p", api_name="/generate")
     assert result["id"] != victim.id and "lantern" not in json.dumps(result)
     assert "owner" not in result and "idempotency_token" not in result and "video_url" not in result
-    api_job = manager.get(result["id"], "api")
-    assert api_job is not None and manager.list(victim.owner)[0].id == victim.id
-    assert all(r.owner != "api" for r in manager.list(victim.owner))
+    # An API caller is a visitor of its own (its own cookie identity), never the victim.
+    api_owner = hosted.runtime.store.get(result["id"]).owner
+    api_job = manager.get(result["id"], api_owner)
+    assert api_job is not None and re.fullmatch(r"[0-9a-f]{32}", api_owner) and api_owner != victim.owner
+    assert manager.list(victim.owner)[0].id == victim.id
+    assert all(r.owner != api_owner for r in manager.list(victim.owner))
 
     # Files: only our media folders, under our own names. The databases, the boards and guessed ids
     # are refused, whatever the spelling of the path.

@@ -28,8 +28,8 @@ from gradio_client.exceptions import AppError
 
 from seedance_ui.config import Settings
 from seedance_ui.options import MODEL_FAST
+from seedance_ui.security.identity import COOKIE_NAME
 from seedance_ui.storyboard import BoardStore
-from seedance_ui.ui.handlers import OWNER_STORAGE_KEY
 from seedance_ui.ui.storyboard_tab import SAMPLE_TITLE
 
 pytestmark = [
@@ -117,14 +117,13 @@ def signin_app(tmp_path_factory: pytest.TempPathFactory, simulator: Any) -> Iter
 
 
 def open_as(
-    browser: Any, app: SignInApp, cookie: str | None, browser_id: str | None = None
+    browser: Any, app: SignInApp, cookie: str | None, visitor_cookie: str | None = None
 ) -> tuple[Any, Any]:
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     if cookie is not None:
         context.add_cookies([{"name": "session", "value": cookie, "url": app.url}])
-    if browser_id is not None:  # another browser's stored id, planted before the page loads
-        key, value = json.dumps(OWNER_STORAGE_KEY), json.dumps(browser_id)
-        context.add_init_script(f"localStorage.setItem({key}, {value})")
+    if visitor_cookie is not None:  # another browser's identity, planted before the page loads
+        context.add_cookies([{"name": COOKIE_NAME, "value": visitor_cookie, "url": app.url}])
     page = context.new_page()
     page.set_default_timeout(40_000)  # a loaded 2-core CI machine
     page.goto(app.url)
@@ -153,37 +152,29 @@ def card_status(page: Any) -> str | None:
     return card_attributes(page, "data-status")[0]
 
 
-def sent_browser_ids(page: Any, app: SignInApp) -> list[Any]:
-    """The browser id `page` sends with each Storyboard event from now on (the list fills as it sends).
+def visitor_cookie(context: Any) -> str:
+    """The browser's own identity: its signed, HttpOnly visitor cookie (the server issued it)."""
+    [value] = [c["value"] for c in context.cookies() if c["name"] == COOKIE_NAME]
+    return value
 
-    localStorage holds the id encrypted (gr.BrowserState), so this reads it where the handlers get it."""
-    indices = {i for i, fn in app.demo.fns.items()
-               if type(getattr(fn.fn, "__self__", None)).__name__ == "StoryboardTab"}
-    sent: list[Any] = []
 
-    def on_request(request: Any) -> None:
-        if request.method == "POST" and "/queue/join" in request.url:
-            body = request.post_data_json or {}
-            if body.get("fn_index") in indices:
-                sent.append(body["data"][0])
-
-    page.on("request", on_request)
-    return sent
+def browser_owner(context: Any) -> str:
+    """The owner id a browser's visitor cookie stands for when nobody is signed in."""
+    return visitor_cookie(context).split(".")[0]
 
 
 def open_storyboard_as(
     contexts: contextlib.ExitStack, browser: Any, app: SignInApp, cookie: str | None,
-    browser_id: str | None = None,
-) -> tuple[Any, Any, list[Any]]:
+    planted: str | None = None,
+) -> tuple[Any, Any]:
     """A new browser (closed by `contexts` at the latest) on the Storyboard tab, its board loaded: the
-    context, the page and the browser ids the page sent."""
-    context, page = open_as(browser, app, cookie, browser_id)
+    context and the page."""
+    context, page = open_as(browser, app, cookie, planted)
     contexts.callback(context.close)  # closing twice is a no-op
-    sent = sent_browser_ids(page, app)
     page.click("#sd-tab-storyboard-button")
     page.wait_for_selector("#sb-tiles .sb-tile[data-shot]")
     wait_until(lambda: board_title(page))
-    return context, page, sent
+    return context, page
 
 
 def board_title(page: Any) -> str:
@@ -210,8 +201,8 @@ def test_signed_in_owner_follows_the_account_and_no_browser_can_claim_it(
     wait_until(lambda: captions(page1) and "alice's harbour" in captions(page1)[0])
     [job] = signin_app.runtime.manager.list("hf:alice")
     assert "alice's harbour" in job.params["prompt"]
-    stored_id = page1.evaluate(f"() => localStorage.getItem({json.dumps(OWNER_STORAGE_KEY)})")
-    assert stored_id  # this browser's own id (kept encrypted by gr.BrowserState), planted below
+    stored_id = visitor_cookie(ctx1)
+    assert stored_id  # this browser's own identity (its HttpOnly visitor cookie), planted below
 
     # Alice on another browser (another stored id): the same history, since the owner is the account.
     # Bob, signed in: nothing of Alice's. (The page-load event exactly as a browser sends it.)
@@ -220,9 +211,9 @@ def test_signed_in_owner_follows_the_account_and_no_browser_can_claim_it(
     _owner, gallery, *_ = signin_app.on_load_as(session_cookie("bob"), secrets.token_hex(16))
     assert gallery == []
 
-    # Someone not signed in, even with Alice's browser's stored id planted: nothing of Alice's, and the
+    # Someone not signed in, even with Alice's browser's identity planted: nothing of Alice's, and the
     # server key is not theirs to spend. (A forged session: the API test; an expired one: the units.)
-    ctx4, page4 = open_as(browser, signin_app, None, browser_id=stored_id)
+    ctx4, page4 = open_as(browser, signin_app, None, stored_id)
     assert captions(page4) == [] and "alice's harbour" not in page4.content()
     creates = len(signin_app.proxy.creates())
     press_generate(page4, "Anonymous: a free ride on the owner's key")
@@ -242,35 +233,35 @@ def test_signed_in_storyboards_belong_to_the_account_not_to_the_browser(
     alice = session_cookie("alice")
     with contextlib.ExitStack() as contexts:  # each browser is closed once done with (all on a failure)
         # Alice, signed in: the board she renames is saved under her account, not under this browser's id.
-        ctx1, page1, sent1 = open_storyboard_as(contexts, browser, signin_app, alice)
+        ctx1, page1 = open_storyboard_as(contexts, browser, signin_app, alice)
         box = page1.locator("#sb-title textarea, #sb-title input").first
         box.fill(title)
         box.blur()
         wait_until(lambda: title in page1.input_value("#sb-picker input"))  # the picker shows it: saved
-        [browser1] = {i for i in sent1 if i}
+        browser1 = browser_owner(ctx1)
         assert isinstance(browser1, str) and len(browser1) == 32 and "alice" not in browser1
         [board] = [b for b in boards.list("hf:alice") if b.title == title]
         assert board.owner == "hf:alice"
         assert boards.list(browser1) == []
-        stored_id = page1.evaluate(f"() => localStorage.getItem({json.dumps(OWNER_STORAGE_KEY)})")
+        stored_id = visitor_cookie(ctx1)
         ctx1.close()
 
         # Alice on another browser (its own browser id): her board, since the owner is the account.
-        ctx2, page2, sent2 = open_storyboard_as(contexts, browser, signin_app, alice)
+        ctx2, page2 = open_storyboard_as(contexts, browser, signin_app, alice)
         wait_until(lambda: shows(page2, title))
         assert board_title(page2) == title
-        [browser2] = {i for i in sent2 if i}
+        browser2 = browser_owner(ctx2)
         assert browser2 != browser1 and boards.list(browser2) == []
         ctx2.close()
 
         # Bob, signed in: his own sample board, nothing of Alice's.
-        ctx3, page3, _sent3 = open_storyboard_as(contexts, browser, signin_app, session_cookie("bob"))
+        ctx3, page3 = open_storyboard_as(contexts, browser, signin_app, session_cookie("bob"))
         assert board_title(page3) == SAMPLE_TITLE and not shows(page3, title)
         ctx3.close()
 
-        # Someone not signed in, holding browser 1's stored id: that id's boards, which are not Alice's.
-        ctx4, page4, sent4 = open_storyboard_as(contexts, browser, signin_app, None, browser_id=stored_id)
-        assert {i for i in sent4 if i} == {browser1}  # the planted id is the one its events carry
+        # Someone not signed in, holding browser 1's identity: that id's boards, which are not Alice's.
+        ctx4, page4 = open_storyboard_as(contexts, browser, signin_app, None, planted=stored_id)
+        assert browser_owner(ctx4) == browser1  # the planted identity is the one its events carry
         assert board_title(page4) == SAMPLE_TITLE and not shows(page4, title)
         ctx4.close()
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
 import threading
 import time
 from pathlib import Path
@@ -498,3 +499,56 @@ def test_require_user_key_refuses_the_server_key_before_anything_is_written(
     with pytest.raises(KeyRequiredError, match="your own Evolink API key"):
         budget_manager.submit(GenerationRequest(prompt="No key: a tram at night", **QUICK), BROWSER)
     assert budget_manager.list(BROWSER) == [] and simulator.create_count == before
+
+
+# --------------------------------------------------------------------------------------------------
+# the visitor cookie
+
+
+def test_visitor_cookies_are_signed_and_a_tampered_one_is_a_stranger():
+    from seedance_ui.security.identity import VisitorSigner, set_cookie_header
+
+    signer = VisitorSigner(b"k" * 32)
+    value = signer.sign("a" * 32)
+    assert signer.verify(value) == "a" * 32
+    assert signer.verify("b" * 32 + value[32:]) is None  # another id with this signature
+    assert signer.verify(value[:-1] + ("0" if value[-1] != "0" else "1")) is None
+    assert VisitorSigner(b"x" * 32).verify(value) is None  # another server's secret
+    assert signer.verify(None) is None and signer.verify("a" * 32) is None
+    _name, lax = set_cookie_header(value, third_party=False, https=False)
+    assert b"HttpOnly" in lax and b"SameSite=Lax" in lax and b"Secure" not in lax
+    _name, embedded = set_cookie_header(value, third_party=True, https=True)
+    assert b"SameSite=None" in embedded and b"Secure" in embedded and b"Partitioned" in embedded
+
+
+def test_an_old_browser_id_is_adopted_once_and_only_by_a_visitor_without_history(tmp_path: Path):
+    from seedance_ui.security.identity import Identities, VisitorSigner
+    from seedance_ui.store import HistoryStore, JobRecord
+
+    store = HistoryStore(tmp_path)
+    try:
+        ids = Identities(VisitorSigner(b"k" * 32), store.visitor_owner, store.adopt_owner)
+        legacy, first, second, busy = (secrets.token_hex(16) for _ in range(4))
+        store.add(JobRecord.new(busy, {"prompt": "own history"}))
+        assert ids.adopt_legacy(busy, legacy) is None  # would hide the visitor's own history
+        assert ids.adopt_legacy(first, legacy) == legacy and ids.owner_for(first) == legacy
+        assert ids.adopt_legacy(second, legacy) is None and ids.owner_for(second) == second
+        assert ids.adopt_legacy(first, secrets.token_hex(16)) is None  # once per visitor
+        assert ids.adopt_legacy(second, "not-an-id") is None
+        assert store.app_secret("s") == store.app_secret("s") and len(store.app_secret("s")) == 32
+    finally:
+        store.close()
+
+
+def test_client_addresses_are_pseudonyms_and_forwarded_only_behind_a_trusted_proxy():
+    from types import SimpleNamespace
+
+    from seedance_ui.security.owners import client_address
+
+    request = SimpleNamespace(headers={"x-forwarded-for": "203.0.113.9, 10.0.0.1"},
+                              client=SimpleNamespace(host="10.0.0.1"))
+    trusted, direct = client_address(request, trust_proxy=True), client_address(request, trust_proxy=False)
+    assert trusted != direct and trusted.startswith("addr:") and "203.0.113.9" not in trusted
+    assert client_address(SimpleNamespace(headers={}, client=SimpleNamespace(host="203.0.113.9")),
+                          trust_proxy=True) == trusted
+    assert client_address(None, trust_proxy=True) is None

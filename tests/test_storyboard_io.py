@@ -1,5 +1,7 @@
 """Storyboard JSON (full fidelity, versioned) and CSV (spreadsheets) import/export."""
 
+import csv
+import io
 import json
 
 import pytest
@@ -146,6 +148,16 @@ def test_csv_export_is_safe_for_spreadsheets():
     board = Board(owner="a")
     board.add_shot(prompt="'=already quoted")
     assert shots_from_csv(board_to_csv(board), board)[0].prompt == "'=already quoted"
+
+
+@pytest.mark.parametrize("cell", [" =1+1", "\n=HYPERLINK(\"x\")", "  @SUM(A1)", "\t-3", "\r+1", " \t=cmd"])
+def test_csv_neutralises_formulas_behind_leading_white_space(cell):
+    board = Board(owner="a")
+    board.add_shot(title=cell, prompt=cell)
+    row = list(csv.reader(io.StringIO(board_to_csv(board))))[1]
+    assert row[1] == "'" + cell and row[2] == "'" + cell
+    back = shots_from_csv(board_to_csv(board), board)[0]
+    assert back.prompt == cell  # the escape is undone on import
 
 
 def test_csv_export_writes_effective_values():

@@ -22,6 +22,7 @@ from seedance_ui.client.errors import (
     SubmissionOutcomeUnknownError,
     TaskFailedError,
     ValidationError,
+    api_key_problem,
     error_for_status,
     parse_error_body,
     redact,
@@ -64,6 +65,9 @@ class SeedanceClient:
     ) -> None:
         if not isinstance(api_key, str) or not api_key.strip():
             raise AuthenticationError("No API key is configured.")
+        problem = api_key_problem(api_key.strip())
+        if problem is not None:  # it could not be sent as a header: say so now, never as a send error
+            raise ValidationError("api_key", problem)
         self._api_key = api_key.strip()
         self._secrets = (self._api_key,)
         self.base_url = (base_url or DEFAULT_BASE_URL).rstrip("/")

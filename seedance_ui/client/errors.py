@@ -174,12 +174,37 @@ def failure_hint(code: str | None) -> str:
 _BEARER = re.compile(r"(?i)\bBearer\s+[^\s\"',;]+")
 
 
+# Pieces of a secret this long or longer are redacted on their own too (a key with a space or a line
+# break in it reaches error texts in pieces).
+MIN_SECRET_PIECE = 6
+
+
 def redact(text: str, secrets: Iterable[str] = ()) -> str:
-    """`text` with every secret and any bearer token replaced by `***`."""
+    """`text` with every secret (and every longer whitespace-separated piece of one) and any bearer
+    token replaced by `***`."""
     for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
+        if not secret:
+            continue
+        text = text.replace(secret, "***")
+        for piece in secret.split():
+            if len(piece) >= MIN_SECRET_PIECE:
+                text = text.replace(piece, "***")
     return _BEARER.sub("Bearer ***", text)
+
+
+MAX_API_KEY_CHARS = 512
+
+
+def api_key_problem(key: str) -> str | None:
+    """Why `key` cannot be an API key (it would not fit in an HTTP header as one token), else None.
+    The answer never contains any part of the key."""
+    if len(key) > MAX_API_KEY_CHARS:
+        return f"must be at most {MAX_API_KEY_CHARS} characters (got {len(key)})"
+    if any(c.isspace() for c in key):
+        return "must not contain spaces or line breaks: copy the key again, as one piece"
+    if any(not c.isprintable() or ord(c) > 126 for c in key):
+        return "must contain only printable ASCII characters: copy the key again from your dashboard"
+    return None
 
 
 # --------------------------------------------------------------------------------------------------

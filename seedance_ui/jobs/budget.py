@@ -50,10 +50,14 @@ CREATE TABLE IF NOT EXISTS spend (
     estimated  REAL NOT NULL,
     reserved   REAL,                    -- the provider's credits_reserved, once known
     released   INTEGER NOT NULL DEFAULT 0,
-    created_at REAL NOT NULL
+    created_at REAL NOT NULL,
+    address    TEXT                     -- the visitor's client address (hashed), when not signed in
 );
 CREATE INDEX IF NOT EXISTS spend_day_owner ON spend (day, owner);
 """
+# Ledgers written before per-address limits lack the column.
+_ADD_ADDRESS = "ALTER TABLE spend ADD COLUMN address TEXT"
+_ADDRESS_INDEX = "CREATE INDEX IF NOT EXISTS spend_day_address ON spend (day, address)"
 
 
 # ------------------------------------------------------------------------------------------------------
@@ -134,13 +138,18 @@ class BudgetLedger:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(_SCHEMA)
+            columns = {row[1] for row in self._db.execute("PRAGMA table_info(spend)")}
+            if "address" not in columns:
+                self._db.execute(_ADD_ADDRESS)
+            self._db.execute(_ADDRESS_INDEX)
 
     @property
     def lock(self) -> threading.RLock:
         return self._lock
 
-    def spent(self, day: str, owner: str | None = None) -> float:
-        """Credits counted on `day` (all owners, or one): reserved when known, else the estimate."""
+    def spent(self, day: str, owner: str | None = None, *, address: str | None = None) -> float:
+        """Credits counted on `day` (all owners, one owner, or one client address): reserved when
+        known, else the estimate."""
         sql = (
             "SELECT COALESCE(SUM(COALESCE(reserved, estimated)), 0) FROM spend "
             "WHERE day = ? AND released = 0"
@@ -149,15 +158,20 @@ class BudgetLedger:
         if owner is not None:
             sql += " AND owner = ?"
             args += (owner,)
+        if address is not None:
+            sql += " AND address = ?"
+            args += (address,)
         with self._lock:
             return float(self._db.execute(sql, args).fetchone()[0])
 
-    def add(self, job_id: str, owner: str, day: str, estimated: float, now: float) -> None:
+    def add(
+        self, job_id: str, owner: str, day: str, estimated: float, now: float, address: str | None = None
+    ) -> None:
         with self._lock:
             self._db.execute(
                 "INSERT OR REPLACE INTO spend (job_id, owner, day, estimated, reserved, released, "
-                "created_at) VALUES (?, ?, ?, ?, NULL, 0, ?)",
-                (job_id, owner, day, float(estimated), now),
+                "created_at, address) VALUES (?, ?, ?, ?, NULL, 0, ?, ?)",
+                (job_id, owner, day, float(estimated), now, address),
             )
 
     def reconcile(self, job_id: str, reserved: float) -> None:
@@ -239,16 +253,24 @@ class SubmissionGuard:
         if isinstance(prompt, str) and len(prompt) > limit:
             raise ValidationError("prompt", f"must be at most {limit:,} characters (got {len(prompt):,})")
 
-    def admit(self, job_id: str, owner: str, source: str, credits: float | None) -> None:
-        """Refuse (SubmissionRefusedError) or reserve: policy, rate limit, budgets — in that order."""
+    def admit(
+        self, job_id: str, owner: str, source: str, credits: float | None, address: str | None = None
+    ) -> None:
+        """Refuse (SubmissionRefusedError) or reserve: policy, rate limit, budgets — in that order.
+
+        The per-visitor limits bind a signed-in user by their account; anyone else by their owner id
+        AND by their client `address` (a hashed address from `security.owners.client_address`), so
+        minting fresh ids does not reset them."""
         s = self.settings
         if s.require_user_key and source != KEY_VISITOR:
             raise KeyRequiredError(KEY_REQUIRED_MESSAGE)
         if s.sign_in and source == KEY_SERVER and not is_signed_in_owner(owner):
             raise SignInRequiredError(SIGN_IN_REQUIRED_MESSAGE)
         budgeted = source == KEY_SERVER
+        address = None if is_signed_in_owner(owner) else address
+        subjects = [owner] if address is None else [owner, address]
         with self.ledger.lock:
-            wait = self.rate.wait_for(owner)
+            wait = max(self.rate.wait_for(subject) for subject in subjects)
             if wait > 0:
                 per = s.visitor_submits_per_minute
                 raise SubmitRateLimitedError(
@@ -256,13 +278,14 @@ class SubmissionGuard:
                 )
             now = self._clock()
             if budgeted:
-                self._check_budgets(owner, credits, now)
-                self.ledger.add(job_id, owner, utc_day(now), credits or 0.0, now)
-            self.rate.record(owner)
+                self._check_budgets(owner, address, credits, now)
+                self.ledger.add(job_id, owner, utc_day(now), credits or 0.0, now, address)
+            for subject in subjects:
+                self.rate.record(subject)
         if budgeted and (s.daily_budget_credits or s.visitor_daily_budget_credits):
             log.info("job %s: %s credits reserved for %s", job_id, _fmt(credits or 0.0), log_id(owner))
 
-    def _check_budgets(self, owner: str, credits: float | None, now: float) -> None:
+    def _check_budgets(self, owner: str, address: str | None, credits: float | None, now: float) -> None:
         s = self.settings
         if not (s.daily_budget_credits or s.visitor_daily_budget_credits):
             return
@@ -282,6 +305,8 @@ class SubmissionGuard:
                 )
         if s.visitor_daily_budget_credits:
             spent = self.ledger.spent(day, owner)
+            if address is not None:
+                spent = max(spent, self.ledger.spent(day, address=address))
             if spent + credits > s.visitor_daily_budget_credits + 1e-9:
                 raise BudgetExceededError(
                     f"Your daily budget on this Space's key does not cover this video: {_fmt(spent)} of "

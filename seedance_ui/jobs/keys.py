@@ -11,6 +11,7 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from seedance_ui.client.errors import ValidationError, api_key_problem
 from seedance_ui.config import Settings
 from seedance_ui.jobs.meta import KEY_DEMO, KEY_SERVER, KEY_VISITOR
 
@@ -49,6 +50,9 @@ class KeyRing:
         key = (api_key or "").strip()
         if not key or key == self._settings.api_key:
             return self.server_source, None
+        problem = api_key_problem(key)
+        if problem is not None:  # refused before the job is written: nothing is sent
+            raise ValidationError("api_key", problem)
         return KEY_VISITOR, key
 
     def assign(self, job_id: str, source: str | None, visitor_key: str | None = None) -> None:

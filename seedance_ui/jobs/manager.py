@@ -197,10 +197,18 @@ class JobManager:
 
     # ================================================================================================
     # public API
-    def submit(self, request: GenerationRequest, owner: str, api_key: str | None = None) -> JobRecord:
+    def submit(
+        self,
+        request: GenerationRequest,
+        owner: str,
+        api_key: str | None = None,
+        *,
+        address: str | None = None,
+    ) -> JobRecord:
         """Validate, write the record (with its idempotency token), queue the job; returns the record as
         written (QUEUED, or SUBMITTING when a slot was free). ValidationError propagates; nothing is
-        written then. `api_key` None means the server's key; a visitor's key stays in memory only."""
+        written then. `api_key` None means the server's key; a visitor's key stays in memory only.
+        `address` (a hashed client address) is the second subject of the per-visitor limits."""
         if not isinstance(owner, str) or not owner:
             raise ValueError("owner must be a non-empty string")
         request = dataclasses.replace(request, callback_url=None)
@@ -214,7 +222,8 @@ class JobManager:
         except KeyError:
             credits = None
         record = JobRecord.new(owner, request.to_params(), credits_estimated=credits)
-        self.guard.admit(record.id, owner, source, credits)  # a refusal raises here, before any write
+        # A refusal raises here, before any write.
+        self.guard.admit(record.id, owner, source, credits, address)
         token = new_token() if self._webhooks else None
         self._meta.add(record.id, source, token)  # first: recovery must know where the key came from
         self.keys.assign(record.id, source, visitor_key)

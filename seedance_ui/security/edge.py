@@ -29,6 +29,11 @@ MAX_REQUEST_BYTES = 2 * 1024 * 1024  # a queue event carries a prompt and a few 
 MAX_UPLOAD_MB = 10  # Gradio's own per-file cap (storyboard imports are small JSON/CSV files)
 MAX_UPLOAD_REQUEST_BYTES = (MAX_UPLOAD_MB + 1) * 1024 * 1024
 UPLOAD_PATH_SUFFIX = "/gradio_api/upload"
+# The page's unqueued events (prompt lint, cost) run on the web server's loop the moment they arrive:
+# their bodies are capped to what the page can send (see instant_request_bytes).
+INSTANT_PATH_PREFIXES = ("/gradio_api/run/", "/gradio_api/api/")
+WEBHOOK_PATH_PREFIX = "/webhooks/"
+MAX_WEBHOOK_REQUEST_BYTES = 256 * 1024
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -47,6 +52,13 @@ def served_paths(data_dir: Path | str) -> tuple[list[str], list[str]]:
     return allowed, blocked
 
 
+def instant_request_bytes(max_prompt_chars: int) -> int:
+    """The largest body an unqueued event can need: a prompt of the longest accepted length, every
+    character at its widest in UTF-8 (4 bytes) or as a JSON escape (12 for a surrogate pair / 2), plus
+    the event's envelope."""
+    return 6 * max_prompt_chars + 16 * 1024
+
+
 class _TooLarge(Exception):
     pass
 
@@ -55,13 +67,21 @@ class RequestSizeLimit:
     """Refuse request bodies over `max_bytes` (uploads: `upload_max_bytes`) with HTTP 413."""
 
     def __init__(self, app: ASGIApp, max_bytes: int = MAX_REQUEST_BYTES,
-                 upload_max_bytes: int = MAX_UPLOAD_REQUEST_BYTES) -> None:
+                 upload_max_bytes: int = MAX_UPLOAD_REQUEST_BYTES,
+                 instant_max_bytes: int = instant_request_bytes(10_000)) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.upload_max_bytes = upload_max_bytes
+        self.instant_max_bytes = instant_max_bytes
 
     def limit_for(self, path: str) -> int:
-        return self.upload_max_bytes if path.rstrip("/").endswith(UPLOAD_PATH_SUFFIX) else self.max_bytes
+        if path.rstrip("/").endswith(UPLOAD_PATH_SUFFIX):
+            return self.upload_max_bytes
+        if path.startswith(INSTANT_PATH_PREFIXES):
+            return min(self.instant_max_bytes, self.max_bytes)
+        if path.startswith(WEBHOOK_PATH_PREFIX):
+            return min(MAX_WEBHOOK_REQUEST_BYTES, self.max_bytes)
+        return self.max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope.get("type") != "http":

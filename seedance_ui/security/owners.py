@@ -1,8 +1,8 @@
 """Who owns what: the owner of every job, board and file, derived on the server for each request.
 
-Without sign-in the owner is the per-browser id: 32 random hex characters that the browser keeps in
-localStorage (gr.BrowserState) and sends with each event. It works as a bearer secret: it is never shown
-to anyone else, never logged in clear (`log_id`), and never part of a file name.
+Without sign-in the owner is the visitor id of a signed, HttpOnly cookie the server issues
+(`identity.py`): 32 random hex characters. It works as a bearer secret: no script reads it, it is never
+shown to anyone else, never logged in clear (`log_id`), and never part of a file name.
 
 With sign-in on ("Sign in with Hugging Face", Gradio's OAuth: `hf_oauth: true` on Spaces), a signed-in
 visitor's owner is `hf:<username>`, read from the signed session cookie on the server, so it follows the
@@ -20,7 +20,10 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+from seedance_ui.security.identity import owner_in_scope
+
 SIGNED_IN_PREFIX = "hf:"
+ADDRESS_PREFIX = "addr:"  # a hashed client address, a subject of per-visitor limits (client_address)
 API_OWNER = "api"  # every caller of the programmatic API without a signed-in session
 
 _BROWSER_ID = re.compile(r"[0-9a-f]{32}")
@@ -88,14 +91,41 @@ def signed_in_username(request: Any) -> str | None:
 
 def request_owner(browser_id: Any, request: Any, *, sign_in: bool) -> str | None:
     """The owner of one event: `hf:<user>` when sign-in is on and the session is signed in, else the
-    browser id (None when the browser sent no valid id)."""
-    return owner_for(browser_id, signed_in_username(request) if sign_in else None)
+    visitor of the request's signed cookie (`identity.VisitorCookie`). `browser_id`, a value the page
+    sends, counts only for in-process calls that came through no HTTP request (tests); over HTTP the
+    middleware always sets the owner, and no value a page sends can replace it."""
+    user = signed_in_username(request) if sign_in else None
+    if user is not None:
+        return owner_for(None, user)
+    scoped = owner_in_scope(request)
+    if scoped is not None:
+        return scoped
+    return owner_for(browser_id)
 
 
 def log_id(owner: Any) -> str:
     """A short stable pseudonym of an owner for logs: the browser id is a secret and stays out of them."""
     if not isinstance(owner, str) or not owner:
         return "-"
-    if owner == API_OWNER or owner.startswith(SIGNED_IN_PREFIX):
+    if owner == API_OWNER or owner.startswith((SIGNED_IN_PREFIX, ADDRESS_PREFIX)):
         return owner
     return "b-" + hashlib.sha256(owner.encode("utf-8")).hexdigest()[:10]
+
+
+def client_address(request: Any, *, trust_proxy: bool) -> str | None:
+    """A pseudonym of the client's network address, the second subject of per-visitor limits (never the
+    address itself: it is personal data). Behind a trusted proxy (SEEDANCE_TRUST_PROXY, on by default
+    on Spaces) the first `X-Forwarded-For` hop, else the peer of the connection; None in-process."""
+    underlying = getattr(request, "request", None) or request
+    host: str | None = None
+    if trust_proxy:
+        headers = getattr(underlying, "headers", None)
+        forwarded = headers.get("x-forwarded-for") if headers is not None else None
+        if isinstance(forwarded, str) and forwarded.strip():
+            host = forwarded.split(",")[0].strip()
+    if not host:
+        client = getattr(underlying, "client", None)
+        host = getattr(client, "host", None)
+    if not isinstance(host, str) or not host:
+        return None
+    return ADDRESS_PREFIX + hashlib.sha256(host.encode("utf-8", "replace")).hexdigest()[:16]

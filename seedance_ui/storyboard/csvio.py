@@ -28,9 +28,10 @@ from seedance_ui.storyboard.model import (
 COLUMNS: tuple[str, ...] = ("shot", "title", "prompt", "duration", "model", "quality", "generate_audio")
 REQUIRED_COLUMNS: tuple[str, ...] = ("prompt",)
 
-# Cells a spreadsheet would run as a formula get a leading apostrophe on export (stripped on import).
-_FORMULA_RE = re.compile(r"^'*[=+\-@\t\r]")
-_ESCAPED_RE = re.compile(r"^'+[=+\-@\t\r]")
+# Cells a spreadsheet would run as a formula get a leading apostrophe on export (stripped on import):
+# a tab or carriage return first, or =, +, -, @ after any leading white space (spreadsheets trim it).
+_FORMULA_RE = re.compile(r"^'*(?:[\t\r]|\s*[=+\-@])")
+_ESCAPED_RE = re.compile(r"^'+(?:[\t\r]|\s*[=+\-@])")
 _TRUE = {"true", "yes", "y", "1", "on"}
 _FALSE = {"false", "no", "n", "0", "off"}
 

@@ -7,6 +7,7 @@ error is logged on the server and the visitor sees a short warning instead.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import functools
 import inspect
@@ -20,6 +21,7 @@ from typing import Any
 import gradio as gr
 
 from seedance_ui.client import GenerationRequest, SeedanceError, ValidationError
+from seedance_ui.client.errors import api_key_problem
 from seedance_ui.options import (
     ASPECT_RATIOS,
     DEFAULT_ASPECT_RATIO,
@@ -33,7 +35,8 @@ from seedance_ui.options import (
 )
 from seedance_ui.pricing import estimate
 from seedance_ui.runtime import Runtime
-from seedance_ui.security.owners import request_owner
+from seedance_ui.security.identity import visitor_in_scope
+from seedance_ui.security.owners import client_address, request_owner
 from seedance_ui.store import JobRecord, JobStatus
 from seedance_ui.ui import craft, views
 from seedance_ui.ui.placeholders import Placeholders
@@ -53,6 +56,10 @@ HISTORY_POLL_SECONDS = 1.0
 # checks and caches every image of a redrawn gallery on its event loop, so each redraw costs about a
 # millisecond per history item.
 HISTORY_MIN_INTERVAL = 2.0
+# Prompts up to this length are linted right on the event loop (tens of microseconds); longer ones on
+# LINT_THREAD, a single worker, so parallel long prompts cannot take the loop's turns between them.
+INLINE_LINT_CHARS = 500
+LINT_THREAD = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="lint")
 INTERNAL_ERROR = "Something went wrong on our side; the details are in the server log."
 FIELD_LABELS = {
     "prompt": "Prompt",
@@ -140,6 +147,24 @@ def guarded(n_outputs: int) -> Callable[[Callable[..., Any]], Callable[..., Any]
     return decorate
 
 
+KEY_SHAPE_HINT = "Nothing was stored or sent. Paste the key again, as your Evolink dashboard shows it."
+
+
+def key_refusal(key: str) -> str | None:
+    """Why a pasted key cannot be used, naming the field and the rule (never any part of the key)."""
+    problem = api_key_problem(key)
+    return None if problem is None else f"Your Evolink API key {problem}."
+
+
+def too_long(prompt: Any, limit: int) -> bool:
+    """The edge cap, checked before any other work on a prompt (O(1))."""
+    return isinstance(prompt, str) and len(prompt) > limit
+
+
+def prompt_too_long(prompt: str, limit: int) -> str:
+    return f"Prompt: must be at most {limit:,} characters (got {len(prompt):,}). Nothing was sent."
+
+
 def coerce_duration(value: Any) -> Any:
     """Slider and API numbers as an int when whole; anything else is left for the validator to name."""
     if isinstance(value, float) and value.is_integer():
@@ -219,6 +244,10 @@ class Studio:
         """The owner of one event, decided here on the server: `hf:<user>` when sign-in is on and the
         session is signed in, else the browser's own 32-hex id (None when it sent none)."""
         return request_owner(owner, request, sign_in=self.settings.sign_in)
+
+    def address_of(self, request: Any) -> str | None:
+        """The hashed client address of an event (a subject of the per-visitor limits)."""
+        return client_address(request, trust_proxy=self.settings.trust_proxy)
 
     # ---------------------------------------------------------------------------------------------
     # shared renderers
@@ -315,9 +344,18 @@ class Studio:
     # page load and history
     @guarded(10)
     def on_load(self, owner: Any, request: gr.Request | None = None) -> tuple[Any, ...]:
-        """-> owner, gallery, ids, current job, progress, video, download, params, status, drawn."""
+        """-> owner, gallery, ids, current job, progress, video, download, params, status, drawn.
+
+        Over HTTP the owner is the signed cookie's (security/identity.py); a browser id the page still
+        keeps from before the cookie is adopted into it once, and the page forgets it (None)."""
         browser_id = valid_owner(owner) or new_owner_id()
         owner_id = self.owner_of(browser_id, request) or browser_id
+        visitor = visitor_in_scope(request)
+        if visitor is not None:
+            legacy = valid_owner(owner)
+            if legacy is not None and owner_id == visitor:  # neither signed in nor adopted yet
+                owner_id = self.runtime.identities.adopt_legacy(visitor, legacy) or owner_id
+            browser_id = None
         records = self.manager.list(owner_id, HISTORY_LIMIT)
         items, ids = self.gallery(owner_id, records)
         latest = records[0] if records else None
@@ -418,8 +456,20 @@ class Studio:
     # create panel
     @guarded(2)
     async def on_prompt(self, prompt: Any, web_search: Any) -> tuple[str, Any]:
-        """Counter and lint on every keystroke; wired like `on_cost` (raw values, no thread hop)."""
-        result = lint(prompt if isinstance(prompt, str) else "", web_search=bool(web_search))
+        """Counter and lint on every keystroke; wired like `on_cost` (raw values, no thread hop).
+
+        Unqueued, so anyone can call it as often as they like: a prompt over the edge cap is refused
+        unread, and a long one is linted on one lint thread of its own, so the web server's loop spends
+        microseconds on any input (a flood of long prompts only queues behind itself)."""
+        text = prompt if isinstance(prompt, str) else ""
+        if too_long(text, self.settings.max_prompt_chars):
+            refusal = prompt_too_long(text, self.settings.max_prompt_chars)
+            return views.notice_html("error", refusal), gr.skip()
+        if len(text) <= INLINE_LINT_CHARS:
+            result = lint(text, web_search=bool(web_search))
+        else:
+            check = functools.partial(lint, text, web_search=bool(web_search))
+            result = await asyncio.get_running_loop().run_in_executor(LINT_THREAD, check)
         return views.counter_html(result), gr.update(visible=result.has_curly_quotes)
 
     @guarded(1)
@@ -490,6 +540,11 @@ class Studio:
         """-> owner, current job, status, progress, video, download, params, gallery, ids, drawn."""
         browser_id = valid_owner(owner) or new_owner_id()
         owner_id = self.owner_of(browser_id, http) or browser_id
+        if visitor_in_scope(http) is not None:  # the cookie decides; the page keeps no id of its own
+            browser_id = None
+        if too_long(prompt, self.settings.max_prompt_chars):
+            status = views.notice_html("error", prompt_too_long(prompt, self.settings.max_prompt_chars))
+            return (browser_id, None, status, *skip(7))
         request = make_request(prompt, model, duration, quality, aspect_ratio, generate_audio, web_search)
         problems = request.problems()
         if problems:
@@ -504,7 +559,9 @@ class Studio:
             )
             return (browser_id, None, status, *skip(7))
         try:
-            record = await asyncio.to_thread(self.manager.submit, request, owner_id, visitor_key or None)
+            record = await asyncio.to_thread(
+                self.manager.submit, request, owner_id, visitor_key or None, address=self.address_of(http)
+            )
         except ValidationError as exc:
             toast_warning(exc.message, exc.hint, title="Not sent")
             return (browser_id, None, views.notice_html("error", exc.message, exc.hint), *skip(7))
@@ -650,6 +707,10 @@ class Studio:
         if not key:
             toast_warning("Paste your Evolink API key first.")
             return gr.skip(), "", gr.skip()
+        refusal = key_refusal(key)
+        if refusal is not None:
+            toast_warning(refusal, title="Key not used")
+            return gr.skip(), "", views.notice_html("error", refusal, KEY_SHAPE_HINT)
         owner_id = self.owner_of(owner, request)
         if owner_id:
             with contextlib.suppress(Exception):
@@ -671,6 +732,10 @@ class Studio:
     ) -> tuple[Any, Any, str]:
         """Check the typed key (and keep it for the session), else the session key, else the default."""
         typed = (typed or "").strip()
+        refusal = key_refusal(typed) if typed else None
+        if refusal is not None:
+            toast_warning(refusal, title="Check key")
+            return gr.skip(), "", views.notice_html("error", refusal, KEY_SHAPE_HINT)
         key = typed or session_key or None
         result = await self.runtime.check_key(key)
         status = views.notice_html("success" if result.ok else "error", result.message, result.hint)
@@ -702,6 +767,8 @@ class Studio:
     ) -> AsyncIterator[tuple[Any, dict[str, Any]]]:
         """Generate a video and wait for it. Yields progress; the final output is the mp4 and a JSON
         summary whose `video_path` is the file's local path on the server."""
+        if too_long(prompt, self.settings.max_prompt_chars):
+            raise gr.Error("Invalid request: " + prompt_too_long(prompt, self.settings.max_prompt_chars))
         request = make_request(prompt, model, duration, quality, aspect_ratio, generate_audio, web_search)
         problems = request.problems()
         if problems:
@@ -709,11 +776,13 @@ class Studio:
                 "Invalid request: " + "; ".join(f"{p.field}: {p.rule}" for p in problems),
                 title="Invalid request",
             )
-        # API callers share one anonymous owner (their jobs are never listed to anyone, results go back
-        # only to the caller); a signed-in session (sign-in on) is that person's own owner.
+        # An API caller is a visitor like any other: its own cookie's owner (a client that keeps no
+        # cookies is a new visitor on every call, still bound by its address), or its signed-in account.
         owner = self.owner_of(None, http) or API_OWNER
         try:
-            record = await asyncio.to_thread(self.manager.submit, request, owner, None)
+            record = await asyncio.to_thread(
+                self.manager.submit, request, owner, None, address=self.address_of(http)
+            )
         except SeedanceError as exc:
             raise gr.Error(f"{exc.message} — {exc.hint}", title=type(exc).__name__) from None
         except Exception:

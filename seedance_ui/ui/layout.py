@@ -519,5 +519,7 @@ def build_demo(runtime: Runtime) -> gr.Blocks:
             concurrency_limit=API_LIMIT,
         )
 
-    demo.queue(default_concurrency_limit=DEFAULT_CONCURRENCY)
+    # api_open=False: a queued event is reachable only through the queue (never /gradio_api/run/<name>),
+    # so its concurrency limit holds however it is called (security/gate.py closes /call/<name>).
+    demo.queue(default_concurrency_limit=DEFAULT_CONCURRENCY, api_open=False)
     return demo

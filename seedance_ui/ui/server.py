@@ -23,7 +23,9 @@ from starlette.routing import Route
 from seedance_ui.config import Settings, load_settings
 from seedance_ui.jobs import WEBHOOK_ROUTE
 from seedance_ui.runtime import Runtime, build_runtime
-from seedance_ui.security.edge import MAX_UPLOAD_MB, RequestSizeLimit, served_paths
+from seedance_ui.security.edge import MAX_UPLOAD_MB, RequestSizeLimit, instant_request_bytes, served_paths
+from seedance_ui.security.gate import Gate
+from seedance_ui.security.identity import VisitorCookie
 from seedance_ui.ui.layout import ASSETS, QUEUE_SLOTS, build_demo
 from seedance_ui.ui.theme import HEAD, build_css, build_theme
 
@@ -48,7 +50,7 @@ def extra_routes(runtime: Runtime) -> list[Route]:
         if len(raw) <= MAX_WEBHOOK_BYTES:
             try:
                 payload = json.loads(raw or b"null")
-            except ValueError:
+            except (ValueError, RecursionError):  # not JSON, or nested deeper than the parser goes
                 payload = None
         try:
             await runtime.manager.handle_webhook(request.path_params["token"], payload)
@@ -59,6 +61,16 @@ def extra_routes(runtime: Runtime) -> list[Route]:
     return [
         Route("/healthz", healthz, methods=["GET", "HEAD"]),
         Route(WEBHOOK_ROUTE, webhook, methods=["POST"]),
+    ]
+
+
+def edge_middleware(runtime: Runtime) -> list[Middleware]:
+    """Outermost first: the gate (headers, deep links, events by name), body caps, the visitor cookie."""
+    instant = instant_request_bytes(runtime.settings.max_prompt_chars)
+    return [
+        Middleware(Gate),
+        Middleware(RequestSizeLimit, instant_max_bytes=instant),
+        Middleware(VisitorCookie, identities=runtime.identities),
     ]
 
 
@@ -81,7 +93,7 @@ def launch_kwargs(runtime: Runtime, **overrides: Any) -> dict[str, Any]:
         "footer_links": ["api", "gradio"],
         "run_history": False,
         "show_error": False,
-        "app_kwargs": {"routes": extra_routes(runtime), "middleware": [Middleware(RequestSizeLimit)]},
+        "app_kwargs": {"routes": extra_routes(runtime), "middleware": edge_middleware(runtime)},
         "ssr_mode": False,
         "max_threads": QUEUE_SLOTS,
         "mcp_server": False,

@@ -44,7 +44,7 @@ from seedance_ui.options import (
     QUALITIES,
 )
 from seedance_ui.runtime import Runtime
-from seedance_ui.security.owners import request_owner
+from seedance_ui.security.owners import client_address, request_owner
 from seedance_ui.store import JobRecord
 from seedance_ui.storyboard import (
     Board,
@@ -972,9 +972,13 @@ class StoryboardTab:
         ctx = self.ctx(tuple(ctx_values), request)
         if not isinstance(plan, dict) or ctx.owner is None or plan.get("board") != ctx.board_id:
             return {self.confirm_group: gr.update(visible=False), self.plan: None}
-        return await asyncio.to_thread(self._submit, ctx, plan, visitor_key)
+        trust_proxy = bool(getattr(self.runtime.settings, "trust_proxy", False))
+        address = client_address(request, trust_proxy=trust_proxy)
+        return await asyncio.to_thread(self._submit, ctx, plan, visitor_key, address)
 
-    def _submit(self, ctx: Ctx, plan: dict[str, Any], visitor_key: str | None) -> dict[Any, Any]:
+    def _submit(
+        self, ctx: Ctx, plan: dict[str, Any], visitor_key: str | None, address: str | None = None
+    ) -> dict[Any, Any]:
         owner = ctx.owner or ""
         with self.editing(ctx) as board:
             if board is None:
@@ -990,7 +994,7 @@ class StoryboardTab:
                 return self._confirmation(board, owner, shot_ids, str(plan.get("what", "")), changed=True)
 
             def submit(request: GenerationRequest) -> str:
-                return self.manager.submit(request, owner, visitor_key or None).id
+                return self.manager.submit(request, owner, visitor_key or None, address=address).id
 
             takes, errors = submit_shots(board, [board.shot(sid) for sid in shot_ids], submit)
             shots_by_id = {s.id: s for s in board.shots}
