@@ -13,6 +13,7 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
+from job_helpers import collect_hints, wait_status
 
 from seedance_ui.client import (
     ConnectionFailedError,
@@ -347,15 +348,11 @@ def test_transient_poll_failures_do_not_lose_the_job(harness: Harness, api: Fake
     api.get_errors += [ServerError("502"), ConnectionFailedError("down"), RateLimitedError("429")]
     m = harness.start()
     rec = m.submit(REQ, "alice")
-    hints = asyncio.run(_collect_hints(m, rec.id))
+    hints = asyncio.run(collect_hints(m, rec.id))
     assert msg.POLL_TROUBLE_HINT in hints  # shown while the provider cannot be reached
     done = m.wait(rec.id, timeout=10)
     assert done.status == JobStatus.COMPLETED and done.error_hint is None  # and cleared after
     assert api.count("create") == 1
-
-
-async def _collect_hints(m: JobManager, job_id: str) -> list:
-    return [r.error_hint async for r in m.watch(job_id, "alice", timeout=10)]
 
 
 def test_poll_not_found_fails_clearly(harness: Harness, api: FakeAPI):
@@ -422,7 +419,7 @@ def test_cancel_a_running_job(harness: Harness, api: FakeAPI):
     api.hold = True
     m = harness.start()
     rec = m.submit(REQ, "alice")
-    _wait_status(m, rec.id, "alice", JobStatus.PROCESSING)
+    wait_status(m, rec.id, "alice", JobStatus.PROCESSING)
     assert m.cancel(rec.id, "alice") == msg.CANCEL_DONE
     assert m.get(rec.id, "alice").status == JobStatus.CANCELLED
     assert api.count("cancel") == 1
@@ -435,21 +432,11 @@ def test_a_failed_or_refused_cancel_keeps_the_job_tracked(harness: Harness, api:
     api.cancel_result = outcome
     m = harness.start()
     rec = m.submit(REQ, "alice")
-    _wait_status(m, rec.id, "alice", JobStatus.PROCESSING)
+    wait_status(m, rec.id, "alice", JobStatus.PROCESSING)
     answer = m.cancel(rec.id, "alice")
     assert answer == (msg.CANCEL_TOO_LATE if outcome is False else msg.CANCEL_FAILED.format(error=outcome))
     api.hold = False
     assert m.wait(rec.id, 10).status == JobStatus.COMPLETED
-
-
-def _wait_status(m: JobManager, job_id: str, owner: str, status: JobStatus) -> None:
-    async def go() -> None:
-        async for r in m.watch(job_id, owner, timeout=10):
-            if r.status == status:
-                return
-        raise AssertionError(f"never reached {status}")
-
-    asyncio.run(go())
 
 
 # -- caps and queue positions --------------------------------------------------------------------------
@@ -487,7 +474,7 @@ def test_stop_leaves_jobs_resumable_and_a_restart_finishes_them(harness: Harness
     m = harness.start(max_jobs_in_flight=1)
     running = m.submit(REQ, "alice")
     waiting = m.submit(REQ, "alice")
-    _wait_status(m, running.id, "alice", JobStatus.PROCESSING)
+    wait_status(m, running.id, "alice", JobStatus.PROCESSING)
     m.stop()
     assert m.store.get(running.id).status == JobStatus.PROCESSING
     assert m.store.get(waiting.id).status == JobStatus.QUEUED
@@ -535,7 +522,7 @@ def test_restart_without_the_visitor_key_keeps_the_job_until_the_key_returns(har
     api.hold = True
     m = harness.start()
     running = m.submit(REQ, "alice", api_key=VISITOR_KEY)
-    _wait_status(m, running.id, "alice", JobStatus.PROCESSING)
+    wait_status(m, running.id, "alice", JobStatus.PROCESSING)
     m.stop()
     store = harness.stores[-1]
     queued = m.store.get(running.id)
@@ -572,7 +559,7 @@ def test_webhook_token_is_sent_and_only_a_known_token_wakes_the_job(harness: Har
     rec = m.submit(REQ, "alice")
     url = m.callback_url_for(rec.id)
     assert url and url.startswith("https://studio.example.com/webhooks/seedance/")
-    _wait_status(m, rec.id, "alice", JobStatus.PENDING)
+    wait_status(m, rec.id, "alice", JobStatus.PENDING)
     assert api.tasks["task-1"]["callback_url"] == url
     gets = api.count("get")
     asyncio.run(m.handle_webhook("forged-token", {"id": "task-1", "status": "completed"}))
@@ -624,7 +611,7 @@ def test_restart_with_another_server_key_keeps_the_job_and_says_why(harness: Har
     api.hold = True
     m = harness.start()
     rec = m.submit(REQ, "alice")
-    _wait_status(m, rec.id, "alice", JobStatus.PROCESSING)
+    wait_status(m, rec.id, "alice", JobStatus.PROCESSING)
     m.stop()
     m2 = harness.start(api_key="")  # demo mode now
     kept = m2.get(rec.id, "alice")
