@@ -15,9 +15,10 @@ from conftest import RecordingProxy
 from seedance_ui.client import GenerationRequest, RetryPolicy, SeedanceClient
 from seedance_ui.config import Settings
 from seedance_ui.jobs import JobManager
+from seedance_ui.jobs.meta import MetaStore
 from seedance_ui.options import MODEL_FAST
 from seedance_ui.simulator import Simulator
-from seedance_ui.store import HistoryStore, JobStatus
+from seedance_ui.store import HistoryStore, JobRecord, JobStatus
 
 # One prompt and one set of parameters: the simulator renders (and caches) a single clip.
 SIM_REQ = GenerationRequest(prompt="A red kite over green hills, wide shot", model=MODEL_FAST, quality="480p",
@@ -63,6 +64,32 @@ def finishes_without_suspending(coro: Any) -> bool:
         return True
     coro.close()
     return False
+
+
+# -- jobs as a stop or a crash leaves them -----------------------------------------------------------
+def add_unsent_job(store: HistoryStore, owner: str, request: GenerationRequest, key_source: str) -> JobRecord:
+    """A queued job written to disk (history and key source) that was never sent to the provider."""
+    rec = JobRecord.new(owner, request.to_params())
+    meta = MetaStore(store.data_dir)
+    meta.add(rec.id, key_source, None)
+    meta.close()
+    store.add(rec)
+    return rec
+
+
+def admit_then_stop(m: JobManager, job_id: str, owner: str) -> JobStatus:
+    """Admit a queued job (SUBMITTING written, its runner not started yet) and stop the manager at
+    once; returns the status the admission wrote."""
+
+    async def go() -> JobStatus:
+        m._enqueue(job_id, owner)
+        admitted = m.store.get(job_id).status
+        await m._shutdown(grace=1)
+        return admitted
+
+    status = m._call(go())
+    m.stop()
+    return status
 
 
 # -- job managers against the simulator ----------------------------------------------------------------

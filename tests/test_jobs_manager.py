@@ -13,7 +13,7 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
-from job_helpers import collect_hints, wait_status
+from job_helpers import add_unsent_job, admit_then_stop, collect_hints, wait_status
 
 from seedance_ui.client import (
     ConnectionFailedError,
@@ -32,8 +32,8 @@ from seedance_ui.client import (
 from seedance_ui.config import Settings
 from seedance_ui.jobs import JobManager
 from seedance_ui.jobs import messages as msg
-from seedance_ui.jobs.meta import KEY_VISITOR, MetaStore
-from seedance_ui.store import HistoryStore, JobRecord, JobStatus
+from seedance_ui.jobs.meta import KEY_SERVER, KEY_VISITOR
+from seedance_ui.store import HistoryStore, JobStatus
 
 SERVER_KEY = "sk-server-key-0000"
 VISITOR_KEY = "sk-visitor-secret-1234"
@@ -526,12 +526,7 @@ def test_restart_without_the_visitor_key_keeps_the_job_until_the_key_returns(har
     m.stop()
     store = harness.stores[-1]
     queued = m.store.get(running.id)
-    # a second, never-sent job of the same visitor
-    never_sent = JobRecord.new("alice", REQ.to_params())
-    meta = MetaStore(store.data_dir)
-    meta.add(never_sent.id, KEY_VISITOR, None)
-    meta.close()
-    store.add(never_sent)
+    never_sent = add_unsent_job(store, "alice", REQ, KEY_VISITOR)  # a second job of the same visitor
     gets = api.count("get")
     m2 = harness.start()
     waiting = m2.get(running.id, "alice")
@@ -620,20 +615,8 @@ def test_restart_with_another_server_key_keeps_the_job_and_says_why(harness: Har
 
 def test_stop_puts_an_admitted_but_unsent_job_back_in_the_queue(harness: Harness, api: FakeAPI):
     m = harness.start()
-    rec = JobRecord.new("alice", REQ.to_params())
-    meta = MetaStore(m.store.data_dir)
-    meta.add(rec.id, "server", None)
-    meta.close()
-    m.store.add(rec)
-
-    async def admit_then_stop() -> JobStatus:
-        m._enqueue(rec.id, "alice")  # admitted: SUBMITTING written, its runner not started yet
-        admitted = m.store.get(rec.id).status
-        await m._shutdown(grace=1)
-        return admitted
-
-    assert m._call(admit_then_stop()) == JobStatus.SUBMITTING
-    m.stop()
+    rec = add_unsent_job(m.store, "alice", REQ, KEY_SERVER)
+    assert admit_then_stop(m, rec.id, "alice") == JobStatus.SUBMITTING
     assert m.store.get(rec.id).status == JobStatus.QUEUED  # not "outcome unknown": nothing was sent
     assert api.count("create") == 0
     m2 = harness.start()
