@@ -66,10 +66,12 @@ class Recorded:
     path: str
     authorization: str | None
     body: Any
+    headers: dict[str, str] = field(default_factory=dict)  # every request header, names in lower case
 
 
 class RecordingProxy:
-    """Forwards every request to `upstream` and records method, path, Authorization and JSON body."""
+    """Forwards every request to `upstream` and records method, path, Authorization, JSON body and
+    headers."""
 
     HOP = frozenset({"connection", "keep-alive", "transfer-encoding", "content-length", "server", "date"})
 
@@ -95,7 +97,8 @@ class RecordingProxy:
                     body = raw
                 with proxy._lock:
                     proxy.records.append(
-                        Recorded(self.command, self.path, self.headers.get("Authorization"), body)
+                        Recorded(self.command, self.path, self.headers.get("Authorization"), body,
+                                 {k.lower(): v for k, v in self.headers.items()})
                     )
                 conn = http.client.HTTPConnection(proxy.upstream_host, proxy.upstream_port, timeout=60)
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}

@@ -5,7 +5,7 @@ import logging
 
 import httpx
 import pytest
-from virtual_clock import VirtualClock
+from virtual_clock import CAPPED_RETRY, VirtualClock
 
 from seedance_ui.client import (
     AuthenticationError,
@@ -202,17 +202,13 @@ async def test_get_gives_up_after_the_attempt_budget():
             await client.get("task-1")
 
 
-# Waits of 0.03 s against a 0.2 s cap: six fit (0.18 s), a seventh would pass it.
-CAPPED = RetryPolicy(max_attempts=100, base_delay=0.03, max_delay=0.03, max_total=0.2, jitter=0)
-
-
 async def test_total_time_cap_stops_retries(monkeypatch):
     clock = VirtualClock().install(monkeypatch, client_api, client_retry)
     script = Script(then=err(502))
-    async with client_for(script, retry=CAPPED) as client:
+    async with client_for(script, retry=CAPPED_RETRY) as client:
         with pytest.raises(ServerError):
             await client.get("task-1")
-    assert clock.sleeps == [0.03] * 6 and sum(clock.sleeps) <= CAPPED.max_total
+    assert clock.sleeps == [0.03] * 6 and sum(clock.sleeps) <= CAPPED_RETRY.max_total
     assert script.count("GET") == 7
 
 

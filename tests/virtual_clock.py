@@ -16,6 +16,12 @@ from typing import Any
 import httpx
 import pytest
 
+from seedance_ui.client import RetryPolicy
+
+# Waits of 0.03 s against a 0.2 s total cap: on the virtual clock six fit (0.18 s), a seventh would
+# pass the cap, so a call that keeps failing is tried exactly seven times.
+CAPPED_RETRY = RetryPolicy(max_attempts=100, base_delay=0.03, max_delay=0.03, max_total=0.2, jitter=0)
+
 
 class VirtualClock:
     """Stands in for the `time` module (monotonic, time) and for asyncio.sleep in the modules it is
