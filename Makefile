@@ -23,20 +23,30 @@ run: $(VENV)/.installed
 	$(PY) app.py
 
 ## test: lint, then the whole suite (browser tests use Debian's chromium)
-test: $(VENV)/.installed-dev chromium
+test: chromium $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
-	$(PY) -m pytest
+	SEEDANCE_TEST_CHROMIUM="$(CHROMIUM)" $(PY) -m pytest
 
-## chromium: install Debian's chromium (browser tests) and a CJK font (demo clips) when missing (as root)
+## chromium: make sure Debian's chromium (browser tests) and a CJK font (demo clips) are installed;
+## as root it installs what is missing, otherwise it stops (exit 1) and prints the command to run
 .PHONY: chromium
 CJK_FONT ?= /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
+INSTALL_BROWSER := sudo apt-get update && sudo apt-get install -y chromium fonts-wqy-microhei
 chromium:
-	@if [ -x "$(CHROMIUM)" ] && [ -f "$(CJK_FONT)" ]; then :; \
-	elif [ "$$(id -u)" = "0" ]; then \
-		echo "Installing Debian's chromium and fonts-wqy-microhei for the tests..."; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; \
-	else \
-		echo "The tests need Debian's chromium and fonts-wqy-microhei. Run: sudo apt-get update && sudo apt-get install -y chromium fonts-wqy-microhei"; \
+	@missing=""; \
+	[ -x "$(CHROMIUM)" ] || missing="$$missing $(CHROMIUM) (Debian's chromium, for the browser tests);"; \
+	[ -f "$(CJK_FONT)" ] || missing="$$missing $(CJK_FONT) (fonts-wqy-microhei, for the demo-clip test);"; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" != "0" ]; then \
+		echo "Stopping: the tests need what is missing here:$$missing" >&2; \
+		echo "Install it, then run make test again:  $(INSTALL_BROWSER)" >&2; \
+		exit 1; \
+	fi; \
+	echo "Installing Debian's chromium and fonts-wqy-microhei for the tests..."; \
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null \
+		|| { echo "Stopping: installing chromium and fonts-wqy-microhei failed (see above)." >&2; exit 1; }; \
+	if [ ! -x "$(CHROMIUM)" ] || [ ! -f "$(CJK_FONT)" ]; then \
+		echo "Stopping: still missing after the install: $(CHROMIUM) or $(CJK_FONT)." >&2; exit 1; \
 	fi
 
 lint: $(VENV)/.installed-dev

@@ -31,7 +31,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 ROOT = Path(__file__).resolve().parent.parent
 SCREENSHOTS = ROOT / "screenshots"
-CHROMIUM = "/usr/bin/chromium"
+# `make test` passes its CHROMIUM here, after `make chromium` made sure it (and the CJK font) exist.
+CHROMIUM = os.environ.get("SEEDANCE_TEST_CHROMIUM") or "/usr/bin/chromium"
+INSTALL_BROWSER = "sudo apt-get update && sudo apt-get install -y chromium fonts-wqy-microhei"
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -64,10 +66,12 @@ class Recorded:
     path: str
     authorization: str | None
     body: Any
+    headers: dict[str, str] = field(default_factory=dict)  # every request header, names in lower case
 
 
 class RecordingProxy:
-    """Forwards every request to `upstream` and records method, path, Authorization and JSON body."""
+    """Forwards every request to `upstream` and records method, path, Authorization, JSON body and
+    headers."""
 
     HOP = frozenset({"connection", "keep-alive", "transfer-encoding", "content-length", "server", "date"})
 
@@ -93,7 +97,8 @@ class RecordingProxy:
                     body = raw
                 with proxy._lock:
                     proxy.records.append(
-                        Recorded(self.command, self.path, self.headers.get("Authorization"), body)
+                        Recorded(self.command, self.path, self.headers.get("Authorization"), body,
+                                 {k.lower(): v for k, v in self.headers.items()})
                     )
                 conn = http.client.HTTPConnection(proxy.upstream_host, proxy.upstream_port, timeout=60)
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
@@ -230,21 +235,28 @@ def demo_app(tmp_path_factory: pytest.TempPathFactory, simulator: Any) -> Iterat
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """Debian's Chromium through Playwright; skipped when missing, except in CI (CI=true) where it fails.
+    """Debian's Chromium through Playwright; see `missing_system_package` for when it is missing.
 
     Module-scoped on purpose: sync Playwright keeps an event loop running in the main thread while it
     is open, which would break pytest-asyncio tests in later modules."""
     if not Path(CHROMIUM).exists():
-        message = f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+        missing_system_package(f"{CHROMIUM} is missing")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
         chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+def missing_system_package(what: str) -> None:
+    """A test cannot run without Chromium or the CJK font: fail under CI=true and under `make test`
+    (which checked them first), skip only when pytest is run by hand; either way name the command
+    that installs them."""
+    message = f"{what}: install Debian's chromium and the CJK font: `{INSTALL_BROWSER}` (or `make chromium`)"
+    if os.environ.get("CI", "").lower() == "true" or os.environ.get("SEEDANCE_TEST_CHROMIUM"):
+        pytest.fail(message)
+    pytest.skip(message)
 
 
 @pytest.fixture()

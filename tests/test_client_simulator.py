@@ -3,9 +3,10 @@ create safety, cancel and download atomicity. The simulator runs at speed 100 (1
 
 import asyncio
 import socket
-import time
 
 import pytest
+from conftest import RecordingProxy
+from virtual_clock import CAPPED_RETRY, VirtualClock
 
 from seedance_ui.client import (
     AuthenticationError,
@@ -25,6 +26,8 @@ from seedance_ui.client import (
     VideoExpiredError,
     looks_like_mp4,
 )
+from seedance_ui.client import api as client_api
+from seedance_ui.client import retry as client_retry
 from seedance_ui.simulator import Simulator
 
 SPEED = 100.0
@@ -127,12 +130,12 @@ async def test_unknown_task_is_not_found(sim, client):
     assert sim.count("GET", TASKS) == 1
 
 
-async def test_429_with_retry_after_then_success(sim, client):
+async def test_429_with_retry_after_then_success(sim, client, monkeypatch):
     task = await client.create(SHORT)
     sim.inject("get", status=429, headers={"Retry-After": "0.3"})
-    started = time.monotonic()
+    clock = VirtualClock().install(monkeypatch, client_api, client_retry)
     assert (await client.get(task.id)).id == task.id
-    assert time.monotonic() - started >= 0.3
+    assert clock.sleeps == [0.3]  # waited what Retry-After asked (the backoff alone is 10 ms)
     assert sim.count("GET", TASKS) == 2
 
 
@@ -189,13 +192,16 @@ async def test_exactly_one_create_after_a_5xx(sim, client, status):
 
 
 async def test_exactly_one_create_after_a_timeout_after_send(sim):
-    sim.inject("create", status=200, delay=0.8, create_task=True)
+    sim.inject("create", status=200, delay=2.0, create_task=True)
     async with make_client(sim, request_timeout=0.3) as c:
-        started = time.monotonic()
         with pytest.raises(SubmissionOutcomeUnknownError) as caught:
             await c.create(SHORT)
-        assert time.monotonic() - started < 0.7
-    await asyncio.sleep(0.8)
+        # It gave up before the answer: the simulator logs a request once answered, and had not yet.
+        assert sim.count("POST", CREATE) == 0 and sim.create_count == 1
+    for _ in range(500):  # the late answer goes out (a guard, not a limit: 2 s are due)
+        if sim.count("POST", CREATE):
+            break
+        await asyncio.sleep(0.01)
     assert sim.count("POST", CREATE) == 1 and sim.create_count == 1
     assert "0.3 s" in caught.value.message
 
@@ -271,3 +277,50 @@ async def test_video_download_retries_then_a_persistent_failure_leaves_nothing(s
         await client.download(final.video_url, tmp_path / "v.mp4")
     assert files(tmp_path) == ["ok.mp4"]
 
+
+# -- over loopback too: what tests/test_client_transport.py checks over httpx.MockTransport ------------
+async def test_the_idempotency_key_reaches_the_provider_on_the_wire(sim):
+    proxy = RecordingProxy(sim.base_url).start()
+    try:
+        async with SeedanceClient(FAKE_KEY, proxy.url, retry=FAST) as c:
+            await c.create(SHORT, idempotency_key="job-123")
+            await c.create(SHORT)
+    finally:
+        proxy.stop()
+    keyed, plain = proxy.creates()
+    assert keyed.headers["idempotency-key"] == "job-123"
+    assert "idempotency-key" not in plain.headers
+    assert sim.create_count == 2
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [("<html>oops</html>", "text/html"), ('["x"]', "application/json"),
+     ('{"status": "pending"}', "application/json")],
+    ids=["html", "json-list", "no-task-id"],
+)
+async def test_an_unreadable_create_answer_is_an_unknown_outcome(sim, client, body, content_type):
+    sim.inject("create", status=200, body=body, content_type=content_type, create_task=True)
+    with pytest.raises(SubmissionOutcomeUnknownError) as caught:
+        await client.create(SHORT)
+    assert "charged twice" in caught.value.hint
+    assert sim.count("POST", CREATE) == 1 and sim.create_count == 1  # created once, never resubmitted
+
+
+async def test_the_total_time_cap_stops_retries(sim, monkeypatch):
+    clock = VirtualClock().install(monkeypatch, client_api, client_retry)
+    sim.inject("get", status=502, times=20)
+    async with make_client(sim, retry=CAPPED_RETRY) as c:
+        with pytest.raises(ServerError):
+            await c.get("task-unified-1-capped")
+    assert clock.sleeps == [0.03] * 6 and sum(clock.sleeps) <= CAPPED_RETRY.max_total
+    assert sim.count("GET", TASKS) == 7
+
+
+async def test_task_ids_are_quoted_into_the_path(sim, client):
+    with pytest.raises(NotFoundError) as caught:
+        await client.get("a/b?c")
+    assert "a/b?c" in caught.value.message  # the server decoded one whole path segment back to the id
+    assert not await client.cancel("a/b?c")
+    assert [(r.method, r.path) for r in sim.requests] == [
+        ("GET", "/v1/tasks/a%2Fb%3Fc"), ("POST", "/v1/tasks/a%2Fb%3Fc/cancel")]

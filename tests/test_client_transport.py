@@ -2,10 +2,10 @@
 
 import json
 import logging
-import time
 
 import httpx
 import pytest
+from virtual_clock import CAPPED_RETRY, VirtualClock
 
 from seedance_ui.client import (
     AuthenticationError,
@@ -23,6 +23,8 @@ from seedance_ui.client import (
     TaskFailedError,
     TaskStatus,
 )
+from seedance_ui.client import api as client_api
+from seedance_ui.client import retry as client_retry
 
 FAKE_KEY = "sk-FAKE-test-key-4f9a8b7c6d5e"
 FAST = RetryPolicy(max_attempts=4, base_delay=0.001, max_delay=0.005, max_total=5.0)
@@ -124,12 +126,12 @@ async def test_create_5xx_is_an_unknown_outcome_and_never_resubmitted(status):
     assert caught.value.status_code == status and "upstream exploded" in caught.value.message
 
 
-async def test_create_429_is_retried_after_retry_after():
+async def test_create_429_is_retried_after_retry_after(monkeypatch):
+    clock = VirtualClock().install(monkeypatch, client_api, client_retry)
     script = Script(err(429, "slow down", headers={"Retry-After": "0.2"}), ok())
     async with client_for(script) as client:
-        started = time.monotonic()
         await client.create(REQUEST)
-    assert time.monotonic() - started >= 0.2
+    assert clock.sleeps == [0.2]  # waited what Retry-After asked (the backoff alone is 1 ms)
     assert script.count("POST") == 2
 
 
@@ -200,14 +202,14 @@ async def test_get_gives_up_after_the_attempt_budget():
             await client.get("task-1")
 
 
-async def test_total_time_cap_stops_retries():
-    policy = RetryPolicy(max_attempts=100, base_delay=0.05, max_delay=0.05, max_total=0.2, jitter=0)
+async def test_total_time_cap_stops_retries(monkeypatch):
+    clock = VirtualClock().install(monkeypatch, client_api, client_retry)
     script = Script(then=err(502))
-    async with client_for(script, retry=policy) as client:
-        started = time.monotonic()
+    async with client_for(script, retry=CAPPED_RETRY) as client:
         with pytest.raises(ServerError):
             await client.get("task-1")
-    assert time.monotonic() - started < 0.5 and 2 <= script.count("GET") <= 5
+    assert clock.sleeps == [0.03] * 6 and sum(clock.sleeps) <= CAPPED_RETRY.max_total
+    assert script.count("GET") == 7
 
 
 @pytest.mark.parametrize("status", [400, 401, 402, 404, 500])

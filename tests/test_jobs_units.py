@@ -82,22 +82,28 @@ def test_scheduler_rejects_zero_caps():
 
 # -- ChangeHub ---------------------------------------------------------------------------------------
 def test_hub_wakes_a_thread_and_another_loop():
+    # Both waits have no timeout: only notify() can end them, so finishing at all is the proof
+    # (the join limit only turns a missed wake-up into a failure instead of a hang).
     hub = ChangeHub()
     seen = hub.version("j")
 
     async def waiter() -> int:
-        return await hub.wait_async("j", seen, timeout=5)
+        return await hub.wait_async("j", seen, timeout=None)
 
     result: list[int] = []
-    t = threading.Thread(target=lambda: result.append(asyncio.run(waiter())))
+    t = threading.Thread(target=lambda: result.append(asyncio.run(waiter())), daemon=True)
     t.start()
-    time.sleep(0.05)
-    start = time.monotonic()
-    hub.notify("j")
-    assert hub.wait_sync("j", seen, timeout=5) == seen + 1
-    t.join(5)
+    for _ in range(3000):  # the other loop's waiter is in place before the notify
+        if "j" in hub._waiters:
+            break
+        time.sleep(0.01)
+    assert "j" in hub._waiters
+    notifier = threading.Timer(0.05, hub.notify, args=("j",))
+    notifier.start()
+    assert hub.wait_sync("j", seen, timeout=None) == seen + 1
+    t.join(30)
+    assert not t.is_alive(), "the waiter in the other loop was never woken"
     assert result == [seen + 1]
-    assert time.monotonic() - start < 1
 
 
 def test_hub_wait_times_out_without_change():

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import av
@@ -158,19 +157,17 @@ def test_poster_of_a_broken_file_raises_and_writes_nothing(tmp_path: Path):
     assert not (tmp_path / "p.jpg").exists()
 
 
-def test_poster_timing_for_a_15_second_720p_video(tmp_path: Path):
+def test_posters_across_a_15_second_720p_video(tmp_path: Path):
+    # How fast make_poster is belongs to the bench ("Poster, 15 s 1280x720" in BENCHMARKS.md); here:
+    # the start, the middle and the end of a long clip each give their own frame, at poster size.
     video = write_video(tmp_path / "long.mp4", seconds=15, size=(1280, 720), moving_box=True)
-    timings = {}
+    frames = []
     for at in (0.5, 7.5, 14.5):
-        runs = []
-        for _ in range(3):
-            start = time.perf_counter()
-            poster = make_poster(video, tmp_path / "p.jpg", at=at)
-            runs.append(time.perf_counter() - start)
-        timings[at] = min(runs)
-    assert _is_jpeg(poster).size == (640, 360)
-    report = ", ".join(f"at={at:g}s {seconds * 1000:.0f} ms" for at, seconds in timings.items())
-    print(f"\nmake_poster on 15 s 1280x720 8 fps H.264 (best of 3): {report}")
+        poster = make_poster(video, tmp_path / f"p{at:g}.jpg", at=at)
+        image = _is_jpeg(poster)
+        assert image.size == (640, 360)
+        frames.append(image.tobytes())
+    assert len(set(frames)) == 3  # the moving box: three different moments
 
 
 # --- frames ---------------------------------------------------------------------------------------------
