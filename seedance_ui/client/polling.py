@@ -5,7 +5,7 @@ caller's `PollFailures` policy: the client's own (`GiveUpAfter`) rides out a few
 the job runner's rides them out until the video link would have expired. A `sleep` hook lets the
 caller cut a wait short (the job runner wakes up on a webhook).
 
-Adaptive poll schedule: sparse while the end is far, dense around the expected end.
+The adaptive schedule (`PollSchedule`) is sparse while the end is far, dense around the expected end:
 
 floor = base / 5 and ceiling = base * 3, where base is SEEDANCE_POLL_INTERVAL (default 5 s).
 The remaining time is estimated from the progress rate (elapsed * (100 - p) / p once p > 0) or,

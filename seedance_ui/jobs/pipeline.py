@@ -3,6 +3,8 @@
 A `JobRunner` runs as an asyncio task on the manager's loop. It writes every step to the history
 before acting on it, and writes nothing when it is cancelled (a stop or restart then resumes it from
 what is on disk). It never sends a create twice: the create phase only runs on a fresh admission.
+It follows a task with the client's snapshot iterator (`client.polling.iter_snapshots`), with its
+own rules for failed polls (`JobRunner.after_failure`) and a sleep that a webhook cuts short.
 """
 
 from __future__ import annotations
