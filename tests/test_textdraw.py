@@ -139,3 +139,38 @@ def test_fit_and_ellipsize() -> None:
     assert wrap("", font, 100) == [] and wrap("   ", font, 100, 2) == []
     with pytest.raises(ValueError):
         wrap("x", font, 100, 0)
+
+
+def test_a_chinese_prompt_stays_inside_the_contact_sheets_info_column(tmp_path) -> None:
+    from seedance_ui.media import _GAP as gap
+    from seedance_ui.media import _HEADER_HEIGHT as header
+    from seedance_ui.media import _INFO_WIDTH as info_width
+    from seedance_ui.media import _MARGIN as margin
+    from seedance_ui.media import SHEET_BACKGROUND, SheetRow, contact_sheet
+
+    tile = (Image.new("RGB", (320, 180), (90, 200, 90)),)
+    row = SheetRow(1, ZH_TITLE, ZH_TITLE * 4, 5, None, "720p", tile)
+    sheet = Image.open(contact_sheet([row], tmp_path / "zh.png", title=ZH_TITLE, frames_per_row=1))
+    ink = _ink(sheet, SHEET_BACKGROUND)
+    body = ink[header:]  # below the title band; the info text may use info_width - 2 * gap
+    assert body[:, margin: margin + info_width - 2 * gap].any()  # the text is there...
+    assert not body[:, margin + info_width - 2 * gap + 1: margin + info_width].any()  # ...and ends in time
+    assert not ink[:, :margin].any()
+    lines = wrap(ZH_TITLE * 4, font_for(ZH_TITLE, 17), info_width - 2 * gap, 6)
+    assert len(lines) == 6 and lines[-1].endswith(ELLIPSIS)  # the prompt filled its six lines, cut with …
+
+
+def test_a_chinese_prompt_stays_inside_the_demo_clips_prompt_card(tmp_path) -> None:
+    import av
+
+    from seedance_ui.simulator import VideoSpec, render_video
+
+    path = render_video(VideoSpec(ZH_TITLE * 4, 4, "480p", "16:9", False), tmp_path / "zh.mp4")
+    with av.open(str(path)) as container:
+        frame = next(container.decode(video=0)).to_image().convert("L")
+    width, height = frame.size
+    pad = int(min(width, height) * 0.05)  # render._Layout: text from 2 * pad to width - 2 * pad
+    rows = np.asarray(frame)[int(height * 0.2): int(height * 0.8)]
+    white = rows > 235  # the prompt is drawn in white; the background and card are darker
+    assert white[:, 2 * pad: width - 2 * pad].sum() > 500  # the prompt is drawn...
+    assert not white[:, width - 2 * pad + 3: width - pad].any()  # ...and wraps before the card's edge
