@@ -72,7 +72,7 @@ def cjk_font_file() -> Path | None:
     return next((installed[name] for name in _CJK_FONT_FILES if name in installed), None)
 
 
-@functools.cache
+@functools.lru_cache(maxsize=64)
 def font_chain(size: int, bold: bool = False) -> tuple[Font, ...]:
     """Every usable installed font at `size`, in preference order; Pillow's bundled font last."""
     installed = _installed()
@@ -93,10 +93,15 @@ def _glyph(font: Font, char: str) -> tuple[tuple[int, int], bytes]:
     return mask.size, bytes(mask)
 
 
-@functools.cache
+@functools.lru_cache(maxsize=256)
+def _missing_glyph(font: Font) -> tuple[tuple[int, int], bytes]:
+    return _glyph(font, _MISSING_PROBE)
+
+
+@functools.lru_cache(maxsize=1 << 16)
 def has_glyph(font: Font, char: str) -> bool:
     """True when `font` draws `char` itself (not its "missing glyph" box)."""
-    return _glyph(font, char) != _glyph(font, _MISSING_PROBE)
+    return _glyph(font, char) != _missing_glyph(font)
 
 
 def font_for(text: str, size: int, *, bold: bool = False) -> Font:
