@@ -6,9 +6,7 @@ time: for each wanted time the decoded frame nearest to it (ties go to the earli
 
 from __future__ import annotations
 
-import functools
 import os
-import re
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -16,9 +14,10 @@ from fractions import Fraction
 from pathlib import Path
 
 import av
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
 from seedance_ui.options import MODELS
+from seedance_ui.textdraw import Font, fit, font_for, wrap
 
 POSTER_QUALITY = 85
 
@@ -257,119 +256,6 @@ def _model_label(model: str) -> str:
     return MODELS.get(model, model)
 
 
-Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
-
-# Pillow's bundled font covers ASCII and a little more (no accents, no CJK). Lines it cannot draw use
-# the first installed system font that can, if any: CJK fonts first, then broad Latin/Greek/Cyrillic.
-_FALLBACK_FONT_FILES = (
-    "NotoSansCJK-Regular.ttc",
-    "NotoSansCJKsc-Regular.otf",
-    "NotoSansSC-Regular.otf",
-    "wqy-microhei.ttc",
-    "wqy-zenhei.ttc",
-    "DroidSansFallbackFull.ttf",
-    "DejaVuSans.ttf",
-    "NotoSans-Regular.ttf",
-    "LiberationSans-Regular.ttf",
-)
-_FONT_DIRS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"), Path.home() / ".fonts")
-_MISSING_PROBE = "\U000e0fff"  # an unassigned code point: every font draws its "missing glyph" for it
-
-
-@functools.cache
-def _system_fonts() -> tuple[Path, ...]:
-    """Installed fallback fonts, in `_FALLBACK_FONT_FILES` order."""
-    wanted = set(_FALLBACK_FONT_FILES)
-    found: dict[str, Path] = {}
-    for folder in _FONT_DIRS:
-        if folder.is_dir():
-            for path in folder.rglob("*"):
-                if path.name in wanted:
-                    found.setdefault(path.name, path)
-    return tuple(found[name] for name in _FALLBACK_FONT_FILES if name in found)
-
-
-@functools.cache
-def _font_chain(size: int) -> tuple[Font, ...]:
-    fonts: list[Font] = [ImageFont.load_default(size=size)]
-    for path in _system_fonts():
-        try:
-            fonts.append(ImageFont.truetype(str(path), size))
-        except OSError:
-            continue
-    return tuple(fonts)
-
-
-def _font(size: int) -> Font:
-    """Pillow's bundled font at `size`."""
-    return _font_chain(size)[0]
-
-
-def _glyph(font: Font, char: str) -> tuple[tuple[int, int], bytes]:
-    mask = font.getmask(char)
-    return mask.size, bytes(mask)
-
-
-@functools.cache
-def _has_glyph(font: Font, char: str) -> bool:
-    return _glyph(font, char) != _glyph(font, _MISSING_PROBE)
-
-
-def _font_for(text: str, size: int) -> Font:
-    """The first font of the chain that can draw every character of `text` (else the one missing fewest)."""
-    chars = {c for c in text if not c.isspace()}
-    best, best_missing = _font(size), len(chars) + 1
-    for font in _font_chain(size):
-        missing = sum(not _has_glyph(font, c) for c in chars)
-        if missing == 0:
-            return font
-        if missing < best_missing:
-            best, best_missing = font, missing
-    return best
-
-
-_TOKEN_RE = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uff00-\uffef]|\S+|\s+")
-
-
-def _wrap(text: str, font: Font, max_width: int, max_lines: int) -> list[str]:
-    """Greedy word wrap (CJK breaks between characters); the last line ends in … when cut short."""
-    lines: list[str] = []
-    current = ""
-    for token in _TOKEN_RE.findall(" ".join(text.split())):
-        candidate = current + token
-        if current.strip() and font.getlength(candidate.rstrip()) > max_width:
-            lines.append(current.rstrip())
-            if len(lines) > max_lines:
-                break
-            current = token.lstrip()
-        else:
-            current = candidate
-    else:
-        if current.strip():
-            lines.append(current.rstrip())
-    truncated = len(lines) > max_lines
-    lines = [_fit(line, font, max_width) for line in lines[:max_lines]]
-    if truncated and not lines[-1].endswith("…"):
-        lines[-1] = _ellipsize(lines[-1] + " ", font, max_width)
-    return lines
-
-
-def _fit(line: str, font: Font, max_width: int) -> str:
-    """`line` itself if it fits `max_width`, else its longest prefix that fits with … added."""
-    return line if font.getlength(line) <= max_width else _ellipsize(line, font, max_width)
-
-
-def _ellipsize(line: str, font: Font, max_width: int) -> str:
-    lo, hi = 0, len(line)
-    while lo < hi:  # binary search for the longest prefix that fits
-        mid = (lo + hi + 1) // 2
-        if font.getlength(line[:mid].rstrip() + "…") <= max_width:
-            lo = mid
-        else:
-            hi = mid - 1
-    return line[:lo].rstrip() + "…"
-
-
 def _row_frames(row: SheetRow, count: int, tile_width: int) -> list[Image.Image]:
     if row.frames:
         return list(row.frames)[:count]
@@ -393,14 +279,15 @@ def _paste_fitted(sheet: Image.Image, frame: Image.Image, box: tuple[int, int, i
 
 _NUMBER_SIZE, _TITLE_SIZE, _META_SIZE, _BODY_SIZE, _HEADING_SIZE = 34, 24, 17, 17, 30
 _PROMPT_LINES = 6
+_NOT_RENDERED = "not rendered"
 _LINE_GAP = 6
 
 TextLine = tuple[str, Font, tuple[int, int, int]]
 
 
 def _lines(text: str, size: int, colour: tuple[int, int, int], max_lines: int) -> list[TextLine]:
-    font = _font_for(text, size)
-    return [(line, font, colour) for line in _wrap(text, font, _INFO_WIDTH - _GAP * 2, max_lines)]
+    font = font_for(text, size)
+    return [(line, font, colour) for line in wrap(text, font, _INFO_WIDTH - _GAP * 2, max_lines)]
 
 
 def _text_block(row: SheetRow) -> list[TextLine]:
@@ -449,17 +336,19 @@ def _draw_row(sheet: Image.Image, layout: _RowLayout, top: int, frames_per_row: 
             _paste_fitted(sheet, layout.frames[i], box)
         elif i == 0:
             centre = ((box[0] + box[2]) // 2, (box[1] + box[3]) // 2)
-            draw.text(centre, "not rendered", font=_font(_META_SIZE), fill=_MUTED, anchor="mm")
+            font = font_for(_NOT_RENDERED, _META_SIZE)
+            draw.text(centre, _NOT_RENDERED, font=font, fill=_MUTED, anchor="mm")
         x += layout.tile_width + _GAP
 
 
 def _draw_header(sheet: Image.Image, rows: Sequence[SheetRow], title: str) -> None:
     draw = ImageDraw.Draw(sheet)
-    heading = _font_for(title, _HEADING_SIZE)
+    heading = font_for(title, _HEADING_SIZE)
     total = sum(r.duration or 0 for r in rows)
     summary = f"{len(rows)} shot{'s' if len(rows) != 1 else ''}" + (f"  ·  {total:g} s" if total else "")
-    draw.text((_MARGIN, _MARGIN), _fit(title, heading, sheet.width * 2 // 3), font=heading, fill=_TEXT)
-    draw.text((sheet.width - _MARGIN, _MARGIN + 8), summary, font=_font(_META_SIZE), fill=_MUTED, anchor="ra")
+    draw.text((_MARGIN, _MARGIN), fit(title, heading, sheet.width * 2 // 3), font=heading, fill=_TEXT)
+    meta = font_for(summary, _META_SIZE)
+    draw.text((sheet.width - _MARGIN, _MARGIN + 8), summary, font=meta, fill=_MUTED, anchor="ra")
 
 
 _HEADER_HEIGHT = 72

@@ -105,8 +105,11 @@ class SimJobs:
                                  poll_interval=0.1, request_timeout=2.0)
         self._made: list[tuple[JobManager, HistoryStore]] = []
 
-    def manager(self, retry: RetryPolicy | None = None, **overrides: Any) -> JobManager:
-        """A started JobManager; with `retry`, its real clients retry by that policy (else the default)."""
+    def manager(
+        self, retry: RetryPolicy | None = None, url_lifetime: float | None = None, **overrides: Any
+    ) -> JobManager:
+        """A started JobManager; with `retry`, its real clients retry by that policy (else the default);
+        `url_lifetime` shortens how long a finished video's link is taken to live."""
         settings = replace(self.settings, **overrides)
         store = HistoryStore(settings.data_dir)
         factory = None
@@ -116,7 +119,8 @@ class SimJobs:
                                       request_timeout=settings.request_timeout,
                                       download_timeout=settings.download_timeout,
                                       max_download_bytes=settings.max_download_bytes, retry=retry)
-        manager = JobManager(store, settings, client_factory=factory)
+        lifetime = {} if url_lifetime is None else {"url_lifetime": url_lifetime}
+        manager = JobManager(store, settings, client_factory=factory, **lifetime)
         manager.start()
         self._made.append((manager, store))
         return manager

@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 from job_helpers import SIM_REQ, SimJobs, finishes_without_suspending, wait_for
 
+from seedance_ui.jobs import JobManager
 from seedance_ui.jobs import messages as msg
-from seedance_ui.options import CREATE_PATH
+from seedance_ui.options import CREATE_PATH, TASK_PATH
 from seedance_ui.simulator import Simulator
 from seedance_ui.store import JobStatus
 
@@ -164,3 +165,43 @@ def test_a_webhook_completes_its_job_sooner_than_polling(sim: Simulator, make_ma
     time.sleep(0.3)
     assert sim.count("GET", get_path) == 1 and sim.count("GET", "/_sim/videos/") == 1
     assert m.get(rec.id, "alice").status == JobStatus.COMPLETED
+
+
+# -- following: the client's snapshot iterator with the job's rules for failed polls -----------------
+# A failed poll (HTTP 500: the client does not retry it itself) is retried without limit and shown as
+# "still trying" from the third in a row, then taken back; a 404 ends the job as task_not_found;
+# polls that keep failing past the video link's lifetime expire the job.
+TASK_PREFIX = TASK_PATH.split("{")[0]
+
+
+async def _hints(m: JobManager, job_id: str) -> list[str | None]:
+    return [r.error_hint async for r in m.watch(job_id, "alice", timeout=30)]
+
+
+def test_failed_polls_are_retried_shown_as_still_trying_then_cleared(sim: Simulator, make_manager):
+    sim.inject("get", status=500, times=6)  # more than the client's own limit of 5 in a row
+    m = make_manager()
+    rec = m.submit(REQ, "alice")
+    hints = asyncio.run(_hints(m, rec.id))
+    assert msg.POLL_TROUBLE_HINT in hints  # from the third failed poll in a row
+    done = m.wait(rec.id, timeout=30)
+    assert done.status == JobStatus.COMPLETED and done.error_hint is None  # taken back once polls work
+    assert sim.count("GET", TASK_PREFIX) >= 7 and sim.count("POST", CREATE_PATH) == 1
+
+
+def test_a_task_the_provider_does_not_know_fails_as_task_not_found(sim: Simulator, make_manager):
+    sim.inject("get", status=404)
+    m = make_manager()
+    done = m.wait(m.submit(REQ, "alice").id, timeout=30)
+    assert done.status == JobStatus.FAILED and done.error_code == "task_not_found"
+    assert done.error_message == msg.NOT_FOUND_MESSAGE and done.error_hint == msg.NOT_FOUND_HINT
+    assert sim.count("GET", TASK_PREFIX) == 1 and sim.count("POST", CREATE_PATH) == 1
+
+
+def test_polls_failing_past_the_link_lifetime_expire_the_job(sim: Simulator, make_manager):
+    sim.inject("get", status=500, times=1000)
+    m = make_manager(url_lifetime=0.0)  # any failed poll is already past the lifetime
+    done = m.wait(m.submit(REQ, "alice").id, timeout=30)
+    assert done.status == JobStatus.EXPIRED and done.error_code == "provider_unreachable"
+    assert done.error_message == msg.UNREACHABLE_EXPIRED_MESSAGE and done.error_hint == msg.EXPIRED_HINT
+    assert sim.count("GET", TASK_PREFIX) == 1 and sim.count("POST", CREATE_PATH) == 1

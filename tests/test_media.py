@@ -15,13 +15,13 @@ from seedance_ui.media import (
     MediaError,
     SheetRow,
     VideoInfo,
-    _wrap,
     contact_sheet,
     extract_frames,
     frame_times,
     make_poster,
     probe,
 )
+from seedance_ui.textdraw import wrap
 
 FPS = 8
 SECONDS = 3
@@ -285,10 +285,10 @@ def test_prompt_excerpts_wrap_and_end_with_an_ellipsis():
     from PIL import ImageFont
 
     font = ImageFont.load_default(size=17)
-    lines = _wrap("word " * 400, font, 300, 4)
+    lines = wrap("word " * 400, font, 300, 4)
     assert len(lines) == 4 and lines[-1].endswith("…")
     assert all(font.getlength(line) <= 300 for line in lines)
-    assert _wrap("short", font, 300, 4) == ["short"]
-    cjk = _wrap("镜头慢慢推进" * 40, font, 300, 3)
+    assert wrap("short", font, 300, 4) == ["short"]
+    cjk = wrap("镜头慢慢推进" * 40, font, 300, 3)
     assert len(cjk) == 3 and all(font.getlength(line) <= 300 for line in cjk)
-    assert _wrap("x" * 500, font, 120, 2)[-1].endswith("…")  # one unbreakable word
+    assert wrap("x" * 500, font, 120, 2)[-1].endswith("…")  # one unbreakable word

@@ -503,11 +503,12 @@ def test_frames_show_the_label(tmp_path: Path) -> None:
 
 def test_chinese_prompts_are_drawn_with_a_font_that_has_their_characters(tmp_path: Path) -> None:
     from seedance_ui.simulator import VideoSpec, render_video
-    from seedance_ui.simulator.render import cjk_font_file, text_font
+    from seedance_ui.textdraw import cjk_font_file
+    from seedance_ui.textdraw import font_for as text_font
 
     if cjk_font_file() is None:  # `make test` stops before pytest without fonts-wqy-microhei
         missing_system_package("no CJK font installed (fonts-wqy-microhei)")
-    missing = "\U000e0fff"  # unassigned: every font draws its "missing glyph" box for it
+    missing = "\u0378"  # unassigned: every font draws its "missing glyph" box for it
 
     def glyph(font: ImageFont.FreeTypeFont | ImageFont.ImageFont, char: str) -> tuple[tuple[int, int], bytes]:
         mask = font.getmask(char)

@@ -157,3 +157,17 @@ def test_slugify():
     assert slugify("../../etc/passwd") == "etc-passwd"
     assert slugify("夜") == "shot"
     assert len(slugify("x" * 100)) == 40
+
+
+def test_validation_depends_on_no_other_storyboard_module():
+    """model.py imports validation.py, never the other way round (not even for type checking)."""
+    import ast
+    from pathlib import Path
+
+    import seedance_ui.storyboard.validation as validation
+
+    tree = ast.parse(Path(validation.__file__).read_text(encoding="utf-8"))
+    imported = [node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)]
+    imported += [a.name for node in ast.walk(tree) if isinstance(node, ast.Import) for a in node.names]
+    assert "seedance_ui.client.request" in imported
+    assert not [name for name in imported if name.startswith("seedance_ui.storyboard")]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,6 @@ from seedance_ui.client.download import download_video
 from seedance_ui.client.errors import (
     AuthenticationError,
     ConnectionFailedError,
-    RateLimitedError,
     SeedanceError,
     ServerError,
     SubmissionOutcomeUnknownError,
@@ -27,7 +25,7 @@ from seedance_ui.client.errors import (
     parse_error_body,
     redact,
 )
-from seedance_ui.client.polling import PollSchedule
+from seedance_ui.client.polling import GiveUpAfter, PollFailures, PollSchedule, Sleep, iter_snapshots
 from seedance_ui.client.request import GenerationRequest
 from seedance_ui.client.retry import NOT_SENT_ERRORS, RetryPolicy, RetryState, parse_retry_after
 from seedance_ui.client.task import Task, TaskStatus
@@ -38,8 +36,6 @@ log = logging.getLogger("seedance_ui.client")
 USER_AGENT = "seedance-studio/0.1 (+httpx)"
 # Statuses on the cancel call that mean "this task cannot be cancelled (any more)".
 CANNOT_CANCEL_STATUSES = frozenset({404, 405, 409})
-# Transient errors a poll loop rides out (get() has already retried each of them).
-TRANSIENT_POLL_ERRORS = (ServerError, ConnectionFailedError, RateLimitedError)
 
 
 class _Malformed(Exception):
@@ -143,46 +139,24 @@ class SeedanceClient:
         data = await self._call("GET", CREDITS_PATH, safe=True)
         return data
 
-    async def iter_snapshots(
+    def iter_snapshots(
         self,
         task_id: str,
         *,
         schedule: PollSchedule | None = None,
         first: Task | None = None,
+        failures: PollFailures | None = None,
+        sleep: Sleep = asyncio.sleep,
     ) -> AsyncIterator[Task]:
-        """Snapshots of a task until a terminal one, inclusive; rides out transient poll errors."""
+        """Snapshots of a task until a terminal one, inclusive (see `polling.iter_snapshots`).
+
+        By default it rides out `poll_failure_limit - 1` transient poll errors in a row.
+        """
         schedule = schedule or PollSchedule(self.poll_interval)
-        task = first
-        started = time.monotonic()
-        if task is not None:
-            yield task
-            if task.is_terminal:
-                return
-        failures = 0
-        wait = 0.0
-        while True:
-            if task is not None:
-                wait = max(wait, schedule.next_delay(task, time.monotonic() - started))
-            if wait > 0:
-                await asyncio.sleep(wait)
-            wait = 0.0
-            try:
-                snapshot = await self.get(task_id)
-            except TRANSIENT_POLL_ERRORS as exc:
-                failures += 1
-                if failures >= self.poll_failure_limit:
-                    raise
-                log.warning("poll of task %s failed (%s); keeping on", task_id, exc.message)
-                retry_after = exc.retry_after if isinstance(exc, RateLimitedError) else None
-                wait = retry_after or (schedule.base if task is None else 0.0)
-                continue
-            failures = 0
-            if task is None:
-                started = time.monotonic()
-            task = snapshot
-            yield task
-            if task.is_terminal:
-                return
+        failures = failures or GiveUpAfter(self.poll_failure_limit, schedule.base)
+        return iter_snapshots(
+            self.get, task_id, schedule=schedule, failures=failures, first=first, sleep=sleep
+        )
 
     async def wait(
         self, task_id: str, *, schedule: PollSchedule | None = None, first: Task | None = None

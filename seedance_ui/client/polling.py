@@ -1,4 +1,11 @@
-"""Adaptive poll schedule: sparse while the end is far, dense around the expected end.
+"""Following a task: the one poll loop (`iter_snapshots`) and its adaptive schedule.
+
+`iter_snapshots` yields a task's snapshots until a terminal one. What a failed poll means is the
+caller's `PollFailures` policy: the client's own (`GiveUpAfter`) rides out a few transient errors,
+the job runner's rides them out until the video link would have expired. A `sleep` hook lets the
+caller cut a wait short (the job runner wakes up on a webhook).
+
+The adaptive schedule (`PollSchedule`) is sparse while the end is far, dense around the expected end:
 
 floor = base / 5 and ceiling = base * 3, where base is SEEDANCE_POLL_INTERVAL (default 5 s).
 The remaining time is estimated from the progress rate (elapsed * (100 - p) / p once p > 0) or,
@@ -9,7 +16,23 @@ polls once at the expected end; at the end or past it, at the floor.
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from seedance_ui.client.errors import ConnectionFailedError, RateLimitedError, ServerError
 from seedance_ui.client.task import Task, TaskStatus
+
+log = logging.getLogger("seedance_ui.client")
+
+# Transient errors a poll loop rides out (the GET has already retried each of them).
+TRANSIENT_POLL_ERRORS = (ServerError, ConnectionFailedError, RateLimitedError)
+
+GetTask = Callable[[str], Awaitable[Task]]
+Sleep = Callable[[float], Awaitable[None]]
 
 # Integer progress is usually truncated (int(fraction * 100)), so a reading p means p..p+1:
 # estimating from its middle removes a late bias of about half a percent of the run.
@@ -70,3 +93,82 @@ class PollSchedule:
         if remaining <= self.ceiling:
             return remaining
         return self.clamp(remaining / 2)
+
+
+class PollFailures(Protocol):
+    """What a follower does about failed polls (each GET has already been retried by the client)."""
+
+    def after_failure(self, exc: Exception, failures: int, last: Task | None) -> float:
+        """Seconds to wait at least before polling again, after `failures` failed polls in a row
+        (`last` is the latest snapshot, if any); raise to stop following."""
+        ...
+
+    def after_recovery(self, failures: int) -> None:
+        """A poll succeeded after `failures` failed ones in a row."""
+        ...
+
+
+@dataclass(frozen=True)
+class GiveUpAfter:
+    """Ride out transient poll errors, raising the `limit`-th in a row (and any other error at once).
+
+    After a failure the next poll waits for Retry-After, else the schedule's base interval before the
+    first snapshot, else the schedule's pace for the latest snapshot.
+    """
+
+    limit: int
+    base: float
+
+    def after_failure(self, exc: Exception, failures: int, last: Task | None) -> float:
+        if not isinstance(exc, TRANSIENT_POLL_ERRORS) or failures >= self.limit:
+            raise exc
+        retry_after = exc.retry_after if isinstance(exc, RateLimitedError) else None
+        return retry_after or (self.base if last is None else 0.0)
+
+    def after_recovery(self, failures: int) -> None:
+        return None
+
+
+async def iter_snapshots(
+    get: GetTask,
+    task_id: str,
+    *,
+    schedule: PollSchedule,
+    failures: PollFailures,
+    first: Task | None = None,
+    sleep: Sleep = asyncio.sleep,
+) -> AsyncIterator[Task]:
+    """Snapshots of a task (`first`, then one per `get`) until a terminal one, inclusive.
+
+    Between polls it waits `schedule.next_delay` of the latest snapshot (timed from the first one);
+    after a failed poll, at least what `failures` says (which may raise instead, ending the loop).
+    """
+    task = first
+    started = time.monotonic()
+    if task is not None:
+        yield task
+        if task.is_terminal:
+            return
+    failed = 0
+    wait = 0.0
+    while True:
+        if task is not None:
+            wait = max(wait, schedule.next_delay(task, time.monotonic() - started))
+        await sleep(wait)
+        try:
+            snapshot = await get(task_id)
+        except Exception as exc:
+            failed += 1
+            log.warning("poll of task %s failed (%d in a row): %r", task_id, failed, exc)
+            wait = failures.after_failure(exc, failed, task)
+            continue
+        wait = 0.0
+        if failed:
+            failures.after_recovery(failed)
+            failed = 0
+        if task is None:
+            started = time.monotonic()
+        task = snapshot
+        yield task
+        if task.is_terminal:
+            return

@@ -337,7 +337,7 @@ class JobManager:
         return {"in_flight": self._scheduler.active_count, "queued": len(self._positions)}
 
     # ================================================================================================
-    # what runners and cancel use (jobs loop only)
+    # what runners (RunnerHost) and cancelling (CancelHost) use (jobs loop only)
     def _default_client(self, api_key: str) -> SeedanceClient:
         s = self.settings
         return SeedanceClient(api_key, s.base_url, poll_interval=s.poll_interval,
@@ -363,11 +363,22 @@ class JobManager:
         base = self.settings.poll_interval
         return min(base * 2 ** (attempt - 1), base * 60)
 
-    def runner(self, job_id: str) -> JobRunner | None:
-        return self._runners.get(job_id)
+    def last_snapshot(self, job_id: str) -> Task | None:
+        """The latest snapshot the job's runner has read (None while no runner follows it)."""
+        runner = self._runners.get(job_id)
+        return runner.last_task if runner is not None else None
 
-    def runner_task(self, job_id: str) -> asyncio.Task[None] | None:
-        return self._tasks.get(job_id)
+    async def stop_following(self, job_id: str) -> None:
+        """Stop the job's runner and wait until it has; the record stays as it stands."""
+        task = self._tasks.get(job_id)
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(BaseException):
+                await task
+
+    def follow(self, job_id: str, first: Task | None = None) -> None:
+        """Follow the job's task again (from `first`, a snapshot just read, if given)."""
+        self.launch(job_id, Phase.FOLLOW, first)
 
     def update(self, job_id: str, **fields: Any) -> JobRecord | None:
         """Persist some fields and tell the watchers; None if the record is gone. Provider texts are

@@ -3,6 +3,8 @@
 A `JobRunner` runs as an asyncio task on the manager's loop. It writes every step to the history
 before acting on it, and writes nothing when it is cancelled (a stop or restart then resumes it from
 what is on disk). It never sends a create twice: the create phase only runs on a fresh admission.
+It follows a task with the client's snapshot iterator (`client.polling.iter_snapshots`), with its
+own rules for failed polls (`JobRunner.after_failure`) and a sleep that a webhook cuts short.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from seedance_ui.client.errors import (
     VideoExpiredError,
     failure_hint,
 )
+from seedance_ui.client.polling import iter_snapshots
 from seedance_ui.client.request import GenerationRequest
 from seedance_ui.client.task import Task, TaskStatus
 from seedance_ui.jobs import messages as msg
@@ -113,6 +116,10 @@ def _is_transient_download_error(exc: BaseException) -> bool:
     if status is not None:
         return status >= 500 or status in (408, 429)
     return isinstance(exc, DownloadError) and exc.hint == DownloadError.default_hint
+
+
+class _StopFollowing(Exception):
+    """The job ended (or its record went) while its task could not be read."""
 
 
 class JobRunner:
@@ -210,46 +217,48 @@ class JobRunner:
         self._wake.clear()
 
     async def _follow(self, task_id: str, first: Task | None) -> None:
+        """Follow the task with the client's snapshot iterator until the job ends or downloads."""
         client = self.host.client_for(self.job_id)
         if client is None:
             return
         schedule = self.host.poll_schedule()
-        loop = asyncio.get_running_loop()
-        started = loop.time()
-        task, failures = first, 0
-        while True:
-            if task is not None:
-                if await self._apply(task):
-                    return
-                delay = schedule.next_delay(task, loop.time() - started)
-            else:
-                delay = self.host.retry_delay(failures)
-            await self._sleep(delay)
-            try:
-                task = await client.get(task_id)
-            except NotFoundError:
-                log.warning("job %s: task %s not found at the provider", self.job_id, task_id)
-                self.host.finish(self.job_id, JobStatus.FAILED, error_code="task_not_found",
-                                 error_message=msg.NOT_FOUND_MESSAGE, error_hint=msg.NOT_FOUND_HINT)
-                return
-            except Exception as exc:  # transient (after the client's own retries): never lose the job
-                failures += 1
-                task = None
-                log.warning("job %s: poll failed (%d in a row): %r", self.job_id, failures, exc)
-                rec = self._record()
-                if rec is None:
-                    return
-                since = rec.submitted_at or rec.created_at
-                if time.time() - since > self.host.url_lifetime:
-                    self._end(JobStatus.EXPIRED, "provider_unreachable", msg.UNREACHABLE_EXPIRED_MESSAGE,
-                              msg.EXPIRED_HINT)
-                    return
-                if failures == POLL_TROUBLE_AFTER:
-                    self.host.update(self.job_id, error_hint=msg.POLL_TROUBLE_HINT)
-            else:
-                if failures >= POLL_TROUBLE_AFTER:
-                    self.host.update(self.job_id, error_hint=None)
-                failures = 0
+        try:
+            while True:
+                snapshots = iter_snapshots(client.get, task_id, schedule=schedule, failures=self,
+                                           first=first, sleep=self._sleep)
+                async with contextlib.aclosing(snapshots):
+                    async for task in snapshots:
+                        if await self._apply(task):
+                            return
+                first = None  # a completed snapshot without a video URL: read the task again
+        except NotFoundError:
+            log.warning("job %s: task %s not found at the provider", self.job_id, task_id)
+            self.host.finish(self.job_id, JobStatus.FAILED, error_code="task_not_found",
+                             error_message=msg.NOT_FOUND_MESSAGE, error_hint=msg.NOT_FOUND_HINT)
+        except _StopFollowing:
+            return
+
+    # PollFailures: keep trying (backing off) until the video link would have expired, and say
+    # "still trying" after POLL_TROUBLE_AFTER failed polls in a row; a 404 ends the job.
+    def after_failure(self, exc: Exception, failures: int, last: Task | None) -> float:
+        """The wait before the next poll after `failures` failed polls in a row (raises to stop)."""
+        if isinstance(exc, NotFoundError):
+            raise exc
+        rec = self._record()
+        if rec is None:
+            raise _StopFollowing
+        if time.time() - (rec.submitted_at or rec.created_at) > self.host.url_lifetime:
+            self._end(JobStatus.EXPIRED, "provider_unreachable", msg.UNREACHABLE_EXPIRED_MESSAGE,
+                      msg.EXPIRED_HINT)
+            raise _StopFollowing
+        if failures == POLL_TROUBLE_AFTER:
+            self.host.update(self.job_id, error_hint=msg.POLL_TROUBLE_HINT)
+        return self.host.retry_delay(failures)
+
+    def after_recovery(self, failures: int) -> None:
+        """A poll worked again: take back the "still trying" hint if it was shown."""
+        if failures >= POLL_TROUBLE_AFTER:
+            self.host.update(self.job_id, error_hint=None)
 
     async def _apply(self, task: Task) -> bool:
         """Record one snapshot; True when following is over (ended, or handed to the download)."""

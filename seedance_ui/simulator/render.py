@@ -20,28 +20,18 @@ from functools import lru_cache
 from pathlib import Path
 
 import av
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
 from seedance_ui import options
+from seedance_ui.textdraw import font_for, wrap
 
 FPS = 8
 SAMPLE_RATE = 24000
-RENDER_VERSION = 2  # 2: prompts in Chinese, Japanese or Korean drawn with a CJK font when one is installed
+# 2: prompts in Chinese, Japanese or Korean drawn with a CJK font when one is installed
+# 3: text drawn through seedance_ui.textdraw (CJK line breaks, "…" without a space before it)
+RENDER_VERSION = 3
 LABEL = "DEMO PLACEHOLDER — simulated, not model output"
 _TRIGGER = re.compile(r"\[sim:[^\]]*\]", re.IGNORECASE)
-_FONT_DIRS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/dejavu", "/usr/share/fonts/TTF")
-# DejaVu has no CJK glyphs: a prompt with any is drawn with the first of these that is installed (the
-# Dockerfile and packages.txt install WenQuanYi Micro Hei, which covers Latin too).
-_CJK_FONT_FILES = (
-    "wqy-microhei.ttc",
-    "wqy-zenhei.ttc",
-    "NotoSansCJK-Regular.ttc",
-    "NotoSansCJKsc-Regular.otf",
-    "NotoSansSC-Regular.otf",
-    "DroidSansFallbackFull.ttf",
-)
-_CJK_FONT_ROOTS = ("/usr/share/fonts", "/usr/local/share/fonts")
-_CJK = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
 _PALETTES = (
     ((32, 26, 84), (18, 110, 130), (226, 122, 72)),
     ((20, 40, 90), (110, 48, 140), (240, 160, 90)),
@@ -49,6 +39,7 @@ _PALETTES = (
     ((60, 20, 60), (170, 60, 90), (250, 180, 120)),
 )
 _AMBER = (255, 196, 0)
+_PROMPT_HEADING = "PROMPT"
 _BAR_RGB = (18, 18, 18)
 
 
@@ -165,87 +156,10 @@ def _fill_plane(plane: av.video.plane.VideoPlane, image: Image.Image) -> None:
 # ---------------------------------------------------------------- layout
 
 
-@lru_cache(maxsize=32)
-def _font(size: int, bold: bool = False) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    name = "DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"
-    for folder in _FONT_DIRS:
-        candidate = Path(folder) / name
-        if candidate.exists():
-            return ImageFont.truetype(str(candidate), size)
-    return ImageFont.load_default(size)
-
-
-@lru_cache(maxsize=1)
-def cjk_font_file() -> Path | None:
-    """The first installed font of `_CJK_FONT_FILES`, if any."""
-    found: dict[str, Path] = {}
-    for root in map(Path, _CJK_FONT_ROOTS):
-        if root.is_dir():
-            for path in root.rglob("*"):
-                if path.name in _CJK_FONT_FILES:
-                    found.setdefault(path.name, path)
-    return next((found[name] for name in _CJK_FONT_FILES if name in found), None)
-
-
-@lru_cache(maxsize=32)
-def _cjk_font(size: int) -> ImageFont.FreeTypeFont | None:
-    path = cjk_font_file()
-    try:
-        return ImageFont.truetype(str(path), size) if path else None
-    except OSError:
-        return None
-
-
-def text_font(text: str, size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    """DejaVu, or a CJK font when `text` has Chinese, Japanese or Korean characters and one is installed."""
-    if _CJK.search(text):
-        cjk = _cjk_font(size)
-        if cjk is not None:
-            return cjk
-    return _font(size)
-
-
 def display_prompt(prompt: str) -> str:
     """The prompt as drawn: simulator triggers removed, whitespace collapsed."""
     text = " ".join(_TRIGGER.sub(" ", prompt).split())
     return text or "(empty prompt)"
-
-
-def _wrap(
-    text: str, font: ImageFont.FreeTypeFont | ImageFont.ImageFont, width: int, max_lines: int
-) -> list[str]:
-    """Word-wrap to `width` pixels; long words break by character; overflow ends with an ellipsis."""
-    lines: list[str] = []
-    line = ""
-    for word in text.split():
-        candidate = f"{line} {word}" if line else word
-        if font.getlength(candidate) <= width:
-            line = candidate
-            continue
-        if line:
-            lines.append(line)
-        line = word
-        while font.getlength(line) > width and len(line) > 1:
-            cut = _fit(line, font, width)
-            lines.append(line[:cut])
-            line = line[cut:]
-        if len(lines) > max_lines:
-            break
-    lines.append(line)
-    if len(lines) <= max_lines:
-        return lines
-    last = lines[max_lines - 1]
-    while last and font.getlength(last + " …") > width:
-        last = last[:-1]
-    return [*lines[: max_lines - 1], last.rstrip() + " …"]
-
-
-def _fit(text: str, font: ImageFont.FreeTypeFont | ImageFont.ImageFont, width: int) -> int:
-    """How many leading characters of `text` fit in `width` (at least one)."""
-    cut = len(text)
-    while cut > 1 and font.getlength(text[:cut]) > width:
-        cut = max(1, int(cut * 0.8)) if font.getlength(text[: int(cut * 0.8)]) > width else cut - 1
-    return cut
 
 
 @dataclass(frozen=True)
@@ -296,33 +210,34 @@ def _overlay(spec: VideoSpec, layout: _Layout) -> _Planes:
 def _draw_label(draw: ImageDraw.ImageDraw, layout: _Layout) -> None:
     draw.rectangle((0, 0, layout.width, layout.banner), fill=(12, 12, 12, 235))
     size = int(layout.banner * 0.42)
-    font = _font(size, bold=True)
+    font = font_for(LABEL, size, bold=True)
     while size > 8 and font.getlength(LABEL) > layout.width - 2 * layout.pad:
         size -= 1
-        font = _font(size, bold=True)
+        font = font_for(LABEL, size, bold=True)
     draw.text((layout.width / 2, layout.banner / 2), LABEL, font=font, fill=(*_AMBER, 255), anchor="mm")
 
 
 def _draw_prompt_card(draw: ImageDraw.ImageDraw, spec: VideoSpec, layout: _Layout) -> None:
-    font, small = _font(int(layout.unit / 22)), _font(int(layout.unit / 34))
-    line_height = int(font.size * 1.3) if hasattr(font, "size") else 16
+    size = int(layout.unit / 22)
+    line_height = int(size * 1.3)
     inner = layout.width - 4 * layout.pad
     top_limit, bottom_limit = layout.banner + layout.pad, layout.height - layout.bar - layout.pad
     caption = (
         f"{spec.model} · {spec.quality} · {spec.aspect_ratio} · {spec.duration} s · "
         f"audio {'on' if spec.generate_audio else 'off'}"
     )
-    caption_lines = _wrap(caption, small, inner, 2)
+    small = font_for(caption + _PROMPT_HEADING, int(layout.unit / 34))
+    caption_lines = wrap(caption, small, inner, 2)
     room = bottom_limit - top_limit - 2 * layout.pad - int(small.size * 1.4) * (len(caption_lines) + 1)
     prompt = display_prompt(spec.prompt)
-    font = text_font(prompt, int(layout.unit / 22))
-    lines = _wrap(prompt, font, inner, max(1, room // line_height))
+    font = font_for(prompt, size)
+    lines = wrap(prompt, font, inner, max(1, room // line_height))
     height = 2 * layout.pad + line_height * len(lines) + int(small.size * 1.4) * (len(caption_lines) + 1)
     top = max(top_limit, (top_limit + bottom_limit - height) // 2)
     box = (layout.pad, top, layout.width - layout.pad, min(bottom_limit, top + height))
     draw.rounded_rectangle(box, radius=layout.pad // 2, fill=(0, 0, 0, 150))
     x, y = 2 * layout.pad, top + layout.pad
-    draw.text((x, y), "PROMPT", font=small, fill=(*_AMBER, 255))
+    draw.text((x, y), _PROMPT_HEADING, font=small, fill=(*_AMBER, 255))
     y += int(small.size * 1.4)
     for line in lines:
         draw.text((x, y), line, font=font, fill=(255, 255, 255, 255))
@@ -395,8 +310,8 @@ def _draw_timer(
 ) -> None:
     """Shot timer text and a progress bar inside the bottom bar."""
     bar_top = layout.height - layout.bar
-    font = _font(int(layout.bar * 0.4))
     text = f"SHOT 1   {seconds:05.2f} s / {duration:.2f} s"
+    font = font_for(text, int(layout.bar * 0.4))
     ImageDraw.Draw(y).text((layout.pad, bar_top + layout.bar * 0.55), text, font=font, fill=235, anchor="lm")
     thickness = max(4, layout.bar // 12) // 2 * 2
     filled = int(layout.width * min(1.0, (seconds + 1 / FPS) / duration)) // 2 * 2

@@ -33,7 +33,6 @@ from seedance_ui.storyboard.model import (
     Shot,
     StoryboardError,
     Take,
-    compose_prompt,
     new_id,
     slugify,
 )
@@ -49,7 +48,13 @@ from seedance_ui.storyboard.plan import (
     shots_to_generate,
     submit_shots,
 )
-from seedance_ui.storyboard.validation import ShotProblem, board_problems, effective_request, shot_problems
+from seedance_ui.storyboard.validation import (
+    ShotProblem,
+    board_problems,
+    compose_prompt,
+    effective_request,
+    shot_problems,
+)
 
 __all__ = [
     "COLUMNS",

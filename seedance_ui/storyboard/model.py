@@ -16,10 +16,10 @@ from seedance_ui.options import (
     DEFAULT_MODEL,
     DEFAULT_QUALITY,
 )
+from seedance_ui.storyboard.validation import ShotProblem, board_problems, effective_request
 
 if TYPE_CHECKING:
     from seedance_ui.client import GenerationRequest
-    from seedance_ui.storyboard.validation import ShotProblem
 
 DEFAULT_TITLE = "Untitled storyboard"
 MAX_SHOTS = 500
@@ -214,14 +214,10 @@ class Board:
 
     def effective_request(self, shot: Shot) -> GenerationRequest:
         """The request the shot sends (see validation.effective_request)."""
-        from seedance_ui.storyboard.validation import effective_request
-
         return effective_request(self, shot)
 
     def problems(self) -> list[ShotProblem]:
         """Every shot's problems, in shot order (see validation.board_problems)."""
-        from seedance_ui.storyboard.validation import board_problems
-
         return board_problems(self)
 
     def settings(self) -> dict[str, Any]:
@@ -233,14 +229,6 @@ class Board:
             "style": self.style,
             "generate_audio": self.generate_audio,
         }
-
-
-def compose_prompt(prompt: str, style: str) -> str:
-    """The prompt as sent: `prompt, style` when a style line is set (empty prompt stays empty)."""
-    prompt, style = prompt.strip(), style.strip()
-    if not prompt or not style:
-        return prompt
-    return f"{prompt}, {style}"
 
 
 def slugify(text: str, fallback: str = "shot", max_len: int = 40) -> str:

@@ -1,22 +1,20 @@
-"""Title cards for the animatic: shot number and title, centred, white on black (Pillow)."""
+"""Title cards for the animatic: shot number and title, centred, on a dark card (Pillow).
+
+Text goes through `seedance_ui.textdraw`: a Chinese or Japanese title gets a CJK font and wraps
+between characters, so every line stays inside the card's margins.
+"""
 
 from __future__ import annotations
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
+
+from seedance_ui.textdraw import font_for, wrap
 
 _BACKGROUND = (12, 12, 14)
 _NUMBER = (255, 176, 72)
 _TITLE = (236, 236, 238)
-
-
-def _wrap(text: str, font: ImageFont.FreeTypeFont | ImageFont.ImageFont, max_width: float) -> list[str]:
-    lines: list[str] = []
-    for word in text.split():
-        if lines and font.getlength(f"{lines[-1]} {word}") <= max_width:
-            lines[-1] = f"{lines[-1]} {word}"
-        else:
-            lines.append(word)
-    return lines
+TITLE_LINES = 3
+TEXT_WIDTH = 0.85  # share of the card's width the text may use, centred
 
 
 def render_title_card(size: tuple[int, int], number: int, title: str) -> Image.Image:
@@ -25,18 +23,18 @@ def render_title_card(size: tuple[int, int], number: int, title: str) -> Image.I
     image = Image.new("RGB", size, _BACKGROUND)
     draw = ImageDraw.Draw(image)
     short = min(width, height)
-    big = ImageFont.load_default(size=max(10, short // 7))
-    small = ImageFont.load_default(size=max(8, short // 14))
-    lines = _wrap(title.strip(), small, width * 0.85)[:3]
+    heading = f"Shot {number}"
+    big = font_for(heading, max(10, short // 7))
+    small = font_for(title, max(8, short // 14))
+    max_width = width * TEXT_WIDTH
+    lines = wrap(title, small, max_width, TITLE_LINES) if title.strip() else []
     big_h = short // 7
     line_h = int(short // 14 * 1.3)
     block = big_h + (line_h // 2 + line_h * len(lines) if lines else 0)
     y = (height - block) / 2
-    draw.text((width / 2, y), f"Shot {number}", font=big, fill=_NUMBER, anchor="mt")
+    draw.text((width / 2, y), heading, font=big, fill=_NUMBER, anchor="mt")
     y += big_h + line_h // 2
     for line in lines:
-        while small.getlength(line) > width * 0.9 and len(line) > 1:
-            line = line[:-2] + "…"
         draw.text((width / 2, y), line, font=small, fill=_TITLE, anchor="mt")
         y += line_h
     return image
