@@ -34,7 +34,7 @@ from seedance_ui.store.records import (
     new_job_id,
     new_token,
 )
-from seedance_ui.store.sqlite import MIGRATIONS, SchemaTooNewError, apply_migrations
+from seedance_ui.store.sqlite import MIGRATIONS, LegacyImportError, SchemaTooNewError, apply_migrations
 
 __all__ = [
     "BACKUP_SUFFIX",
@@ -53,6 +53,7 @@ __all__ = [
     "JobMeta",
     "JobRecord",
     "JobStatus",
+    "LegacyImportError",
     "SchemaTooNewError",
     "SpendRow",
     "apply_migrations",

@@ -361,7 +361,7 @@ class SqliteDatabase:
     def import_legacy(self, files: Mapping[str, Path]) -> dict[str, int]:
         """Copy the rows of legacy databases (file name -> path, see LEGACY_TABLES) in ONE transaction.
 
-        Sources imported before are skipped, rows already here are kept (INSERT OR IGNORE), and each
+        Sources imported before are skipped, rows already here are kept (ON CONFLICT DO NOTHING), and each
         import is recorded in `legacy_imports` in the same transaction: running it again, or after an
         interruption, neither loses nor doubles a row. Returns rows copied per source name.
         """
@@ -372,7 +372,7 @@ class SqliteDatabase:
             try:
                 with self._transaction() as conn:
                     done = {row[0] for row in conn.execute("SELECT source FROM legacy_imports")}
-                    copied = {name: _copy_table(conn, schema, LEGACY_TABLES[name])
+                    copied = {name: _copy_legacy(conn, name, schema)
                               for name, schema in schemas.items() if name not in done}
                     conn.executemany(
                         "INSERT INTO legacy_imports (source, rows, imported_at) VALUES (?, ?, ?)",
@@ -384,8 +384,26 @@ class SqliteDatabase:
         return copied
 
 
+class LegacyImportError(RuntimeError):
+    """A v1 database could not be imported; nothing was changed and the old files stay in place."""
+
+
+def _copy_legacy(conn: sqlite3.Connection, name: str, schema: str) -> int:
+    try:
+        return _copy_table(conn, schema, LEGACY_TABLES[name])
+    except sqlite3.Error as exc:
+        raise LegacyImportError(
+            f"{name} could not be imported into the studio database ({exc}); nothing was changed and "
+            f"the old files are still in place: repair or move {name}, then start again"
+        ) from exc
+
+
 def _copy_table(conn: sqlite3.Connection, schema: str, table: str) -> int:
-    """INSERT OR IGNORE every row of `schema.table` into the main table of that name (shared columns)."""
+    """Copy every row of `schema.table` into the main table of that name (shared columns).
+
+    Rows whose key is already here are kept as they are; any other constraint failure raises (a row
+    is never dropped silently).
+    """
     found = conn.execute(f"SELECT 1 FROM {schema}.sqlite_master WHERE type = 'table' AND name = ?", (table,))
     if found.fetchone() is None:
         return 0  # the old file was created but never got its table
@@ -393,7 +411,8 @@ def _copy_table(conn: sqlite3.Connection, schema: str, table: str) -> int:
     ours = {r["name"] for r in conn.execute(f"PRAGMA main.table_info({table})")}
     columns = ", ".join(name for name in theirs if name in ours)
     cursor = conn.execute(
-        f"INSERT OR IGNORE INTO main.{table} ({columns}) SELECT {columns} FROM {schema}.{table}"
+        f"INSERT INTO main.{table} ({columns}) SELECT {columns} FROM {schema}.{table} WHERE true "
+        "ON CONFLICT DO NOTHING"
     )
     return cursor.rowcount
 
