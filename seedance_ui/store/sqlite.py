@@ -201,7 +201,7 @@ class SqliteDatabase:
             raise
 
     def _check_columns(self) -> None:
-        columns = {r["name"] for r in self._conn.execute("PRAGMA table_info(jobs)")}
+        columns = {r["name"] for r in self._rows("PRAGMA table_info(jobs)")}
         missing = [name for name in FIELD_NAMES if name not in columns]
         if missing:
             raise RuntimeError(f"jobs table lacks columns {missing}: new JobRecord fields need a migration")
@@ -217,9 +217,19 @@ class SqliteDatabase:
                 raise
             self._conn.execute("COMMIT")
 
-    def _run(self, sql: str, args: Any = ()) -> sqlite3.Cursor:
+    def _rows(self, sql: str, args: Any = ()) -> builtins.list[sqlite3.Row]:
+        """Every row of a query, read to the end under the lock (no statement is left running)."""
         with self._lock:
-            return self._conn.execute(sql, args)
+            return self._conn.execute(sql, args).fetchall()
+
+    def _row(self, sql: str, args: Any = ()) -> sqlite3.Row | None:
+        found = self._rows(sql, args)
+        return found[0] if found else None
+
+    def _write(self, sql: str, args: Any = ()) -> int:
+        """Run one statement; the number of rows it changed."""
+        with self._lock:
+            return self._conn.execute(sql, args).rowcount
 
     def close(self) -> None:
         with self._lock:
@@ -234,7 +244,7 @@ class SqliteDatabase:
         """Insert a new record (paths already relative); sqlite3.IntegrityError for a duplicate id."""
         row = _column_values(dataclasses.asdict(record))
         placeholders = ", ".join(f":{name}" for name in FIELD_NAMES)
-        self._run(f"INSERT INTO jobs ({_COLUMNS}) VALUES ({placeholders})", row)
+        self._write(f"INSERT INTO jobs ({_COLUMNS}) VALUES ({placeholders})", row)
 
     def update_job(self, job_id: str, fields: Mapping[str, Any]) -> JobRecord | None:
         """Set some fields (names already checked); the new record, or None for an unknown job."""
@@ -244,43 +254,44 @@ class SqliteDatabase:
             cursor = conn.execute(f"UPDATE jobs SET {assignments} WHERE id = :_id", {**values, "_id": job_id})
             if cursor.rowcount != 1:
                 return None
-            row = conn.execute(_SELECT_JOB, (job_id,)).fetchone()
+            row = self._row(_SELECT_JOB, (job_id,))
+        assert row is not None
         return _from_row(row)
 
     def get_job(self, job_id: str) -> JobRecord | None:
-        row = self._run(_SELECT_JOB, (job_id,)).fetchone()
+        row = self._row(_SELECT_JOB, (job_id,))
         return None if row is None else _from_row(row)
 
     def find_job_by_task(self, task_id: str) -> JobRecord | None:
         """The newest record following this provider task, or None."""
-        row = self._run(
+        row = self._row(
             f"SELECT {_COLUMNS} FROM jobs WHERE task_id = ? ORDER BY created_at DESC LIMIT 1", (task_id,)
-        ).fetchone()
+        )
         return None if row is None else _from_row(row)
 
     def list_jobs(self, owner: str, limit: int) -> builtins.list[JobRecord]:
         """The owner's records, newest first."""
-        rows = self._run(
+        rows = self._rows(
             f"SELECT {_COLUMNS} FROM jobs WHERE owner = ? ORDER BY created_at DESC, rowid DESC LIMIT ?",
             (owner, max(0, int(limit))),
-        ).fetchall()
+        )
         return [_from_row(r) for r in rows]
 
     def unfinished_jobs(self) -> builtins.list[JobRecord]:
         """Every record not in a terminal status, oldest first."""
         marks = ", ".join("?" for _ in _TERMINAL_VALUES)
-        rows = self._run(
+        rows = self._rows(
             f"SELECT {_COLUMNS} FROM jobs WHERE status NOT IN ({marks}) ORDER BY created_at, rowid",
             _TERMINAL_VALUES,
-        ).fetchall()
+        )
         return [_from_row(r) for r in rows]
 
     def delete_job(self, job_id: str, owner: str) -> tuple[str | None, str | None] | None:
         """Delete the owner's record; its stored (video_path, poster_path), or None if there was none."""
         with self._transaction() as conn:
-            row = conn.execute(
+            row = self._row(
                 "SELECT video_path, poster_path FROM jobs WHERE id = ? AND owner = ?", (job_id, owner)
-            ).fetchone()
+            )
             if row is None:
                 return None
             conn.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
@@ -290,28 +301,26 @@ class SqliteDatabase:
 
     def put_job_meta(self, meta: JobMeta) -> None:
         """Write (or replace) a job's bookkeeping row."""
-        self._run(
+        self._write(
             "INSERT OR REPLACE INTO job_meta (job_id, key_source, webhook_token, created_at) "
             "VALUES (?, ?, ?, ?)",
             (meta.job_id, meta.key_source, meta.webhook_token, time.time()),
         )
 
     def get_job_meta(self, job_id: str) -> JobMeta | None:
-        row = self._run(
-            "SELECT job_id, key_source, webhook_token FROM job_meta WHERE job_id = ?", (job_id,)
-        ).fetchone()
+        row = self._row("SELECT job_id, key_source, webhook_token FROM job_meta WHERE job_id = ?", (job_id,))
         return JobMeta(*row) if row else None
 
     def webhook_tokens(self) -> dict[str, str]:
         """Live webhook tokens: token -> job_id."""
-        rows = self._run("SELECT webhook_token, job_id FROM job_meta WHERE webhook_token IS NOT NULL")
-        return {token: job_id for token, job_id in rows.fetchall()}
+        rows = self._rows("SELECT webhook_token, job_id FROM job_meta WHERE webhook_token IS NOT NULL")
+        return {token: job_id for token, job_id in rows}
 
     def drop_webhook_token(self, job_id: str) -> None:
-        self._run("UPDATE job_meta SET webhook_token = NULL WHERE job_id = ?", (job_id,))
+        self._write("UPDATE job_meta SET webhook_token = NULL WHERE job_id = ?", (job_id,))
 
     def delete_job_meta(self, job_id: str) -> None:
-        self._run("DELETE FROM job_meta WHERE job_id = ?", (job_id,))
+        self._write("DELETE FROM job_meta WHERE job_id = ?", (job_id,))
 
     # -- spending (the budget ledger) --------------------------------------------------------------------
 
@@ -325,38 +334,37 @@ class SqliteDatabase:
         if owner is not None:
             sql += " AND owner = ?"
             args += (owner,)
-        return float(self._run(sql, args).fetchone()[0])
+        return float(self._rows(sql, args)[0][0])
 
     def add_spend(self, job_id: str, owner: str, day: str, estimated: float, now: float) -> None:
         """Count a job's estimate on `day` (replacing any earlier row of the job)."""
-        self._run(
+        self._write(
             "INSERT OR REPLACE INTO spend (job_id, owner, day, estimated, reserved, released, created_at) "
             "VALUES (?, ?, ?, ?, NULL, 0, ?)",
             (job_id, owner, day, float(estimated), now),
         )
 
     def reconcile_spend(self, job_id: str, reserved: float) -> None:
-        self._run("UPDATE spend SET reserved = ? WHERE job_id = ?", (float(reserved), job_id))
+        self._write("UPDATE spend SET reserved = ? WHERE job_id = ?", (float(reserved), job_id))
 
     def release_spend(self, job_id: str) -> bool:
         """Stop counting a job; False when it was not counted (unknown, or released already)."""
-        cursor = self._run("UPDATE spend SET released = 1 WHERE job_id = ? AND released = 0", (job_id,))
-        return cursor.rowcount == 1
+        return self._write("UPDATE spend SET released = 1 WHERE job_id = ? AND released = 0", (job_id,)) == 1
 
     def forget_spend(self, job_id: str) -> None:
-        self._run("DELETE FROM spend WHERE job_id = ?", (job_id,))
+        self._write("DELETE FROM spend WHERE job_id = ?", (job_id,))
 
     def spend_row(self, job_id: str) -> SpendRow | None:
-        found = self._run(
+        found = self._row(
             "SELECT owner, estimated, reserved, released FROM spend WHERE job_id = ?", (job_id,)
-        ).fetchone()
+        )
         return None if found is None else SpendRow(found[0], found[1], found[2], bool(found[3]))
 
     # -- upgrading from the three files of v1 ----------------------------------------------------------
 
     def imported_sources(self) -> set[str]:
         """File names of the legacy databases already imported (see `import_legacy`)."""
-        return {row[0] for row in self._run("SELECT source FROM legacy_imports").fetchall()}
+        return {row[0] for row in self._rows("SELECT source FROM legacy_imports")}
 
     def import_legacy(self, files: Mapping[str, Path]) -> dict[str, int]:
         """Copy the rows of legacy databases (file name -> path, see LEGACY_TABLES) in ONE transaction.
@@ -371,7 +379,7 @@ class SqliteDatabase:
                 self._conn.execute(f"ATTACH DATABASE ? AS {schema}", (str(files[name]),))
             try:
                 with self._transaction() as conn:
-                    done = {row[0] for row in conn.execute("SELECT source FROM legacy_imports")}
+                    done = self.imported_sources()
                     copied = {name: _copy_legacy(conn, name, schema)
                               for name, schema in schemas.items() if name not in done}
                     conn.executemany(
@@ -405,7 +413,7 @@ def _copy_table(conn: sqlite3.Connection, schema: str, table: str) -> int:
     is never dropped silently).
     """
     found = conn.execute(f"SELECT 1 FROM {schema}.sqlite_master WHERE type = 'table' AND name = ?", (table,))
-    if found.fetchone() is None:
+    if not found.fetchall():
         return 0  # the old file was created but never got its table
     theirs = [r["name"] for r in conn.execute(f"PRAGMA {schema}.table_info({table})")]
     ours = {r["name"] for r in conn.execute(f"PRAGMA main.table_info({table})")}
