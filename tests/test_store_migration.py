@@ -146,6 +146,12 @@ def test_every_job_bookkeeping_row_budget_row_board_and_file_survives(data: Path
     }
 
 
+def test_a_new_data_directory_holds_one_database_file(tmp_path: Path) -> None:
+    open_all(tmp_path)
+    assert files_at_top(tmp_path) == ["studio.sqlite3"]
+    assert imports(tmp_path) == []
+
+
 # --------------------------------------------------------------------------------------------------
 # once, and safely
 
