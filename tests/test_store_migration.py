@@ -200,6 +200,14 @@ def test_a_failure_inside_the_import_changes_nothing_and_the_next_open_imports_e
     assert files_at_top(data) == AFTER_UPGRADE
 
 
+def test_an_unreadable_old_file_is_named_and_nothing_is_imported(data: Path) -> None:
+    (data / "jobs.sqlite3").write_bytes(b"not a database, whatever it once was " * 64)
+    with pytest.raises(LegacyImportError, match=r"jobs\.sqlite3 .*(not a database|malformed)"):
+        HistoryStore(data)
+    assert rows(data / "studio.sqlite3", "jobs") == [] and imports(data) == []
+    assert files_at_top(data) == ["budget.sqlite3", "history.sqlite3", "jobs.sqlite3", "studio.sqlite3"]
+
+
 def test_an_upgrade_stopped_before_the_backups_finishes_on_the_next_open(
     data: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

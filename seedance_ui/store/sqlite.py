@@ -374,10 +374,13 @@ class SqliteDatabase:
         interruption, neither loses nor doubles a row. Returns rows copied per source name.
         """
         schemas = {name: f"legacy{n}" for n, name in enumerate(sorted(files))}
+        attached: builtins.list[str] = []
         with self._lock:
-            for name, schema in schemas.items():
-                self._conn.execute(f"ATTACH DATABASE ? AS {schema}", (str(files[name]),))
             try:
+                for name, schema in schemas.items():
+                    with _naming_failures(name):
+                        self._conn.execute(f"ATTACH DATABASE ? AS {schema}", (str(files[name]),))
+                    attached.append(schema)
                 with self._transaction() as conn:
                     done = self.imported_sources()
                     copied = {name: _copy_legacy(conn, name, schema)
@@ -387,7 +390,7 @@ class SqliteDatabase:
                         [(name, rows, time.time()) for name, rows in copied.items()],
                     )
             finally:
-                for schema in schemas.values():
+                for schema in attached:
                     self._conn.execute(f"DETACH DATABASE {schema}")
         return copied
 
@@ -396,14 +399,21 @@ class LegacyImportError(RuntimeError):
     """A v1 database could not be imported; nothing was changed and the old files stay in place."""
 
 
-def _copy_legacy(conn: sqlite3.Connection, name: str, schema: str) -> int:
+@contextmanager
+def _naming_failures(name: str) -> Iterator[None]:
+    """Turn a SQLite error about legacy file `name` into a LegacyImportError that names it."""
     try:
-        return _copy_table(conn, schema, LEGACY_TABLES[name])
+        yield
     except sqlite3.Error as exc:
         raise LegacyImportError(
             f"{name} could not be imported into the studio database ({exc}); nothing was changed and "
             f"the old files are still in place: repair or move {name}, then start again"
         ) from exc
+
+
+def _copy_legacy(conn: sqlite3.Connection, name: str, schema: str) -> int:
+    with _naming_failures(name):
+        return _copy_table(conn, schema, LEGACY_TABLES[name])
 
 
 def _copy_table(conn: sqlite3.Connection, schema: str, table: str) -> int:
@@ -429,11 +439,13 @@ def seal_legacy(path: Path) -> None:
     """Fold a legacy database's WAL into its main file and leave it in rollback-journal mode.
 
     Afterwards the one file holds every committed row (so it can be attached, and later kept as a backup
-    on its own). RuntimeError when another process still has it open.
+    on its own). LegacyImportError when it cannot be read, or another process still has it open.
     """
-    with closing(sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)) as conn:
-        mode = conn.execute("PRAGMA journal_mode = DELETE").fetchone()[0]
-        if str(mode).lower() != "delete":
-            raise RuntimeError(
-                f"{path.name} is still open in another process (an older studio?): stop it, then start again"
-            )
+    with _naming_failures(path.name), closing(
+        sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
+    ) as conn:
+        mode = conn.execute("PRAGMA journal_mode = DELETE").fetchall()[0][0]
+    if str(mode).lower() != "delete":
+        raise LegacyImportError(
+            f"{path.name} is still open in another process (an older studio?): stop it, then start again"
+        )
