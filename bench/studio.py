@@ -39,8 +39,8 @@ class Studio:
         self.child.stop()
 
     def rows(self, sql: str, args: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
-        """Read the studio's history database (read-only, safe while it runs: WAL)."""
-        conn = sqlite3.connect(f"file:{self.data_dir / 'history.sqlite3'}?mode=ro", uri=True, timeout=10)
+        """Read the studio's database (read-only, safe while it runs: WAL)."""
+        conn = sqlite3.connect(f"file:{self.data_dir / 'studio.sqlite3'}?mode=ro", uri=True, timeout=10)
         conn.row_factory = sqlite3.Row
         try:
             return conn.execute(sql, args).fetchall()

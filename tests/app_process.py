@@ -55,7 +55,7 @@ def wait_healthy(url: str, proc: subprocess.Popen, log_path: Path, timeout: floa
 
 def all_jobs(data_dir: Path) -> list[JobRecord]:
     """Every job in the history, whoever owns it (the API caller's owner id is the app's business)."""
-    db_path = data_dir / "history.sqlite3"
+    db_path = data_dir / "studio.sqlite3"
     if not db_path.exists():
         return []
     with closing(sqlite3.connect(db_path)) as db:

@@ -174,7 +174,7 @@ def test_health_route_and_file_access_limited_to_the_data_dir(live_app: LiveApp)
     assert live_app.demo.allowed_paths == [
         str(live_app.data_dir.resolve() / name) for name in ("posters", "ui", "videos", "exports")
     ]
-    database = live_app.data_dir.resolve() / "history.sqlite3"
+    database = live_app.data_dir.resolve() / "studio.sqlite3"
     assert httpx.get(f"{base}/gradio_api/file={database}").status_code == 403
     # Gradio's monitoring summary (our handlers' names and timings) is switched off.
     assert httpx.get(f"{base}/monitoring/summary").status_code == 403

@@ -171,7 +171,7 @@ def test_meta_store_round_trip_and_tokens(tmp_path: Path):
     with pytest.raises(ValueError):
         again.add("c" * 32, "someone-elses", None)
     again.close()
-    assert "sk-" not in (tmp_path / "jobs.sqlite3").read_bytes().decode("latin-1")
+    assert "sk-" not in (tmp_path / "studio.sqlite3").read_bytes().decode("latin-1")
 
 
 def test_webhooks_enabled_only_for_public_https_urls():

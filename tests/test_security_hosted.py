@@ -265,7 +265,7 @@ def raw_event(app: Hosted, fn_index: int, data: list[Any], session_hash: str | N
 
 
 def job_by_prompt(app: Hosted, text: str) -> Any:
-    rows = app.runtime.store._conn.execute("SELECT id, owner FROM jobs").fetchall()
+    rows = app.runtime.store.db._conn.execute("SELECT id, owner FROM jobs").fetchall()
     for row in rows:
         rec = app.runtime.store.get(row["id"])
         if rec is not None and text in rec.params.get("prompt", ""):
@@ -343,13 +343,17 @@ def test_two_visitors_cannot_reach_each_others_items(browser: Any, hosted: Hoste
     board = boards.save(Board(owner=victim.owner, title="The victim's storyboard"))
     for path in (
         boards.path_for(victim.owner, board.id),  # a storyboard file (it names its owner)
+        data / "studio.sqlite3",
+        data / "studio.sqlite3-wal",
         data / "history.sqlite3",
         data / "history.sqlite3-wal",
+        data / "history.sqlite3.v1-backup",
         data / "jobs.sqlite3",
         data / "budget.sqlite3",
         data / "videos" / f"{secrets.token_hex(16)}.mp4",
         data / "videos" / ".." / "history.sqlite3",
         data / "posters" / ".." / "jobs.sqlite3",
+        data / "videos" / ".." / "studio.sqlite3",
     ):
         for url in (f"{hosted.base}/gradio_api/file={path}", f"{hosted.base}/gradio_api/file/{path}"):
             assert httpx.get(url).status_code in (403, 404), url
@@ -529,7 +533,7 @@ def test_known_keys_never_appear_in_pages_assets_api_logs_or_files(browser: Any,
     blobs = list(ResponseTee.chunks) + [t.encode() for t in texts]
     blobs += [line.encode() for line in hosted.logs.lines]
     files = [p for p in hosted.data_dir.rglob("*") if p.is_file()]
-    assert any(p.name == "history.sqlite3" for p in files) and any(p.suffix == ".mp4" for p in files)
+    assert any(p.name == "studio.sqlite3" for p in files) and any(p.suffix == ".mp4" for p in files)
     blobs += [p.read_bytes() for p in files]
     cache = Path(hosted.demo.GRADIO_CACHE) if hasattr(hosted.demo, "GRADIO_CACHE") else None
     if cache and cache.is_dir():

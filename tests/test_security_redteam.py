@@ -67,7 +67,7 @@ def events(studio: LiveApp) -> dict[str, Event]:
 
 
 def all_jobs(studio: LiveApp) -> list[JobRecord]:
-    rows = studio.runtime.store._conn.execute("SELECT id FROM jobs").fetchall()
+    rows = studio.runtime.store.db._conn.execute("SELECT id FROM jobs").fetchall()
     return [studio.runtime.store.get(row["id"]) for row in rows]
 
 

@@ -207,6 +207,9 @@ def test_only_media_folders_are_served_and_databases_are_blocked(tmp_path: Path)
     assert {Path(p).name for p in allowed} == {"videos", "posters", "ui", "exports"}
     for name in ("history.sqlite3", "history.sqlite3-wal", "jobs.sqlite3", "budget.sqlite3", "boards"):
         assert str(root / name) in blocked
+    for name in ("studio.sqlite3", "studio.sqlite3-wal", "studio.sqlite3-shm", "studio.sqlite3-journal",
+                 "history.sqlite3.v1-backup", "jobs.sqlite3.v1-backup", "budget.sqlite3.v1-backup"):
+        assert str(root / name) in blocked
 
 
 def test_request_bodies_over_the_limit_are_refused() -> None:

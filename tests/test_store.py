@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 
-from seedance_ui import store as store_module
 from seedance_ui.store import (
     TERMINAL_JOB_STATUSES,
     HistoryStore,
@@ -26,6 +25,7 @@ from seedance_ui.store import (
     new_job_id,
     new_token,
 )
+from seedance_ui.store import sqlite as store_module
 
 ROOT = Path(__file__).resolve().parent.parent
 PARAMS = {
@@ -197,8 +197,8 @@ def test_find_by_task_id(store: HistoryStore):
 def test_layout_wal_and_schema_version(tmp_path: Path):
     data = tmp_path / "nested" / "data"
     HistoryStore(data).close()
-    assert (data / "videos").is_dir() and (data / "posters").is_dir() and (data / "history.sqlite3").is_file()
-    conn = sqlite3.connect(data / "history.sqlite3")
+    assert (data / "videos").is_dir() and (data / "posters").is_dir() and (data / "studio.sqlite3").is_file()
+    conn = sqlite3.connect(data / "studio.sqlite3")
     try:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert conn.execute("PRAGMA user_version").fetchone()[0] == len(store_module.MIGRATIONS) >= 1
@@ -253,13 +253,13 @@ def test_a_failing_migration_changes_nothing(tmp_path: Path, monkeypatch: pytest
     monkeypatch.undo()
     with HistoryStore(tmp_path) as s:
         assert s.schema_version == current - 1 == len(store_module.MIGRATIONS)
-        cols = {r[1] for r in s._conn.execute("PRAGMA table_info(jobs)")}
+        cols = {r[1] for r in s.db._conn.execute("PRAGMA table_info(jobs)")}
         assert "half_done" not in cols
 
 
 def test_a_newer_schema_is_refused(tmp_path: Path):
     HistoryStore(tmp_path).close()
-    conn = sqlite3.connect(tmp_path / "history.sqlite3")
+    conn = sqlite3.connect(tmp_path / "studio.sqlite3")
     conn.execute("PRAGMA user_version = 99")
     conn.close()
     with pytest.raises(SchemaTooNewError):
@@ -414,7 +414,7 @@ def test_concurrent_updates_from_threads(store: HistoryStore):
         record = store.get(job_id)
         assert record.progress == 59 and record.error_message.endswith("step 59")
     assert store.get(shared.id).progress == 59
-    assert store._conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert store.db._conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
 _WRITER = """
@@ -452,7 +452,7 @@ def test_sigkill_mid_write_keeps_every_committed_row(tmp_path: Path):
         child.wait(timeout=10)
     assert child.returncode == -signal.SIGKILL
     with HistoryStore(tmp_path) as reopened:
-        assert reopened._conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert reopened.db._conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         for job_id, i in reported:
             record = reopened.get(job_id, "killed")
             assert record is not None and record.params == {"i": i}

@@ -8,16 +8,15 @@
   Check and reservation happen under one lock, so concurrent submissions can never overshoot.
 - A per-visitor submission rate limit (any key), a sliding minute.
 
-The ledger is its own small SQLite file (`<data_dir>/budget.sqlite3`), one row per job on the server's
-key. It is not derived from the history because visitors may delete history items: spending must survive
-deletions as well as restarts. A visitor's own key is never budgeted (it is their money).
+The ledger is the `spend` table of the studio's one database (seedance_ui/store), one row per job on the
+server's key. It is not derived from the history because visitors may delete history items: spending must
+survive deletions as well as restarts. A visitor's own key is never budgeted (it is their money).
 """
 
 from __future__ import annotations
 
 import calendar
 import logging
-import sqlite3
 import threading
 import time
 from collections import deque
@@ -29,36 +28,17 @@ from seedance_ui.client.errors import SeedanceError, ValidationError
 from seedance_ui.config import Settings
 from seedance_ui.jobs.meta import KEY_SERVER, KEY_VISITOR
 from seedance_ui.security.owners import is_signed_in_owner, log_id
-from seedance_ui.store import JobRecord, JobStatus
+from seedance_ui.store import JobRecord, JobStatus, SpendRow, open_database
 
 if TYPE_CHECKING:
     from seedance_ui.client.request import GenerationRequest
 
 log = logging.getLogger("seedance_ui.jobs")
 
-BUDGET_FILENAME = "budget.sqlite3"
 RATE_WINDOW_SECONDS = 60.0
 # A FAILED job with one of these codes may still have been billed (the provider finished or we cannot
 # tell): it stays counted.
 CHARGED_FAILURE_CODES = frozenset({"task_not_found", "no_video_url", "download_failed"})
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS spend (
-    job_id     TEXT PRIMARY KEY,
-    owner      TEXT NOT NULL,
-    day        TEXT NOT NULL,           -- UTC date, YYYY-MM-DD
-    estimated  REAL NOT NULL,
-    reserved   REAL,                    -- the provider's credits_reserved, once known
-    released   INTEGER NOT NULL DEFAULT 0,
-    created_at REAL NOT NULL,
-    address    TEXT                     -- the visitor's client address (hashed), when not signed in
-);
-CREATE INDEX IF NOT EXISTS spend_day_owner ON spend (day, owner);
-"""
-# Ledgers written before per-address limits lack the column.
-_ADD_ADDRESS = "ALTER TABLE spend ADD COLUMN address TEXT"
-_ADDRESS_INDEX = "CREATE INDEX IF NOT EXISTS spend_day_address ON spend (day, address)"
-
 
 # ------------------------------------------------------------------------------------------------------
 # refusals: SeedanceError subclasses, so every caller already shows .message and .hint
@@ -127,21 +107,11 @@ def _fmt(credits: float) -> str:
 
 
 class BudgetLedger:
-    """Server-key spending per job; thread-safe (one connection, one lock)."""
+    """Server-key spending per job, kept in the data directory's database; thread-safe."""
 
     def __init__(self, data_dir: Path) -> None:
-        data_dir.mkdir(parents=True, exist_ok=True)
-        self.path = data_dir / BUDGET_FILENAME
         self._lock = threading.RLock()
-        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=10.0)
-        with self._lock:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.executescript(_SCHEMA)
-            columns = {row[1] for row in self._db.execute("PRAGMA table_info(spend)")}
-            if "address" not in columns:
-                self._db.execute(_ADD_ADDRESS)
-            self._db.execute(_ADDRESS_INDEX)
+        self._db = open_database(data_dir)
 
     @property
     def lock(self) -> threading.RLock:
@@ -150,51 +120,31 @@ class BudgetLedger:
     def spent(self, day: str, owner: str | None = None, *, address: str | None = None) -> float:
         """Credits counted on `day` (all owners, one owner, or one client address): reserved when
         known, else the estimate."""
-        sql = (
-            "SELECT COALESCE(SUM(COALESCE(reserved, estimated)), 0) FROM spend "
-            "WHERE day = ? AND released = 0"
-        )
-        args: tuple[str, ...] = (day,)
-        if owner is not None:
-            sql += " AND owner = ?"
-            args += (owner,)
-        if address is not None:
-            sql += " AND address = ?"
-            args += (address,)
         with self._lock:
-            return float(self._db.execute(sql, args).fetchone()[0])
+            return self._db.spent(day, owner, address)
 
     def add(
         self, job_id: str, owner: str, day: str, estimated: float, now: float, address: str | None = None
     ) -> None:
         with self._lock:
-            self._db.execute(
-                "INSERT OR REPLACE INTO spend (job_id, owner, day, estimated, reserved, released, "
-                "created_at, address) VALUES (?, ?, ?, ?, NULL, 0, ?, ?)",
-                (job_id, owner, day, float(estimated), now, address),
-            )
+            self._db.add_spend(job_id, owner, day, estimated, now, address)
 
     def reconcile(self, job_id: str, reserved: float) -> None:
         with self._lock:
-            self._db.execute("UPDATE spend SET reserved = ? WHERE job_id = ?", (float(reserved), job_id))
+            self._db.reconcile_spend(job_id, reserved)
 
     def release(self, job_id: str) -> bool:
         with self._lock:
-            return self._db.execute(
-                "UPDATE spend SET released = 1 WHERE job_id = ? AND released = 0", (job_id,)
-            ).rowcount == 1
+            return self._db.release_spend(job_id)
 
     def forget(self, job_id: str) -> None:
         with self._lock:
-            self._db.execute("DELETE FROM spend WHERE job_id = ?", (job_id,))
+            self._db.forget_spend(job_id)
 
-    def row(self, job_id: str) -> tuple[str, float, float | None, bool] | None:
+    def row(self, job_id: str) -> SpendRow | None:
         """(owner, estimated, reserved, released) of a job, for tests and checks."""
         with self._lock:
-            found = self._db.execute(
-                "SELECT owner, estimated, reserved, released FROM spend WHERE job_id = ?", (job_id,)
-            ).fetchone()
-        return None if found is None else (found[0], found[1], found[2], bool(found[3]))
+            return self._db.spend_row(job_id)
 
     def close(self) -> None:
         with self._lock:

@@ -1,10 +1,11 @@
 """Limits at our edge: which files Gradio may serve, and how big a request may be.
 
 Gradio serves any file under `allowed_paths` to anyone who asks for its path at `/gradio_api/file=…`.
-The data directory also holds the history database (every visitor's prompts and owner ids), the job
-manager's and budget ledgers and the storyboards, so only the folders of media we name ourselves are
-allowed (`<job id>.mp4`, `<job id>.jpg`, placeholders, review exports), and the rest is blocked
-outright (blocked paths win over allowed ones in Gradio).
+The data directory also holds the studio's database (every visitor's prompts and owner ids, the job
+manager's bookkeeping and the budget ledger), the backups of the databases it replaced, and the
+storyboards, so only the folders of media we name ourselves are allowed (`<job id>.mp4`, `<job id>.jpg`,
+placeholders, review exports), and the rest is blocked outright (blocked paths win over allowed ones
+in Gradio).
 
 `RequestSizeLimit` is a small ASGI middleware: a request body larger than the limit is refused with 413
 before Gradio parses it, whether or not it announces its length.
@@ -17,13 +18,16 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
 from typing import Any
 
+from seedance_ui.store import BACKUP_SUFFIX, DB_FILENAME, DB_SIDE_SUFFIXES, LEGACY_FILENAMES
+
 # Media folders of the data directory that may be served (all file names in them are ours).
 # Most looked-up first: Gradio tries them in order for every file an event returns (gallery posters
 # and placeholders, then videos).
 SERVED_DIRS = ("posters", "ui", "videos", "exports")
 # Everything else the data directory holds that must never be served, even by mistake.
 PRIVATE_DIRS = ("boards",)
-PRIVATE_DATABASES = ("history.sqlite3", "jobs.sqlite3", "budget.sqlite3")
+# The database, the v1 files it replaced (should one be copied back) and their backups after an upgrade.
+PRIVATE_DATABASES = (DB_FILENAME, *LEGACY_FILENAMES, *(name + BACKUP_SUFFIX for name in LEGACY_FILENAMES))
 
 MAX_REQUEST_BYTES = 2 * 1024 * 1024  # a queue event carries a prompt and a few settings: far less
 MAX_UPLOAD_MB = 10  # Gradio's own per-file cap (storyboard imports are small JSON/CSV files)
@@ -48,7 +52,7 @@ def served_paths(data_dir: Path | str) -> tuple[list[str], list[str]]:
     allowed = [str(root / name) for name in SERVED_DIRS]
     blocked = [str(root / name) for name in PRIVATE_DIRS]
     for name in PRIVATE_DATABASES:
-        blocked += [str(root / name), str(root / f"{name}-wal"), str(root / f"{name}-shm")]
+        blocked += [str(root / name), *(str(root / f"{name}{side}") for side in DB_SIDE_SUFFIXES)]
     return allowed, blocked
 
 

@@ -1,0 +1,190 @@
+"""Job history: the jobs of the studio's database, plus their videos and posters on disk.
+
+Layout of `data_dir`::
+
+    studio.sqlite3         the database (see store/local.py): jobs, job bookkeeping, budget ledger
+    videos/<job_id>.mp4    downloaded videos
+    posters/<job_id>.jpg   their poster frames
+
+File names are built only from our own job ids (uuid4 hex, validated), never from provider data.
+Paths kept in a record are relative to `data_dir` and are resolved through `HistoryStore.resolve`,
+which refuses anything that would land outside it. Rows go through the `Database` interface only.
+"""
+
+from __future__ import annotations
+
+import builtins
+import dataclasses
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+from seedance_ui.store.interface import Database
+from seedance_ui.store.local import open_database
+from seedance_ui.store.records import (
+    PATH_FIELDS,
+    UPDATABLE_FIELDS,
+    JobRecord,
+    check_job_id,
+    is_valid_job_id,
+)
+
+log = logging.getLogger(__name__)
+
+VIDEOS_DIRNAME = "videos"
+POSTERS_DIRNAME = "posters"
+VIDEO_SUFFIX = ".mp4"
+POSTER_SUFFIX = ".jpg"
+
+
+class HistoryStore:
+    """Thread-safe job history of one data directory (the database serialises access)."""
+
+    def __init__(self, data_dir: Path | str) -> None:
+        self.data_dir = Path(data_dir).expanduser().resolve()
+        self.videos_dir = self.data_dir / VIDEOS_DIRNAME
+        self.posters_dir = self.data_dir / POSTERS_DIRNAME
+        for folder in (self.data_dir, self.videos_dir, self.posters_dir):
+            folder.mkdir(parents=True, exist_ok=True)
+        self.db: Database = open_database(self.data_dir)
+        self.schema_version = self.db.schema_version
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> HistoryStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"HistoryStore({str(self.data_dir)!r})"
+
+    # -- identities (security/identity.py) ----------------------------------------------------------
+
+    def app_secret(self, name: str) -> bytes:
+        return self.db.app_secret(name)
+
+    def visitor_owner(self, visitor: str) -> str | None:
+        return self.db.visitor_owner(visitor)
+
+    def adopt_owner(self, visitor: str, owner: str) -> bool:
+        return self.db.adopt_owner(visitor, owner)
+
+    # -- records -----------------------------------------------------------------------------------
+
+    def add(self, record: JobRecord) -> None:
+        """Insert a new record; ValueError for a malformed id, sqlite3.IntegrityError for a duplicate."""
+        check_job_id(record.id)
+        paths = {name: self._relative_or_none(getattr(record, name)) for name in PATH_FIELDS}
+        self.db.insert_job(dataclasses.replace(record, **paths))
+
+    def update(self, job_id: str, **fields: Any) -> JobRecord:
+        """Change some fields of a record (updated_at is set to now); returns the new record.
+
+        Unknown field names and `id` raise TypeError; an unknown job raises KeyError. `video_path` and
+        `poster_path` may be given absolute (inside the data dir) or relative; they are stored relative.
+        """
+        check_job_id(job_id)
+        bad = sorted(set(fields) - UPDATABLE_FIELDS)
+        if bad:
+            raise TypeError(f"JobRecord has no updatable field(s) {bad}")
+        fields.setdefault("updated_at", time.time())
+        for name in PATH_FIELDS:
+            if name in fields:
+                fields[name] = self._relative_or_none(fields[name])
+        record = self.db.update_job(job_id, fields)
+        if record is None:
+            raise KeyError(job_id)
+        return record
+
+    def get(self, job_id: str, owner: str | None = None) -> JobRecord | None:
+        """The record, or None when unknown, malformed, or (owner given) someone else's."""
+        if not is_valid_job_id(job_id):
+            return None
+        record = self.db.get_job(job_id)
+        if record is None or (owner is not None and record.owner != owner):
+            return None
+        return record
+
+    def find_by_task_id(self, task_id: str) -> JobRecord | None:
+        """The record that follows a provider task (for webhook hints), or None."""
+        return self.db.find_job_by_task(task_id)
+
+    def list(self, owner: str, limit: int = 100) -> builtins.list[JobRecord]:
+        """The owner's records, newest first."""
+        return self.db.list_jobs(owner, limit)
+
+    def unfinished(self) -> builtins.list[JobRecord]:
+        """Every record not in a terminal status, oldest first (for recovery after a restart)."""
+        return self.db.unfinished_jobs()
+
+    def delete(self, job_id: str, owner: str) -> bool:
+        """Delete the owner's record and its files; False when there is no such record of theirs."""
+        if not is_valid_job_id(job_id):
+            return False
+        paths = self.db.delete_job(job_id, owner)
+        if paths is None:
+            return False
+        self._remove_files(job_id, list(paths))
+        return True
+
+    def _remove_files(self, job_id: str, recorded: builtins.list[str | None]) -> None:
+        paths = {self.video_path(job_id), self.poster_path(job_id)}
+        for rel in recorded:
+            try:
+                resolved = self.resolve(rel)
+            except ValueError:
+                log.warning("not deleting %r of job %s: outside the data directory", rel, job_id)
+                continue
+            if resolved is not None:
+                paths.add(resolved)
+        for path in paths:
+            try:
+                path.unlink(missing_ok=True)
+            except OSError as exc:
+                log.warning("could not delete %s: %s", path, exc)
+
+    # -- paths ---------------------------------------------------------------------------------------
+
+    def video_path(self, job_id: str) -> Path:
+        """Absolute path of the job's video file (ValueError for a malformed id)."""
+        return self.videos_dir / f"{check_job_id(job_id)}{VIDEO_SUFFIX}"
+
+    def poster_path(self, job_id: str) -> Path:
+        """Absolute path of the job's poster image (ValueError for a malformed id)."""
+        return self.posters_dir / f"{check_job_id(job_id)}{POSTER_SUFFIX}"
+
+    def relative(self, path: Path | str) -> str:
+        """`path` (absolute, or relative to the data dir) as a data-dir-relative POSIX string."""
+        absolute = self.resolve(str(path)) if not Path(path).is_absolute() else Path(path).resolve()
+        assert absolute is not None
+        if not absolute.is_relative_to(self.data_dir) or absolute == self.data_dir:
+            raise ValueError(f"{path} is not inside the data directory")
+        return absolute.relative_to(self.data_dir).as_posix()
+
+    def _relative_or_none(self, path: Path | str | None) -> str | None:
+        return None if path is None or path == "" else self.relative(path)
+
+    def resolve(self, relative: str | Path | None) -> Path | None:
+        """Absolute path for a stored relative path; None for None; ValueError if it leaves the data dir."""
+        if relative is None or relative == "":
+            return None
+        if Path(relative).is_absolute():
+            raise ValueError(f"stored path {relative!r} must be relative to the data directory")
+        absolute = (self.data_dir / relative).resolve()
+        if not absolute.is_relative_to(self.data_dir) or absolute == self.data_dir:
+            raise ValueError(f"stored path {relative!r} leaves the data directory")
+        return absolute
+
+    def video_file(self, record: JobRecord) -> Path | None:
+        """The record's video as an absolute path if it is set and the file exists."""
+        path = self.resolve(record.video_path)
+        return path if path is not None and path.is_file() else None
+
+    def poster_file(self, record: JobRecord) -> Path | None:
+        """The record's poster as an absolute path if it is set and the file exists."""
+        path = self.resolve(record.poster_path)
+        return path if path is not None and path.is_file() else None

@@ -1,0 +1,178 @@
+"""What the store keeps, independent of where it keeps it: job statuses, job records, ids, job bookkeeping.
+
+No SQL and no files here (see `sqlite.py` and `history.py`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import secrets
+import time
+import uuid
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, NamedTuple
+
+_JOB_ID_RE = re.compile(r"[0-9a-f]{32}")
+
+
+class JobStatus(StrEnum):
+    """Where a job stands, from our side (the provider's task status is one input to it)."""
+
+    QUEUED = "queued"  # waiting locally for a slot (caps)
+    SUBMITTING = "submitting"  # record written, create in flight
+    PENDING = "pending"
+    PROCESSING = "processing"
+    DOWNLOADING = "downloading"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    UNKNOWN_OUTCOME = "unknown_outcome"  # create may or may not have happened; never resubmitted
+    EXPIRED = "expired"  # completed, but the URL expired before we downloaded
+
+    @property
+    def label(self) -> str:
+        """The status in words for people."""
+        return _LABELS[self]
+
+    @property
+    def terminal(self) -> bool:
+        return self in TERMINAL_JOB_STATUSES
+
+
+_LABELS: dict[JobStatus, str] = {
+    JobStatus.QUEUED: "Queued locally",
+    JobStatus.SUBMITTING: "Submitting",
+    JobStatus.PENDING: "Pending",
+    JobStatus.PROCESSING: "Processing",
+    JobStatus.DOWNLOADING: "Downloading",
+    JobStatus.COMPLETED: "Done",
+    JobStatus.FAILED: "Failed",
+    JobStatus.CANCELLED: "Cancelled",
+    JobStatus.UNKNOWN_OUTCOME: "Outcome unknown — check before resubmitting",
+    JobStatus.EXPIRED: "Expired",
+}
+
+TERMINAL_JOB_STATUSES: frozenset[JobStatus] = frozenset(
+    {
+        JobStatus.COMPLETED,
+        JobStatus.FAILED,
+        JobStatus.CANCELLED,
+        JobStatus.UNKNOWN_OUTCOME,
+        JobStatus.EXPIRED,
+    }
+)
+
+
+def new_job_id() -> str:
+    """A fresh job id: 32 lowercase hex characters."""
+    return uuid.uuid4().hex
+
+
+def new_token() -> str:
+    """A fresh idempotency token (URL-safe, 256 bits)."""
+    return secrets.token_urlsafe(32)
+
+
+def is_valid_job_id(job_id: object) -> bool:
+    """True for ids shaped like `new_job_id()` output (and so safe inside a file name)."""
+    return isinstance(job_id, str) and _JOB_ID_RE.fullmatch(job_id) is not None
+
+
+def check_job_id(job_id: object) -> str:
+    """`job_id` itself when valid; ValueError otherwise."""
+    if not is_valid_job_id(job_id):
+        raise ValueError(f"invalid job id {job_id!r}: expected 32 lowercase hex characters")
+    return job_id  # type: ignore[return-value]
+
+
+@dataclass
+class JobRecord:
+    """One generation job as the studio keeps it."""
+
+    id: str  # ours: uuid4 hex
+    owner: str
+    params: dict  # GenerationRequest.to_params()
+    status: JobStatus
+    idempotency_token: str
+    task_id: str | None = None
+    progress: int = 0
+    created_at: float = field(default_factory=time.time)
+    submitted_at: float | None = None
+    completed_at: float | None = None
+    updated_at: float = field(default_factory=time.time)
+    credits_estimated: float | None = None
+    credits_reserved: float | None = None
+    error_code: str | None = None
+    error_message: str | None = None
+    error_hint: str | None = None
+    video_url: str | None = None  # provider URL (expires); never shown after download
+    video_path: str | None = None  # relative to the data dir
+    poster_path: str | None = None  # relative to the data dir
+    video_duration: float | None = None
+    video_size: int | None = None
+    width: int | None = None
+    height: int | None = None
+    has_audio: bool | None = None
+    estimated_time: float | None = None
+    queue_position: int | None = None  # not persisted-critical
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.status, JobStatus):
+            self.status = JobStatus(self.status)
+
+    @classmethod
+    def new(
+        cls, owner: str, params: dict, *, status: JobStatus = JobStatus.QUEUED, **fields: Any
+    ) -> JobRecord:
+        """A record with a fresh id and idempotency token, created now."""
+        return cls(
+            id=new_job_id(),
+            owner=owner,
+            params=params,
+            status=status,
+            idempotency_token=new_token(),
+            **fields,
+        )
+
+    @property
+    def terminal(self) -> bool:
+        return self.status.terminal
+
+    def to_public_dict(self) -> dict[str, Any]:
+        """JSON-safe view for the UI and API: no idempotency token, no provider video URL."""
+        data = dataclasses.asdict(self)
+        for secret in _PRIVATE_FIELDS:
+            data.pop(secret, None)
+        data["status"] = self.status.value
+        data["status_label"] = self.status.label
+        data["terminal"] = self.terminal
+        return data
+
+
+_PRIVATE_FIELDS = ("idempotency_token", "video_url")
+FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(JobRecord))
+UPDATABLE_FIELDS = frozenset(FIELD_NAMES) - {"id"}
+PATH_FIELDS = ("video_path", "poster_path")  # kept relative to the data directory
+
+
+@dataclass(frozen=True)
+class JobMeta:
+    """The job manager's private facts about one job: where its key came from, its webhook token.
+
+    The API key itself is never stored: only its source ("server", "demo", "visitor").
+    """
+
+    job_id: str
+    key_source: str
+    webhook_token: str | None
+
+
+class SpendRow(NamedTuple):
+    """One job's line in the budget ledger (server-key spending); a tuple, so it unpacks."""
+
+    owner: str
+    estimated: float
+    reserved: float | None  # the provider's credits_reserved, once known
+    released: bool  # True once the job turned out not to be billed

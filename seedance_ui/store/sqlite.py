@@ -1,0 +1,509 @@
+"""The studio's database on SQLite: every SQL statement of the project is in this module.
+
+One file (WAL) holds the job history, the job manager's bookkeeping and the budget ledger. Callers use
+`SqliteDatabase`'s methods (the `Database` interface in `interface.py`), never SQL, so a server
+database can implement the same methods later. No Gradio, no HTTP, no file layout here: which file to
+open and when to upgrade older data directories is `local.py`'s business.
+
+Adding a schema change: write `_migration_2(conn)` and append it to `MIGRATIONS`. Each migration runs
+once, in its own transaction, together with the `PRAGMA user_version` bump.
+"""
+
+from __future__ import annotations
+
+import builtins
+import dataclasses
+import json
+import logging
+import secrets
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import closing, contextmanager
+from pathlib import Path
+from typing import Any
+
+from seedance_ui.store.records import FIELD_NAMES, JobMeta, JobRecord, JobStatus, SpendRow
+
+log = logging.getLogger(__name__)
+
+BUSY_TIMEOUT_SECONDS = 10.0
+
+# --- schema migrations ------------------------------------------------------------------------------
+
+Migration = Callable[[sqlite3.Connection], None]
+
+
+def _migration_1(conn: sqlite3.Connection) -> None:
+    """The initial schema: jobs (one column per JobRecord field), job bookkeeping, spending, imports."""
+    conn.execute(
+        """
+        CREATE TABLE jobs (
+            id                TEXT PRIMARY KEY NOT NULL,
+            owner             TEXT NOT NULL,
+            params            TEXT NOT NULL,          -- JSON object
+            status            TEXT NOT NULL,
+            idempotency_token TEXT NOT NULL,
+            task_id           TEXT,
+            progress          INTEGER NOT NULL DEFAULT 0,
+            created_at        REAL NOT NULL,
+            submitted_at      REAL,
+            completed_at      REAL,
+            updated_at        REAL NOT NULL,
+            credits_estimated REAL,
+            credits_reserved  REAL,
+            error_code        TEXT,
+            error_message     TEXT,
+            error_hint        TEXT,
+            video_url         TEXT,
+            video_path        TEXT,
+            poster_path       TEXT,
+            video_duration    REAL,
+            video_size        INTEGER,
+            width             INTEGER,
+            height            INTEGER,
+            has_audio         INTEGER,                -- 0/1/NULL
+            estimated_time    REAL,
+            queue_position    INTEGER
+        )
+        """
+    )
+    conn.execute("CREATE INDEX jobs_owner_created ON jobs (owner, created_at)")
+    conn.execute("CREATE INDEX jobs_status ON jobs (status)")
+    conn.execute("CREATE INDEX jobs_task_id ON jobs (task_id)")
+    conn.execute(
+        """
+        CREATE TABLE job_meta (
+            job_id        TEXT PRIMARY KEY,
+            key_source    TEXT NOT NULL,
+            webhook_token TEXT UNIQUE,
+            created_at    REAL NOT NULL
+        )
+        """
+    )
+    conn.execute(
+        """
+        CREATE TABLE spend (
+            job_id     TEXT PRIMARY KEY,
+            owner      TEXT NOT NULL,
+            day        TEXT NOT NULL,           -- UTC date, YYYY-MM-DD
+            estimated  REAL NOT NULL,
+            reserved   REAL,                    -- the provider's credits_reserved, once known
+            released   INTEGER NOT NULL DEFAULT 0,
+            created_at REAL NOT NULL
+        )
+        """
+    )
+    conn.execute("CREATE INDEX spend_day_owner ON spend (day, owner)")
+    conn.execute(
+        """
+        CREATE TABLE legacy_imports (
+            source      TEXT PRIMARY KEY NOT NULL,  -- the file name of a pre-one-store database
+            rows        INTEGER NOT NULL,
+            imported_at REAL NOT NULL
+        )
+        """
+    )
+
+
+def _migration_2(conn: sqlite3.Connection) -> None:
+    """Visitor identities and per-address limits: server secrets (the key that signs visitor cookies),
+    which cookie visitor adopted an owner id kept by a browser before the cookie (each id once), and the
+    client address (hashed) each server-key spend was admitted for."""
+    conn.execute("CREATE TABLE app_secrets (name TEXT PRIMARY KEY NOT NULL, value BLOB NOT NULL)")
+    conn.execute(
+        """
+        CREATE TABLE visitor_owners (
+            visitor    TEXT PRIMARY KEY NOT NULL,
+            owner      TEXT NOT NULL UNIQUE,
+            adopted_at REAL NOT NULL
+        )
+        """
+    )
+    conn.execute("ALTER TABLE spend ADD COLUMN address TEXT")
+    conn.execute("CREATE INDEX spend_day_address ON spend (day, address)")
+
+
+# Ordered: MIGRATIONS[n - 1] takes the schema from version n - 1 to n. Append only.
+MIGRATIONS: list[Migration] = [_migration_1, _migration_2]
+
+
+class SchemaTooNewError(RuntimeError):
+    """The database was written by a newer version of the studio."""
+
+
+def _schema_version(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def apply_migrations(conn: sqlite3.Connection, migrations: list[Migration] | None = None) -> int:
+    """Bring the schema up to date; returns the resulting version. Safe to call on every open."""
+    steps = MIGRATIONS if migrations is None else migrations
+    while True:
+        conn.execute("BEGIN IMMEDIATE")  # re-read the version under the write lock
+        try:
+            version = _schema_version(conn)
+            if version > len(steps):
+                raise SchemaTooNewError(
+                    f"studio database has schema version {version}; this build knows {len(steps)}"
+                )
+            if version == len(steps):
+                conn.execute("COMMIT")
+                return version
+            steps[version](conn)
+            conn.execute(f"PRAGMA user_version = {version + 1:d}")
+            conn.execute("COMMIT")
+            log.info("studio database migrated to schema version %d", version + 1)
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """The one way the studio opens SQLite: autocommit, WAL, busy timeout, rows by name."""
+    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None, check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000):d}")
+    mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+    if str(mode).lower() != "wal":
+        log.warning("studio database is in %s mode, not WAL (filesystem without shared memory?)", mode)
+    conn.execute("PRAGMA synchronous = NORMAL")
+    return conn
+
+
+# --- row <-> record -----------------------------------------------------------------------------------
+
+
+def _column_values(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """JobRecord field values as stored: params as JSON text, status as its word, booleans as 0/1."""
+    values = dict(fields)
+    if "status" in values:
+        values["status"] = JobStatus(values["status"]).value
+    if "params" in values:
+        if not isinstance(values["params"], dict):
+            raise TypeError("params must be a dict")
+        values["params"] = json.dumps(values["params"], ensure_ascii=False, sort_keys=True)
+    if values.get("has_audio") is not None:
+        values["has_audio"] = int(bool(values["has_audio"]))
+    return values
+
+
+def _from_row(row: sqlite3.Row) -> JobRecord:
+    data = {name: row[name] for name in FIELD_NAMES}
+    data["params"] = json.loads(data["params"])
+    data["status"] = JobStatus(data["status"])
+    if data["has_audio"] is not None:
+        data["has_audio"] = bool(data["has_audio"])
+    return JobRecord(**data)
+
+
+_TERMINAL_VALUES = tuple(sorted(s.value for s in JobStatus if s.terminal))
+_COLUMNS = ", ".join(FIELD_NAMES)
+_SELECT_JOB = f"SELECT {_COLUMNS} FROM jobs WHERE id = ?"
+# Legacy databases: file name -> the table it held (same name and columns in the one database).
+LEGACY_TABLES = {"history.sqlite3": "jobs", "jobs.sqlite3": "job_meta", "budget.sqlite3": "spend"}
+
+
+class SqliteDatabase:
+    """The `Database` interface on one SQLite file: one connection guarded by a re-entrant lock."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.RLock()
+        self._conn = connect(path)
+        try:
+            self.schema_version = apply_migrations(self._conn)
+            self._check_columns()
+        except BaseException:
+            self._conn.close()
+            raise
+
+    def _check_columns(self) -> None:
+        columns = {r["name"] for r in self._rows("PRAGMA table_info(jobs)")}
+        missing = [name for name in FIELD_NAMES if name not in columns]
+        if missing:
+            raise RuntimeError(f"jobs table lacks columns {missing}: new JobRecord fields need a migration")
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    def _rows(self, sql: str, args: Any = ()) -> builtins.list[sqlite3.Row]:
+        """Every row of a query, read to the end under the lock (no statement is left running)."""
+        with self._lock:
+            return self._conn.execute(sql, args).fetchall()
+
+    def _row(self, sql: str, args: Any = ()) -> sqlite3.Row | None:
+        found = self._rows(sql, args)
+        return found[0] if found else None
+
+    def _write(self, sql: str, args: Any = ()) -> int:
+        """Run one statement; the number of rows it changed."""
+        with self._lock:
+            return self._conn.execute(sql, args).rowcount
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    def __repr__(self) -> str:
+        return f"SqliteDatabase({str(self.path)!r})"
+
+    # -- jobs ----------------------------------------------------------------------------------------
+
+    def insert_job(self, record: JobRecord) -> None:
+        """Insert a new record (paths already relative); sqlite3.IntegrityError for a duplicate id."""
+        row = _column_values(dataclasses.asdict(record))
+        placeholders = ", ".join(f":{name}" for name in FIELD_NAMES)
+        self._write(f"INSERT INTO jobs ({_COLUMNS}) VALUES ({placeholders})", row)
+
+    def update_job(self, job_id: str, fields: Mapping[str, Any]) -> JobRecord | None:
+        """Set some fields (names already checked); the new record, or None for an unknown job."""
+        values = _column_values(fields)
+        assignments = ", ".join(f"{name} = :{name}" for name in values)
+        with self._transaction() as conn:
+            cursor = conn.execute(f"UPDATE jobs SET {assignments} WHERE id = :_id", {**values, "_id": job_id})
+            if cursor.rowcount != 1:
+                return None
+            row = self._row(_SELECT_JOB, (job_id,))
+        assert row is not None
+        return _from_row(row)
+
+    def get_job(self, job_id: str) -> JobRecord | None:
+        row = self._row(_SELECT_JOB, (job_id,))
+        return None if row is None else _from_row(row)
+
+    def find_job_by_task(self, task_id: str) -> JobRecord | None:
+        """The newest record following this provider task, or None."""
+        row = self._row(
+            f"SELECT {_COLUMNS} FROM jobs WHERE task_id = ? ORDER BY created_at DESC LIMIT 1", (task_id,)
+        )
+        return None if row is None else _from_row(row)
+
+    def list_jobs(self, owner: str, limit: int) -> builtins.list[JobRecord]:
+        """The owner's records, newest first."""
+        rows = self._rows(
+            f"SELECT {_COLUMNS} FROM jobs WHERE owner = ? ORDER BY created_at DESC, rowid DESC LIMIT ?",
+            (owner, max(0, int(limit))),
+        )
+        return [_from_row(r) for r in rows]
+
+    def unfinished_jobs(self) -> builtins.list[JobRecord]:
+        """Every record not in a terminal status, oldest first."""
+        marks = ", ".join("?" for _ in _TERMINAL_VALUES)
+        rows = self._rows(
+            f"SELECT {_COLUMNS} FROM jobs WHERE status NOT IN ({marks}) ORDER BY created_at, rowid",
+            _TERMINAL_VALUES,
+        )
+        return [_from_row(r) for r in rows]
+
+    def delete_job(self, job_id: str, owner: str) -> tuple[str | None, str | None] | None:
+        """Delete the owner's record; its stored (video_path, poster_path), or None if there was none."""
+        with self._transaction() as conn:
+            row = self._row(
+                "SELECT video_path, poster_path FROM jobs WHERE id = ? AND owner = ?", (job_id, owner)
+            )
+            if row is None:
+                return None
+            conn.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
+        return row["video_path"], row["poster_path"]
+
+    # -- job bookkeeping -------------------------------------------------------------------------------
+
+    def put_job_meta(self, meta: JobMeta) -> None:
+        """Write (or replace) a job's bookkeeping row."""
+        self._write(
+            "INSERT OR REPLACE INTO job_meta (job_id, key_source, webhook_token, created_at) "
+            "VALUES (?, ?, ?, ?)",
+            (meta.job_id, meta.key_source, meta.webhook_token, time.time()),
+        )
+
+    def get_job_meta(self, job_id: str) -> JobMeta | None:
+        row = self._row("SELECT job_id, key_source, webhook_token FROM job_meta WHERE job_id = ?", (job_id,))
+        return JobMeta(*row) if row else None
+
+    def webhook_tokens(self) -> dict[str, str]:
+        """Live webhook tokens: token -> job_id."""
+        rows = self._rows("SELECT webhook_token, job_id FROM job_meta WHERE webhook_token IS NOT NULL")
+        return {token: job_id for token, job_id in rows}
+
+    def drop_webhook_token(self, job_id: str) -> None:
+        self._write("UPDATE job_meta SET webhook_token = NULL WHERE job_id = ?", (job_id,))
+
+    def delete_job_meta(self, job_id: str) -> None:
+        self._write("DELETE FROM job_meta WHERE job_id = ?", (job_id,))
+
+    # -- spending (the budget ledger) --------------------------------------------------------------------
+
+    def spent(self, day: str, owner: str | None = None, address: str | None = None) -> float:
+        """Credits counted on `day` (all owners, one owner, or one client address): reserved when
+        known, else the estimate."""
+        sql = (
+            "SELECT COALESCE(SUM(COALESCE(reserved, estimated)), 0) FROM spend "
+            "WHERE day = ? AND released = 0"
+        )
+        args: tuple[str, ...] = (day,)
+        if owner is not None:
+            sql += " AND owner = ?"
+            args += (owner,)
+        if address is not None:
+            sql += " AND address = ?"
+            args += (address,)
+        return float(self._rows(sql, args)[0][0])
+
+    def add_spend(
+        self, job_id: str, owner: str, day: str, estimated: float, now: float, address: str | None = None
+    ) -> None:
+        """Count a job's estimate on `day` (replacing any earlier row of the job)."""
+        self._write(
+            "INSERT OR REPLACE INTO spend (job_id, owner, day, estimated, reserved, released, created_at, "
+            "address) VALUES (?, ?, ?, ?, NULL, 0, ?, ?)",
+            (job_id, owner, day, float(estimated), now, address),
+        )
+
+    def reconcile_spend(self, job_id: str, reserved: float) -> None:
+        self._write("UPDATE spend SET reserved = ? WHERE job_id = ?", (float(reserved), job_id))
+
+    def release_spend(self, job_id: str) -> bool:
+        """Stop counting a job; False when it was not counted (unknown, or released already)."""
+        return self._write("UPDATE spend SET released = 1 WHERE job_id = ? AND released = 0", (job_id,)) == 1
+
+    def forget_spend(self, job_id: str) -> None:
+        self._write("DELETE FROM spend WHERE job_id = ?", (job_id,))
+
+    def spend_row(self, job_id: str) -> SpendRow | None:
+        found = self._row(
+            "SELECT owner, estimated, reserved, released FROM spend WHERE job_id = ?", (job_id,)
+        )
+        return None if found is None else SpendRow(found[0], found[1], found[2], bool(found[3]))
+
+    # -- identities ---------------------------------------------------------------------------------------
+
+    def app_secret(self, name: str, size: int = 32) -> bytes:
+        """A random server secret, made once and kept (e.g. the key that signs visitor cookies)."""
+        with self._transaction() as conn:
+            row = conn.execute("SELECT value FROM app_secrets WHERE name = ?", (name,)).fetchone()
+            if row is not None:
+                return bytes(row["value"])
+            value = secrets.token_bytes(size)
+            conn.execute("INSERT INTO app_secrets (name, value) VALUES (?, ?)", (name, value))
+            return value
+
+    def visitor_owner(self, visitor: str) -> str | None:
+        """The older owner id a visitor adopted, if any."""
+        found = self._row("SELECT owner FROM visitor_owners WHERE visitor = ?", (visitor,))
+        return None if found is None else str(found[0])
+
+    def adopt_owner(self, visitor: str, owner: str) -> bool:
+        """Let `visitor` stand for `owner` from now on: once per visitor and once per owner, and only
+        while the visitor has no history of its own (nothing of theirs is hidden by it)."""
+        with self._transaction() as conn:
+            taken = conn.execute(
+                "SELECT 1 FROM visitor_owners WHERE visitor = ? OR owner = ?", (visitor, owner)
+            ).fetchone()
+            own = conn.execute("SELECT 1 FROM jobs WHERE owner = ? LIMIT 1", (visitor,)).fetchone()
+            if taken is not None or own is not None or visitor == owner:
+                return False
+            conn.execute(
+                "INSERT INTO visitor_owners (visitor, owner, adopted_at) VALUES (?, ?, ?)",
+                (visitor, owner, time.time()),
+            )
+            return True
+
+    # -- upgrading from the three files of v1 ----------------------------------------------------------
+
+    def imported_sources(self) -> set[str]:
+        """File names of the legacy databases already imported (see `import_legacy`)."""
+        return {row[0] for row in self._rows("SELECT source FROM legacy_imports")}
+
+    def import_legacy(self, files: Mapping[str, Path]) -> dict[str, int]:
+        """Copy the rows of legacy databases (file name -> path, see LEGACY_TABLES) in ONE transaction.
+
+        Sources imported before are skipped, rows already here are kept (ON CONFLICT DO NOTHING), and each
+        import is recorded in `legacy_imports` in the same transaction: running it again, or after an
+        interruption, neither loses nor doubles a row. Returns rows copied per source name.
+        """
+        schemas = {name: f"legacy{n}" for n, name in enumerate(sorted(files))}
+        attached: builtins.list[str] = []
+        with self._lock:
+            try:
+                for name, schema in schemas.items():
+                    with _naming_failures(name):
+                        self._conn.execute(f"ATTACH DATABASE ? AS {schema}", (str(files[name]),))
+                    attached.append(schema)
+                with self._transaction() as conn:
+                    done = self.imported_sources()
+                    copied = {name: _copy_legacy(conn, name, schema)
+                              for name, schema in schemas.items() if name not in done}
+                    conn.executemany(
+                        "INSERT INTO legacy_imports (source, rows, imported_at) VALUES (?, ?, ?)",
+                        [(name, rows, time.time()) for name, rows in copied.items()],
+                    )
+            finally:
+                for schema in attached:
+                    self._conn.execute(f"DETACH DATABASE {schema}")
+        return copied
+
+
+class LegacyImportError(RuntimeError):
+    """A v1 database could not be imported; nothing was changed and the old files stay in place."""
+
+
+@contextmanager
+def _naming_failures(name: str) -> Iterator[None]:
+    """Turn a SQLite error about legacy file `name` into a LegacyImportError that names it."""
+    try:
+        yield
+    except sqlite3.Error as exc:
+        raise LegacyImportError(
+            f"{name} could not be imported into the studio database ({exc}); nothing was changed and "
+            f"the old files are still in place: repair or move {name}, then start again"
+        ) from exc
+
+
+def _copy_legacy(conn: sqlite3.Connection, name: str, schema: str) -> int:
+    with _naming_failures(name):
+        return _copy_table(conn, schema, LEGACY_TABLES[name])
+
+
+def _copy_table(conn: sqlite3.Connection, schema: str, table: str) -> int:
+    """Copy every row of `schema.table` into the main table of that name (shared columns).
+
+    Rows whose key is already here are kept as they are; any other constraint failure raises (a row
+    is never dropped silently).
+    """
+    found = conn.execute(f"SELECT 1 FROM {schema}.sqlite_master WHERE type = 'table' AND name = ?", (table,))
+    if not found.fetchall():
+        return 0  # the old file was created but never got its table
+    theirs = [r["name"] for r in conn.execute(f"PRAGMA {schema}.table_info({table})")]
+    ours = {r["name"] for r in conn.execute(f"PRAGMA main.table_info({table})")}
+    columns = ", ".join(name for name in theirs if name in ours)
+    cursor = conn.execute(
+        f"INSERT INTO main.{table} ({columns}) SELECT {columns} FROM {schema}.{table} WHERE true "
+        "ON CONFLICT DO NOTHING"
+    )
+    return cursor.rowcount
+
+
+def seal_legacy(path: Path) -> None:
+    """Fold a legacy database's WAL into its main file and leave it in rollback-journal mode.
+
+    Afterwards the one file holds every committed row (so it can be attached, and later kept as a backup
+    on its own). LegacyImportError when it cannot be read, or another process still has it open.
+    """
+    with _naming_failures(path.name), closing(
+        sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
+    ) as conn:
+        mode = conn.execute("PRAGMA journal_mode = DELETE").fetchall()[0][0]
+    if str(mode).lower() != "delete":
+        raise LegacyImportError(
+            f"{path.name} is still open in another process (an older studio?): stop it, then start again"
+        )
