@@ -12,6 +12,7 @@ import io
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.parser import BytesParser
@@ -77,8 +78,10 @@ def refusal(status: int, msg: str) -> dict:
 class FileStore:
     """Uploaded files by id; expired ones are no longer served and no longer count against the quota."""
 
-    def __init__(self, lifetime: float = options.UPLOADED_FILE_LIFETIME_SECONDS) -> None:
-        self.lifetime = lifetime
+    def __init__(
+        self, lifetime: float = options.UPLOADED_FILE_LIFETIME_SECONDS, clock: Callable[[], float] = time.time
+    ) -> None:
+        self.lifetime, self.clock = lifetime, clock  # a test may move the clock to let files expire
         self._files: dict[str, StoredFile] = {}
         self._lock = threading.Lock()
 
@@ -93,7 +96,7 @@ class FileStore:
             raise FileRefused(400, "Unsupported file type: only JPEG, PNG, GIF and WebP images") from None
         if fmt not in options.UPLOAD_FORMATS:
             raise FileRefused(400, f"Unsupported file type {fmt}: only JPEG, PNG, GIF and WebP images")
-        now = time.time()
+        now = self.clock()
         file_id = f"file_{secrets.token_hex(12)}"
         extension = "jpg" if fmt == "JPEG" else fmt.lower()
         stored = StoredFile(
@@ -111,11 +114,11 @@ class FileStore:
         """The file while it has not expired."""
         with self._lock:
             stored = self._files.get(file_id)
-        return stored if stored is not None and stored.expires > time.time() else None
+        return stored if stored is not None and stored.expires > self.clock() else None
 
     def quota(self) -> dict:
         with self._lock:
-            self._prune(time.time())
+            self._prune(self.clock())
             used = len(self._files)
         return {"used_files": used, "max_files": MAX_FILES, "remain_files": MAX_FILES - used}
 
