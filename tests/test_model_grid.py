@@ -133,3 +133,14 @@ def test_url_hosts_are_checked_only_against_the_given_origins():
     (problem,) = request.url_problems(())
     assert problem.field == "reference_video_urls[1]" and "https://" in problem.message
     assert request.url_problems(("http://127.0.0.1:8000",)) == []  # the provider's own URL
+
+
+@pytest.mark.parametrize(("changes", "expected"), [
+    ({"model": model_id("references", "Fast"), "reference_images": "a.png"}, ["reference_images: must be a list"]),
+    ({"model": model_id("frames", "Fast"), "first_frame": 5},
+     ["first_frame: must be a URL or a file path (got int)"]),
+    ({"model": model_id("frames", "Fast"), "last_frame": "https://cdn.example.com/b.png"},
+     ["first_frame: is required on seedance-2.0-fast-image-to-video (a frames model)"]),
+])
+def test_malformed_media_fields_get_one_clear_problem_each(changes, expected):
+    assert [p.message for p in GenerationRequest(prompt="p", **changes).problems()] == expected

@@ -60,7 +60,9 @@ def source_problem(
 
     trusted_origins None: a URL's host is not checked here (see media_url_problem).
     """
-    if not isinstance(value, str) or not value.strip():
+    if not isinstance(value, str):
+        return f"must be a URL or a file path (got {type(value).__name__})"
+    if not value.strip():
         return "must be a URL or a file path (got nothing)"
     if is_url(value):
         return None if trusted_origins is None else media_url_problem(value, trusted_origins)

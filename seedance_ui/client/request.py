@@ -107,7 +107,7 @@ class GenerationRequest:
     def images(self) -> tuple[str, ...]:
         """The image inputs in `image_urls` order: first and last frame, or the reference images."""
         frames = tuple(f for f in (self.first_frame, self.last_frame) if f)
-        return frames + tuple(self.reference_images or ())
+        return frames + _items(self.reference_images)
 
     @property
     def has_media(self) -> bool:
@@ -117,7 +117,7 @@ class GenerationRequest:
         """(field name, value) of each image input, in `image_urls` order."""
         named = [("first_frame", self.first_frame), ("last_frame", self.last_frame)]
         out = [(name, value) for name, value in named if value]
-        return out + [(f"reference_images[{i}]", v) for i, v in enumerate(self.reference_images or (), 1)]
+        return out + [(f"reference_images[{i}]", v) for i, v in enumerate(_items(self.reference_images), 1)]
 
     def problems(self, trusted_origins: Iterable[str] | None = None) -> list[ValidationError]:
         """Every rule this request breaks, in field order (files are measured later, by the client).
@@ -203,7 +203,7 @@ class GenerationRequest:
             if problem:
                 out.append(ValidationError(field, problem))
         for name in ("reference_video_urls", "reference_audio_urls"):
-            for i, value in enumerate(getattr(self, name) or (), 1):
+            for i, value in enumerate(_items(getattr(self, name)), 1):
                 problem = source_problem(value, trusted, url_only=True)
                 if problem:
                     out.append(ValidationError(f"{name}[{i}]", problem))
@@ -266,6 +266,11 @@ class GenerationRequest:
 
 
 _DEFAULTS = GenerationRequest(prompt="")
+
+
+def _items(value: Any) -> tuple[Any, ...]:
+    """A list field's items; none when it is not a list (that problem is reported on its own)."""
+    return value if isinstance(value, tuple) else ()
 
 
 def _frames_problems(request: GenerationRequest, given: list[str]) -> list[ValidationError]:
