@@ -136,7 +136,8 @@ def test_url_hosts_are_checked_only_against_the_given_origins():
 
 
 @pytest.mark.parametrize(("changes", "expected"), [
-    ({"model": model_id("references", "Fast"), "reference_images": "a.png"}, ["reference_images: must be a list"]),
+    ({"model": model_id("references", "Fast"), "reference_images": "a.png"},
+     ["reference_images: must be a list"]),
     ({"model": model_id("frames", "Fast"), "first_frame": 5},
      ["first_frame: must be a URL or a file path (got int)"]),
     ({"model": model_id("frames", "Fast"), "last_frame": "https://cdn.example.com/b.png"},
