@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,7 +20,8 @@ from PIL import Image, UnidentifiedImageError
 from seedance_ui import options
 from seedance_ui.simulator.validation import CreateParams
 
-FETCH_TIMEOUT = 15.0
+FETCH_TIMEOUT = 5.0  # per URL
+FETCH_BUDGET = 10.0  # all URLs of one create together: the create answer must not wait for long
 _LIMITS = {
     "image": options.IMAGE_MAX_BYTES,
     "video": options.VIDEO_MAX_BYTES,
@@ -49,6 +51,7 @@ class FetchedMedia:
     video_seconds: float = 0.0
     failure: MediaFailure | None = None
     fetched: list[str] = field(default_factory=list)
+    deadline: float = field(default_factory=lambda: time.monotonic() + FETCH_BUDGET)
 
 
 def fetch_all(params: CreateParams, frames_dir: Path) -> FetchedMedia:
@@ -77,14 +80,19 @@ def fetch_all(params: CreateParams, frames_dir: Path) -> FetchedMedia:
 
 def _download(http: httpx.Client, url: str, kind: str, outcome: FetchedMedia) -> bytes:
     limit = _LIMITS[kind]
+    left = outcome.deadline - time.monotonic()
+    if left <= 0:
+        raise MediaFailure("image_processing_error", f"Timed out downloading {kind}.")
     try:
-        with http.stream("GET", url) as response:
+        with http.stream("GET", url, timeout=min(FETCH_TIMEOUT, left)) as response:
             if response.status_code != 200:
                 reason = f"HTTP {response.status_code}"
                 raise MediaFailure("image_processing_error", f"Failed to download {kind} ({reason}).")
             data = bytearray()
             for chunk in response.iter_bytes():
                 data += chunk
+                if time.monotonic() > outcome.deadline:
+                    raise MediaFailure("image_processing_error", f"Timed out downloading {kind}.")
                 if len(data) > limit:
                     raise _invalid(f"The {kind} file exceeds {limit // options.MB} MB.")
     except httpx.HTTPError as exc:
