@@ -361,3 +361,23 @@ async def test_an_input_the_provider_cannot_fetch_fails_the_task_with_its_messag
     assert host.served.count("/ok.webp") >= 2 and creates(sim) == 1
     assert caught.value.code == "image_processing_error" and "HTTP 404" in caught.value.message
     assert "public and still valid" in caught.value.hint
+
+
+async def test_a_name_that_resolves_to_a_private_address_is_refused_before_fetching(sim, proxy, media):
+    import ipaddress
+    import socket
+
+    name = socket.gethostname()  # a name without dots that passes the text rules
+    address = ipaddress.ip_address(socket.getaddrinfo(name, None)[0][4][0])
+    if address.is_global:
+        pytest.skip(f"{name} resolves to a public address here")
+    request = GenerationRequest(
+        prompt="@image1 at dusk.", model=REFERENCES, duration=4, quality="480p",
+        reference_images=(f"https://{name}/picture.png",),
+    )
+    async with client_for(sim, proxy) as client:
+        with pytest.raises(ValidationError) as caught:
+            await client.create(request)
+    assert caught.value.field == "reference_images[1]"
+    assert f"must point at a public address ({name} resolves to" in caught.value.message
+    assert uploads(sim) == 0 and creates(sim) == 0

@@ -7,10 +7,14 @@ which must pass the same URL rule.
 
 from __future__ import annotations
 
+import asyncio
+import ipaddress
+import socket
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -25,6 +29,7 @@ from seedance_ui.client.media_rules import (
     measure_av,
     measure_image,
     media_url_problem,
+    origin,
     total_problem,
     video_problem,
 )
@@ -63,10 +68,26 @@ class MediaFetcher:
         target = self.directory / f"{kind}-{self._count}"
         url = value
         for _ in range(MAX_REDIRECTS + 1):
+            await self._check_address(field_name, url)
             url = await self._get(field_name, url, target, KIND_LIMITS[kind])
             if not url:
                 return target
         raise ValidationError(field_name, f"could not be fetched: more than {MAX_REDIRECTS} redirects")
+
+    async def _check_address(self, field_name: str, url: str) -> None:
+        """Refuse a public-looking name that resolves to a private address (we fetch it from here)."""
+        host = urlsplit(url).hostname or ""
+        if origin(url) in {origin(o) for o in self.trusted}:
+            return  # the provider's own (or the operator's) address
+        try:
+            infos = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM)
+        except OSError:
+            return  # the fetch reports that the name does not resolve
+        for *_, sockaddr in infos:
+            ip = ipaddress.ip_address(sockaddr[0])
+            if not ip.is_global or ip.is_multicast:
+                rule = f"must point at a public address ({host} resolves to {ip})"
+                raise ValidationError(field_name, rule)
 
     async def _get(self, field_name: str, url: str, target: Path, limit: int) -> str | None:
         """Save `url` to `target`; the next URL when it redirects, else None."""
