@@ -153,8 +153,9 @@ class SeedanceClient:
     async def check(self, request: GenerationRequest) -> MeasuredInputs:
         """Every rule of the request, its media measured; raises ValidationError, sends nothing."""
         request.validate()
-        for problem in request.url_problems(self.trusted_media_origins):
-            raise problem
+        unreachable = request.url_problems(self.trusted_media_origins)
+        if unreachable:
+            raise unreachable[0]
         if not request.has_media:
             return MeasuredInputs()
         return await measure_inputs(self._http, request, self.trusted_media_origins)
@@ -202,10 +203,9 @@ class SeedanceClient:
                 raise
             message = f"The upload of {path.name} failed: {exc.message}"
             raise UploadError(message, status_code=exc.status_code, code=exc.code) from None
-        answer = data.get("data") if data.get("success") is not False else None
-        upload = UploadedFile.from_answer(answer, sha256 or file_sha256(path), self.clock()) if isinstance(
-            answer, dict
-        ) else None
+        answer, upload = data.get("data"), None
+        if data.get("success") is not False and isinstance(answer, dict):
+            upload = UploadedFile.from_answer(answer, sha256 or file_sha256(path), self.clock())
         if upload is None:
             message = parse_error_body(json.dumps(data)).message or "the answer has no file_url"
             raise UploadError(f"The upload of {path.name} failed: {self._redact(message)}", code=_code(data))
