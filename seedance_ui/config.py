@@ -9,7 +9,7 @@ from pathlib import Path
 
 from dotenv import load_dotenv
 
-from seedance_ui.options import DEFAULT_BASE_URL
+from seedance_ui.options import DEFAULT_BASE_URL, DEFAULT_FILES_URL
 
 
 class ConfigError(ValueError):
@@ -58,6 +58,7 @@ class Settings:
 
     api_key: str = field(default="", repr=False)
     base_url: str = DEFAULT_BASE_URL
+    files_url: str = DEFAULT_FILES_URL  # the provider's file API (uploads of local images)
     data_dir: Path = Path("data")
     poll_interval: float = 5.0
     request_timeout: float = 30.0
@@ -98,6 +99,7 @@ def load_settings(env: dict[str, str] | None = None, *, dotenv_path: str | Path 
     settings = Settings(
         api_key=_get(env, "EVOLINK_API_KEY", ""),
         base_url=_get(env, "EVOLINK_BASE_URL", DEFAULT_BASE_URL).rstrip("/"),
+        files_url=_get(env, "EVOLINK_FILES_URL", DEFAULT_FILES_URL).rstrip("/"),
         data_dir=Path(_get(env, "SEEDANCE_DATA_DIR", "data")).expanduser(),
         poll_interval=_float(env, "SEEDANCE_POLL_INTERVAL", 5.0, minimum=0.01),
         request_timeout=_float(env, "SEEDANCE_REQUEST_TIMEOUT", 30.0, minimum=0.1),

@@ -116,10 +116,12 @@ def default_client_factory(settings: Settings, simulator_url: str | None) -> Cli
     """Clients for a key: the demo placeholder key goes to the simulator, any other to base_url."""
 
     def factory(api_key: str) -> SeedanceClient:
-        base_url = simulator_url if simulator_url and api_key == DEMO_API_KEY else settings.base_url
+        demo = bool(simulator_url and api_key == DEMO_API_KEY)
+        base_url = simulator_url if demo else settings.base_url
         return SeedanceClient(
             api_key,
             base_url,
+            files_url=(simulator_url if demo else settings.files_url) or settings.files_url,
             poll_interval=settings.poll_interval,
             request_timeout=settings.request_timeout,
             download_timeout=settings.download_timeout,

@@ -20,6 +20,7 @@ from virtual_clock import LatencyTransport, VirtualClock
 
 from seedance_ui.client import GenerationRequest, PollSchedule, RetryPolicy, SeedanceClient, TaskStatus
 from seedance_ui.client import api as client_api
+from seedance_ui.client import polling as client_polling
 from seedance_ui.simulator import Simulator
 from seedance_ui.simulator import server as sim_server
 
@@ -68,7 +69,7 @@ async def _watch(client: SeedanceClient, sim: Simulator, clock: VirtualClock, sc
 async def _race(monkeypatch, factor: float, latency: float, adaptive: type[PollSchedule] = PollSchedule
                 ) -> tuple[tuple[int, float], list[tuple[int, float]]]:
     """One adaptive watcher and FIXED_PHASES fixed ones on identical tasks: their (GETs, delay)."""
-    clock = VirtualClock().install(monkeypatch, client_api, sim_server)
+    clock = VirtualClock().install(monkeypatch, client_api, client_polling, sim_server)
     with Simulator(speed=1.0, seed=7, duration_factor=(factor, factor)) as sim:
         sim.set_behaviour(estimated_time=ESTIMATE)
         async with SeedanceClient("sk-FAKE-virtual", sim.base_url, poll_interval=BASE,

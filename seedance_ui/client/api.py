@@ -1,10 +1,14 @@
-"""SeedanceClient: create, follow, cancel and download text-to-video tasks over httpx."""
+"""SeedanceClient: upload inputs, create, follow, cancel and download Seedance tasks over httpx."""
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import json
 import logging
-from collections.abc import AsyncIterator
+import mimetypes
+import time
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -19,17 +23,35 @@ from seedance_ui.client.errors import (
     ServerError,
     SubmissionOutcomeUnknownError,
     TaskFailedError,
+    UploadError,
     ValidationError,
     api_key_problem,
     error_for_status,
     parse_error_body,
     redact,
 )
+from seedance_ui.client.inputs import MeasuredInputs, measure_inputs
+from seedance_ui.client.media_rules import is_url
 from seedance_ui.client.polling import GiveUpAfter, PollFailures, PollSchedule, Sleep, iter_snapshots
 from seedance_ui.client.request import GenerationRequest
 from seedance_ui.client.retry import NOT_SENT_ERRORS, RetryPolicy, RetryState, parse_retry_after
 from seedance_ui.client.task import Task, TaskStatus
-from seedance_ui.options import CANCEL_PATH, CREATE_PATH, CREDITS_PATH, DEFAULT_BASE_URL, TASK_PATH
+from seedance_ui.client.uploads import (
+    MemoryUploadCache,
+    UploadCache,
+    UploadedFile,
+    file_sha256,
+    key_identity,
+)
+from seedance_ui.options import (
+    CANCEL_PATH,
+    CREATE_PATH,
+    CREDITS_PATH,
+    DEFAULT_BASE_URL,
+    DEFAULT_FILES_URL,
+    TASK_PATH,
+    UPLOAD_STREAM_PATH,
+)
 
 log = logging.getLogger("seedance_ui.client")
 
@@ -58,7 +80,14 @@ class SeedanceClient:
         max_download_bytes: int = 500 * 2**20,
         retry: RetryPolicy | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        files_url: str = DEFAULT_FILES_URL,
+        upload_cache: UploadCache | None = None,
+        trusted_media_origins: tuple[str, ...] = (),
+        clock: Callable[[], float] = time.time,
     ) -> None:
+        """`files_url`: the file API's base URL. `trusted_media_origins`: URL origins accepted as media
+        besides https public ones (the API's and the file API's always are). `clock`: epoch seconds,
+        for upload expiry."""
         if not isinstance(api_key, str) or not api_key.strip():
             raise AuthenticationError("No API key is configured.")
         problem = api_key_problem(api_key.strip())
@@ -72,6 +101,11 @@ class SeedanceClient:
         self.download_timeout = download_timeout
         self.max_download_bytes = max_download_bytes
         self.retry = retry or RetryPolicy()
+        self.files_url = (files_url or DEFAULT_FILES_URL).rstrip("/")
+        self.upload_cache: UploadCache = upload_cache if upload_cache is not None else MemoryUploadCache()
+        self.trusted_media_origins = (self.base_url, self.files_url, *trusted_media_origins)
+        self.clock = clock
+        self._identity = key_identity(self._api_key, self.files_url)
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
             timeout=httpx.Timeout(request_timeout, connect=min(request_timeout, 10.0)),
@@ -96,8 +130,12 @@ class SeedanceClient:
     # Operations
 
     async def create(self, request: GenerationRequest, *, idempotency_key: str | None = None) -> Task:
-        """Submit a generation; never resubmits once the request may have reached the provider."""
-        request.validate()
+        """Submit a generation; never resubmits once the request may have reached the provider.
+
+        Media inputs are checked first (fetched and measured), then local images uploaded (once per
+        content and key while the upload lasts); a refusal or a failed upload creates nothing.
+        """
+        request = await self.prepare(request)
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
         try:
             data = await self._call("POST", CREATE_PATH, body=request.to_body(), safe=False, headers=headers)
@@ -112,6 +150,68 @@ class SeedanceClient:
             )
         log.info("created task %s (%s)", task.id, task.raw_status)
         return task
+
+    async def check(self, request: GenerationRequest) -> MeasuredInputs:
+        """Every rule of the request, its media measured; raises ValidationError, sends nothing."""
+        request.validate()
+        unreachable = request.url_problems(self.trusted_media_origins)
+        if unreachable:
+            raise unreachable[0]
+        if not request.has_media:
+            return MeasuredInputs()
+        return await measure_inputs(self._http, request, self.trusted_media_origins)
+
+    async def prepare(self, request: GenerationRequest) -> GenerationRequest:
+        """The request checked, with each local image replaced by its (cached) upload's URL."""
+        await self.check(request)
+        local = [value for _, value in request.image_fields() if not is_url(value)]
+        if not local:
+            return request
+        urls: dict[str, str] = {}
+        for value in local:
+            if value not in urls:
+                urls[value] = (await self.upload_image(Path(value))).file_url
+
+        def swap(value: str | None) -> str | None:
+            return urls.get(value, value) if value else value
+
+        return dataclasses.replace(
+            request,
+            first_frame=swap(request.first_frame),
+            last_frame=swap(request.last_frame),
+            reference_images=tuple(swap(v) for v in request.reference_images),
+        )
+
+    async def upload_image(self, path: Path) -> UploadedFile:
+        """The upload of this content for this key: a remembered one still usable, else a new upload."""
+        digest = file_sha256(path)
+        cached = self.upload_cache.get(digest, self._identity, self.clock())
+        if cached is not None:
+            return cached
+        upload = await self.upload_file(path, sha256=digest)
+        self.upload_cache.put(self._identity, upload)
+        return upload
+
+    async def upload_file(self, path: Path, *, sha256: str | None = None) -> UploadedFile:
+        """POST one file to the file API (multipart `file`); retried like a GET: it creates no task."""
+        path = Path(path)
+        mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        files = {"file": (path.name, path.read_bytes(), mime)}
+        try:
+            data = await self._call("POST", self.files_url + UPLOAD_STREAM_PATH, files=files, safe=True)
+        except SeedanceError as exc:
+            if isinstance(exc, AuthenticationError | ConnectionFailedError):
+                raise
+            message = f"The upload of {path.name} failed: {exc.message}"
+            raise UploadError(message, status_code=exc.status_code, code=exc.code) from None
+        answer, upload = data.get("data"), None
+        if data.get("success") is not False and isinstance(answer, dict):
+            upload = UploadedFile.from_answer(answer, sha256 or file_sha256(path), self.clock())
+        if upload is None:
+            message = parse_error_body(json.dumps(data)).message or "the answer has no file_url"
+            raise UploadError(f"The upload of {path.name} failed: {self._redact(message)}", code=_code(data))
+        log.info("uploaded %s (%s bytes), expires at %s", path.name, upload.size_bytes, upload.expires_at)
+        return upload
 
     async def get(self, task_id: str) -> Task:
         """The task's current snapshot (retried on transient errors)."""
@@ -146,7 +246,7 @@ class SeedanceClient:
         schedule: PollSchedule | None = None,
         first: Task | None = None,
         failures: PollFailures | None = None,
-        sleep: Sleep = asyncio.sleep,
+        sleep: Sleep | None = None,
     ) -> AsyncIterator[Task]:
         """Snapshots of a task until a terminal one, inclusive (see `polling.iter_snapshots`).
 
@@ -223,13 +323,15 @@ class SeedanceClient:
         path: str,
         *,
         body: dict[str, Any] | None = None,
+        files: dict[str, Any] | None = None,
         safe: bool,
         need_json: bool = True,
         headers: dict[str, str] | None = None,
     ) -> Any:
         """One API call with retries; returns the parsed JSON object or raises a typed error.
 
-        safe=True (GET, cancel): retry transport errors, 429/502/503/504 and unreadable 2xx bodies.
+        safe=True (GET, cancel, upload): retry transport errors, 429/502/503/504 and unreadable 2xx bodies.
+        `path` may be a full URL (the file API has its own base URL).
         safe=False (create): retry only what certainly never reached the server, and 429.
         """
         state = RetryState(self.retry)
@@ -239,7 +341,8 @@ class SeedanceClient:
         while True:
             retry_after: float | None = None
             try:
-                response = await self._http.request(method, path, json=body, headers=request_headers)
+                payload: dict[str, Any] = {"files": files} if files is not None else {"json": body}
+                response = await self._http.request(method, path, headers=request_headers, **payload)
             except httpx.UnsupportedProtocol as exc:
                 reason = self._redact(str(exc))
                 raise ConnectionFailedError(f"The API address is not usable: {reason}") from None
@@ -277,3 +380,9 @@ class SeedanceClient:
                 raise error
             log.info("%s %s failed (%s); retrying in %.2f s", method, path, error.message, wait)
             await asyncio.sleep(wait)
+
+
+def _code(data: Any) -> str | None:
+    """The code of a file API answer (`code` is numeric there: 200 on success)."""
+    code = data.get("code") if isinstance(data, dict) else None
+    return str(code) if code is not None else None

@@ -12,7 +12,12 @@ from collections.abc import Iterable
 from dataclasses import astuple, dataclass
 from typing import TYPE_CHECKING, Any
 
-from seedance_ui.options import PERMANENT_FAILURE_CODES, TRANSIENT_FAILURE_CODES
+from seedance_ui.options import (
+    MEDIA_FAILURE_CODES,
+    MODEL_SPECS,
+    PERMANENT_FAILURE_CODES,
+    TRANSIENT_FAILURE_CODES,
+)
 
 if TYPE_CHECKING:
     from seedance_ui.client.task import Task
@@ -121,6 +126,15 @@ class SubmissionOutcomeUnknownError(SeedanceError):
     )
 
 
+class UploadError(SeedanceError):
+    """The file API refused or failed an upload; nothing was created."""
+
+    default_hint = (
+        "The image could not be uploaded to the provider's file API; nothing was created or charged. "
+        "Check the image (JPEG, PNG or WebP), then try again."
+    )
+
+
 class TaskFailedError(SeedanceError):
     """The task ended as failed; `.task` is its last snapshot, `.retryable` says if it was transient."""
 
@@ -131,9 +145,14 @@ class TaskFailedError(SeedanceError):
         message = task.error_message or (f"The video generation failed ({code})." if code else None)
         super().__init__(
             message or "The video generation failed without a reason from the provider.",
-            hint=failure_hint(code),
+            hint=failure_hint(code, with_media=_takes_media(task.model)),
             code=code,
         )
+
+
+def _takes_media(model: str | None) -> bool:
+    spec = MODEL_SPECS.get(model or "")
+    return bool(spec and spec.takes_media)
 
 
 class DownloadError(SeedanceError):
@@ -154,8 +173,31 @@ class ConnectionFailedError(SeedanceError):
     default_hint = "Check your internet connection and EVOLINK_BASE_URL, then try again."
 
 
-def failure_hint(code: str | None) -> str:
-    """What the user can do after a failed task with this provider code."""
+_MEDIA_HINTS = {
+    "content_policy_violation": (
+        "An input or the generated video was flagged (for example a photorealistic person or a "
+        "celebrity in an image): use a different picture (AI-generated people are accepted) or rephrase "
+        "the prompt, then submit again. Failed tasks are not charged."
+    ),
+    "image_processing_error": (
+        "An input could not be read: check that each URL is public and still valid and that each image "
+        "is a JPEG, PNG or WebP (not HEIC or AVIF), then submit again. Failed tasks are not charged."
+    ),
+    "image_dimension_mismatch": (
+        "The image does not fit the aspect ratio: choose adaptive, or crop the image to the ratio, then "
+        "submit again. Failed tasks are not charged."
+    ),
+    "invalid_parameters": (
+        "An input breaks a rule (file type, size, pixels or length): change it as the message says, "
+        "then submit again. Failed tasks are not charged."
+    ),
+}
+
+
+def failure_hint(code: str | None, *, with_media: bool = False) -> str:
+    """What the user can do after a failed task with this provider code (inputs named if given)."""
+    if code in _MEDIA_HINTS and (with_media or code in MEDIA_FAILURE_CODES):
+        return _MEDIA_HINTS[code]
     if code == "content_policy_violation":
         return (
             "The prompt or the generated video was flagged; rephrase the prompt (avoid real people, "

@@ -136,13 +136,15 @@ async def iter_snapshots(
     schedule: PollSchedule,
     failures: PollFailures,
     first: Task | None = None,
-    sleep: Sleep = asyncio.sleep,
+    sleep: Sleep | None = None,
 ) -> AsyncIterator[Task]:
     """Snapshots of a task (`first`, then one per `get`) until a terminal one, inclusive.
 
     Between polls it waits `schedule.next_delay` of the latest snapshot (timed from the first one);
     after a failed poll, at least what `failures` says (which may raise instead, ending the loop).
+    `sleep` waits (default: asyncio.sleep, looked up when the loop runs).
     """
+    sleep = sleep or asyncio.sleep
     task = first
     started = time.monotonic()
     if task is not None:

@@ -1,4 +1,6 @@
-"""A loopback simulator of the Seedance 2.0 text-to-video API, for tests and the demo mode.
+"""A loopback simulator of the Seedance 2.0 API (text, frames, references) and its file API, for tests
+and the demo mode. The file API shares the address: point both EVOLINK_BASE_URL and EVOLINK_FILES_URL
+at it.
 
 Imports nothing of ours except the leaf modules `seedance_ui.options` and `seedance_ui.textdraw`.
 Run it alone with `python -m seedance_ui.simulator --port 8000 --speed 10`.

@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> None:
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
     with sim:
-        print(f"Seedance simulator listening on {sim.base_url} (speed x{args.speed:g}); Ctrl-C stops")
+        print(f"Seedance simulator (API + file API) on {sim.base_url} (speed x{args.speed:g}); Ctrl-C stops")
         sys.stdout.flush()
         try:
             while not done.wait(1.0):

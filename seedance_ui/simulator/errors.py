@@ -36,11 +36,24 @@ FAILURE_MESSAGES: dict[str, str] = {
     "service_error": "The video generation service encountered an internal error.",
     "service_unavailable": "The video generation service is temporarily unavailable.",
     "request_cancelled": "The task was cancelled at the user's request.",
+    "image_processing_error": (
+        "Failed to process the input image: the URL could not be fetched, or the file is corrupt or in an "
+        "unsupported format (HEIC, AVIF)."
+    ),
+    "image_dimension_mismatch": "The input image does not match the requested aspect_ratio.",
+}
+# With media inputs, the content check looks at the inputs first.
+MEDIA_FAILURE_MESSAGES: dict[str, str] = {
+    "content_policy_violation": (
+        "The input image was rejected by the content safety system: photorealistic people detected."
+    ),
 }
 
 
-def failure_message(code: str) -> str:
-    """What a failed task's error.message says for `code`."""
+def failure_message(code: str, with_media: bool = False) -> str:
+    """What a failed task's error.message says for `code` (inputs named when the task had media)."""
+    if with_media and code in MEDIA_FAILURE_MESSAGES:
+        return MEDIA_FAILURE_MESSAGES[code]
     return FAILURE_MESSAGES.get(code, f"Video generation failed ({code}).")
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from seedance_ui.simulator.errors import ERROR_STYLES
 from seedance_ui.simulator.tasks import RESULT_FIELDS
 
-ROUTES = ("create", "get", "cancel", "credits", "video")
+ROUTES = ("create", "get", "cancel", "credits", "video", "upload")
 OVERSIZED_BYTES = 2 * 2**30  # what an oversized video stream sends (lazily, never in memory)
 DEFAULT_CREDITS = 1234.5
 

@@ -18,6 +18,7 @@ from urllib.parse import unquote, urlsplit
 from seedance_ui import options
 from seedance_ui.simulator.errors import error_body
 from seedance_ui.simulator.faults import OVERSIZED_BYTES, Fault
+from seedance_ui.simulator.file_routes import FileRoutes
 from seedance_ui.simulator.validation import Invalid, validate_create
 
 if TYPE_CHECKING:
@@ -28,6 +29,8 @@ logger = logging.getLogger("seedance_ui.simulator")
 VIDEO_PREFIX = "/_sim/videos/"
 ADMIN_PREFIX = "/_sim/"
 MAX_BODY_BYTES = 1 << 20
+FILE_API_PREFIX = "/api/v1/files/"
+MAX_UPLOAD_BODY_BYTES = 48 << 20  # a 30 MB image, as base64 in JSON or in a multipart form
 _CHUNK = 256 * 1024
 _EXPIRED_XML = (
     b'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code>'
@@ -70,6 +73,11 @@ _ROUTES: tuple[tuple[re.Pattern[str], str, str], ...] = (
     (_pattern(options.CANCEL_PATH), "POST", "_cancel"),
     (_pattern(options.TASK_PATH), "GET", "_get_task"),
     (_pattern(options.CREDITS_PATH), "GET", "_credits"),
+    (_pattern(options.UPLOAD_STREAM_PATH), "POST", "_upload_stream"),
+    (_pattern(options.UPLOAD_BASE64_PATH), "POST", "_upload_base64"),
+    (_pattern(options.UPLOAD_URL_PATH), "POST", "_upload_url"),
+    (_pattern(options.FILES_QUOTA_PATH), "GET", "_files_quota"),
+    (re.compile(r"^/files/([^/]+)/[^/]+$"), "GET", "_file"),
     (re.compile(r"^/_sim/videos/([^/]+)\.mp4$"), "GET", "_video"),
     (re.compile(r"^/_sim/inject$"), "POST", "_admin_inject"),
     (re.compile(r"^/_sim/behaviour$"), "POST", "_admin_behaviour"),
@@ -79,7 +87,7 @@ _ROUTES: tuple[tuple[re.Pattern[str], str, str], ...] = (
 )
 
 
-class Handler(BaseHTTPRequestHandler):
+class Handler(FileRoutes, BaseHTTPRequestHandler):
     """One connection; routes requests to the simulator's state."""
 
     protocol_version = "HTTP/1.1"
@@ -163,7 +171,8 @@ class Handler(BaseHTTPRequestHandler):
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
             return self._read_chunked()
         length = int(self.headers.get("Content-Length") or 0)
-        if length > MAX_BODY_BYTES:
+        limit = MAX_UPLOAD_BODY_BYTES if self._route_path.startswith(FILE_API_PREFIX) else MAX_BODY_BYTES
+        if length > limit:
             self.close_connection = True
             self._send_error(413)
             return None
@@ -249,7 +258,7 @@ class Handler(BaseHTTPRequestHandler):
         except Invalid as exc:
             self._send_error(400, code="invalid_parameters", message=exc.message, param=exc.param)
             return
-        task = self.sim.create_task(params)
+        task = self.sim.create_task(params, self.sim.fetch_media(params))
         if fault is not None and not fault.passes_through:
             self._answer_fault(fault)
             return

@@ -23,6 +23,7 @@ import av
 from PIL import Image, ImageDraw
 
 from seedance_ui import options
+from seedance_ui.simulator.frames import FramePictures
 from seedance_ui.textdraw import font_for, wrap
 
 FPS = 8
@@ -53,6 +54,7 @@ class VideoSpec:
     aspect_ratio: str = options.DEFAULT_ASPECT_RATIO
     generate_audio: bool = options.DEFAULT_GENERATE_AUDIO
     model: str = options.DEFAULT_MODEL
+    frames: tuple[str, ...] = ()  # first (and last) frame images: drawn behind the overlay (frames.py)
 
     @property
     def size(self) -> tuple[int, int]:
@@ -60,7 +62,8 @@ class VideoSpec:
 
     def cache_key(self) -> str:
         """A hash of the parameters and the renderer version."""
-        blob = json.dumps({**asdict(self), "v": RENDER_VERSION}, sort_keys=True, ensure_ascii=False)
+        fields = {k: v for k, v in asdict(self).items() if k != "frames" or v}  # text clips keep their keys
+        blob = json.dumps({**fields, "v": RENDER_VERSION}, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(blob.encode()).hexdigest()[:32]
 
 
@@ -258,7 +261,10 @@ def _write_streams(container: av.container.OutputContainer, spec: VideoSpec) -> 
     audio = _add_audio_stream(container) if spec.generate_audio else None
     travel = (width // 3) // 2 * 2
     background, overlay = _background(spec, layout, travel), _overlay(spec, layout)
+    pictures = FramePictures(spec.frames, width, height) if spec.frames else None
     for index in range(spec.duration * FPS):
+        if pictures is not None:  # the visitor's own picture instead of the sliding gradient
+            background, travel = _to_planes(pictures.at(index, spec.duration * FPS)), 0
         frame = _frame(background, overlay, layout, spec.duration, index, travel)
         frame.pts = index
         container.mux(video.encode(frame))

@@ -13,8 +13,12 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from seedance_ui import options
 from seedance_ui.simulator.faults import ROUTES, Behaviour, Fault, make_fault
+from seedance_ui.simulator.files import FileStore
+from seedance_ui.simulator.frames import picture_size as frame_picture_size
 from seedance_ui.simulator.handler import ADMIN_PREFIX, VIDEO_PREFIX, Server
+from seedance_ui.simulator.media import FetchedMedia, fetch_all
 from seedance_ui.simulator.render import VideoCache, VideoSpec
 from seedance_ui.simulator.tasks import SLOW_FACTOR, SimTask, credits_reserved, estimated_seconds
 from seedance_ui.simulator.validation import CreateParams
@@ -62,6 +66,7 @@ class Simulator:
         self.seed, self.duration_factor = seed, (float(low), float(high))
         self.public_base_url = public_base_url.rstrip("/") if public_base_url else None
         self.videos = VideoCache(video_cache_dir or default_video_cache_dir())
+        self.files = FileStore()
         self.behaviour = Behaviour()
         self.requests: list[LoggedRequest] = []
         self.max_in_flight = 0
@@ -173,6 +178,7 @@ class Simulator:
             self.behaviour = Behaviour()
             self.requests.clear()
             self._tasks.clear()
+            self.files.clear()
             self._create_count = 0
             self.max_in_flight = 0
             self._rng.seed(self.seed)
@@ -213,8 +219,13 @@ class Simulator:
 
     # ------------------------------------------------------------ task state (used by the handler)
 
-    def create_task(self, params: CreateParams) -> SimTask:
-        """Create and register a task; its whole timeline is fixed now."""
+    def fetch_media(self, params: CreateParams) -> FetchedMedia:
+        """Fetch and check the create's media URLs, as the provider does before generating."""
+        return fetch_all(params, self.videos.directory / "frames")
+
+    def create_task(self, params: CreateParams, media: FetchedMedia | None = None) -> SimTask:
+        """Create and register a task; its whole timeline is fixed now (a media failure fails it)."""
+        media = media or FetchedMedia()
         now = time.monotonic()
         with self._lock:
             estimate = self.behaviour.estimated_time or estimated_seconds(
@@ -231,8 +242,16 @@ class Simulator:
                 started=now,
                 run_seconds=estimate * factor * slow / self.speed,
                 estimated_time=round(estimate),
-                credits_reserved=credits_reserved(params.model, params.quality, params.duration),
-                fail_code=fail.group(1).lower() if fail else None,
+                credits_reserved=credits_reserved(
+                    params.model,
+                    params.quality,
+                    params.duration,
+                    content_filter=params.content_filter,
+                    video_seconds=media.video_seconds,
+                ),
+                fail_code=media.failure.code if media.failure else (fail.group(1).lower() if fail else None),
+                fail_message=media.failure.message if media.failure else None,
+                frames=media.frames,
             )
             self._tasks[task.id] = task
             self._create_count += 1
@@ -269,8 +288,11 @@ class Simulator:
             task = self._tasks.get(task_id)
             if task is None or task.completed_at(time.monotonic()) is None:
                 return None
-            p = task.params
-        return VideoSpec(p.prompt, p.duration, p.quality, p.aspect_ratio, p.generate_audio, p.model)
+            p, frames = task.params, task.frames
+        ratio = p.aspect_ratio
+        if ratio == "adaptive" and frames:  # frames: the explicit ratio nearest the first frame
+            ratio = options.nearest_aspect_ratio(*frame_picture_size(frames[0]))
+        return VideoSpec(p.prompt, p.duration, p.quality, ratio, p.generate_audio, p.model, frames=frames)
 
     def video_url(self, task_id: str) -> str:
         return f"{self.public_base_url or self.base_url}{VIDEO_PREFIX}{task_id}.mp4"

@@ -17,19 +17,52 @@ RESULT_FIELDS = ("results", "output", "result_data")
 OBJECT_NAME = "video.generation.task"
 
 
+# Stand-ins where no price is published (Mini, 1080p): a real create answers the real figure; the
+# simulator's must only be plausible. Mini is priced off Fast, 1080p off 720p.
+UNPUBLISHED_TIER_BASE = {options.TIER_MINI: (options.TIER_FAST, 0.6)}
+UNPUBLISHED_QUALITY_BASE = {"1080p": ("720p", 2.25)}
+_TIER_SPEED = {options.TIER_STANDARD: 1.0, options.TIER_FAST: 0.6, options.TIER_MINI: 0.45}
+
+
 def estimated_seconds(model: str, quality: str, duration: int) -> int:
     """The provider's estimate: 45 + 15 s per video second at standard 720p; 480p x0.8, fast x0.6."""
     seconds = 45.0 + 15.0 * duration
     if quality == "480p":
         seconds *= 0.8
-    if model == options.MODEL_FAST:
-        seconds *= 0.6
+    if quality == "1080p":
+        seconds *= 1.6
+    spec = options.MODEL_SPECS.get(model)
+    seconds *= _TIER_SPEED[spec.tier] if spec else 1.0
     return round(seconds)
 
 
-def credits_reserved(model: str, quality: str, duration: int) -> float:
-    """Credits the provider reserves for a task: the published price per second times the duration."""
-    return round(options.PRICES[(model, quality)].credits * duration, 4)
+def price_per_second(model: str, quality: str) -> float:
+    """The published price per second, or the simulator's stand-in where none is published."""
+    published = options.PRICES.get((model, quality))
+    if published is not None:
+        return published.credits
+    spec = options.MODEL_SPECS[model]
+    tier, tier_factor = UNPUBLISHED_TIER_BASE.get(spec.tier, (spec.tier, 1.0))
+    base_quality, quality_factor = UNPUBLISHED_QUALITY_BASE.get(quality, (quality, 1.0))
+    base = options.PRICES[(options.model_id(spec.mode, tier), base_quality)]
+    return base.credits * tier_factor * quality_factor
+
+
+def credits_reserved(
+    model: str,
+    quality: str,
+    duration: int,
+    *,
+    content_filter: bool = options.DEFAULT_CONTENT_FILTER,
+    video_seconds: float = 0.0,
+) -> float:
+    """Credits reserved for a task: price per second x billed seconds (x1.1 with the filter off).
+
+    With input video, the billed seconds are the output plus max(input seconds, output seconds).
+    """
+    seconds = duration + max(video_seconds, duration) if video_seconds > 0 else duration
+    factor = 1.0 if content_filter else options.CONTENT_FILTER_OFF_FACTOR
+    return round(price_per_second(model, quality) * seconds * factor, 4)
 
 
 @dataclass
@@ -44,6 +77,8 @@ class SimTask:
     estimated_time: int  # simulated seconds, as shown on snapshots
     credits_reserved: float
     fail_code: str | None = None
+    fail_message: str | None = None  # what error.message says; failure_message(fail_code) when None
+    frames: tuple[str, ...] = ()  # local copies of the fetched first (and last) frame
     cancelled_at: float | None = None
     cancel_progress: int = 0
 
@@ -101,7 +136,9 @@ class SimTask:
         if status == options.STATUS_COMPLETED:
             data.update(result_payload(video_url, result_field))
         elif status == options.STATUS_FAILED and self.fail_code:
-            data["error"] = {"code": self.fail_code, "message": failure_message(self.fail_code)}
+            with_media = bool(self.params.image_urls or self.params.video_urls or self.params.audio_urls)
+            message = self.fail_message or failure_message(self.fail_code, with_media)
+            data["error"] = {"code": self.fail_code, "message": message}
         return data
 
     def _task_info(self, status: str, early: bool) -> dict[str, Any]:

@@ -1,4 +1,8 @@
-"""Validation of a create-task body, as the provider's contract table states it."""
+"""Validation of a create-task body, as the provider's contract tables state it (all nine models).
+
+Only what the body itself shows is checked here (400 at create); the media files are fetched and
+measured afterwards (simulator/media.py), and a broken file fails the task, as with the provider.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,8 @@ from urllib.parse import urlsplit
 from seedance_ui import options
 
 _CJK = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]")
+# Media fields of the contract; any other media-looking key is refused on every model.
+_CONTRACT_MEDIA = ("image_urls", "video_urls", "audio_urls")
 _MEDIA_KEYS = frozenset(
     {
         "image",
@@ -27,6 +33,7 @@ _MEDIA_KEYS = frozenset(
     }
 )
 _INTERNAL_HOST_SUFFIXES = (".localhost", ".local", ".internal", ".lan")
+_TAG = re.compile(options.MEDIA_TAG_PATTERN, re.IGNORECASE)
 
 
 class Invalid(Exception):
@@ -50,6 +57,10 @@ class CreateParams:
     generate_audio: bool
     web_search: bool
     callback_url: str | None
+    image_urls: tuple[str, ...] = ()
+    video_urls: tuple[str, ...] = ()
+    audio_urls: tuple[str, ...] = ()
+    content_filter: bool = options.DEFAULT_CONTENT_FILTER
 
 
 def count_chinese_chars(text: str) -> int:
@@ -66,18 +77,27 @@ def validate_create(body: Any) -> CreateParams:
     """Return the normalised parameters, or raise Invalid for the first rule broken."""
     if not isinstance(body, dict):
         raise Invalid("body", "request body must be a JSON object")
-    _check_no_media(body)
     model = _check_model(body.get("model"))
+    spec = options.MODEL_SPECS[model]
+    _check_no_media(body, spec)
     prompt = _check_prompt(body.get("prompt"))
     duration = _check_duration(_get(body, "duration", options.DEFAULT_DURATION))
-    quality = _check_choice("quality", _get(body, "quality", options.DEFAULT_QUALITY), options.QUALITIES)
+    quality = _check_choice("quality", _get(body, "quality", options.DEFAULT_QUALITY), spec.qualities)
     aspect = _check_choice(
         "aspect_ratio", _get(body, "aspect_ratio", options.DEFAULT_ASPECT_RATIO), options.ASPECT_RATIOS
     )
     audio = _check_bool("generate_audio", _get(body, "generate_audio", options.DEFAULT_GENERATE_AUDIO))
     web_search = _check_model_params(body.get("model_params"))
+    if web_search and not spec.web_search:
+        raise Invalid("model_params.web_search", f"web_search is not supported by {model}")
     callback = _check_callback_url(body.get("callback_url"))
-    return CreateParams(model, prompt, duration, quality, aspect, audio, web_search, callback)
+    content_filter = _get(body, "content_filter", options.DEFAULT_CONTENT_FILTER)
+    content_filter = _check_bool("content_filter", content_filter)
+    images, videos, audios = _check_media(body, spec, prompt)
+    return CreateParams(
+        model, prompt, duration, quality, aspect, audio, web_search, callback,
+        images, videos, audios, content_filter,
+    )
 
 
 def _get(body: dict, key: str, default: Any) -> Any:
@@ -85,19 +105,49 @@ def _get(body: dict, key: str, default: Any) -> Any:
     return default if value is None else value
 
 
-def _check_no_media(body: dict) -> None:
+def _check_no_media(body: dict, spec: options.ModelSpec) -> None:
     for key in body:
+        if spec.takes_media and key in _CONTRACT_MEDIA:
+            continue
         media = key in _MEDIA_KEYS or (key.endswith(("_url", "_urls")) and key != "callback_url")
-        if media:
+        if media and not spec.takes_media:
             raise Invalid(key, f"text-to-video does not accept media inputs ('{key}' is not allowed)")
+        if media:
+            raise Invalid(key, f"'{key}' is not a field of {spec.id}; use {', '.join(_CONTRACT_MEDIA)}")
 
 
 def _check_model(model: Any) -> str:
     if model is None or model == "":
         raise Invalid("model", "model is required")
-    if not isinstance(model, str) or model not in options.MODELS:
-        raise Invalid("model", f"model must be one of: {', '.join(options.MODELS)}")
+    if not isinstance(model, str) or model not in options.MODEL_SPECS:
+        raise Invalid("model", f"model must be one of: {', '.join(options.MODEL_SPECS)}")
     return model
+
+
+def _check_media(body: dict, spec: options.ModelSpec, prompt: str) -> tuple[tuple[str, ...], ...]:
+    """image_urls, video_urls, audio_urls: lists of URLs, counted as the model allows."""
+    lists = []
+    for key, (low, high) in zip(_CONTRACT_MEDIA, (spec.images, spec.videos, spec.audios), strict=True):
+        value = body.get(key) or []
+        if not isinstance(value, list) or not all(isinstance(u, str) and u.strip() for u in value):
+            raise Invalid(key, f"{key} must be an array of URL strings")
+        if not low <= len(value) <= high:
+            raise Invalid(key, f"{spec.id} takes {low}-{high} {key} (got {len(value)})")
+        for url in value:
+            if urlsplit(url).scheme.lower() not in ("http", "https"):
+                shown = url[:40]
+                raise Invalid(key, f"{key} must hold http(s) URLs (got {shown!r}); upload the file instead")
+        lists.append(tuple(value))
+    images, videos, audios = lists
+    if spec.mode == options.MODE_REFERENCES and not images and not videos:
+        param = "audio_urls" if audios else "image_urls"
+        raise Invalid(param, "reference-to-video needs at least one image or video (audio alone is refused)")
+    counts = {"image": len(images), "video": len(videos), "audio": len(audios)}
+    for match in _TAG.finditer(prompt if spec.mode == options.MODE_REFERENCES else ""):
+        if not 1 <= int(match.group(2)) <= counts[match.group(1).lower()]:
+            kind = match.group(1).lower()
+            raise Invalid("prompt", f"{match.group(0)} refers to a {kind} that was not given")
+    return images, videos, audios
 
 
 def _check_prompt(prompt: Any) -> str:
