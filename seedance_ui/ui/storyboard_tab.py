@@ -75,7 +75,7 @@ from seedance_ui.storyboard.jsonio import MAX_IMPORT_BYTES
 from seedance_ui.storyboard.model import MAX_PROMPT_CHARS, MAX_STYLE_CHARS, MAX_TITLE_CHARS, is_valid_id
 from seedance_ui.ui import storyboard_views as sv
 from seedance_ui.ui.handlers import INTERNAL_ERROR
-from seedance_ui.ui.page_memory import PageMemory
+from seedance_ui.storyboard.page_memory import PageMemory
 
 log = logging.getLogger("seedance_ui.ui.storyboard")
 
