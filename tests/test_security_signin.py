@@ -29,8 +29,8 @@ from gradio_client.exceptions import AppError
 from seedance_ui.config import Settings
 from seedance_ui.options import MODEL_FAST
 from seedance_ui.storyboard import BoardStore
-from seedance_ui.ui.handlers import OWNER_STORAGE_KEY
-from seedance_ui.ui.storyboard_tab import SAMPLE_TITLE
+from seedance_ui.storyboard.page import SAMPLE_TITLE
+from seedance_ui.ui.common import OWNER_STORAGE_KEY
 
 pytestmark = [
     pytest.mark.browser,
