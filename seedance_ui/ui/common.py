@@ -14,6 +14,7 @@ from typing import Any
 
 import gradio as gr
 
+from seedance_ui.options import DEFAULT_DURATION, DURATION_MAX, DURATION_MIN
 from seedance_ui.security.owners import request_owner
 from seedance_ui.ui import views
 
@@ -93,6 +94,12 @@ def toast_info(message: str, title: str = "Seedance Studio") -> None:
 def section(title: str, subtitle: str = "") -> gr.HTML:
     """A panel's title line (views.section_html) as its own block."""
     return gr.HTML(views.section_html(title, subtitle))
+
+
+def duration_slider(elem_id: str) -> gr.Slider:
+    """A shot's duration in whole seconds, within the contract's limits (both tabs)."""
+    label = "Duration (seconds)"
+    return gr.Slider(DURATION_MIN, DURATION_MAX, value=DEFAULT_DURATION, step=1, label=label, elem_id=elem_id)
 
 
 # -- page scripts --------------------------------------------------------------------------------------
