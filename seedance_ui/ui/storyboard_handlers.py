@@ -28,8 +28,9 @@ Out = dict[Any, Any]  # a handler's answer: component -> new value or gr.update
 
 
 class Page:
-    """The tab's components, placed by the panel functions below. The board settings and the shot
-    editor's fields are named as `seedance_ui.storyboard.page.FIELDS` names them."""
+    """The tab's components, placed by the panel functions of `storyboard_tab`. The board settings and
+    the shot editor's fields are named as `seedance_ui.storyboard.page.FIELDS` names them, so what a page
+    sends is matched to its fields by name, once, here."""
 
     def __init__(self, owner: gr.BrowserState, visitor_key: gr.State) -> None:
         self.owner, self.visitor_key = owner, visitor_key
@@ -81,9 +82,8 @@ class StoryboardTab:
         browser_id, board_id, shot_id, *fields = values[:count]
         owner = owner_of(browser_id, request, self.runtime.settings)
         session = getattr(request, "session_hash", None)
-        return Shown.of(owner, board_id, shot_id, dict(zip(FIELDS, fields, strict=True)), session), [
-            *values[count:]
-        ]
+        shown = Shown.of(owner, board_id, shot_id, dict(zip(FIELDS, fields, strict=True)), session)
+        return shown, list(values[count:])
 
     def say(self, kind: str, message: str, hint: str | None = None, items: Any = ()) -> Out:
         return {self.page.notice: notice_html(kind, message, hint, items=items)}
