@@ -288,7 +288,7 @@ def _capacity_notes(runs: list[tuple[str, capacity.CapacityResult]]) -> list[str
     if r.p("running", 99) < P99_TARGET:
         notes.append(
             "What keeps a cheap click fast under this load: the cost estimate and the prompt lint are "
-            "async handlers answered straight from their HTTP request (`layout.INSTANT`: no queue, no "
+            "async handlers answered straight from their HTTP request (`common.INSTANT`: no queue, no "
             "Gradio pre/postprocessing). Queued, the same click made a queue join, an event stream and "
             "six worker-thread hops (Gradio runs each input's preprocess, each output's postprocess and "
             "every sync handler in a thread), and with the studio's one core saturated each step waited "

@@ -30,7 +30,7 @@ from seedance_ui.config import Settings
 from seedance_ui.options import MODEL_FAST
 from seedance_ui.security.identity import COOKIE_NAME
 from seedance_ui.storyboard import BoardStore
-from seedance_ui.ui.storyboard_tab import SAMPLE_TITLE
+from seedance_ui.storyboard.page import SAMPLE_TITLE
 
 pytestmark = [
     pytest.mark.browser,

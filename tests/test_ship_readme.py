@@ -201,3 +201,13 @@ def test_the_client_library_example_runs_against_the_simulator(tmp_path: Path) -
     assert "saved boat.mp4" in result.stdout and "completed 100%" in result.stdout
     info = probe(tmp_path / "boat.mp4")
     assert info.duration == pytest.approx(5, abs=0.3) and (info.width, info.height) == (854, 480)
+
+
+def test_the_architecture_table_names_every_module() -> None:
+    text = section("Architecture")
+    package = ROOT / "seedance_ui"
+    modules = [p for p in sorted(package.rglob("*.py")) if p.name != "__init__.py"]
+    assert len(modules) > 40
+    named = {p: (f"`{p.name}`", f"`seedance_ui/{p.relative_to(package).as_posix()}`") for p in modules}
+    missing = [str(p.relative_to(package)) for p, names in named.items() if not any(n in text for n in names)]
+    assert not missing, f"the README's architecture table does not name {missing}"

@@ -7,6 +7,7 @@ cancel, delete, the visitor key, and the fixed BrowserState key.
 from __future__ import annotations
 
 import contextlib
+import inspect
 import itertools
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,14 +23,8 @@ from seedance_ui.options import MODEL_FAST, MODEL_STANDARD
 from seedance_ui.pricing import estimate
 from seedance_ui.runtime import Runtime, build_runtime
 from seedance_ui.store import JobStatus
-from seedance_ui.ui.handlers import (
-    OWNER_SECRET,
-    OWNER_STORAGE_KEY,
-    Studio,
-    is_skip,
-    new_owner_id,
-    valid_owner,
-)
+from seedance_ui.ui.common import OWNER_SECRET, OWNER_STORAGE_KEY, new_owner_id, valid_owner
+from seedance_ui.ui.handlers import Studio, is_skip
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
 
@@ -57,12 +52,53 @@ def slow_tasks(simulator: Any, estimated_time: int) -> Iterator[None]:
         simulator.set_behaviour(estimated_time=None)
 
 
+class AsSent:
+    """The studio's handlers on a built page, answering as the page receives them: one value per output
+    of the handler's event, in the order the event lists them (a skip where the handler leaves an output
+    as it is). Handlers answer with dicts keyed by component, or one skip for all."""
+
+    def __init__(self, studio: Studio, demo: gr.Blocks) -> None:
+        self.studio = studio
+        self.outputs: dict[str, list[Any]] = {}
+        for fn in demo.fns.values():
+            self.outputs.setdefault(fn.name, list(fn.outputs))
+
+    def sent(self, outputs: list[Any], answer: Any) -> Any:
+        if answer == gr.skip():
+            return tuple(gr.skip() for _ in outputs)
+        assert isinstance(answer, dict) and set(answer) <= set(outputs), answer
+        return tuple(answer.get(component, gr.skip()) for component in outputs)
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self.studio, name)
+        outputs = self.outputs.get(name)
+        if not callable(attr) or not outputs or len(outputs) == 1:
+            return attr
+        if inspect.isasyncgenfunction(attr):
+
+            async def stream(*args: Any, **kwargs: Any) -> Any:
+                async for answer in attr(*args, **kwargs):
+                    yield self.sent(outputs, answer)
+
+            return stream
+        if inspect.iscoroutinefunction(attr):
+
+            async def coro(*args: Any, **kwargs: Any) -> Any:
+                return self.sent(outputs, await attr(*args, **kwargs))
+
+            return coro
+        return lambda *args, **kwargs: self.sent(outputs, attr(*args, **kwargs))
+
+
 @contextlib.contextmanager
-def running(settings: Settings) -> Iterator[tuple[Runtime, Studio]]:
-    """A started runtime (job manager, store) and the studio's handlers on it; closed afterwards."""
+def running(settings: Settings) -> Iterator[tuple[Runtime, Any]]:
+    """A started runtime (job manager, store) and the studio's handlers on its page; closed afterwards."""
+    from seedance_ui.ui.layout import build_demo
+
     runtime = build_runtime(settings)
     try:
-        yield runtime, Studio(runtime)
+        studio = Studio(runtime)
+        yield runtime, AsSent(studio, build_demo(runtime, studio))
     finally:
         runtime.close()
 
@@ -79,7 +115,7 @@ def test_owner_ids_are_created_once_and_kept() -> None:
 
 
 def test_the_cost_and_lint_events_take_the_pages_raw_values(settings: Settings) -> None:
-    # Wired without Gradio's pre/postprocessing (layout.INSTANT): whatever the page sends arrives as is.
+    # Wired without Gradio's pre/postprocessing (common.INSTANT): whatever the page sends arrives as is.
     with running(settings) as (_runtime, studio):
         expected = estimate(MODEL_STANDARD, "720p", 7)
         for duration in (7, 7.0, "7"):

@@ -25,8 +25,9 @@ from seedance_ui import media
 from seedance_ui.options import MODEL_FAST, frame_size
 from seedance_ui.pricing import estimate
 from seedance_ui.simulator.errors import failure_message
+from seedance_ui.storyboard.page import Shown, apply_shown, sample_board
 from seedance_ui.ui import storyboard_views as sv
-from seedance_ui.ui.storyboard_tab import Ctx, StoryboardTab, apply_ctx, sample_board
+from seedance_ui.ui.common import owner_of
 
 pytestmark = [
     pytest.mark.filterwarnings("ignore:.*no_silent_downcasting"),
@@ -413,16 +414,16 @@ def test_two_tabs_on_one_board_keep_each_others_edits(browser: Any, live_app: Li
 # without a browser: what the page sends is applied safely, owners match the studio's, markup is escaped
 
 
-def _ctx(**fields: Any) -> Ctx:
-    values = dict.fromkeys(Ctx.__dataclass_fields__)
+def _ctx(**fields: Any) -> Shown:
+    values = dict.fromkeys(Shown.__dataclass_fields__)
     values.update(fields)
-    return Ctx(**values)
+    return Shown(**values)
 
 
 def test_what_the_page_shows_is_applied_and_bad_values_are_ignored() -> None:
     board = sample_board("a" * 32)
     shot = board.shots[1]
-    changed = apply_ctx(
+    changed = apply_shown(
         board,
         _ctx(
             owner="a" * 32,
@@ -454,24 +455,24 @@ def test_what_the_page_shows_is_applied_and_bad_values_are_ignored() -> None:
     assert (shot.model, shot.quality, shot.generate_audio) == (None, "720p", False)
     assert board.shots[0].title == "Storm at dusk"  # only the selected shot takes the editor's values
     # Out of range or fractional durations are clamped or left alone; nothing else changes twice.
-    apply_ctx(board, _ctx(shot_id=shot.id, shot_duration=99))
+    apply_shown(board, _ctx(shot_id=shot.id, shot_duration=99))
     assert shot.duration == 15
-    apply_ctx(board, _ctx(shot_id=shot.id, shot_duration=4.5))
+    apply_shown(board, _ctx(shot_id=shot.id, shot_duration=4.5))
     assert shot.duration == 15
-    assert apply_ctx(board, _ctx(shot_id=shot.id, shot_title="Close-up")) is False
+    assert apply_shown(board, _ctx(shot_id=shot.id, shot_title="Close-up")) is False
 
 
 def test_the_storyboard_owner_is_the_studio_owner() -> None:
-    tab = StoryboardTab.__new__(StoryboardTab)
+    # Every handler of both tabs gets its owner through the one shared `common.owner_of`.
     browser_id = "b" * 32
     session = {"oauth_info": {"userinfo": {"preferred_username": "alice"}, "expires_at": time.time() + 60}}
     signed_in = SimpleNamespace(scope={"session": session})
-    tab.runtime = SimpleNamespace(settings=SimpleNamespace(sign_in=True))
-    assert tab.owner_of(browser_id, signed_in) == "hf:alice"
-    assert tab.owner_of(browser_id, SimpleNamespace(scope={"session": {}})) == browser_id
-    tab.runtime = SimpleNamespace(settings=SimpleNamespace(sign_in=False))
-    assert tab.owner_of(browser_id, signed_in) == browser_id
-    assert tab.owner_of("hf:mallory", None) is None and tab.owner_of(None, None) is None
+    settings = SimpleNamespace(sign_in=True)
+    assert owner_of(browser_id, signed_in, settings) == "hf:alice"
+    assert owner_of(browser_id, SimpleNamespace(scope={"session": {}}), settings) == browser_id
+    settings = SimpleNamespace(sign_in=False)
+    assert owner_of(browser_id, signed_in, settings) == browser_id
+    assert owner_of("hf:mallory", None, settings) is None and owner_of(None, None, settings) is None
 
 
 def test_titles_prompts_and_reasons_are_escaped_in_the_tiles() -> None:

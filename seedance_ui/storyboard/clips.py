@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from seedance_ui.storyboard.model import Board, Shot, Take, slugify
+from seedance_ui.storyboard.states import status_value
 from seedance_ui.storyboard.validation import effective_request
 
 VideoPathOf = Callable[[str], Path | None]  # job id -> local MP4 path, None when there is none
@@ -32,10 +33,9 @@ JobInfoMap = Mapping[str, JobInfo]  # job id -> JobInfo
 
 def job_info_from_record(record: Any) -> JobInfo:
     """A JobInfo from a seedance_ui.store.JobRecord (read by attribute name, so any look-alike works)."""
-    status = getattr(record, "status", None)
     return JobInfo(
         job_id=record.id,
-        status=None if status is None else str(getattr(status, "value", status)),
+        status=status_value(getattr(record, "status", None)),
         task_id=getattr(record, "task_id", None),
         params=getattr(record, "params", None),
         credits_estimated=getattr(record, "credits_estimated", None),

@@ -7,6 +7,7 @@ from typing import Any
 
 from seedance_ui.storyboard.clips import JobInfo, job_info_from_record
 from seedance_ui.storyboard.model import Board
+from seedance_ui.storyboard.states import status_value
 
 
 class OwnerJobs:
@@ -28,9 +29,7 @@ class OwnerJobs:
 
     def status_of(self, job_id: str) -> str | None:
         """The job's status value, None when the owner has no such job."""
-        record = self.record(job_id)
-        status = getattr(record, "status", None)
-        return None if status is None else str(getattr(status, "value", status))
+        return status_value(getattr(self.record(job_id), "status", None))
 
     def video_path_of(self, job_id: str) -> Path | None:
         """The job's downloaded video, None when there is none (or it is someone else's job)."""

@@ -3,47 +3,31 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from enum import Enum
 from typing import Any, Literal
 
 from seedance_ui.client import GenerationRequest
+from seedance_ui.store import JobStatus
 from seedance_ui.storyboard.model import Board, Shot, StoryboardError, Take
+from seedance_ui.storyboard.states import Coverage, coverage, job_status
 from seedance_ui.storyboard.validation import effective_request
 
 JobStatusOf = Callable[[str], Any]  # job id -> status (JobStatus or its value), None when unknown
 PlanMode = Literal["all", "missing_or_failed"]
 PLAN_MODES: tuple[str, ...] = ("all", "missing_or_failed")
 
-COMPLETED = "completed"
-# A take in one of these states means the shot is covered: done, on its way, or possibly charged.
-ACTIVE_STATUSES = frozenset({"queued", "submitting", "pending", "processing", "downloading"})
-COVERING_STATUSES = ACTIVE_STATUSES | {COMPLETED, "unknown_outcome"}
 
 
-def status_value(status: Any) -> str | None:
-    """A job status as its plain string value (accepts JobStatus members, strings and None)."""
-    if status is None:
-        return None
-    return str(status.value if isinstance(status, Enum) else status)
-
-
-def shot_state(shot: Shot, job_status_of: JobStatusOf | None) -> str:
-    """'done', 'running', 'unknown_outcome' or 'missing' (no take, or every take failed/cancelled/expired).
+def shot_state(shot: Shot, job_status_of: JobStatusOf | None) -> Coverage:
+    """Whether the shot still needs a job (`Coverage`: done, running, unknown_outcome or missing; missing
+    when it has no take, or every take failed, was cancelled or expired).
 
     Without `job_status_of` a shot with any take counts as covered ('done').
     """
     if not shot.takes:
-        return "missing"
+        return Coverage.MISSING
     if job_status_of is None:
-        return "done"
-    statuses = {status_value(job_status_of(t.job_id)) for t in shot.takes}
-    if COMPLETED in statuses:
-        return "done"
-    if statuses & ACTIVE_STATUSES:
-        return "running"
-    if "unknown_outcome" in statuses:
-        return "unknown_outcome"
-    return "missing"
+        return Coverage.DONE
+    return coverage(job_status_of(t.job_id) for t in shot.takes)
 
 
 def shots_to_generate(
@@ -57,7 +41,7 @@ def shots_to_generate(
     if mode == "all":
         return list(board.shots)
     if mode == "missing_or_failed":
-        return [s for s in board.shots if shot_state(s, job_status_of) == "missing"]
+        return [s for s in board.shots if shot_state(s, job_status_of) == Coverage.MISSING]
     raise ValueError(f"mode must be one of {', '.join(PLAN_MODES)} (got {mode!r})")
 
 
@@ -123,7 +107,7 @@ def note_job_status(board: Board, job_id: str, status: Any) -> Shot | None:
     Returns the shot whose choice changed, else None. Call it as jobs finish: the first to complete wins.
     """
     found = board.find_take(job_id)
-    if found is None or status_value(status) != COMPLETED:
+    if found is None or job_status(status) != JobStatus.COMPLETED:
         return None
     shot, take = found
     if shot.chosen is not None:
@@ -145,9 +129,9 @@ def refresh_chosen(board: Board, job_status_of: JobStatusOf) -> list[Shot]:
         if shot.chosen_by_user and shot.chosen is not None:
             continue
         current = shot.chosen
-        if current is not None and status_value(job_status_of(current.job_id)) == COMPLETED:
+        if current is not None and job_status(job_status_of(current.job_id)) == JobStatus.COMPLETED:
             continue
-        done = [t for t in shot.takes if status_value(job_status_of(t.job_id)) == COMPLETED]
+        done = [t for t in shot.takes if job_status(job_status_of(t.job_id)) == JobStatus.COMPLETED]
         pick = min(done, key=lambda t: t.created_at).id if done else None
         if pick != shot.chosen_take or shot.chosen_by_user:
             shot.chosen_take = pick

@@ -10,11 +10,8 @@ import asyncio
 import concurrent.futures
 import contextlib
 import functools
-import inspect
-import logging
 import math
 import time
-import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
@@ -36,21 +33,25 @@ from seedance_ui.options import (
 from seedance_ui.pricing import estimate
 from seedance_ui.runtime import Runtime
 from seedance_ui.security.identity import visitor_in_scope
-from seedance_ui.security.owners import client_address, request_owner
+from seedance_ui.security.owners import client_address
 from seedance_ui.store import JobRecord, JobStatus
 from seedance_ui.ui import craft, views
+from seedance_ui.ui.common import (
+    API_OWNER,
+    INTERNAL_ERROR,
+    TICK_SECONDS,
+    guarded,
+    log,
+    new_owner_id,
+    owner_of,
+    toast_info,
+    toast_warning,
+    valid_owner,
+)
 from seedance_ui.ui.placeholders import Placeholders
 from seedance_ui.ui.prompt_lint import lint, straighten_quotes
 
-log = logging.getLogger("seedance_ui.ui")
-
-# The visitor's stable id lives in the browser (localStorage, via gr.BrowserState). The key and secret
-# are fixed so the value survives server restarts; the secret reaches the browser, so it hides nothing.
-OWNER_STORAGE_KEY = "seedance-studio-owner"
-OWNER_SECRET = "seedance-studio-owner-v1"
-API_OWNER = "api"
 HISTORY_LIMIT = 60
-TICK_SECONDS = 1.0  # how often a watcher looks again when nothing told it of a change
 HISTORY_POLL_SECONDS = 1.0
 # A page redraws its gallery at most this often while jobs move on (the first change at once): Gradio
 # checks and caches every image of a redrawn gallery on its event loop, so each redraw costs about a
@@ -60,7 +61,7 @@ HISTORY_MIN_INTERVAL = 2.0
 # LINT_THREAD, a single worker, so parallel long prompts cannot take the loop's turns between them.
 INLINE_LINT_CHARS = 500
 LINT_THREAD = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="lint")
-INTERNAL_ERROR = "Something went wrong on our side; the details are in the server log."
+KEY_SHAPE_HINT = "Nothing was stored or sent. Paste the key again, as your Evolink dashboard shows it."
 FIELD_LABELS = {
     "prompt": "Prompt",
     "model": "Model",
@@ -72,82 +73,16 @@ FIELD_LABELS = {
 }
 
 
-def new_owner_id() -> str:
-    return uuid.uuid4().hex
-
-
-def valid_owner(value: Any) -> str | None:
-    """The owner id if it is one we could have made (32 lowercase hex), else None."""
-    if isinstance(value, str) and len(value) == 32 and all(c in "0123456789abcdef" for c in value):
-        return value
-    return None
-
-
-def skip(n: int) -> tuple[Any, ...]:
-    return tuple(gr.skip() for _ in range(n))
-
-
 def is_skip(output: Any) -> bool:
     return output == gr.skip()
 
 
-def toast_warning(message: str, hint: str | None = None, title: str = "Heads up") -> None:
-    text = views.esc(message) + (f"<br><small>{views.esc(hint)}</small>" if hint else "")
-    gr.Warning(text, title=title, duration=12)
+def _nothing(*_args: Any) -> Any:
+    """A failed handler's answer: leave every output as it is (Gradio applies one skip to them all)."""
+    return gr.skip()
 
 
-def toast_info(message: str, title: str = "Seedance Studio") -> None:
-    gr.Info(views.esc(message), title=title, duration=6)
-
-
-def guarded(n_outputs: int) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Catch everything a handler raises (gr.Error excepted): log it, warn, leave outputs untouched."""
-
-    def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
-        def on_error(exc: BaseException) -> Any:
-            if isinstance(exc, gr.Error):
-                raise exc
-            log.exception("handler %s failed", fn.__name__)
-            toast_warning(INTERNAL_ERROR, title="Error")
-            return skip(n_outputs) if n_outputs != 1 else gr.skip()
-
-        if inspect.isasyncgenfunction(fn):
-
-            @functools.wraps(fn)
-            async def agen(*args: Any, **kwargs: Any) -> AsyncIterator[Any]:
-                try:
-                    async for item in fn(*args, **kwargs):
-                        yield item
-                except (asyncio.CancelledError, GeneratorExit):
-                    raise
-                except Exception as exc:
-                    yield on_error(exc)
-
-            return agen
-        if inspect.iscoroutinefunction(fn):
-
-            @functools.wraps(fn)
-            async def coro(*args: Any, **kwargs: Any) -> Any:
-                try:
-                    return await fn(*args, **kwargs)
-                except Exception as exc:
-                    return on_error(exc)
-
-            return coro
-
-        @functools.wraps(fn)
-        def sync(*args: Any, **kwargs: Any) -> Any:
-            try:
-                return fn(*args, **kwargs)
-            except Exception as exc:
-                return on_error(exc)
-
-        return sync
-
-    return decorate
-
-
-KEY_SHAPE_HINT = "Nothing was stored or sent. Paste the key again, as your Evolink dashboard shows it."
+handler = guarded(_nothing)
 
 
 def key_refusal(key: str) -> str | None:
@@ -228,10 +163,52 @@ class HistoryWatch:
         self.signalled_at = time.monotonic()
 
 
+class StudioPage:
+    """The Studio tab's components, placed by the panel functions of `layout`. A handler answers with a
+    dict keyed by the components it changes (Gradio leaves the others as they are)."""
+
+    owner: gr.BrowserState
+    visitor_key: gr.State
+    current_job: gr.State
+    drawn: gr.State
+    outcome_signal: gr.State
+    history_signal: gr.State
+    history_ids: gr.State
+    selected_job: gr.State
+    key_box: gr.Textbox
+    key_status: gr.HTML
+    prompt: gr.Textbox
+    counter: gr.HTML
+    straighten_btn: gr.Button
+    craft_menus: dict[str, gr.Dropdown]
+    line: gr.Textbox
+    model: gr.Radio
+    duration: gr.Slider
+    quality: gr.Radio
+    aspect_ratio: gr.Radio
+    generate_audio: gr.Checkbox
+    web_search: gr.Checkbox
+    status: gr.HTML
+    progress: gr.HTML
+    video: gr.Video
+    download: gr.DownloadButton
+    params: gr.HTML
+    gallery: gr.Gallery
+    detail_video: gr.Video
+    detail: gr.HTML
+    reuse_btn: gr.Button
+    delete_btn: gr.Button
+    cancel_job_btn: gr.Button
+
+
+Out = dict[Any, Any]  # a handler's answer: component -> new value or gr.update
+
+
 class Studio:
-    """All handlers, bound to one runtime."""
+    """All handlers of the Studio tab, bound to one runtime and the page's components (`page`)."""
 
     def __init__(self, runtime: Runtime) -> None:
+        self.page = StudioPage()
         self.runtime = runtime
         self.settings = runtime.settings
         self.manager = runtime.manager
@@ -241,13 +218,17 @@ class Studio:
         self._page_watchers: dict[str, object] = {}  # session -> the token of its current page watcher
 
     def owner_of(self, owner: Any, request: Any = None) -> str | None:
-        """The owner of one event, decided here on the server: `hf:<user>` when sign-in is on and the
-        session is signed in, else the browser's own 32-hex id (None when it sent none)."""
-        return request_owner(owner, request, sign_in=self.settings.sign_in)
+        """The owner of one event (`common.owner_of`, shared by every tab)."""
+        return owner_of(owner, request, self.settings)
 
     def address_of(self, request: Any) -> str | None:
         """The hashed client address of an event (a subject of the per-visitor limits)."""
         return client_address(request, trust_proxy=self.settings.trust_proxy)
+
+    def job_of(self, job_id: Any, owner: Any, request: Any = None) -> tuple[str | None, JobRecord | None]:
+        """(the event's owner, its job `job_id`): the record is None when the owner has no such job."""
+        owner_id = self.owner_of(owner, request)
+        return owner_id, self.manager.get(job_id, owner_id) if job_id and owner_id else None
 
     # ---------------------------------------------------------------------------------------------
     # shared renderers
@@ -257,7 +238,12 @@ class Studio:
         path = self.store.video_file(record)
         return str(path) if path else None
 
-    def gallery(
+    def gallery(self, owner: str | None, records: Sequence[JobRecord] | None = None) -> Out:
+        """The history gallery and the job ids of its items."""
+        items, ids = self.gallery_items(owner, records)
+        return {self.page.gallery: items, self.page.history_ids: ids}
+
+    def gallery_items(
         self, owner: str | None, records: Sequence[JobRecord] | None = None
     ) -> tuple[list[tuple[str, str]], list[str]]:
         if not owner:
@@ -284,19 +270,16 @@ class Studio:
         job = [record.id, record.terminal] if record is not None else None
         return {"job": job, "history": history}
 
-    def result_outputs(self, record: JobRecord | None) -> tuple[Any, Any, Any]:
-        """(video, download button, parameters) for the preview panel."""
-        path = self.video_file(record)
-        if record is None:
-            return gr.update(value=None, visible=False), gr.update(value=None, visible=False), ""
-        params = views.params_table(record.params, record)
-        if path:
-            return (
-                gr.update(value=path, visible=True),
-                gr.update(value=path, visible=True),
-                params,
-            )
-        return gr.update(value=None, visible=False), gr.update(value=None, visible=False), params
+    def result(self, record: JobRecord | None) -> Out:
+        """The preview panel's video, download button and parameters for `record`."""
+        path = self.video_file(record) if record is not None else None
+        params = views.params_table(record.params, record) if record is not None else ""
+        p = self.page
+        return {
+            p.video: gr.update(value=path, visible=bool(path)),
+            p.download: gr.update(value=path, visible=bool(path)),
+            p.params: params,
+        }
 
     def outcome_notice(self, record: JobRecord, *, toast: bool) -> str:
         """Status panel (and toast) for a finished job."""
@@ -342,12 +325,11 @@ class Studio:
 
     # ---------------------------------------------------------------------------------------------
     # page load and history
-    @guarded(10)
-    def on_load(self, owner: Any, request: gr.Request | None = None) -> tuple[Any, ...]:
-        """-> owner, gallery, ids, current job, progress, video, download, params, status, drawn.
-
-        Over HTTP the owner is the signed cookie's (security/identity.py); a browser id the page still
-        keeps from before the cookie is adopted into it once, and the page forgets it (None)."""
+    @handler
+    def on_load(self, owner: Any, request: gr.Request | None = None) -> Out:
+        """The page opened: its history and latest job. Over HTTP the owner is the signed cookie's
+        (security/identity.py): a browser id the page still keeps from before the cookie is adopted into
+        it once, and the page forgets it (None). In-process callers name the browser id themselves."""
         browser_id = valid_owner(owner) or new_owner_id()
         owner_id = self.owner_of(browser_id, request) or browser_id
         visitor = visitor_in_scope(request)
@@ -357,23 +339,25 @@ class Studio:
                 owner_id = self.runtime.identities.adopt_legacy(visitor, legacy) or owner_id
             browser_id = None
         records = self.manager.list(owner_id, HISTORY_LIMIT)
-        items, ids = self.gallery(owner_id, records)
         latest = records[0] if records else None
-        current = latest.id if latest is not None else None
-        video, download, params = self.result_outputs(latest)
-        status = ""
-        if latest is not None and latest.terminal:
-            status = self.outcome_notice(latest, toast=False)
-        drawn = self.drawn(latest, self.history_signature(records))
-        return (browser_id, items, ids, current, views.progress_card(latest), video, download, params, status,
-                drawn)
+        ended = latest is not None and latest.terminal
+        p = self.page
+        return {
+            p.owner: browser_id,
+            **self.gallery(owner_id, records),
+            p.current_job: latest.id if latest is not None else None,
+            p.progress: views.progress_card(latest),
+            **self.result(latest),
+            p.status: self.outcome_notice(latest, toast=False) if ended and latest else "",
+            p.drawn: self.drawn(latest, self.history_signature(records)),
+        }
 
     # ---------------------------------------------------------------------------------------------
     # the page watcher: one stream per open page, and only while something of its owner is in flight
-    @guarded(3)
+    @handler
     async def watch_page(
         self, job_id: str | None, owner: Any, drawn: Any, request: gr.Request | None = None
-    ) -> AsyncIterator[tuple[Any, Any, Any]]:
+    ) -> AsyncIterator[Any]:
         """-> progress card, outcome signal, history signal.
 
         While the panel's job runs, the card is re-rendered when the job changes (the page's clock
@@ -387,7 +371,7 @@ class Studio:
         """
         # A stream that ends without a single yield sets its outputs to None (the card would vanish):
         # the first answer is always "nothing to change".
-        yield skip(3)
+        yield gr.skip()
         owner_id = self.owner_of(owner, request)
         if not owner_id:
             return
@@ -399,7 +383,7 @@ class Studio:
                 if self._page_watchers.get(session) is not token:
                     # A newer watcher took over this page (a new Generate, whose cancel of this one may
                     # lose the race): end with "nothing to change", the answer Gradio repeats last.
-                    yield skip(3)
+                    yield gr.skip()
                     return
                 yield outputs
         finally:
@@ -408,7 +392,8 @@ class Studio:
 
     async def _watch(
         self, job_id: str | None, owner_id: str, drawn: Any
-    ) -> AsyncIterator[tuple[Any, Any, Any]]:
+    ) -> AsyncIterator[Out]:
+        p = self.page
         drawn = drawn if isinstance(drawn, dict) else {}
         history = HistoryWatch(self, owner_id, drawn.get("history"))
         record = await asyncio.to_thread(self.manager.get, job_id, owner_id) if job_id else None
@@ -416,46 +401,46 @@ class Studio:
             async for live, changed in self.watch_ticking(record.id, owner_id):
                 if live.terminal:  # show_outcome draws the video and the gallery together
                     await history.absorb()
-                    yield views.progress_card(live), [live.id, live.status.value], gr.skip()
+                    outcome = [live.id, live.status.value]
+                    yield {p.progress: views.progress_card(live), p.outcome_signal: outcome}
                     break
                 signal, _busy = await history.tick()
                 if changed:
-                    yield views.progress_card(live), gr.skip(), signal
+                    yield {p.progress: views.progress_card(live), p.history_signal: signal}
                 elif not is_skip(signal):
-                    yield gr.skip(), gr.skip(), signal
+                    yield {p.history_signal: signal}
         while True:
             signal, busy = await history.tick()
             if not is_skip(signal):
-                yield gr.skip(), gr.skip(), signal
+                yield {p.history_signal: signal}
             if not busy:
                 return
             await asyncio.sleep(HISTORY_POLL_SECONDS)
 
-    @guarded(6)
-    def show_outcome(self, signal: Any, owner: Any, request: gr.Request | None = None) -> tuple[Any, ...]:
-        """The panel's job has ended (its outcome signal changed) -> video, download, params, status,
-        gallery, ids (one redraw for all the page shows of it)."""
+    @handler
+    def show_outcome(self, signal: Any, owner: Any, request: gr.Request | None = None) -> Any:
+        """The panel's job has ended (its outcome signal changed): its video, download, parameters and
+        notice, and the gallery (one redraw for all the page shows of it)."""
         owner_id = self.owner_of(owner, request)
         job_id = signal[0] if isinstance(signal, list | tuple) and signal else None
         record = self.manager.get(job_id, owner_id) if isinstance(job_id, str) and owner_id else None
         if record is None or not record.terminal:
-            return skip(6)
-        video, download, params = self.result_outputs(record)
-        items, ids = self.gallery(owner_id)
-        return video, download, params, self.outcome_notice(record, toast=True), items, ids
+            return gr.skip()
+        status = {self.page.status: self.outcome_notice(record, toast=True)}
+        return {**self.result(record), **status, **self.gallery(owner_id)}
 
-    @guarded(2)
-    def show_history(self, owner: Any, request: gr.Request | None = None) -> tuple[Any, Any]:
-        """The owner's history changed (its signal changed) -> gallery, ids."""
+    @handler
+    def show_history(self, owner: Any, request: gr.Request | None = None) -> Any:
+        """The owner's history changed (its signal changed): the gallery."""
         owner_id = self.owner_of(owner, request)
         if not owner_id:
-            return skip(2)
+            return gr.skip()
         return self.gallery(owner_id)
 
     # ---------------------------------------------------------------------------------------------
     # create panel
-    @guarded(2)
-    async def on_prompt(self, prompt: Any, web_search: Any) -> tuple[str, Any]:
+    @handler
+    async def on_prompt(self, prompt: Any, web_search: Any) -> Out:
         """Counter and lint on every keystroke; wired like `on_cost` (raw values, no thread hop).
 
         Unqueued, so anyone can call it as often as they like: a prompt over the edge cap is refused
@@ -464,17 +449,18 @@ class Studio:
         text = prompt if isinstance(prompt, str) else ""
         if too_long(text, self.settings.max_prompt_chars):
             refusal = prompt_too_long(text, self.settings.max_prompt_chars)
-            return views.notice_html("error", refusal), gr.skip()
+            return {self.page.counter: views.notice_html("error", refusal)}
         if len(text) <= INLINE_LINT_CHARS:
             result = lint(text, web_search=bool(web_search))
         else:
             check = functools.partial(lint, text, web_search=bool(web_search))
             result = await asyncio.get_running_loop().run_in_executor(LINT_THREAD, check)
-        return views.counter_html(result), gr.update(visible=result.has_curly_quotes)
+        straighten = gr.update(visible=result.has_curly_quotes)
+        return {self.page.counter: views.counter_html(result), self.page.straighten_btn: straighten}
 
-    @guarded(1)
+    @handler
     async def on_cost(self, model: Any, duration: Any, quality: Any, web_search: Any) -> str:
-        """The cost card. Async and wired as `layout.INSTANT`: no queue, and no Gradio pre/postprocessing
+        """The cost card. Async and wired as `common.INSTANT`: no queue, and no Gradio pre/postprocessing
         (the page's plain values in, HTML out). Gradio runs each pre/postprocess and every sync handler in
         a worker thread, and each such hop waits for the GIL and a turn of the busy event loop: under load
         that was most of a cheap event's latency (BENCHMARKS.md, capacity)."""
@@ -490,31 +476,30 @@ class Studio:
         search = bool(web_search)
         return views.cost_html(est, model=model, quality=quality, duration=seconds, web_search=search)
 
-    @guarded(1)
+    @handler
     def straighten(self, prompt: str | None) -> str:
         return straighten_quotes(prompt or "")
 
-    def inserter(self, category: str) -> Callable[[str | None, str | None], tuple[Any, Any]]:
-        @guarded(2)
-        def insert(prompt: str | None, label: str | None) -> tuple[Any, Any]:
+    def inserter(self, category: str) -> Callable[[str | None, str | None], Out]:
+        @handler
+        def insert(prompt: str | None, label: str | None) -> Out:
             text = craft.lookup(category, label)
-            if not text:
-                return gr.skip(), gr.update(value=None)
-            return craft.insert_snippet(prompt, text), gr.update(value=None)
+            menu = {self.page.craft_menus[category]: gr.update(value=None)}  # ready for the next pick
+            return {self.page.prompt: craft.insert_snippet(prompt, text), **menu} if text else menu
 
         insert.__name__ = f"insert_{category}"
         return insert
 
-    @guarded(2)
-    def insert_dialogue(self, prompt: str | None, speaker: str | None, line: str | None) -> tuple[Any, Any]:
+    @handler
+    def insert_dialogue(self, prompt: str | None, speaker: str | None, line: str | None) -> Any:
         sentence = craft.dialogue_line(speaker, line)
         if not sentence:
             toast_warning("Type the line the character says first.")
-            return gr.skip(), gr.skip()
-        return craft.insert_snippet(prompt, sentence), ""
+            return gr.skip()
+        return {self.page.prompt: craft.insert_snippet(prompt, sentence), self.page.line: ""}
 
     def example_loader(self, index: int) -> Callable[[], str]:
-        @guarded(1)
+        @handler
         def load_example() -> str:
             return craft.EXAMPLES[index].prompt
 
@@ -523,7 +508,7 @@ class Studio:
 
     # ---------------------------------------------------------------------------------------------
     # generate, follow, cancel
-    @guarded(10)
+    @handler
     async def submit(
         self,
         prompt: str | None,
@@ -536,15 +521,17 @@ class Studio:
         owner: Any,
         visitor_key: str | None,
         http: gr.Request | None = None,
-    ) -> tuple[Any, ...]:
-        """-> owner, current job, status, progress, video, download, params, gallery, ids, drawn."""
+    ) -> Out:
+        """Validate, then hand the job to the manager: this browser's id, the new current job, the
+        status (the problems, named, when nothing was sent), its progress card and the gallery."""
+        p = self.page
         browser_id = valid_owner(owner) or new_owner_id()
         owner_id = self.owner_of(browser_id, http) or browser_id
         if visitor_in_scope(http) is not None:  # the cookie decides; the page keeps no id of its own
             browser_id = None
         if too_long(prompt, self.settings.max_prompt_chars):
             status = views.notice_html("error", prompt_too_long(prompt, self.settings.max_prompt_chars))
-            return (browser_id, None, status, *skip(7))
+            return {p.owner: browser_id, p.current_job: None, p.status: status}
         request = make_request(prompt, model, duration, quality, aspect_ratio, generate_audio, web_search)
         problems = request.problems()
         if problems:
@@ -557,41 +544,38 @@ class Studio:
                 "Fix the fields named above, then press Generate again.",
                 items=lines,
             )
-            return (browser_id, None, status, *skip(7))
+            return {p.owner: browser_id, p.current_job: None, p.status: status}
         try:
             record = await asyncio.to_thread(
                 self.manager.submit, request, owner_id, visitor_key or None, address=self.address_of(http)
             )
         except ValidationError as exc:
             toast_warning(exc.message, exc.hint, title="Not sent")
-            return (browser_id, None, views.notice_html("error", exc.message, exc.hint), *skip(7))
+            status = views.notice_html("error", exc.message, exc.hint)
+            return {p.owner: browser_id, p.current_job: None, p.status: status}
         except SeedanceError as exc:
             toast_warning(exc.message, exc.hint)
-            return (browser_id, None, views.notice_html("error", exc.message, exc.hint), *skip(7))
+            status = views.notice_html("error", exc.message, exc.hint)
+            return {p.owner: browser_id, p.current_job: None, p.status: status}
         except RuntimeError:
             log.exception("submit failed")
             message = "The job manager is not running, so nothing was sent."
             toast_warning(message, "Reload the page in a moment; if it persists, restart the server.")
-            return (browser_id, None, views.notice_html("error", message), *skip(7))
+            return {p.owner: browser_id, p.current_job: None, p.status: views.notice_html("error", message)}
         records = await asyncio.to_thread(self.manager.list, owner_id, HISTORY_LIMIT)
-        items, ids = self.gallery(owner_id, records)
-        return (
-            browser_id,
-            record.id,
-            "",
-            views.progress_card(record),
-            gr.update(value=None, visible=False),
-            gr.update(value=None, visible=False),
-            views.params_table(record.params, record),
-            items,
-            ids,
-            self.drawn(record, self.history_signature(records)),
-        )
+        return {
+            p.owner: browser_id,
+            p.current_job: record.id,
+            p.status: "",
+            p.progress: views.progress_card(record),
+            **self.result(record),  # a new job has no video yet: hidden, and its parameters
+            **self.gallery(owner_id, records),
+            p.drawn: self.drawn(record, self.history_signature(records)),
+        }
 
-    @guarded(1)
+    @handler
     def cancel(self, job_id: str | None, owner: Any, request: gr.Request | None = None) -> str:
-        owner_id = self.owner_of(owner, request)
-        record = self.manager.get(job_id, owner_id) if job_id and owner_id else None
+        owner_id, record = self.job_of(job_id, owner, request)
         if record is None:
             toast_info("Nothing to cancel: no job is running in this panel.")
             return views.notice_html("info", "Nothing to cancel: no job is running in this panel.")
@@ -605,42 +589,38 @@ class Studio:
 
     # ---------------------------------------------------------------------------------------------
     # history detail
-    def detail_outputs(self, record: JobRecord | None) -> tuple[Any, ...]:
-        """-> selected, detail video, detail html, reuse, delete, cancel-job buttons."""
-        if record is None:
-            hidden = gr.update(visible=False)
-            return None, gr.update(value=None, visible=False), views.detail_html(None), hidden, hidden, hidden
+    def detail_outputs(self, record: JobRecord | None) -> Out:
+        """The history's detail column for the selected item (`record`), or empty for none."""
+        p = self.page
         path = self.video_file(record)
-        return (
-            record.id,
-            gr.update(value=path, visible=bool(path)),
-            views.detail_html(record),
-            gr.update(visible=True),
-            gr.update(visible=record.terminal),
-            gr.update(visible=not record.terminal),
-        )
+        return {
+            p.selected_job: record.id if record is not None else None,
+            p.detail_video: gr.update(value=path, visible=bool(path)),
+            p.detail: views.detail_html(record),
+            p.reuse_btn: gr.update(visible=record is not None),
+            p.delete_btn: gr.update(visible=record is not None and record.terminal),
+            p.cancel_job_btn: gr.update(visible=record is not None and not record.terminal),
+        }
 
-    @guarded(6)
+    @handler
     def select(
         self, ids: list[str] | None, owner: Any, evt: gr.SelectData, request: gr.Request | None = None
-    ) -> tuple[Any, ...]:
+    ) -> Out:
         owner_id = self.owner_of(owner, request)
         index = evt.index if isinstance(evt.index, int) else None
         if not owner_id or index is None or not ids or not 0 <= index < len(ids):
             return self.detail_outputs(None)
         return self.detail_outputs(self.manager.get(ids[index], owner_id))
 
-    @guarded(6)
+    @handler
     async def follow_detail(
         self, job_id: str | None, owner: Any, request: gr.Request | None = None
-    ) -> AsyncIterator[tuple[Any, ...]]:
+    ) -> AsyncIterator[Any]:
         """Keep the selected item's detail live while it is in flight."""
-        owner_id = self.owner_of(owner, request)
-        record = self.manager.get(job_id, owner_id) if job_id and owner_id else None
+        owner_id, record = self.job_of(job_id, owner, request)
+        yield gr.skip()
         if record is None or record.terminal:
-            yield skip(6)
             return
-        yield skip(6)
         # The detail shows nothing that changes with time alone: redraw it only when the job changes
         # (each answer also pays Gradio's rebuild of the five skipped outputs).
         async for live in self.manager.watch(record.id, owner_id):
@@ -649,16 +629,15 @@ class Studio:
                 return
             if live != record:
                 record = live
-                yield (gr.skip(), gr.skip(), views.detail_html(live), *skip(3))
+                yield {self.page.detail: views.detail_html(live)}
 
-    @guarded(8)
-    def reuse(self, job_id: str | None, owner: Any, request: gr.Request | None = None) -> tuple[Any, ...]:
-        """-> prompt, model, duration, quality, aspect ratio, audio, web search, status."""
-        owner_id = self.owner_of(owner, request)
-        record = self.manager.get(job_id, owner_id) if job_id and owner_id else None
+    @handler
+    def reuse(self, job_id: str | None, owner: Any, request: gr.Request | None = None) -> Any:
+        """The create panel's fields as the selected job was sent, and a notice."""
+        _owner_id, record = self.job_of(job_id, owner, request)
         if record is None:
             toast_info("Select an item in your history first.")
-            return skip(8)
+            return gr.skip()
         p = record.params
         model = p.get("model") if p.get("model") in MODELS else DEFAULT_MODEL
         quality = p.get("quality") if p.get("quality") in QUALITIES else DEFAULT_QUALITY
@@ -670,47 +649,55 @@ class Studio:
         web = p.get("web_search") if isinstance(p.get("web_search"), bool) else DEFAULT_WEB_SEARCH
         toast_info("Settings restored in the create panel.")
         notice = views.notice_html("info", "Settings restored from your history — tweak and generate again.")
-        return (p.get("prompt", ""), model, duration, quality, ratio, audio, web, notice)
+        ui = self.page
+        return {
+            ui.prompt: p.get("prompt", ""),
+            ui.model: model,
+            ui.duration: duration,
+            ui.quality: quality,
+            ui.aspect_ratio: ratio,
+            ui.generate_audio: audio,
+            ui.web_search: web,
+            ui.status: notice,
+        }
 
-    @guarded(9)
-    def delete(self, job_id: str | None, owner: Any, request: gr.Request | None = None) -> tuple[Any, ...]:
-        """-> gallery, ids, selected, detail video, detail, reuse, delete, cancel-job, status."""
-        owner_id = self.owner_of(owner, request)
-        record = self.manager.get(job_id, owner_id) if job_id and owner_id else None
-        if record is None:
+    @handler
+    def delete(self, job_id: str | None, owner: Any, request: gr.Request | None = None) -> Any:
+        """Delete the selected item (ended jobs only), with its files: the gallery and an empty detail."""
+        owner_id, record = self.job_of(job_id, owner, request)
+        if record is None or owner_id is None:
             toast_info("Select an item in your history first.")
-            return skip(9)
+            return gr.skip()
         if not record.terminal:
             message = "This job is still running: cancel it first, or wait until it ends."
             toast_warning(message)
-            return (*skip(8), views.notice_html("warning", message))
+            return {self.page.status: views.notice_html("warning", message)}
         if not self.manager.delete(record.id, owner_id):
             toast_warning("Could not delete this item.")
-            return skip(9)
+            return gr.skip()
         toast_info("Deleted, with its video and poster.")
-        items, ids = self.gallery(owner_id)
-        selected, video, detail, reuse, delete, cancel = self.detail_outputs(None)
-        return (items, ids, selected, video, detail, reuse, delete, cancel, gr.skip())
+        return {**self.gallery(owner_id), **self.detail_outputs(None)}
 
-    @guarded(1)
+    @handler
     def cancel_selected(self, job_id: str | None, owner: Any, request: gr.Request | None = None) -> str:
         return self.cancel(job_id, owner, request)
 
     # ---------------------------------------------------------------------------------------------
     # visitor key (demo mode)
-    @guarded(3)
+    @handler
     def set_key(
         self, typed: str | None, owner: Any, request: gr.Request | None = None
-    ) -> tuple[Any, Any, str]:
-        """-> session key state, cleared textbox, key status. The key is never echoed."""
+    ) -> Out:
+        """The session's key, a cleared textbox and the key status. The key is never echoed."""
+        p = self.page
         key = (typed or "").strip()
         if not key:
             toast_warning("Paste your Evolink API key first.")
-            return gr.skip(), "", gr.skip()
+            return {p.key_box: ""}
         refusal = key_refusal(key)
         if refusal is not None:
             toast_warning(refusal, title="Key not used")
-            return gr.skip(), "", views.notice_html("error", refusal, KEY_SHAPE_HINT)
+            return {p.key_box: "", p.key_status: views.notice_html("error", refusal, KEY_SHAPE_HINT)}
         owner_id = self.owner_of(owner, request)
         if owner_id:
             with contextlib.suppress(Exception):
@@ -718,24 +705,26 @@ class Studio:
                 if resumed:
                     toast_info(f"Following {resumed} earlier job(s) again with your key.")
         toast_info("Your key is set for this session.")
-        return key, "", views.key_status_html(True, self.runtime.demo_mode)
+        status = views.key_status_html(True, self.runtime.demo_mode)
+        return {p.visitor_key: key, p.key_box: "", p.key_status: status}
 
-    @guarded(2)
-    def forget_key(self) -> tuple[Any, str]:
+    @handler
+    def forget_key(self) -> Out:
         demo = self.runtime.demo_mode
         toast_info("Your key is forgotten; demo mode again." if demo else "Your key is forgotten.")
-        return None, views.key_status_html(False, self.runtime.demo_mode)
+        return {self.page.visitor_key: None, self.page.key_status: views.key_status_html(False, demo)}
 
-    @guarded(3)
+    @handler
     async def check_key(
         self, typed: str | None, session_key: str | None, owner: Any, request: gr.Request | None = None
-    ) -> tuple[Any, Any, str]:
+    ) -> Out:
         """Check the typed key (and keep it for the session), else the session key, else the default."""
+        p = self.page
         typed = (typed or "").strip()
         refusal = key_refusal(typed) if typed else None
         if refusal is not None:
             toast_warning(refusal, title="Check key")
-            return gr.skip(), "", views.notice_html("error", refusal, KEY_SHAPE_HINT)
+            return {p.key_box: "", p.key_status: views.notice_html("error", refusal, KEY_SHAPE_HINT)}
         key = typed or session_key or None
         result = await self.runtime.check_key(key)
         status = views.notice_html("success" if result.ok else "error", result.message, result.hint)
@@ -749,8 +738,8 @@ class Studio:
                 with contextlib.suppress(Exception):
                     await asyncio.to_thread(self.manager.resume_with_key, owner_id, typed)
             note = views.key_status_html(True, self.runtime.demo_mode)
-            return typed, "", note + status
-        return gr.skip(), "", status
+            return {p.visitor_key: typed, p.key_box: "", p.key_status: note + status}
+        return {p.key_box: "", p.key_status: status}
 
     # ---------------------------------------------------------------------------------------------
     # programmatic API
@@ -776,6 +765,8 @@ class Studio:
                 "Invalid request: " + "; ".join(f"{p.field}: {p.rule}" for p in problems),
                 title="Invalid request",
             )
+        # API callers share one anonymous owner (their jobs are never listed to anyone, results go back
+        # only to the caller); a signed-in session (sign-in on) is that person's own owner.
         # An API caller is a visitor like any other: its own cookie's owner (a client that keeps no
         # cookies is a new visitor on every call, still bound by its address), or its signed-in account.
         owner = self.owner_of(None, http) or API_OWNER

@@ -1,8 +1,14 @@
-"""The page: `build_demo(runtime) -> gr.Blocks`. Components and event wiring only; logic is in handlers."""
+"""The page: `build_demo(runtime) -> gr.Blocks`, made of panels.
+
+Each panel function places its components (on `studio.page`, the components the handlers answer with)
+and wires their events right after them, as Gradio's own demos do; the logic is in `handlers.Studio`
+and, for the Storyboard tab, in `storyboard_tab`.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import gradio as gr
 
@@ -15,42 +21,44 @@ from seedance_ui.options import (
     DEFAULT_MODEL,
     DEFAULT_QUALITY,
     DEFAULT_WEB_SEARCH,
-    DURATION_MAX,
-    DURATION_MIN,
     MODELS,
     QUALITIES,
 )
 from seedance_ui.pricing import estimate
 from seedance_ui.runtime import Runtime
 from seedance_ui.ui import craft, views
-from seedance_ui.ui.handlers import OWNER_SECRET, OWNER_STORAGE_KEY, Studio
+from seedance_ui.ui.common import (
+    API_LIMIT,
+    DEFAULT_CONCURRENCY,
+    INSTANT,
+    KEY_LIMIT,
+    OWNER_SECRET,
+    OWNER_STORAGE_KEY,
+    QUEUE_SLOTS,
+    REDRAW_LIMIT,
+    SUBMIT_LIMIT,
+    UI_LIMIT,
+    WATCH_LIMIT,
+    duration_slider,
+    group,
+    section,
+)
+from seedance_ui.ui.handlers import Studio, StudioPage
 from seedance_ui.ui.prompt_lint import lint
 from seedance_ui.ui.storyboard_tab import build_storyboard_tab
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
 
-# Concurrency groups (Gradio's default is ONE running event per listener for all visitors together).
-# Watchers only await the job manager, so they may be many; the job manager's own caps decide how
-# many generations reach the provider.
-DEFAULT_CONCURRENCY = 16
-UI_LIMIT = 32  # quick, CPU-light handlers: lint, cost, craft inserts, history actions
-SUBMIT_LIMIT = 16  # validate + write the record + hand the job to the manager
-WATCH_LIMIT = 1000  # progress / history watchers (async, no thread each)
-API_LIMIT = 100  # /generate calls (each waits for its video)
-KEY_LIMIT = 8  # credits checks
-REDRAW_LIMIT = 16  # a finished video / a changed history drawn on a page (file checks, gallery images)
-# For the per-keystroke events (lint, cost): answered straight from the HTTP request, not through the
-# queue (one request instead of a queue join and an event stream), with the page's plain values in and
-# HTML out: nothing for Gradio to convert, and no worker-thread hop per input and output. Each of those
-# steps waits for a turn of the event loop, which is what a click waits for when the server is busy.
-INSTANT = {"queue": False, "preprocess": False, "postprocess": False, "api_visibility": "private",
-           "show_progress": "hidden"}
-# Gradio's queue runs at most launch(max_threads) events at once across all groups (default 40), and
-# every open page with a job in flight holds one watcher: without room for them all, a cheap click
-# waits behind the watchers. Sync handlers stay bounded by their own groups' limits above.
-QUEUE_SLOTS = (
-    WATCH_LIMIT + UI_LIMIT + SUBMIT_LIMIT + API_LIMIT + KEY_LIMIT + REDRAW_LIMIT + DEFAULT_CONCURRENCY
-)
+LIGHT = group("ui", UI_LIMIT)
+QUIET = {**LIGHT, "show_progress": "hidden"}
+WATCH = group("watch", WATCH_LIMIT, show_progress="hidden")
+# trigger_mode "multiple": a new page watcher starts even while the page still counts the last one as
+# running (its cancel is asynchronous); the old one then stops itself (Studio.watch_page).
+WATCHER = {**WATCH, "trigger_mode": "multiple"}
+# Their own group: a burst of redraws (many jobs ending at once) never delays a click.
+REDRAW = group("redraw", REDRAW_LIMIT, show_progress="hidden")
+SUBMIT = group("submit", SUBMIT_LIMIT)
+KEY = group("key", KEY_LIMIT)
 
 # The prompt-craft menus (category, label, table of (label, snippet)), laid out two a row.
 CRAFT_MENUS = (
@@ -97,429 +105,394 @@ def key_panel_title(runtime: Runtime) -> str:
     return "Use your own Evolink key (optional)"
 
 
-def section(title: str, subtitle: str = "") -> gr.HTML:
-    sub = f"<span>{views.esc(subtitle)}</span>" if subtitle else ""
-    return gr.HTML(f'<div class="sd-section-title"><h2>{views.esc(title)}</h2>{sub}</div>')
-
-
-def build_demo(runtime: Runtime) -> gr.Blocks:
-    """The whole studio page, wired to `runtime`."""
-    studio = Studio(runtime)
-    initial_cost = views.cost_html(
-        estimate(DEFAULT_MODEL, DEFAULT_QUALITY, DEFAULT_DURATION, DEFAULT_WEB_SEARCH),
+def initial_cost() -> str:
+    """The cost card for the default settings, as the page first shows it."""
+    est = estimate(DEFAULT_MODEL, DEFAULT_QUALITY, DEFAULT_DURATION, DEFAULT_WEB_SEARCH)
+    return views.cost_html(
+        est,
         model=DEFAULT_MODEL,
         quality=DEFAULT_QUALITY,
         duration=DEFAULT_DURATION,
         web_search=DEFAULT_WEB_SEARCH,
     )
-    light = {"concurrency_id": "ui", "concurrency_limit": UI_LIMIT, "api_visibility": "private"}
-    quiet = {**light, "show_progress": "hidden"}
-    watch = {
-        "concurrency_id": "watch",
-        "concurrency_limit": WATCH_LIMIT,
-        "api_visibility": "private",
-        "show_progress": "hidden",
-    }
 
+
+# --------------------------------------------------------------------------------------------------
+# Panels of the Studio tab
+
+
+def page_state(studio: Studio) -> None:
+    """The per-page values that are not shown."""
+    p = studio.page
+    p.owner = gr.BrowserState(None, storage_key=OWNER_STORAGE_KEY, secret=OWNER_SECRET)
+    p.visitor_key = gr.State(None)  # this session only, server memory; never sent back to the browser
+    p.current_job = gr.State(None)
+    # The page watcher's view of the page (see Studio.watch_page): what a handler last drew, and two
+    # signals whose changes draw the finished job and the history.
+    p.drawn = gr.State(None)
+    p.outcome_signal = gr.State(None)
+    p.history_signal = gr.State(None)
+    p.history_ids = gr.State([])
+    p.selected_job = gr.State(None)
+
+
+def key_panel(studio: Studio) -> None:
+    """The visitor's own key: in server memory for this session only."""
+    p, runtime = studio.page, studio.runtime
+    with gr.Accordion(key_panel_title(runtime), open=runtime.settings.require_user_key, elem_id="sd-key"):
+        p.key_status = gr.HTML(views.key_status_html(False, runtime.demo_mode))
+        with gr.Row(elem_id="sd-key-row"):
+            p.key_box = gr.Textbox(
+                label="Your Evolink API key (this session only)",
+                type="password",
+                placeholder="Paste your key — kept in server memory for this session, never stored",
+                scale=4,
+                min_width=240,
+                elem_id="sd-key-box",
+            )
+            use_key_btn = gr.Button("Use key", variant="primary", scale=1, min_width=110)
+            check_key_btn = gr.Button("Check key", variant="secondary", scale=1, min_width=110)
+            forget_key_btn = gr.Button("Forget", variant="secondary", scale=1, min_width=90)
+
+    outputs = [p.visitor_key, p.key_box, p.key_status]
+    use_key_btn.click(studio.set_key, inputs=[p.key_box, p.owner], outputs=outputs, **KEY)
+    p.key_box.submit(studio.set_key, inputs=[p.key_box, p.owner], outputs=outputs, **KEY)
+    forget_key_btn.click(studio.forget_key, inputs=None, outputs=[p.visitor_key, p.key_status], **KEY)
+    check_key_btn.click(studio.check_key, inputs=[p.key_box, p.visitor_key, p.owner], outputs=outputs, **KEY)
+
+
+def prompt_box(studio: Studio) -> None:
+    """The prompt, its counter and lint, and "Straighten quotes"."""
+    p = studio.page
+    p.prompt = gr.Textbox(
+        label="Prompt",
+        lines=6,
+        max_lines=18,
+        placeholder=PROMPT_PLACEHOLDER,
+        max_length=studio.settings.max_prompt_chars,
+        elem_id="sd-prompt",
+    )
+    p.counter = gr.HTML(views.counter_html(lint("")), elem_id="sd-counter")
+    p.straighten_btn = gr.Button(
+        "Straighten quotes", size="sm", visible=False, elem_id="sd-straighten", variant="secondary"
+    )
+    p.straighten_btn.click(studio.straighten, inputs=[p.prompt], outputs=[p.prompt], **QUIET)
+
+
+def craft_panel(studio: Studio) -> None:
+    """Prompt craft: snippet menus, a dialogue line, example prompts."""
+    p = studio.page
+    with gr.Accordion("Prompt craft", open=True, elem_id="sd-craft"):
+        p.craft_menus = {}
+        for pair in CRAFT_MENUS:  # two menus a row
+            with gr.Row():
+                for category, label, table in pair:
+                    p.craft_menus[category] = gr.Dropdown(
+                        [name for name, _ in table],
+                        label=label,
+                        value=None,
+                        min_width=150,
+                        elem_id=f"sd-craft-{category}",
+                    )
+        with gr.Row(equal_height=False, elem_id="sd-dialogue-row"):
+            speaker = gr.Textbox(
+                label="Who speaks", placeholder="She", scale=1, min_width=110, elem_id="sd-speaker"
+            )
+            p.line = gr.Textbox(
+                label="Dialogue line", placeholder="You're here.", scale=3, min_width=180, elem_id="sd-line"
+            )
+            dialogue_btn = gr.Button("Insert line", scale=1, min_width=110, elem_id="sd-dialogue")
+        gr.HTML('<div class="sd-craft-label">Start from an example</div>')
+        with gr.Row(elem_classes="sd-chips"):
+            example_btns = [
+                gr.Button(
+                    ex.title,
+                    size="sm",
+                    elem_classes="sd-chip",
+                    variant="secondary",
+                    elem_id=f"sd-example-{i}",
+                )
+                for i, ex in enumerate(craft.EXAMPLES)
+            ]
+
+    for category, menu in p.craft_menus.items():
+        menu.input(studio.inserter(category), inputs=[p.prompt, menu], outputs=[p.prompt, menu], **QUIET)
+    dialogue_btn.click(
+        studio.insert_dialogue, inputs=[p.prompt, speaker, p.line], outputs=[p.prompt, p.line], **QUIET
+    )
+    for i, button in enumerate(example_btns):
+        button.click(studio.example_loader(i), inputs=None, outputs=[p.prompt], **QUIET)
+
+
+def settings_panel(studio: Studio) -> None:
+    """Model, quality, duration, frame, audio, web search, and the cost card that follows them."""
+    p = studio.page
+    with gr.Row():
+        p.model = gr.Radio(
+            [(label, value) for value, label in MODELS.items()],
+            value=DEFAULT_MODEL,
+            label="Model",
+            info="Fast is quicker and cheaper, same parameters.",
+            min_width=200,
+            elem_id="sd-model",
+        )
+        p.quality = gr.Radio(
+            list(QUALITIES), value=DEFAULT_QUALITY, label="Quality", min_width=160, elem_id="sd-quality"
+        )
+    p.duration = duration_slider("sd-duration")
+    p.aspect_ratio = gr.Radio(
+        list(ASPECT_RATIOS),
+        value=DEFAULT_ASPECT_RATIO,
+        label="Aspect ratio",
+        elem_classes="sd-ratio",
+        elem_id="sd-ratio",
+    )
+    with gr.Row():
+        p.generate_audio = gr.Checkbox(
+            value=DEFAULT_GENERATE_AUDIO,
+            label="Generate audio",
+            info="Ambient sound, music and dialogue — free.",
+            elem_id="sd-audio",
+        )
+        p.web_search = gr.Checkbox(
+            value=DEFAULT_WEB_SEARCH,
+            label="Web search",
+            info="For recent events; billed only if a search happens.",
+            elem_id="sd-web",
+        )
+    cost = gr.HTML(initial_cost(), elem_id="sd-cost")
+
+    gr.on(
+        [p.prompt.change, p.web_search.change],
+        studio.on_prompt,
+        inputs=[p.prompt, p.web_search],
+        outputs=[p.counter, p.straighten_btn],
+        trigger_mode="always_last",
+        **INSTANT,
+    )
+    gr.on(
+        [p.model.change, p.duration.change, p.quality.change, p.web_search.change],
+        studio.on_cost,
+        inputs=[p.model, p.duration, p.quality, p.web_search],
+        outputs=[cost],
+        trigger_mode="always_last",
+        **INSTANT,
+    )
+
+
+def create_panel(studio: Studio) -> tuple[gr.Button, gr.Button]:
+    """The left column: prompt, craft, settings, cost; returns (Generate, Cancel), wired with the
+    preview they drive (`wire_generate`)."""
+    with gr.Column(scale=6, min_width=340, elem_classes="sd-panel", elem_id="sd-create"):
+        section("Create", "Describe the shot, pick the frame, check the cost.")
+        prompt_box(studio)
+        craft_panel(studio)
+        settings_panel(studio)
+        with gr.Row():
+            generate_btn = gr.Button("Generate", variant="primary", size="lg", scale=3, elem_id="sd-generate")
+            cancel_btn = gr.Button(
+                "Cancel", variant="stop", size="lg", scale=1, min_width=110, elem_id="sd-cancel"
+            )
+    return generate_btn, cancel_btn
+
+
+def preview_panel(studio: Studio) -> None:
+    """The right column: live progress, then the finished shot."""
+    p = studio.page
+    with gr.Column(scale=5, min_width=340, elem_classes="sd-panel", elem_id="sd-preview"):
+        section("Preview", "Live progress, then your shot.")
+        p.status = gr.HTML("", elem_id="sd-status")
+        p.progress = gr.HTML(views.progress_card(None), elem_id="sd-progress")
+        p.video = gr.Video(
+            label="Result",
+            show_label=False,
+            interactive=False,
+            visible=False,
+            elem_id="sd-video",
+            buttons=["download"],
+            loop=True,
+        )
+        p.download = gr.DownloadButton(
+            "Download MP4", visible=False, variant="secondary", elem_id="sd-download"
+        )
+        p.params = gr.HTML("", elem_id="sd-params")
+
+
+def history_panel(studio: Studio) -> None:
+    """The owner's history: a gallery, and the selected item's detail and actions."""
+    p = studio.page
+    with gr.Column(elem_classes="sd-panel", elem_id="sd-history-panel"):
+        section("History", "Your shots in this browser, newest first — kept across visits.")
+        with gr.Row(equal_height=False):
+            p.gallery = gr.Gallery(
+                label="History",
+                show_label=False,
+                columns=4,
+                height="auto",
+                object_fit="cover",
+                allow_preview=False,
+                interactive=False,
+                scale=3,
+                min_width=300,
+                elem_id="sd-history",
+                buttons=[],
+            )
+            with gr.Column(scale=2, min_width=300, elem_id="sd-detail-col"):
+                p.detail_video = gr.Video(
+                    label="Selected",
+                    show_label=False,
+                    interactive=False,
+                    visible=False,
+                    elem_id="sd-detail-video",
+                    loop=True,
+                )
+                p.detail = gr.HTML(views.detail_html(None), elem_id="sd-detail")
+                with gr.Row():
+                    p.reuse_btn = gr.Button(
+                        "Reuse settings", variant="primary", visible=False, elem_id="sd-reuse", min_width=120
+                    )
+                    p.delete_btn = gr.Button(
+                        "Delete", variant="stop", visible=False, elem_id="sd-delete", min_width=90
+                    )
+                    p.cancel_job_btn = gr.Button(
+                        "Cancel job", variant="stop", visible=False, elem_id="sd-cancel-job", min_width=110
+                    )
+
+    detail = [p.selected_job, p.detail_video, p.detail, p.reuse_btn, p.delete_btn, p.cancel_job_btn]
+    selected = p.gallery.select(studio.select, inputs=[p.history_ids, p.owner], outputs=detail, **LIGHT)
+    detail_follow = selected.then(
+        studio.follow_detail, inputs=[p.selected_job, p.owner], outputs=detail, **WATCH
+    )
+    p.gallery.select(None, None, None, cancels=[detail_follow], api_visibility="private", queue=False)
+    p.reuse_btn.click(
+        studio.reuse, inputs=[p.selected_job, p.owner], outputs=[*controls(p), p.status], **LIGHT
+    )
+    p.delete_btn.click(
+        studio.delete,
+        inputs=[p.selected_job, p.owner],
+        outputs=[p.gallery, p.history_ids, *detail, p.status],
+        **LIGHT,
+    )
+    p.cancel_job_btn.click(
+        studio.cancel_selected, inputs=[p.selected_job, p.owner], outputs=[p.status], **SUBMIT
+    )
+
+
+def controls(p: StudioPage) -> list[Any]:
+    """The create panel's fields, in the order a generation request takes them."""
+    return [p.prompt, p.model, p.duration, p.quality, p.aspect_ratio, p.generate_audio, p.web_search]
+
+
+def wire_page(demo: gr.Blocks, studio: Studio, generate_btn: gr.Button, cancel_btn: gr.Button) -> None:
+    """The page load, Generate and Cancel, and the page watcher that follows the job they start."""
+    p = studio.page
+    preview = [p.progress, p.video, p.download, p.params, p.status]
+    loaded = demo.load(
+        studio.on_load,
+        inputs=[p.owner],
+        outputs=[p.owner, p.gallery, p.history_ids, p.current_job, *preview, p.drawn],
+        **LIGHT,
+    )
+    # One stream per open page, and only while a job of its owner is in flight.
+    watch_inputs = [p.current_job, p.owner, p.drawn]
+    watch_outputs = [p.progress, p.outcome_signal, p.history_signal]
+    load_watch = loaded.then(studio.watch_page, inputs=watch_inputs, outputs=watch_outputs, **WATCHER)
+    p.outcome_signal.change(
+        studio.show_outcome,
+        inputs=[p.outcome_signal, p.owner],
+        outputs=[p.video, p.download, p.params, p.status, p.gallery, p.history_ids],
+        **REDRAW,
+    )
+    p.history_signal.change(
+        studio.show_history, inputs=[p.owner], outputs=[p.gallery, p.history_ids], **REDRAW
+    )
+
+    submitted = generate_btn.click(
+        studio.submit,
+        inputs=[*controls(p), p.owner, p.visitor_key],
+        outputs=[
+            p.owner,
+            p.current_job,
+            p.status,
+            p.progress,
+            p.video,
+            p.download,
+            p.params,
+            p.gallery,
+            p.history_ids,
+            p.drawn,
+        ],
+        **SUBMIT,
+        show_progress="minimal",
+        show_progress_on=[generate_btn],
+        trigger_mode="once",
+    )
+    gen_watch = submitted.then(studio.watch_page, inputs=watch_inputs, outputs=watch_outputs, **WATCHER)
+    # A new Generate replaces this page's watcher (the jobs themselves keep going).
+    generate_btn.click(
+        None, None, None, cancels=[load_watch, gen_watch], api_visibility="private", queue=False
+    )
+    cancel_btn.click(studio.cancel, inputs=[p.current_job, p.owner], outputs=[p.status], **SUBMIT)
+
+
+def api_endpoint(studio: Studio) -> None:
+    """The programmatic API: /generate (hidden components; the names come from the function)."""
+    with gr.Column(visible=False):
+        api_prompt = gr.Textbox(label="prompt")
+        api_model = gr.Dropdown(list(MODELS), value=DEFAULT_MODEL, label="model", allow_custom_value=True)
+        api_duration = gr.Number(value=DEFAULT_DURATION, label="duration", precision=0)
+        api_quality = gr.Dropdown(
+            list(QUALITIES), value=DEFAULT_QUALITY, label="quality", allow_custom_value=True
+        )
+        api_ratio = gr.Dropdown(
+            list(ASPECT_RATIOS), value=DEFAULT_ASPECT_RATIO, label="aspect_ratio", allow_custom_value=True
+        )
+        api_audio = gr.Checkbox(value=DEFAULT_GENERATE_AUDIO, label="generate_audio")
+        api_web = gr.Checkbox(value=DEFAULT_WEB_SEARCH, label="web_search")
+        api_video = gr.Video(label="video")
+        api_result = gr.JSON(label="result")
+        api_trigger = gr.Button("generate")
+    api_trigger.click(
+        studio.api_generate,
+        inputs=[api_prompt, api_model, api_duration, api_quality, api_ratio, api_audio, api_web],
+        outputs=[api_video, api_result],
+        api_name="generate",
+        api_description="Generate a video with Seedance 2.0 and wait for it. The final output is the "
+        "mp4 and a JSON summary whose `video_path` is the file's local path on the server.",
+        concurrency_id="api-generate",
+        concurrency_limit=API_LIMIT,
+    )
+
+
+def build_demo(runtime: Runtime, studio: Studio | None = None) -> gr.Blocks:
+    """The whole studio page, wired to `runtime` (through `studio`, its handlers: a new one by default)."""
+    studio = studio or Studio(runtime)
     # delete_cache: Gradio serves copies of our files from its cache; copies older than a day go (hourly).
     with gr.Blocks(title="Seedance Studio", analytics_enabled=False, delete_cache=(3600, 86400)) as demo:
-        owner = gr.BrowserState(None, storage_key=OWNER_STORAGE_KEY, secret=OWNER_SECRET)
-        visitor_key = gr.State(None)  # this session only, server memory; never sent back to the browser
-        current_job = gr.State(None)
-        # The page watcher's view of the page (see Studio.watch_page): what a handler last drew, and two
-        # signals whose changes draw the finished job and the history.
-        drawn = gr.State(None)
-        outcome_signal = gr.State(None)
-        history_signal = gr.State(None)
-        history_ids = gr.State([])
-        selected_job = gr.State(None)
-
+        page_state(studio)
         gr.HTML(header_html(runtime), elem_id="sd-header-block")
         if runtime.settings.sign_in:  # Gradio's OAuth: the owner becomes hf:<username> (security/owners.py)
             gr.LoginButton(elem_id="sd-login", size="sm")
-
-        # -- visitor key: in server memory for this session only ------------------------------------------
-        with gr.Accordion(
-            key_panel_title(runtime),
-            open=runtime.settings.require_user_key,
-            elem_id="sd-key",
-        ):
-            key_status = gr.HTML(views.key_status_html(False, runtime.demo_mode))
-            with gr.Row(elem_id="sd-key-row"):
-                key_box = gr.Textbox(
-                    label="Your Evolink API key (this session only)",
-                    type="password",
-                    placeholder="Paste your key — kept in server memory for this session, never stored",
-                    scale=4,
-                    min_width=240,
-                    elem_id="sd-key-box",
-                )
-                use_key_btn = gr.Button("Use key", variant="primary", scale=1, min_width=110)
-                check_key_btn = gr.Button("Check key", variant="secondary", scale=1, min_width=110)
-                forget_key_btn = gr.Button("Forget", variant="secondary", scale=1, min_width=90)
-
-        # Two tabs: "Studio" (the panels from here to the footer) and "Storyboard". The Studio tab is
-        # entered and left explicitly, so the studio's code below keeps its indentation.
-        tabs = gr.Tabs(elem_id="sd-tabs")
-        tabs.__enter__()
-        studio_tab = gr.Tab("Studio", id="studio", elem_id="sd-tab-studio")
-        studio_tab.__enter__()
-
-        with gr.Row(equal_height=False, elem_id="sd-main"):
-            # -- create panel -----------------------------------------------------------------------------
-            with gr.Column(scale=6, min_width=340, elem_classes="sd-panel", elem_id="sd-create"):
-                section("Create", "Describe the shot, pick the frame, check the cost.")
-                prompt = gr.Textbox(
-                    label="Prompt",
-                    lines=6,
-                    max_lines=18,
-                    placeholder=PROMPT_PLACEHOLDER,
-                    max_length=runtime.settings.max_prompt_chars,
-                    elem_id="sd-prompt",
-                )
-                counter = gr.HTML(views.counter_html(lint("")), elem_id="sd-counter")
-                straighten_btn = gr.Button(
-                    "Straighten quotes",
-                    size="sm",
-                    visible=False,
-                    elem_id="sd-straighten",
-                    variant="secondary",
-                )
-
-                with gr.Accordion("Prompt craft", open=True, elem_id="sd-craft"):
-                    craft_menus: dict[str, gr.Dropdown] = {}
-                    for pair in CRAFT_MENUS:  # two menus a row
-                        with gr.Row():
-                            for category, label, table in pair:
-                                craft_menus[category] = gr.Dropdown(
-                                    [name for name, _ in table],
-                                    label=label,
-                                    value=None,
-                                    min_width=150,
-                                    elem_id=f"sd-craft-{category}",
-                                )
-                    with gr.Row(equal_height=False, elem_id="sd-dialogue-row"):
-                        speaker = gr.Textbox(
-                            label="Who speaks",
-                            placeholder="She",
-                            scale=1,
-                            min_width=110,
-                            elem_id="sd-speaker",
-                        )
-                        line = gr.Textbox(
-                            label="Dialogue line",
-                            placeholder="You're here.",
-                            scale=3,
-                            min_width=180,
-                            elem_id="sd-line",
-                        )
-                        dialogue_btn = gr.Button("Insert line", scale=1, min_width=110, elem_id="sd-dialogue")
-                    gr.HTML('<div class="sd-craft-label">Start from an example</div>')
-                    with gr.Row(elem_classes="sd-chips"):
-                        example_btns = [
-                            gr.Button(
-                                ex.title,
-                                size="sm",
-                                elem_classes="sd-chip",
-                                variant="secondary",
-                                elem_id=f"sd-example-{i}",
-                            )
-                            for i, ex in enumerate(craft.EXAMPLES)
-                        ]
-
-                with gr.Row():
-                    model = gr.Radio(
-                        [(label, value) for value, label in MODELS.items()],
-                        value=DEFAULT_MODEL,
-                        label="Model",
-                        info="Fast is quicker and cheaper, same parameters.",
-                        min_width=200,
-                        elem_id="sd-model",
-                    )
-                    quality = gr.Radio(
-                        list(QUALITIES),
-                        value=DEFAULT_QUALITY,
-                        label="Quality",
-                        min_width=160,
-                        elem_id="sd-quality",
-                    )
-                duration = gr.Slider(
-                    DURATION_MIN,
-                    DURATION_MAX,
-                    value=DEFAULT_DURATION,
-                    step=1,
-                    label="Duration (seconds)",
-                    elem_id="sd-duration",
-                )
-                aspect_ratio = gr.Radio(
-                    list(ASPECT_RATIOS),
-                    value=DEFAULT_ASPECT_RATIO,
-                    label="Aspect ratio",
-                    elem_classes="sd-ratio",
-                    elem_id="sd-ratio",
-                )
-                with gr.Row():
-                    generate_audio = gr.Checkbox(
-                        value=DEFAULT_GENERATE_AUDIO,
-                        label="Generate audio",
-                        info="Ambient sound, music and dialogue — free.",
-                        elem_id="sd-audio",
-                    )
-                    web_search = gr.Checkbox(
-                        value=DEFAULT_WEB_SEARCH,
-                        label="Web search",
-                        info="For recent events; billed only if a search happens.",
-                        elem_id="sd-web",
-                    )
-                cost = gr.HTML(initial_cost, elem_id="sd-cost")
-                with gr.Row():
-                    generate_btn = gr.Button(
-                        "Generate", variant="primary", size="lg", scale=3, elem_id="sd-generate"
-                    )
-                    cancel_btn = gr.Button(
-                        "Cancel", variant="stop", size="lg", scale=1, min_width=110, elem_id="sd-cancel"
-                    )
-
-            # -- live progress and result -------------------------------------------------------------------
-            with gr.Column(scale=5, min_width=340, elem_classes="sd-panel", elem_id="sd-preview"):
-                section("Preview", "Live progress, then your shot.")
-                status = gr.HTML("", elem_id="sd-status")
-                progress = gr.HTML(views.progress_card(None), elem_id="sd-progress")
-                video = gr.Video(
-                    label="Result",
-                    show_label=False,
-                    interactive=False,
-                    visible=False,
-                    elem_id="sd-video",
-                    buttons=["download"],
-                    loop=True,
-                )
-                download = gr.DownloadButton(
-                    "Download MP4", visible=False, variant="secondary", elem_id="sd-download"
-                )
-                params = gr.HTML("", elem_id="sd-params")
-
-        # -- history --------------------------------------------------------------------------------------
-        with gr.Column(elem_classes="sd-panel", elem_id="sd-history-panel"):
-            section("History", "Your shots in this browser, newest first — kept across visits.")
-            with gr.Row(equal_height=False):
-                gallery = gr.Gallery(
-                    label="History",
-                    show_label=False,
-                    columns=4,
-                    height="auto",
-                    object_fit="cover",
-                    allow_preview=False,
-                    interactive=False,
-                    scale=3,
-                    min_width=300,
-                    elem_id="sd-history",
-                    buttons=[],
-                )
-                with gr.Column(scale=2, min_width=300, elem_id="sd-detail-col"):
-                    detail_video = gr.Video(
-                        label="Selected",
-                        show_label=False,
-                        interactive=False,
-                        visible=False,
-                        elem_id="sd-detail-video",
-                        loop=True,
-                    )
-                    detail = gr.HTML(views.detail_html(None), elem_id="sd-detail")
-                    with gr.Row():
-                        reuse_btn = gr.Button(
-                            "Reuse settings",
-                            variant="primary",
-                            visible=False,
-                            elem_id="sd-reuse",
-                            min_width=120,
-                        )
-                        delete_btn = gr.Button(
-                            "Delete", variant="stop", visible=False, elem_id="sd-delete", min_width=90
-                        )
-                        cancel_job_btn = gr.Button(
-                            "Cancel job",
-                            variant="stop",
-                            visible=False,
-                            elem_id="sd-cancel-job",
-                            min_width=110,
-                        )
-
-        studio_tab.__exit__(None)
-        build_storyboard_tab(runtime, owner=owner, visitor_key=visitor_key)
-        tabs.__exit__(None)
-
+        key_panel(studio)
+        with gr.Tabs(elem_id="sd-tabs"):
+            with gr.Tab("Studio", id="studio", elem_id="sd-tab-studio"):
+                with gr.Row(equal_height=False, elem_id="sd-main"):
+                    generate_btn, cancel_btn = create_panel(studio)
+                    preview_panel(studio)
+                history_panel(studio)
+            build_storyboard_tab(runtime, owner=studio.page.owner, visitor_key=studio.page.visitor_key)
         gr.HTML(
             f'<div class="sd-foot">Seedance Studio {__version__} · your prompts and videos stay on this '
             "server; provider links expire after 24 hours, so every video is saved the moment it is ready."
             "</div>"
         )
-
-        # -- programmatic API: /generate (hidden components; the names come from the function) ----------
-        with gr.Column(visible=False):
-            api_prompt = gr.Textbox(label="prompt")
-            api_model = gr.Dropdown(list(MODELS), value=DEFAULT_MODEL, label="model", allow_custom_value=True)
-            api_duration = gr.Number(value=DEFAULT_DURATION, label="duration", precision=0)
-            api_quality = gr.Dropdown(
-                list(QUALITIES), value=DEFAULT_QUALITY, label="quality", allow_custom_value=True
-            )
-            api_ratio = gr.Dropdown(
-                list(ASPECT_RATIOS), value=DEFAULT_ASPECT_RATIO, label="aspect_ratio", allow_custom_value=True
-            )
-            api_audio = gr.Checkbox(value=DEFAULT_GENERATE_AUDIO, label="generate_audio")
-            api_web = gr.Checkbox(value=DEFAULT_WEB_SEARCH, label="web_search")
-            api_video = gr.Video(label="video")
-            api_result = gr.JSON(label="result")
-            api_trigger = gr.Button("generate")
-
-        # =================================================================================================
-        # events
-        controls = [prompt, model, duration, quality, aspect_ratio, generate_audio, web_search]
-        preview = [progress, video, download, params, status]
-
-        loaded = demo.load(
-            studio.on_load,
-            inputs=[owner],
-            outputs=[owner, gallery, history_ids, current_job, *preview, drawn],
-            **light,
-        )
-        # One stream per open page, and only while a job of its owner is in flight.
-        watch_inputs = [current_job, owner, drawn]
-        watch_outputs = [progress, outcome_signal, history_signal]
-        # trigger_mode "multiple": a new watcher starts even while the page still counts the last one as
-        # running (its cancel is asynchronous); the old one then stops itself (Studio.watch_page).
-        watcher = {**watch, "trigger_mode": "multiple"}
-        load_watch = loaded.then(studio.watch_page, inputs=watch_inputs, outputs=watch_outputs, **watcher)
-        # Their own group: a burst of redraws (many jobs ending at once) never delays a click.
-        redraw = {**watch, "concurrency_id": "redraw", "concurrency_limit": REDRAW_LIMIT}
-        outcome_signal.change(
-            studio.show_outcome,
-            inputs=[outcome_signal, owner],
-            outputs=[video, download, params, status, gallery, history_ids],
-            **redraw,
-        )
-        history_signal.change(studio.show_history, inputs=[owner], outputs=[gallery, history_ids], **redraw)
-
-        gr.on(
-            [prompt.change, web_search.change],
-            studio.on_prompt,
-            inputs=[prompt, web_search],
-            outputs=[counter, straighten_btn],
-            trigger_mode="always_last",
-            **INSTANT,
-        )
-        gr.on(
-            [model.change, duration.change, quality.change, web_search.change],
-            studio.on_cost,
-            inputs=[model, duration, quality, web_search],
-            outputs=[cost],
-            trigger_mode="always_last",
-            **INSTANT,
-        )
-        straighten_btn.click(studio.straighten, inputs=[prompt], outputs=[prompt], **quiet)
-        for category, dropdown in craft_menus.items():
-            dropdown.input(
-                studio.inserter(category), inputs=[prompt, dropdown], outputs=[prompt, dropdown], **quiet
-            )
-        dialogue_btn.click(
-            studio.insert_dialogue, inputs=[prompt, speaker, line], outputs=[prompt, line], **quiet
-        )
-        for i, button in enumerate(example_btns):
-            button.click(studio.example_loader(i), inputs=None, outputs=[prompt], **quiet)
-
-        submitted = generate_btn.click(
-            studio.submit,
-            inputs=[*controls, owner, visitor_key],
-            outputs=[
-                owner, current_job, status, progress, video, download, params, gallery, history_ids, drawn
-            ],
-            concurrency_id="submit",
-            concurrency_limit=SUBMIT_LIMIT,
-            api_visibility="private",
-            show_progress="minimal",
-            show_progress_on=[generate_btn],
-            trigger_mode="once",
-        )
-        gen_watch = submitted.then(studio.watch_page, inputs=watch_inputs, outputs=watch_outputs, **watcher)
-        # A new Generate replaces this page's watcher (the jobs themselves keep going).
-        generate_btn.click(
-            None, None, None, cancels=[load_watch, gen_watch], api_visibility="private", queue=False
-        )
-        cancel_btn.click(
-            studio.cancel,
-            inputs=[current_job, owner],
-            outputs=[status],
-            concurrency_id="submit",
-            concurrency_limit=SUBMIT_LIMIT,
-            api_visibility="private",
-        )
-
-        selected = gallery.select(
-            studio.select,
-            inputs=[history_ids, owner],
-            outputs=[selected_job, detail_video, detail, reuse_btn, delete_btn, cancel_job_btn],
-            **light,
-        )
-        detail_follow = selected.then(
-            studio.follow_detail,
-            inputs=[selected_job, owner],
-            outputs=[selected_job, detail_video, detail, reuse_btn, delete_btn, cancel_job_btn],
-            **watch,
-        )
-        gallery.select(None, None, None, cancels=[detail_follow], api_visibility="private", queue=False)
-        reuse_btn.click(studio.reuse, inputs=[selected_job, owner], outputs=[*controls, status], **light)
-        delete_btn.click(
-            studio.delete,
-            inputs=[selected_job, owner],
-            outputs=[
-                gallery,
-                history_ids,
-                selected_job,
-                detail_video,
-                detail,
-                reuse_btn,
-                delete_btn,
-                cancel_job_btn,
-                status,
-            ],
-            **light,
-        )
-        cancel_job_btn.click(
-            studio.cancel_selected,
-            inputs=[selected_job, owner],
-            outputs=[status],
-            concurrency_id="submit",
-            concurrency_limit=SUBMIT_LIMIT,
-            api_visibility="private",
-        )
-
-        key_opts = {"concurrency_id": "key", "concurrency_limit": KEY_LIMIT, "api_visibility": "private"}
-        use_key_btn.click(
-            studio.set_key, inputs=[key_box, owner], outputs=[visitor_key, key_box, key_status], **key_opts
-        )
-        key_box.submit(
-            studio.set_key, inputs=[key_box, owner], outputs=[visitor_key, key_box, key_status], **key_opts
-        )
-        forget_key_btn.click(studio.forget_key, inputs=None, outputs=[visitor_key, key_status], **key_opts)
-        check_key_btn.click(
-            studio.check_key,
-            inputs=[key_box, visitor_key, owner],
-            outputs=[visitor_key, key_box, key_status],
-            **key_opts,
-        )
-
-        api_trigger.click(
-            studio.api_generate,
-            inputs=[api_prompt, api_model, api_duration, api_quality, api_ratio, api_audio, api_web],
-            outputs=[api_video, api_result],
-            api_name="generate",
-            api_description="Generate a video with Seedance 2.0 and wait for it. The final output is the "
-            "mp4 and a JSON summary whose `video_path` is the file's local path on the server.",
-            concurrency_id="api-generate",
-            concurrency_limit=API_LIMIT,
-        )
+        api_endpoint(studio)
+        wire_page(demo, studio, generate_btn, cancel_btn)
 
     # api_open=False: a queued event is reachable only through the queue (never /gradio_api/run/<name>),
     # so its concurrency limit holds however it is called (security/gate.py closes /call/<name>).
     demo.queue(default_concurrency_limit=DEFAULT_CONCURRENCY, api_open=False)
     return demo
+
+
+__all__ = ["ASSETS", "QUEUE_SLOTS", "build_demo", "header_html", "key_panel_title"]

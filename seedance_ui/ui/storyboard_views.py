@@ -16,25 +16,26 @@ from urllib.parse import quote
 from seedance_ui.options import MODELS, frame_size
 from seedance_ui.store import JobRecord, JobStatus
 from seedance_ui.storyboard import Board, BoardEstimate, Shot, ShotProblem, Take, compose_prompt
-from seedance_ui.ui.views import esc, fmt_credits, model_label, snippet
+from seedance_ui.storyboard.states import ACTIVE_JOB_STATUSES, ShotState
+from seedance_ui.ui.views import esc, fmt_credits, model_label, notice_html, section_html, snippet
 
-ACTIVE = frozenset(
-    {JobStatus.QUEUED, JobStatus.SUBMITTING, JobStatus.PENDING, JobStatus.PROCESSING, JobStatus.DOWNLOADING}
-)
 MIN_COMPARE = 2
 MAX_COMPARE = 4
 
 # Tile state -> (pill label, tone). Tones match the studio's pills (ok / bad / warn / muted / live).
 _STATE = {
-    "new": ("Not generated", "muted"),
-    "queued": ("Queued", "live"),
-    "running": ("Rendering", "live"),
-    "done": ("Done", "ok"),
-    "failed": ("Failed", "bad"),
-    "cancelled": ("Cancelled", "muted"),
-    "expired": ("Expired", "warn"),
-    "unknown": ("Outcome unknown", "warn"),
+    ShotState.NEW: ("Not generated", "muted"),
+    ShotState.QUEUED: ("Queued", "live"),
+    ShotState.RUNNING: ("Rendering", "live"),
+    ShotState.DONE: ("Done", "ok"),
+    ShotState.FAILED: ("Failed", "bad"),
+    ShotState.CANCELLED: ("Cancelled", "muted"),
+    ShotState.EXPIRED: ("Expired", "warn"),
+    ShotState.UNKNOWN: ("Outcome unknown", "warn"),
 }
+# The summary's counts, in this order.
+COUNT_ORDER = (ShotState.DONE, ShotState.RUNNING, ShotState.QUEUED, ShotState.FAILED, ShotState.NEW,
+               ShotState.CANCELLED, ShotState.EXPIRED, ShotState.UNKNOWN)
 
 
 def file_url(path: Path | str | None) -> str | None:
@@ -63,7 +64,7 @@ class TakeView:
 
     @property
     def active(self) -> bool:
-        return self.status in ACTIVE
+        return self.status in ACTIVE_JOB_STATUSES
 
     @property
     def playable(self) -> bool:
@@ -95,30 +96,14 @@ class ShotView:
         return next((t for t in reversed(self.takes) if t.active), None)
 
     @property
-    def state(self) -> str:
-        """new / queued / running / done / failed / cancelled / expired / unknown (see _STATE)."""
-        running = self.running
-        if running is not None:
-            return "queued" if running.status in (JobStatus.QUEUED, JobStatus.SUBMITTING) else "running"
-        chosen = self.chosen
-        if chosen is not None and chosen.status == JobStatus.COMPLETED:
-            return "done"
-        latest = self.latest
-        if latest is None:
-            return "new"
-        if any(t.status == JobStatus.COMPLETED for t in self.takes):
-            return "done"
-        return {
-            JobStatus.FAILED: "failed",
-            JobStatus.CANCELLED: "cancelled",
-            JobStatus.EXPIRED: "expired",
-            JobStatus.UNKNOWN_OUTCOME: "unknown",
-        }.get(latest.status, "failed" if latest.record is None else "new")  # type: ignore[arg-type]
+    def state(self) -> ShotState:
+        """The shot's tile state, from its takes' job statuses (a take whose job is gone: None)."""
+        return ShotState.of(t.status for t in self.takes)
 
     @property
     def failure(self) -> JobRecord | None:
         """The latest take's record when the shot ended without a video."""
-        if self.state in ("failed", "cancelled", "expired", "unknown") and self.latest is not None:
+        if self.state.ended_without_video and self.latest is not None:
             return self.latest.record
         return None
 
@@ -180,24 +165,6 @@ def fmt_seconds(seconds: float) -> str:
     return f"{seconds // 60}:{seconds % 60:02d}" if seconds >= 60 else f"{seconds} s"
 
 
-def section_html(title: str, subtitle: str = "") -> str:
-    sub = f"<span>{esc(subtitle)}</span>" if subtitle else ""
-    return f'<div class="sd-section-title"><h2>{esc(title)}</h2>{sub}</div>'
-
-
-def notice(kind: str, message: str, hint: str | None = None, items: Sequence[str] = ()) -> str:
-    """A studio-style notice (info / success / warning / error); empty message -> empty string."""
-    if not message:
-        return ""
-    lis = "".join(f"<li>{esc(i)}</li>" for i in items)
-    listing = f"<ul>{lis}</ul>" if lis else ""
-    hint_html = f'<div class="sd-notice-hint">{esc(hint)}</div>' if hint else ""
-    return (
-        f'<div class="sd-notice is-{esc(kind)}" role="status">'
-        f'<div class="sd-notice-msg">{esc(message)}</div>{listing}{hint_html}</div>'
-    )
-
-
 # --------------------------------------------------------------------------------------------------
 # Summary bar
 
@@ -207,11 +174,11 @@ def summary_html(
 ) -> str:
     """Board totals: shots, running time, whole-board estimate, what is still to generate, live counts."""
     seconds = sum(v.shot.duration for v in views if isinstance(v.shot.duration, int))
-    counts: dict[str, int] = {}
+    counts: dict[ShotState, int] = {}
     for v in views:
         counts[v.state] = counts.get(v.state, 0) + 1
     chips = []
-    for state in ("done", "running", "queued", "failed", "new", "cancelled", "expired", "unknown"):
+    for state in COUNT_ORDER:
         if counts.get(state):
             label, tone = _STATE[state]
             chips.append(
@@ -300,11 +267,12 @@ def tile_html(view: ShotView, board: Board, selected: bool) -> str:
     shot = view.shot
     state = view.state
     label, tone = _STATE[state]
-    if state == "running" and view.running is not None:
+    if state == ShotState.RUNNING and view.running is not None:
         label = _running_label(view.running.record).split(" · ")[0]  # the overlay shows the percent
         if view.chosen is not None and view.chosen.playable:
             label = "New take"
-    pct = percent_of(view.running.record) if view.running is not None else (100 if state == "done" else 0)
+    done = 100 if state == ShotState.DONE else 0
+    pct = percent_of(view.running.record) if view.running is not None else done
     overrides = []
     if shot.model is not None:
         overrides.append(model_label(shot.model))
@@ -415,7 +383,7 @@ def editor_info_html(
     if failure is not None:
         parts.append(
             '<div class="sb-editor-fail">'
-            + notice(
+            + notice_html(
                 "error",
                 failure.error_message or failure.status.label,
                 (failure.error_hint or "") + " Edit the prompt, then press “Retry shot”.",
@@ -424,7 +392,9 @@ def editor_info_html(
         )
     if problems:
         parts.append(
-            notice("warning", "Fix before generating:", items=[f"{p.field}: {p.message}" for p in problems])
+            notice_html(
+                "warning", "Fix before generating:", items=[f"{p.field}: {p.message}" for p in problems]
+            )
         )
     cost = (
         f'<span class="sb-cost-one"><b>{fmt_credits(view.credits)}</b> credits · '
@@ -584,14 +554,14 @@ def confirm_html(
         )
     blocked = ""
     if problems:
-        blocked = notice(
+        blocked = notice_html(
             "error",
             "Some shots cannot be sent yet — nothing will be generated until they are fixed:",
             "Select the shot, fix the field, then ask again.",
             items=[str(p) for p in problems],
         )
     changed_note = (
-        notice("warning", "The board changed since you asked: check the new total, then confirm again.")
+        notice_html("warning", "The board changed since you asked: check the new total, then confirm again.")
         if changed
         else ""
     )
@@ -631,4 +601,4 @@ def exports_html(files: Sequence[Path], message: str = "", kind: str = "success"
     if not message:
         return ""
     names = ",".join(p.name for p in files)
-    return f'<div class="sb-export-status" data-files="{esc(names)}">{notice(kind, message)}</div>'
+    return f'<div class="sb-export-status" data-files="{esc(names)}">{notice_html(kind, message)}</div>'

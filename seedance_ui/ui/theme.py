@@ -11,6 +11,7 @@ from pathlib import Path
 import gradio as gr
 
 from seedance_ui.options import ASPECT_RATIOS
+from seedance_ui.ui.common import script
 
 ACCENT = "#6d4aff"
 ACCENT_2 = "#ff5f6d"
@@ -167,33 +168,8 @@ def build_css() -> str:
     return CSS_PATH.read_text(encoding="utf-8") + "\n" + _ratio_css() + "\n" + storyboard + "\n"
 
 
-# Keeps the progress card's clocks running between server renders: every second, each
-# `<dd data-clock="up|down" data-base="seconds">` shows its base plus (or minus) the time since that base
-# arrived, formatted like views.fmt_clock. A new render brings a new base, which resets the count.
-CLOCK_SCRIPT = """
-<script>
-(() => {
-  const fmt = (s) => {
-    s = Math.max(0, Math.round(s));
-    const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = s % 60;
-    const mm = h ? String(m).padStart(2, "0") : String(m);
-    return (h ? h + ":" : "") + mm + ":" + String(r).padStart(2, "0");
-  };
-  const tick = () => {
-    const now = Date.now();
-    for (const el of document.querySelectorAll("[data-clock]")) {
-      const base = el.getAttribute("data-base");
-      if (el.__sdBase !== base) { el.__sdBase = base; el.__sdSeen = now; }
-      const delta = (now - el.__sdSeen) / 1000;
-      const value = Number(base) + (el.getAttribute("data-clock") === "down" ? -delta : delta);
-      const text = (el.getAttribute("data-prefix") || "") + fmt(value);
-      if (el.textContent !== text) el.textContent = text;
-    }
-  };
-  setInterval(tick, 500);
-})();
-</script>
-"""
+# Keeps the progress card's clocks running between server renders (scripts/clock.js).
+CLOCK_SCRIPT = f"<script>\n{script('clock.js')}</script>\n"
 
 HEAD = """
 <meta name="theme-color" content="#6d4aff">

@@ -252,10 +252,18 @@ def progress_card(record: JobRecord | None, now: float | None = None) -> str:
 # Notices
 
 
+def section_html(title: str, subtitle: str = "") -> str:
+    """A panel's title line (h2) with an optional subtitle."""
+    sub = f"<span>{esc(subtitle)}</span>" if subtitle else ""
+    return f'<div class="sd-section-title"><h2>{esc(title)}</h2>{sub}</div>'
+
+
 def notice_html(
     kind: str, message: str, hint: str | None = None, *, code: str | None = None, items: Iterable[str] = ()
 ) -> str:
-    """A status panel: kind is info / success / warning / error."""
+    """A status panel: kind is info / success / warning / error; no message, no panel (empty string)."""
+    if not message:
+        return ""
     lis = "".join(f"<li>{esc(i)}</li>" for i in items)
     listing = f"<ul>{lis}</ul>" if lis else ""
     code_html = f'<code class="sd-notice-code">{esc(code)}</code>' if code else ""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from seedance_ui.ui.page_memory import PageMemory
+from seedance_ui.storyboard.page_memory import PageMemory
 
 BOARD, OTHER_BOARD, SHOT, OTHER_SHOT = "b" * 32, "c" * 32, "s" * 32, "t" * 32
 

@@ -1,0 +1,416 @@
+"""A storyboard session without any UI: open, edit, merge, plan, generate and export boards.
+
+`BoardSession` holds what a page works on (the boards on disk, the job history, the job manager) and
+offers one verb per thing a reviewer does. A page event becomes one call; the result is plain data (a
+board, the selected shot, a plan, the takes sent) that the page renders. A refusal a reviewer should see
+is raised as `Refused` with its message.
+
+Every verb first commits what the page shows (`Shown`) under a per-board lock, merged with what other
+pages saved meanwhile: a value the page still shows exactly as it drew it is taken as unchanged and left
+as it is on disk (`PageMemory`, a field-level three-way merge).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+from seedance_ui.client import GenerationRequest
+from seedance_ui.storyboard.animatic import AnimaticResult, export_animatic
+from seedance_ui.storyboard.bundle import export_zip
+from seedance_ui.storyboard.clips import export_stem
+from seedance_ui.storyboard.contact import export_contact_sheet
+from seedance_ui.storyboard.cost import BoardEstimate, shot_estimate
+from seedance_ui.storyboard.csvio import board_to_csv, import_csv
+from seedance_ui.storyboard.files import write_text_atomically
+from seedance_ui.storyboard.history import OwnerJobs
+from seedance_ui.storyboard.jsonio import MAX_IMPORT_BYTES, dumps_board, import_board_json
+from seedance_ui.storyboard.model import MAX_TITLE_CHARS, Board, BoardFormatError, StoryboardError, Take
+from seedance_ui.storyboard.page import SHOT_FIELDS, Shown, apply_shown, find_shot, page_values, sample_board
+from seedance_ui.storyboard.page_memory import PageMemory
+from seedance_ui.storyboard.persist import BoardStore, owner_key
+from seedance_ui.storyboard.plan import choose_take, refresh_chosen, shots_to_generate, submit_shots
+from seedance_ui.storyboard.validation import ShotProblem, shot_problems
+
+EXPORTS_DIRNAME = "exports"
+PlanScope = Literal["all", "missing", "shot"]
+TextFormat = Literal["json", "csv"]
+
+
+class Refused(Exception):
+    """A verb that could not be done, with the message for the reviewer and its kind (a notice's tone)."""
+
+    def __init__(self, message: str, kind: str = "warning") -> None:
+        super().__init__(message)
+        self.message, self.kind = message, kind
+
+
+OPEN_A_BOARD = "Open a board first."
+
+
+class Jobs(Protocol):
+    """What the session needs of the job manager (seedance_ui.jobs.JobManager has it)."""
+
+    def get(self, job_id: str, owner: str) -> Any: ...
+
+    def submit(self, request: GenerationRequest, owner: str, api_key: str | None = None) -> Any: ...
+
+
+class Files(Protocol):
+    """What the session needs of the history store (seedance_ui.store.HistoryStore has it)."""
+
+    def video_file(self, record: Any) -> Path | None: ...
+
+    def poster_file(self, record: Any) -> Path | None: ...
+
+
+class _History:
+    """What OwnerJobs needs, over the job manager (live queue positions) and the history store."""
+
+    def __init__(self, jobs: Jobs, files: Files) -> None:
+        self.jobs, self.files = jobs, files
+
+    def get(self, job_id: str, owner: str) -> Any | None:
+        try:
+            return self.jobs.get(job_id, owner)
+        except ValueError:
+            return None
+
+    def video_file(self, record: Any) -> Path | None:
+        return self.files.video_file(record)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The shots one "Generate" would send, their cost and what stops them (problems: nothing is sent)."""
+
+    board: Board
+    shot_ids: list[str]
+    estimate: BoardEstimate
+    problems: list[ShotProblem]
+    changed: bool = False  # the board changed since the reviewer saw this plan
+
+    def token(self, what: str) -> dict[str, Any] | None:
+        """What the page keeps until "Confirm" (None while problems stop it)."""
+        if self.problems or not self.shot_ids:
+            return None
+        credits = round(self.estimate.credits, 4)
+        return {"board": self.board.id, "shots": self.shot_ids, "credits": credits, "what": what}
+
+
+@dataclass(frozen=True)
+class Sent:
+    """What a confirmed plan sent: the new takes, and per shot id the error of each shot not sent."""
+
+    board: Board
+    takes: list[Take]
+    errors: dict[str, Exception] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Picked:
+    """A take chosen for a shot: the board, and the shot's and the take's numbers (1-based)."""
+
+    board: Board
+    shot_number: int
+    take_number: int
+
+
+class BoardSession:
+    """One per app: every page's storyboard verbs, over the boards in `data_dir`, `jobs` and `files`."""
+
+    def __init__(self, data_dir: Path | str, jobs: Jobs, files: Files) -> None:
+        self.data_dir = Path(data_dir)
+        self.boards = BoardStore(self.data_dir)
+        self.manager = jobs
+        self.files = files
+        self.history = _History(jobs, files)
+        self.pages = PageMemory(SHOT_FIELDS)
+        self._locks: dict[str, threading.Lock] = {}
+        self._locks_guard = threading.Lock()
+
+    # ---------------------------------------------------------------------------------------------
+    # boards on disk, merged with what the page changed
+    def _lock(self, key: str) -> threading.Lock:
+        with self._locks_guard:
+            return self._locks.setdefault(key, threading.Lock())
+
+    def jobs(self, owner: str) -> OwnerJobs:
+        """The owner's jobs as planning and exports read them (a fresh cache: make one per use)."""
+        return OwnerJobs(self.history, owner)
+
+    def exports_dir(self, owner: str) -> Path:
+        return self.data_dir / EXPORTS_DIRNAME / owner_key(owner)
+
+    def open_default(self, owner: str) -> Board:
+        """The owner's most recently changed board; a sample board on the very first visit."""
+        with self._lock(f"owner:{owner}"):
+            boards = self.boards.list(owner)
+            if boards:
+                return boards[0]
+            return self.boards.save(sample_board(owner))
+
+    @contextlib.contextmanager
+    def editing(self, shown: Shown) -> Iterator[Board | None]:
+        """The open board with what was changed on the page applied, locked; saved afterwards if it
+        changed (None when no board is open or it is gone)."""
+        if shown.owner is None or shown.board_id is None:
+            yield None
+            return
+        with self._lock(shown.board_id):
+            board = self.boards.get(shown.owner, shown.board_id)
+            if board is None:
+                yield None
+                return
+            before = dumps_board(board)
+            # Only what the person changed on this page: a value it still shows as drawn may be stale
+            # (another tab saved since), and is left as it is on disk.
+            values = shown.values()
+            kept = self.pages.unchanged(shown.session, shown.board_id, shown.shot_id, values)
+            apply_shown(board, replace(shown, **dict.fromkeys(kept)) if kept else shown)
+            yield board
+            if dumps_board(board) != before:
+                self.boards.save(board, touch=False)
+            self.pages.remember(shown.session, shown.board_id, shown.shot_id, values)
+
+    def commit(self, shown: Shown) -> Board | None:
+        """Save what the page changed; the board as saved (None when none is open)."""
+        with self.editing(shown) as board:
+            return board
+
+    def _edit(self, shown: Shown) -> contextlib.AbstractContextManager[Board]:
+        """`editing`, refusing when no board is open."""
+        return _required(self.editing(shown))
+
+    def refreshed(self, shown: Shown) -> Board | None:
+        """`commit`, then each shot without a pick gets its first completed take."""
+        with self.editing(shown) as board:
+            if board is not None and shown.owner:
+                refresh_chosen(board, self.jobs(shown.owner).status_of)
+            return board
+
+    def drawn(self, session: str | None, board: Board, shot_id: str | None) -> dict[str, Any]:
+        """The page `session` now shows `board` with `shot_id` selected: its field values, remembered
+        for the merge of its next save."""
+        values = page_values(board, find_shot(board, shot_id))
+        self.pages.remember(session, board.id, shot_id, values)
+        return values
+
+    def open(self, owner: str, board_id: Any, shot_id: Any) -> tuple[Board, str | None]:
+        """The board a page shows (refreshed), else the owner's latest: (board, shot to select)."""
+        board = self.boards.get(owner, board_id) if Shown.of(owner, board_id, None).board_id else None
+        shot = Shown.of(owner, None, shot_id).shot_id
+        if board is None:
+            board, shot = self.open_default(owner), None
+        fresh = self.refreshed(Shown.of(owner, board.id, None))
+        return (fresh or board), shot
+
+    def boards_of(self, owner: str, current: Board) -> list[Board]:
+        """The owner's boards for a picker, newest first; `current` is among them even if unsaved."""
+        boards = self.boards.list(owner)
+        boards = [current if b.id == current.id else b for b in boards]
+        return boards if any(b.id == current.id for b in boards) else [current, *boards]
+
+    # ---------------------------------------------------------------------------------------------
+    # shots: each returns the board and the shot to select
+    def _change(self, shown: Shown, change: Callable[[Board, Any], str | None]) -> tuple[Board, str | None]:
+        with self._edit(shown) as board:
+            return board, change(board, find_shot(board, shown.shot_id))
+
+    def add_shot(self, shown: Shown) -> tuple[Board, str | None]:
+        """A new shot at the end ("Move up" and "Duplicate" place shots elsewhere)."""
+        return self._change(shown, lambda board, _current: board.add_shot().id)
+
+    def duplicate_shot(self, shown: Shown) -> tuple[Board, str | None]:
+        def change(board: Board, current: Any) -> str | None:
+            if current is None:
+                return None
+            copy = board.duplicate_shot(current.id)
+            copy.title = f"{current.title} (copy)".strip()[:MAX_TITLE_CHARS] if current.title else ""
+            return copy.id
+
+        return self._change(shown, change)
+
+    def delete_shot(self, shown: Shown) -> tuple[Board, str | None]:
+        """Delete the selected shot; the one after it (or the new last one) is selected."""
+
+        def change(board: Board, current: Any) -> str | None:
+            if current is None:
+                return None
+            index = board.index_of(current.id)
+            board.delete_shot(current.id)
+            return board.shots[min(index, len(board.shots) - 1)].id if board.shots else None
+
+        return self._change(shown, change)
+
+    def move_shot(self, shown: Shown, delta: int) -> tuple[Board, str | None]:
+        def change(board: Board, current: Any) -> str | None:
+            if current is None:
+                return None
+            board.move_shot(current.id, delta)
+            return current.id
+
+        return self._change(shown, change)
+
+    def select(self, shown: Shown, shot_id: str) -> tuple[Board, str | None]:
+        """Commit the page, then select `shot_id`."""
+        return self._change(shown, lambda _board, _current: shot_id)
+
+    def pick_take(self, shown: Shown, shot_id: str, take_id: str) -> Picked:
+        """The reviewer's choice of take for a shot."""
+        with self._edit(shown) as board:
+            try:
+                choose_take(board, shot_id, take_id)
+            except KeyError:
+                raise Refused("That take is no longer on this shot.") from None
+            takes = board.shot(shot_id).takes
+            number = next(i for i, t in enumerate(takes, 1) if t.id == take_id)
+            return Picked(board, board.number_of(shot_id), number)
+
+    # ---------------------------------------------------------------------------------------------
+    # boards
+    def switch(self, shown: Shown, board_id: str) -> Board:
+        """Commit the page, then open another of the owner's boards."""
+        self.commit(shown)
+        board = self.boards.get(shown.owner, board_id) if shown.owner else None
+        if board is None:
+            raise Refused("That board is gone.")
+        return board
+
+    def new_board(self, shown: Shown) -> tuple[Board, str]:
+        """Commit the page, then a new board with one empty shot: (board, its shot)."""
+        self.commit(shown)
+        if shown.owner is None:
+            raise Refused("Still opening your storyboard; try again in a moment.")
+        board = Board(owner=shown.owner, title=f"Storyboard {len(self.boards.list(shown.owner)) + 1}")
+        shot = board.add_shot()
+        self.boards.save(board)
+        return board, shot.id
+
+    def import_file(self, shown: Shown, path: Path) -> Board:
+        """A JSON board, or CSV shots with the open board's settings, saved as a new board."""
+        current = self.commit(shown)
+        if shown.owner is None:
+            raise Refused(OPEN_A_BOARD)
+        try:
+            if path.stat().st_size > MAX_IMPORT_BYTES:
+                raise BoardFormatError("", f"the file is larger than {MAX_IMPORT_BYTES // 2**20} MiB")
+            data = path.read_bytes()
+            board = self._csv_board(shown.owner, path, current, data) if path.suffix.lower() == ".csv" else (
+                import_board_json(data, shown.owner)
+            )
+        except (OSError, StoryboardError) as exc:
+            raise Refused(f"Could not import {path.name}: {exc}", "error") from None
+        self.boards.save(board)
+        return board
+
+    @staticmethod
+    def _csv_board(owner: str, path: Path, current: Board | None, data: bytes) -> Board:
+        """CSV carries shots only: they join a new board with the open board's settings."""
+        board = Board(owner=owner, title=path.stem[:MAX_TITLE_CHARS] or "Imported storyboard")
+        if current is not None:
+            board.title = f"{current.title} (from CSV)"[:MAX_TITLE_CHARS]
+            for name, value in current.settings().items():
+                setattr(board, name, value)
+        import_csv(board, data)
+        return board
+
+    def export_text(self, shown: Shown, fmt: TextFormat) -> tuple[Board, Path]:
+        """The board as JSON (without its owner) or as CSV, in the owner's exports folder."""
+        board = self.commit(shown)
+        if board is None or shown.owner is None:
+            raise Refused(OPEN_A_BOARD)
+        text = dumps_board(board, include_owner=False) if fmt == "json" else board_to_csv(board)
+        path = self.exports_dir(shown.owner) / f"{export_stem(board)}.{fmt}"
+        write_text_atomically(path, text)
+        return board, path
+
+    # ---------------------------------------------------------------------------------------------
+    # generation: plan, then generate what was confirmed
+    def plan(self, shown: Shown, scope: PlanScope) -> Plan:
+        """The shots to send for "all", "missing" (missing or failed) or the selected "shot"."""
+        with self._edit(shown) as board:
+            if scope == "shot":
+                selected = find_shot(board, shown.shot_id)
+                shots = [selected] if selected is not None else []
+            elif scope == "missing":
+                status_of = self.jobs(shown.owner or board.owner).status_of
+                shots = shots_to_generate(board, "missing_or_failed", status_of)
+            else:
+                shots = shots_to_generate(board, "all")
+            return self._plan(board, [s.id for s in shots])
+
+    @staticmethod
+    def _plan(board: Board, shot_ids: list[str], changed: bool = False) -> Plan:
+        lines = [shot_estimate(board, board.shot(sid)) for sid in shot_ids]
+        credits, usd = round(sum(x.credits for x in lines), 4), round(sum(x.usd for x in lines), 4)
+        estimate = BoardEstimate(credits=credits, usd=usd, shots=lines)
+        problems = [p for sid in shot_ids for p in shot_problems(board, board.shot(sid))]
+        return Plan(board, shot_ids, estimate, problems, changed)
+
+    def generate(
+        self, shown: Shown, token: Any, api_key: str | None = None, address: str | None = None
+    ) -> Sent | Plan | None:
+        """Send the planned shots (`token`: `Plan.token`), only if the plan still holds: else the new plan
+        (`changed`), or None when the token is not for the open board. `address`: the visitor's hashed
+        client address, a subject of the per-visitor limits."""
+        owner = shown.owner
+        if not isinstance(token, Mapping) or owner is None or token.get("board") != shown.board_id:
+            return None
+        with self.editing(shown) as board:
+            if board is None:
+                return None
+            planned = list(token.get("shots", []))
+            plan = self._plan(board, [sid for sid in planned if find_shot(board, sid) is not None])
+            credits = round(plan.estimate.credits, 4)
+            if plan.problems or credits != token.get("credits") or len(plan.shot_ids) != len(planned):
+                return replace(plan, changed=True)
+
+            def submit(request: GenerationRequest) -> str:
+                return self.manager.submit(request, owner, api_key or None, address=address).id
+
+            takes, errors = submit_shots(board, [board.shot(sid) for sid in plan.shot_ids], submit)
+            return Sent(board, takes, errors)
+
+    # ---------------------------------------------------------------------------------------------
+    # review exports of the chosen takes (decode and encode video: call them off the event loop)
+    def _review(self, shown: Shown) -> tuple[Board, str, OwnerJobs]:
+        board = self.refreshed(shown)
+        if board is None or shown.owner is None:
+            raise Refused(OPEN_A_BOARD)
+        return board, shown.owner, self.jobs(shown.owner)
+
+    def contact_sheet(self, shown: Shown) -> tuple[Board, Path]:
+        board, owner, jobs = self._review(shown)
+        path = export_contact_sheet(board, self.exports_dir(owner), jobs.video_path_of, jobs.infos(board))
+        return board, path
+
+    def animatic(self, shown: Shown, title_cards: bool) -> tuple[Board, AnimaticResult]:
+        board, owner, jobs = self._review(shown)
+        result = export_animatic(
+            board, self.exports_dir(owner), jobs.video_path_of, jobs.infos(board), title_cards=title_cards
+        )
+        return board, result
+
+    def review_zip(self, shown: Shown) -> tuple[Board, Path]:
+        board, owner, jobs = self._review(shown)
+        return board, export_zip(board, self.exports_dir(owner), jobs.video_path_of, jobs.infos(board))
+
+    def exported(self, board: Board, owner: str) -> list[Path]:
+        """The board's export files that exist, newest kinds first (zip, animatic, sheet, JSON, CSV)."""
+        folder, stem = self.exports_dir(owner), export_stem(board)
+        names = [f"{stem}-review.zip", f"{stem}-animatic.mp4", f"{stem}-contact-sheet.png", f"{stem}.json",
+                 f"{stem}.csv"]
+        return [folder / n for n in names if (folder / n).is_file()]
+
+
+@contextlib.contextmanager
+def _required(editing: contextlib.AbstractContextManager[Board | None]) -> Iterator[Board]:
+    with editing as board:
+        if board is None:
+            raise Refused(OPEN_A_BOARD)
+        yield board

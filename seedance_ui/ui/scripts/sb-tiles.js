@@ -1,0 +1,31 @@
+// Storyboard tiles (gr.HTML js_on_load): a click, Enter or Space on a [data-action] element sends
+// {action, shot, take} to the server; "Edit and retry" (and a selection on a narrow screen) then brings
+// the shot editor into view, and a retry puts the cursor in its prompt.
+const fire = (el) => {
+  const data = {action: el.dataset.action || '', shot: el.dataset.shot || '', take: el.dataset.take || ''};
+  trigger('click', data);
+  if (data.action === 'retry' || (data.action === 'select' && window.innerWidth < 900)) {
+    setTimeout(() => {
+      const panel = document.getElementById('sb-editor-panel');
+      if (panel) panel.scrollIntoView({behavior: 'smooth', block: 'start'});
+      if (data.action === 'retry') {
+        const box = document.querySelector('#sb-shot-prompt textarea');
+        if (box) box.focus({preventScroll: true});
+      }
+    }, 450);
+  }
+};
+element.addEventListener('click', (e) => {
+  const el = e.target.closest('[data-action]');
+  if (!el || !element.contains(el)) return;
+  e.preventDefault();
+  e.stopPropagation();
+  fire(el);
+});
+element.addEventListener('keydown', (e) => {
+  if (e.key !== 'Enter' && e.key !== ' ') return;
+  const el = e.target.closest('[data-action]');
+  if (!el || el.tagName === 'BUTTON' || !element.contains(el)) return;
+  e.preventDefault();
+  fire(el);
+});

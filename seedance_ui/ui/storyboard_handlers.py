@@ -1,0 +1,561 @@
+"""The Storyboard tab's handlers: each translates a page event into one `BoardSession` call
+(seedance_ui/storyboard/session.py, no Gradio) and its result into components, answering with a dict keyed
+by the components it changes. The components are the tab's `Page`, placed by `storyboard_tab`'s panels.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from seedance_ui.client import SeedanceError
+from seedance_ui.options import MODELS
+from seedance_ui.runtime import Runtime
+from seedance_ui.security.owners import client_address
+from seedance_ui.storyboard import Board, StoryboardError, board_estimate, shot_estimate, shot_problems
+from seedance_ui.storyboard.model import is_valid_id
+from seedance_ui.storyboard.page import FIELDS, Shown, find_shot
+from seedance_ui.storyboard.session import BoardSession, Plan, PlanScope, Refused, Sent
+from seedance_ui.storyboard.states import ShotState
+from seedance_ui.ui import storyboard_views as sv
+from seedance_ui.ui.common import INTERNAL_ERROR, guarded, owner_of
+from seedance_ui.ui.views import notice_html
+
+Out = dict[Any, Any]  # a handler's answer: component -> new value or gr.update
+
+
+class Page:
+    """The tab's components, placed by the panel functions of `storyboard_tab`. The board settings and
+    the shot editor's fields are named as `seedance_ui.storyboard.page.FIELDS` names them, so what a page
+    sends is matched to its fields by name, once, here."""
+
+    def __init__(self, owner: gr.BrowserState, visitor_key: gr.State) -> None:
+        self.owner, self.visitor_key = owner, visitor_key
+
+    def fields(self) -> list[Any]:
+        """The field components, in FIELDS order."""
+        return [getattr(self, name) for name in FIELDS]
+
+    def shown_inputs(self) -> list[Any]:
+        """What every event sends first: the owner, the open board and shot, then the fields."""
+        return [self.owner, self.board_box, self.shot_box, *self.fields()]
+
+    def everything(self) -> list[Any]:
+        """Every component a render may change."""
+        return [
+            *(self.board_box, self.shot_box, self.takes_sig, self.plan, self.compared, self.timer),
+            *(self.picker, self.summary, self.notice, self.tiles, self.editor_head, self.editor),
+            *(self.editor_info, self.shot_gen_btn, self.takes, self.compare_row, self.compare_pick),
+            *(self.compare_col, self.compare, self.confirm_group, self.confirm_html, self.confirm_btn),
+            *(self.downloads, self.export_note, self.sheet_preview, self.animatic_preview),
+            *self.fields(),
+        ]
+
+    def export_outputs(self) -> list[Any]:
+        return [self.downloads, self.export_note, self.sheet_preview, self.animatic_preview, self.notice]
+
+
+# --------------------------------------------------------------------------------------------------
+# The handlers: page event -> BoardSession call -> components
+
+
+def _internal_error(tab: StoryboardTab, *_args: Any) -> Out:
+    return {tab.page.notice: notice_html("error", INTERNAL_ERROR)}
+
+
+handler = guarded(_internal_error)
+
+
+class StoryboardTab:
+    """The tab's handlers (one instance per app), over one BoardSession."""
+
+    def __init__(self, runtime: Runtime, page: Page) -> None:
+        self.runtime, self.page = runtime, page
+        self.session = BoardSession(runtime.data_dir, runtime.manager, runtime.store)
+
+    def shown(self, values: tuple[Any, ...], request: Any) -> tuple[Shown, list[Any]]:
+        """What the page sent (`Page.shown_inputs` first), and the event's further inputs."""
+        count = 3 + len(FIELDS)
+        browser_id, board_id, shot_id, *fields = values[:count]
+        owner = owner_of(browser_id, request, self.runtime.settings)
+        session = getattr(request, "session_hash", None)
+        shown = Shown.of(owner, board_id, shot_id, dict(zip(FIELDS, fields, strict=True)), session)
+        return shown, list(values[count:])
+
+    def say(self, kind: str, message: str, hint: str | None = None, items: Any = ()) -> Out:
+        return {self.page.notice: notice_html(kind, message, hint, items=items)}
+
+    def refused(self, refusal: Refused) -> Out:
+        return self.say(refusal.kind, refusal.message) if refusal.message else {self.page.notice: gr.skip()}
+
+    # ---------------------------------------------------------------------------------------------
+    # rendering
+    def views(self, board: Board, owner: str) -> list[sv.ShotView]:
+        jobs = self.session.jobs(owner)
+        estimates = {}
+        for shot in board.shots:
+            line = shot_estimate(board, shot)
+            estimates[shot.id] = (line.credits, line.usd) if line.error is None else (None, None)
+        files = self.session.files
+        return sv.shot_views(board, jobs.record, files.poster_file, files.video_file, estimates)
+
+    def picker(self, owner: str, board: Board) -> Any:
+        boards = self.session.boards_of(owner, board)
+        return gr.update(choices=[(sv.board_choice_label(b), b.id) for b in boards], value=board.id)
+
+    def live(self, board: Board, owner: str, shot_id: str | None) -> Out:
+        """Tiles, summary, editor notes, takes and the timer: what changes while jobs run."""
+        p, views = self.page, self.views(board, owner)
+        jobs = self.session.jobs(owner)
+        total = board_estimate(board)
+        missing = board_estimate(board, only_missing=True, job_status_of=jobs.status_of)
+        view = next((v for v in views if v.shot.id == shot_id), None)
+        problems = shot_problems(board, view.shot) if view is not None else []
+        return {
+            p.summary: sv.summary_html(board, views, total, missing),
+            p.tiles: sv.tiles_html(board, views, shot_id),
+            p.editor_head: sv.editor_head_html(board, view),
+            p.editor_info: sv.editor_info_html(board, view, problems),
+            p.takes: sv.takes_html(view),
+            p.shot_gen_btn: gr.update(value=_shot_button_label(view)),
+            p.timer: gr.Timer(active=any(v.in_flight for v in views)),
+        }
+
+    def full(
+        self,
+        board: Board,
+        shown: Shown,
+        shot_id: str | None,
+        message: str = "",
+        kind: str = "info",
+        *,
+        keep_compare: bool = False,
+    ) -> Out:
+        """Everything, editor fields included (after a selection, an add or a board switch)."""
+        p, owner = self.page, shown.owner or ""
+        if find_shot(board, shot_id) is None:
+            shot_id = board.shots[0].id if board.shots else None
+        shown_values = self.session.drawn(shown.session, board, shot_id)
+        out = self.live(board, owner, shot_id)
+        view = next((v for v in self.views(board, owner) if v.shot.id == shot_id), None)
+        out.update({getattr(p, name): value for name, value in shown_values.items()})
+        out.update(
+            {
+                p.board_box: board.id,
+                p.shot_box: shot_id or "",
+                p.picker: self.picker(owner, board),
+                p.editor: gr.update(visible=shot_id is not None),
+                p.notice: notice_html(kind, message),
+                p.confirm_group: gr.update(visible=False),
+            }
+        )
+        if shot_id is not None:
+            audio = "on" if board.generate_audio else "off"
+            model_info = f"Board: {MODELS.get(board.model, board.model)}"
+            out[p.shot_model] = gr.update(value=shown_values["shot_model"], info=model_info)
+            out[p.shot_quality] = gr.update(
+                value=shown_values["shot_quality"], info=f"Board: {board.quality}"
+            )
+            out[p.shot_audio] = gr.update(value=shown_values["shot_audio"], info=f"Board: {audio}")
+        out.update(self.compare_choices(view))
+        if not keep_compare:
+            out.update({p.compare_col: gr.update(visible=False), p.compare: "", p.compared: []})
+        return out
+
+    def compare_choices(self, view: sv.ShotView | None) -> Out:
+        choices = sv.compare_choices(view)
+        return {
+            self.page.compare_pick: gr.update(choices=choices, value=sv.default_compare(view)),
+            self.page.compare_row: gr.update(visible=len(choices) >= sv.MIN_COMPARE),
+            self.page.takes_sig: _takes_sig(view),
+        }
+
+    # ---------------------------------------------------------------------------------------------
+    # opening, ticking, saving
+    @handler
+    def on_open(self, request: gr.Request, owner: Any, board_id: Any, shot_id: Any) -> Out:
+        """The tab was selected: open the board shown (refreshed), or the owner's latest."""
+        return self._open(
+            Shown.of(
+                owner_of(owner, request, self.runtime.settings),
+                board_id,
+                shot_id,
+                session=getattr(request, "session_hash", None),
+            )
+        )
+
+    def _open(self, shown: Shown) -> Out:
+        if shown.owner is None:  # the studio's load has not given this browser its id yet: the timer retries
+            return {self.page.tiles: sv.tiles_html(None, [], None), self.page.timer: gr.Timer(active=True)}
+        board, shot_id = self.session.open(shown.owner, shown.board_id, shown.shot_id)
+        return self.full(board, shown, shot_id, keep_compare=True)
+
+    @handler
+    def on_tick(self, request: gr.Request, owner: Any, board_id: Any, shot_id: Any, sig: Any) -> Out:
+        """Every second while jobs of the board are in flight (or while the tab waits for its owner)."""
+        shown = Shown.of(
+            owner_of(owner, request, self.runtime.settings),
+            board_id,
+            shot_id,
+            session=getattr(request, "session_hash", None),
+        )
+        if shown.owner is None:
+            return {self.page.timer: gr.Timer(active=True)}
+        if shown.board_id is None:
+            return self._open(shown)
+        board = self.session.refreshed(Shown.of(shown.owner, shown.board_id, None))
+        if board is None:
+            return {self.page.timer: gr.Timer(active=False)}
+        out = self.live(board, shown.owner, shown.shot_id)
+        view = next((v for v in self.views(board, shown.owner) if v.shot.id == shown.shot_id), None)
+        if _takes_sig(view) != (sig or ""):
+            out.update(self.compare_choices(view))
+        return out
+
+    @handler
+    def on_save(self, request: gr.Request, *values: Any) -> Out:
+        """A setting or a field of the editor changed: save it; tiles, totals and notes follow."""
+        return self._save(self.shown(values, request)[0])
+
+    def _save(self, shown: Shown) -> Out:
+        board = self.session.commit(shown)
+        if board is None:
+            return {self.page.notice: gr.skip()}
+        out = self.live(board, shown.owner or "", shown.shot_id)
+        for unchanged in (self.page.shot_gen_btn, self.page.timer, self.page.takes):
+            del out[unchanged]
+        return out
+
+    @handler
+    def on_save_title(self, request: gr.Request, *values: Any) -> Out:
+        shown = self.shown(values, request)[0]
+        out = self._save(shown)
+        board = (
+            self.session.boards.get(shown.owner, shown.board_id) if shown.owner and shown.board_id else None
+        )
+        if board is not None:
+            out[self.page.picker] = self.picker(shown.owner or "", board)
+        return out
+
+    # ---------------------------------------------------------------------------------------------
+    # shots: each verb returns the board and the shot to select; everything is drawn again
+    def _shots(
+        self, verb: Callable[..., tuple[Board, str | None]], values: tuple[Any, ...], request: Any, *args: Any
+    ) -> Out:
+        shown = self.shown(values, request)[0]
+        try:
+            board, shot_id = verb(shown, *args)
+        except Refused as refusal:
+            return self.refused(refusal)
+        return self.full(board, shown, shot_id)
+
+    @handler
+    def add_shot(self, request: gr.Request, *values: Any) -> Out:
+        return self._shots(self.session.add_shot, values, request)
+
+    @handler
+    def duplicate_shot(self, request: gr.Request, *values: Any) -> Out:
+        return self._shots(self.session.duplicate_shot, values, request)
+
+    @handler
+    def delete_shot(self, request: gr.Request, *values: Any) -> Out:
+        return self._shots(self.session.delete_shot, values, request)
+
+    @handler
+    def move_up(self, request: gr.Request, *values: Any) -> Out:
+        return self._shots(self.session.move_shot, values, request, -1)
+
+    @handler
+    def move_down(self, request: gr.Request, *values: Any) -> Out:
+        return self._shots(self.session.move_shot, values, request, 1)
+
+    @handler
+    def on_tiles(self, evt: gr.EventData, request: gr.Request, *values: Any) -> Out:
+        """A click in the tiles: select a shot, "Edit and retry" (the same, and the editor shows the reason
+        and "Retry shot"; the tiles' script puts the cursor in the prompt), or add one."""
+        data = getattr(evt, "_data", None) or {}
+        action, target = data.get("action"), data.get("shot")
+        if action == "add":
+            return self._shots(self.session.add_shot, values, request)
+        if action not in ("select", "retry") or not is_valid_id(target):
+            return {self.page.notice: gr.skip()}
+        return self._shots(self.session.select, values, request, target)
+
+    @handler
+    def on_pick_take(self, evt: gr.EventData, request: gr.Request, *values: Any) -> Out:
+        """ "Use this take" in the takes strip."""
+        return self._pick(values, evt, request, in_compare=False)
+
+    @handler
+    def on_compare_click(self, evt: gr.EventData, request: gr.Request, *values: Any) -> Out:
+        """ "Pick take N" (or "Close") in the compare panel."""
+        return self._pick(values, evt, request, in_compare=True)
+
+    def _pick(self, values: tuple[Any, ...], evt: gr.EventData, request: Any, *, in_compare: bool) -> Out:
+        p = self.page
+        data = getattr(evt, "_data", None) or {}
+        action, shot_id, take_id = data.get("action"), data.get("shot"), data.get("take")
+        if action == "close-compare":
+            return {p.compare_col: gr.update(visible=False), p.compare: "", p.compared: []}
+        if action != "pick" or not is_valid_id(shot_id) or not is_valid_id(take_id):
+            return {p.notice: gr.skip()}
+        shown, (compared,) = self.shown(values, request)
+        try:
+            picked = self.session.pick_take(shown, shot_id, take_id)
+        except Refused as refusal:
+            return self.refused(refusal)
+        owner, board = shown.owner or "", picked.board
+        out = self.live(board, owner, shown.shot_id)
+        view = next((v for v in self.views(board, owner) if v.shot.id == shot_id), None)
+        out[p.notice] = notice_html(
+            "success", f"Shot {picked.shot_number} now uses take {picked.take_number}."
+        )
+        if view is not None and shown.shot_id == shot_id:
+            out.update(self.compare_choices(view))
+        if in_compare and view is not None and compared:
+            out[p.compare] = sv.compare_html(board, view, list(compared))
+        return out
+
+    @handler
+    def show_compare(self, request: gr.Request, *values: Any) -> Out:
+        shown, (picked,) = self.shown(values, request)
+        board = self.session.commit(shown)
+        if board is None or shown.owner is None:
+            return self.say("warning", "Open a board first.")
+        view = next((v for v in self.views(board, shown.owner) if v.shot.id == shown.shot_id), None)
+        playable = {t.take.id for t in (view.takes if view else ()) if t.playable}
+        chosen = [t for t in (picked or []) if t in playable]
+        if view is None or not sv.MIN_COMPARE <= len(chosen) <= sv.MAX_COMPARE:
+            tick = f"Tick {sv.MIN_COMPARE} to {sv.MAX_COMPARE} finished takes of this shot to compare."
+            return self.say("warning", tick)
+        p = self.page
+        return {
+            p.compare_col: gr.update(visible=True),
+            p.compare: sv.compare_html(board, view, chosen),
+            p.compared: chosen,
+            p.notice: "",
+        }
+
+    # ---------------------------------------------------------------------------------------------
+    # boards
+    @handler
+    def switch_board(self, request: gr.Request, *values: Any) -> Out:
+        shown, (chosen,) = self.shown(values, request)
+        if shown.owner is None or not is_valid_id(chosen):
+            self.session.commit(shown)
+            return {self.page.notice: gr.skip()}
+        try:
+            board = self.session.switch(shown, chosen)
+        except Refused as refusal:
+            return self.refused(refusal)
+        return self.full(board, shown, None)
+
+    @handler
+    def new_board(self, request: gr.Request, *values: Any) -> Out:
+        shown = self.shown(values, request)[0]
+        try:
+            board, shot_id = self.session.new_board(shown)
+        except Refused as refusal:
+            return self.refused(refusal)
+        return self.full(board, shown, shot_id, "A new board: write the first shot.")
+
+    @handler
+    def import_file(self, request: gr.Request, *values: Any) -> Out:
+        shown, (upload,) = self.shown(values, request)
+        if shown.owner is None or not upload:
+            self.session.commit(shown)
+            return {self.page.notice: gr.skip()}
+        path = Path(upload if isinstance(upload, str) else getattr(upload, "name", ""))
+        try:
+            board = self.session.import_file(shown, path)
+        except Refused as refusal:
+            return self.refused(refusal)
+        n = len(board.shots)
+        message = f"Imported “{board.title}”: {n} shot{'s' if n != 1 else ''}, as a new board."
+        return self.full(board, shown, None, message, "success")
+
+    @handler
+    def export_json(self, request: gr.Request, *values: Any) -> Out:
+        return self._export_text(self.shown(values, request)[0], "json")
+
+    @handler
+    def export_csv(self, request: gr.Request, *values: Any) -> Out:
+        return self._export_text(self.shown(values, request)[0], "csv")
+
+    def _export_text(self, shown: Shown, fmt: Any) -> Out:
+        try:
+            board, path = self.session.export_text(shown, fmt)
+        except Refused as refusal:
+            return self.refused(refusal)
+        return self.downloads(board, shown.owner or "", f"Exported {path.name}.")
+
+    # ---------------------------------------------------------------------------------------------
+    # generation: ask, then confirm
+    def _ask(self, values: tuple[Any, ...], request: Any, scope: PlanScope, what: str) -> Out:
+        shown = self.shown(values, request)[0]
+        try:
+            plan = self.session.plan(shown, scope)
+        except Refused as refusal:
+            return self.refused(refusal)
+        if scope == "shot" and plan.shot_ids:
+            what = f"Shot {plan.board.number_of(plan.shot_ids[0])}: a new take"
+        return self.confirmation(plan, what)
+
+    def confirmation(self, plan: Plan, what: str) -> Out:
+        p = self.page
+        if not plan.shot_ids:
+            nothing = "Nothing to generate: every shot has a take that is done or on its way."
+            return {p.confirm_group: gr.update(visible=False), p.plan: None, **self.say("info", nothing)}
+        credits, blocked = plan.estimate.credits, bool(plan.problems)
+        return {
+            p.confirm_group: gr.update(visible=True),
+            p.confirm_html: sv.confirm_html(
+                plan.board, plan.estimate, what, plan.problems, changed=plan.changed
+            ),
+            p.confirm_btn: gr.update(
+                value=sv.confirm_label(credits), interactive=not blocked, visible=not blocked
+            ),
+            p.plan: plan.token(what),
+            p.notice: "",
+        }
+
+    @handler
+    def ask_all(self, request: gr.Request, *values: Any) -> Out:
+        return self._ask(values, request, "all", "Generate all shots")
+
+    @handler
+    def ask_missing(self, request: gr.Request, *values: Any) -> Out:
+        return self._ask(values, request, "missing", "Generate missing or failed shots")
+
+    @handler
+    def ask_shot(self, request: gr.Request, *values: Any) -> Out:
+        return self._ask(values, request, "shot", "Shot: a new take")
+
+    @handler
+    def cancel_plan(self) -> Out:
+        return {self.page.confirm_group: gr.update(visible=False), self.page.plan: None, self.page.notice: ""}
+
+    @handler
+    async def confirm(self, request: gr.Request, *values: Any) -> Out:
+        """Submit the planned shots (only if the total is still what the reviewer confirmed)."""
+        shown, (token, visitor_key) = self.shown(values, request)
+        address = client_address(request, trust_proxy=self.runtime.settings.trust_proxy)
+        result = await asyncio.to_thread(self.session.generate, shown, token, visitor_key, address)
+        p = self.page
+        if result is None:
+            return {p.confirm_group: gr.update(visible=False), p.plan: None}
+        if isinstance(result, Plan):
+            return self.confirmation(result, str(token.get("what", "")))
+        out = self.live(result.board, shown.owner or "", shown.shot_id)
+        out.update({p.confirm_group: gr.update(visible=False), p.plan: None, p.timer: gr.Timer(active=True)})
+        out.update(self.sent_notice(result))
+        return out
+
+    def sent_notice(self, sent: Sent) -> Out:
+        n = len(sent.takes)
+        shots = f"{n} shot{'s' if n != 1 else ''}"
+        if not sent.errors:
+            return self.say(
+                "success",
+                f"Sent {shots}: the tiles follow each one live.",
+                "Jobs keep running if you close this tab; they are saved to your history.",
+            )
+        lines = []
+        for sid, exc in sent.errors.items():
+            number = sent.board.number_of(sid) if find_shot(sent.board, sid) else "?"
+            text = exc.message if isinstance(exc, SeedanceError) else str(exc) or type(exc).__name__
+            if isinstance(exc, RuntimeError):
+                text = "the job manager is not running"
+            lines.append(f"Shot {number}: {text}")
+        return self.say(
+            "warning",
+            f"{shots} sent; {len(sent.errors)} could not be sent.",
+            "The others are rendering; fix the shots named here and retry them.",
+            items=lines,
+        )
+
+    # ---------------------------------------------------------------------------------------------
+    # review exports
+    def downloads(
+        self, board: Board, owner: str, message: str, kind: str = "success", extra: Out | None = None
+    ) -> Out:
+        files = self.session.exported(board, owner)
+        return {
+            self.page.downloads: gr.update(value=[str(p) for p in files] or None, visible=bool(files)),
+            self.page.export_note: sv.exports_html(files, message, kind),
+            **(extra or {}),
+        }
+
+    async def _export(
+        self, values: tuple[Any, ...], request: Any, what: str, make: Callable[..., Out]
+    ) -> Out:
+        shown, extras = self.shown(values, request)
+        try:
+            return await asyncio.to_thread(make, shown, *extras)
+        except Refused as refusal:
+            return {self.page.export_note: notice_html(refusal.kind, refusal.message)}
+        except StoryboardError as exc:
+            return {self.page.export_note: notice_html("warning", f"No {what} yet: {exc}.")}
+
+    @handler
+    async def export_sheet(self, request: gr.Request, *values: Any) -> Out:
+        def make(shown: Shown) -> Out:
+            board, path = self.session.contact_sheet(shown)
+            rows = len(board.shots)
+            message = f"Contact sheet ready: {rows} row{'s' if rows != 1 else ''}, {path.name}."
+            preview = {self.page.sheet_preview: gr.update(value=str(path), visible=True)}
+            return self.downloads(board, shown.owner or "", message, extra=preview)
+
+        return await self._export(values, request, "contact sheet", make)
+
+    @handler
+    async def export_animatic(self, request: gr.Request, *values: Any) -> Out:
+        def make(shown: Shown, cards: Any) -> Out:
+            board, result = self.session.animatic(shown, bool(cards))
+            shots = len([s for s in result.segments if s.kind == "shot"])
+            message = (
+                f"Animatic ready: {sv.fmt_seconds(result.duration)} at {result.width}×{result.height}, "
+                f"{shots} shots."
+            )
+            kind = "success"
+            if result.skipped:
+                missing = ", ".join(
+                    str(board.number_of(sid)) for sid in result.skipped if find_shot(board, sid)
+                )
+                message += f" Left out (no chosen take yet): shot {missing}."
+                kind = "warning"
+            preview = {self.page.animatic_preview: gr.update(value=str(result.path), visible=True)}
+            return self.downloads(board, shown.owner or "", message, kind, extra=preview)
+
+        return await self._export(values, request, "animatic", make)
+
+    @handler
+    async def export_review_zip(self, request: gr.Request, *values: Any) -> Out:
+        def make(shown: Shown) -> Out:
+            board, path = self.session.review_zip(shown)
+            return self.downloads(board, shown.owner or "", f"Review zip ready: {path.name}.")
+
+        return await self._export(values, request, "review zip", make)
+
+
+def _shot_button_label(view: sv.ShotView | None) -> str:
+    if view is None or view.state == ShotState.NEW:
+        return "Generate this shot"
+    if view.state in (ShotState.FAILED, ShotState.CANCELLED, ShotState.EXPIRED):
+        return "Retry shot"
+    return "Generate a new take"
+
+
+def _takes_sig(view: sv.ShotView | None) -> str:
+    """Changes when the shot's finished takes or its choice do (the compare picker then follows)."""
+    if view is None:
+        return ""
+    return (
+        view.shot.id
+        + ":"
+        + ",".join(f"{t.take.id}{'*' if t.chosen else ''}" for t in view.takes if t.playable)
+    )
