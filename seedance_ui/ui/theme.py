@@ -195,6 +195,9 @@ CLOCK_SCRIPT = """
 </script>
 """
 
+# Repairs to Gradio's own markup for screen readers (a11y.js says which and why).
+A11Y_SCRIPT = f"<script>\n{Path(__file__).with_name('a11y.js').read_text(encoding='utf-8')}</script>\n"
+
 HEAD = """
 <meta name="theme-color" content="#6d4aff">
 <meta name="description"
@@ -202,4 +205,4 @@ HEAD = """
 <meta property="og:title" content="Seedance Studio">
 <meta property="og:description"
       content="Craft, generate and review Seedance 2.0 text-to-video shots, with live progress and history.">
-""" + CLOCK_SCRIPT
+""" + CLOCK_SCRIPT + A11Y_SCRIPT
