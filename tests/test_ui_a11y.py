@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -59,14 +60,24 @@ def axe_source() -> str:
     return AXE_JS.read_text(encoding="utf-8")
 
 
-def open_studio(browser: Any, app: LiveApp, viewport: dict[str, int]) -> Any:
-    """A fresh visitor's page, once the load event has filled the progress card and history."""
-    page = browser.new_context(viewport=viewport).new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    page.goto(app.url)
-    page.wait_for_selector("#sd-prompt textarea")
-    page.wait_for_function("() => !!document.querySelector('#sd-progress .sd-progress')")
-    return page
+@pytest.fixture()
+def open_studio(browser: Any, demo_app: LiveApp) -> Iterator[Callable[[str], Any]]:
+    """Opens the studio in demo mode as a fresh visitor at a width of VIEWPORTS, once the load event has
+    filled the progress card and history; the visitors' browser contexts close after the test."""
+    contexts: list[Any] = []
+
+    def open_page(width: str) -> Any:
+        contexts.append(browser.new_context(viewport=VIEWPORTS[width]))
+        page = contexts[-1].new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        page.goto(demo_app.url)
+        page.wait_for_selector("#sd-prompt textarea")
+        page.wait_for_function("() => !!document.querySelector('#sd-progress .sd-progress')")
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
 
 
 def open_storyboard(page: Any) -> None:
@@ -93,13 +104,12 @@ def report(found: list[dict[str, Any]]) -> str:
 @pytest.mark.parametrize("width", list(VIEWPORTS))
 @pytest.mark.parametrize("tab", ["studio", "storyboard"])
 def test_tab_has_no_wcag2_a_or_aa_violation(
-    axe_source: str, browser: Any, demo_app: LiveApp, tab: str, width: str
+    axe_source: str, open_studio: Callable[[str], Any], tab: str, width: str
 ) -> None:
-    page = open_studio(browser, demo_app, VIEWPORTS[width])
+    page = open_studio(width)
     if tab == "storyboard":
         open_storyboard(page)
     found = violations(page, axe_source)
-    page.context.close()
     assert not found, f"{len(found)} WCAG 2 A/AA violation(s) on the {tab} tab:\n{report(found)}"
 
 
@@ -108,9 +118,9 @@ def by_state(found: dict[str, list[dict[str, Any]]]) -> str:
 
 
 def test_studio_after_lint_a_failed_and_a_finished_shot(
-    axe_source: str, browser: Any, demo_app: LiveApp
+    axe_source: str, open_studio: Callable[[str], Any]
 ) -> None:
-    page = open_studio(browser, demo_app, VIEWPORTS["1440"])
+    page = open_studio("1440")
     found: dict[str, list[dict[str, Any]]] = {}
     page.fill("#sd-prompt textarea", "A keeper at dusk today, shot in 2.35:1. He says: “Hold on.”")
     page.wait_for_selector('#sd-counter [data-code="curly_quotes"]')
@@ -120,6 +130,7 @@ def test_studio_after_lint_a_failed_and_a_finished_shot(
     page.fill("#sd-prompt textarea", f"A11y: a heron on a misty pond {FAIL}")
     page.click("#sd-generate")
     page.wait_for_selector('#sd-progress .sd-progress[data-status="failed"]')
+    page.wait_for_selector(".sd-notice.is-error")
     found["a failed shot"] = violations(page, axe_source, (GRADIO_TOASTS,))
 
     page.fill("#sd-prompt textarea", "A11y: a heron lifts off a misty pond")
@@ -129,14 +140,13 @@ def test_studio_after_lint_a_failed_and_a_finished_shot(
     page.locator("#sd-history .thumbnail-item").first.click()
     page.wait_for_selector('#sd-detail .sd-detail[data-status="completed"]')
     found["a finished shot, opened from history"] = violations(page, axe_source, (GRADIO_TOASTS,))
-    page.context.close()
     assert not any(found.values()), by_state(found)
 
 
 def test_storyboard_after_generating_a_board_with_a_failed_shot(
-    axe_source: str, browser: Any, demo_app: LiveApp
+    axe_source: str, open_studio: Callable[[str], Any]
 ) -> None:
-    page = open_studio(browser, demo_app, VIEWPORTS["1440"])
+    page = open_studio("1440")
     open_storyboard(page)
     found: dict[str, list[dict[str, Any]]] = {}
     select_shot(page, 2)
@@ -149,18 +159,20 @@ def test_storyboard_after_generating_a_board_with_a_failed_shot(
     page.wait_for_selector("#sb-confirm", state="hidden")
     wait_states(page, ["done", "failed", "done"], timeout=60)
     page.wait_for_selector("#sb-editor-head-block .sd-pill.is-bad")
+    page.wait_for_selector("#sb-tiles .sb-tile.is-failed .sb-retry")
     found["a failed shot, selected"] = violations(page, axe_source, (GRADIO_TOASTS,))
 
     select_shot(page, 1)
     page.wait_for_selector(".sb-take-body .sd-pill.is-ok")
     found["a finished shot, selected"] = violations(page, axe_source, (GRADIO_TOASTS,))
-    page.context.close()
     assert not any(found.values()), by_state(found)
 
 
-def test_axe_reports_a_violation_it_is_shown(axe_source: str, browser: Any, demo_app: LiveApp) -> None:
+def test_the_check_reports_low_contrast_text_added_to_the_page(
+    axe_source: str, open_studio: Callable[[str], Any]
+) -> None:
     # The check can fail: text below 4.5:1 contrast, added to the live page, is reported by the same run.
-    page = open_studio(browser, demo_app, VIEWPORTS["1440"])
+    page = open_studio("1440")
     page.evaluate(
         """() => {
             const p = document.createElement('p');
@@ -171,7 +183,6 @@ def test_axe_reports_a_violation_it_is_shown(axe_source: str, browser: Any, demo
         }"""
     )
     found = violations(page, axe_source)
-    page.context.close()
     contrast = [v for v in found if v["id"] == "color-contrast"]
     assert contrast and any(n["target"] == "#a11y-low-contrast" for n in contrast[0]["nodes"]), report(found)
     assert "4.5:1" in report(contrast)
