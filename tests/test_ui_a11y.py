@@ -15,8 +15,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from conftest import ROOT, LiveApp
-from test_ui_storyboard import fill, select_shot, wait_states
+from conftest import ROOT, LiveApp, wait_until
+from test_ui_storyboard import fill, select_shot, selected_number, wait_states
 
 pytestmark = [
     pytest.mark.browser,
@@ -166,6 +166,12 @@ def test_storyboard_after_generating_a_board_with_a_failed_shot(
     page.wait_for_selector(".sb-take-body .sd-pill.is-ok")
     found["a finished shot, selected"] = violations(page, axe_source, (GRADIO_TOASTS,))
     assert not any(found.values()), by_state(found)
+
+    # "Edit and retry", text in the tile's button rather than a button of its own, still selects the failed
+    # shot and puts the cursor in its prompt.
+    page.click("#sb-tiles .sb-tile.is-failed .sb-retry")
+    wait_until(lambda: selected_number(page) == "2")
+    page.wait_for_function("() => document.activeElement.matches('#sb-shot-prompt textarea')")
 
 
 def test_the_check_reports_low_contrast_text_added_to_the_page(
