@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 CHROMIUM ?= /usr/bin/chromium
+A11Y := tests/a11y
+AXE := $(A11Y)/node_modules/.installed
 
 .PHONY: run test lint bench simulator clean
 
@@ -22,8 +24,8 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(VENV)/bin/acti
 run: $(VENV)/.installed
 	$(PY) app.py
 
-## test: lint, then the whole suite (browser tests use Debian's chromium)
-test: chromium $(VENV)/.installed-dev
+## test: lint, then the whole suite (browser tests use Debian's chromium, the a11y test axe-core)
+test: chromium $(VENV)/.installed-dev $(AXE)
 	$(VENV)/bin/ruff check .
 	SEEDANCE_TEST_CHROMIUM="$(CHROMIUM)" $(PY) -m pytest
 
@@ -49,6 +51,13 @@ chromium:
 		echo "Stopping: still missing after the install: $(CHROMIUM) or $(CJK_FONT)." >&2; exit 1; \
 	fi
 
+## axe-core for tests/test_ui_a11y.py, at the exact version in tests/a11y/package-lock.json (npm ci); again
+## when the lock changes. npm ci empties node_modules first, so the stamp inside it goes with a failed run.
+$(AXE): $(A11Y)/package.json $(A11Y)/package-lock.json
+	@command -v npm >/dev/null || { echo "The accessibility test needs Node.js and npm (v18 or newer). Run: sudo apt-get install -y nodejs npm"; exit 1; }
+	npm ci --prefix $(A11Y) --no-audit --no-fund
+	touch $@
+
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
 
@@ -61,4 +70,4 @@ simulator: $(VENV)/.installed
 	$(PY) -m seedance_ui.simulator --port 8000
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache screenshots
+	rm -rf $(VENV) .pytest_cache .ruff_cache screenshots $(A11Y)/node_modules

@@ -296,8 +296,9 @@ def tile_html(view: ShotView, board: Board, selected: bool) -> str:
         failure = (
             f'<div class="sb-fail" data-code="{esc(record.error_code or "")}" title="{esc(reason)}">'
             f'<div class="sb-fail-msg">{esc(snippet(reason, 96))}</div>{code}'
-            f'<button type="button" class="sb-retry" data-action="retry" data-shot="{esc(shot.id)}">'
-            "Edit and retry</button></div>"
+            # A span, not a button: the tile is a button, and screen readers expose no control inside one.
+            f'<span class="sb-retry" data-action="retry" data-shot="{esc(shot.id)}">'
+            "Edit and retry</span></div>"
         )
     title = shot.title.strip() or f"Shot {view.number}"
     prompt = snippet(shot.prompt, 120) if shot.prompt.strip() else "No prompt yet — click to write one."
