@@ -75,6 +75,7 @@ class Settings:
     require_user_key: bool = False  # every generation needs the visitor's own key
     max_prompt_chars: int = 10000  # longest prompt accepted at our edge
     sign_in: bool = False  # "Sign in with Hugging Face": the owner becomes hf:<username>
+    mcp: bool = True  # the MCP server for agents at /gradio_api/mcp/ (seedance_ui/ui/agent_api.py)
 
     @property
     def demo_mode(self) -> bool:
@@ -112,6 +113,7 @@ def load_settings(env: dict[str, str] | None = None, *, dotenv_path: str | Path 
         require_user_key=_bool(env, "SEEDANCE_REQUIRE_USER_KEY", False),
         max_prompt_chars=_int(env, "SEEDANCE_MAX_PROMPT_CHARS", 10000, minimum=100),
         sign_in=_sign_in(env),
+        mcp=_bool(env, "SEEDANCE_MCP", True),
     )
 
 

@@ -23,6 +23,7 @@ from seedance_ui.options import (
 from seedance_ui.pricing import estimate
 from seedance_ui.runtime import Runtime
 from seedance_ui.ui import craft, views
+from seedance_ui.ui.agent_api import add_agent_api, mcp_footer
 from seedance_ui.ui.handlers import OWNER_SECRET, OWNER_STORAGE_KEY, Studio
 from seedance_ui.ui.prompt_lint import lint
 from seedance_ui.ui.storyboard_tab import build_storyboard_tab
@@ -352,7 +353,7 @@ def build_demo(runtime: Runtime) -> gr.Blocks:
         gr.HTML(
             f'<div class="sd-foot">Seedance Studio {__version__} · your prompts and videos stay on this '
             "server; provider links expire after 24 hours, so every video is saved the moment it is ready."
-            "</div>"
+            f"{mcp_footer(runtime)}</div>"
         )
 
         # -- programmatic API: /generate (hidden components; the names come from the function) ----------
@@ -518,6 +519,8 @@ def build_demo(runtime: Runtime) -> gr.Blocks:
             concurrency_id="api-generate",
             concurrency_limit=API_LIMIT,
         )
+
+        add_agent_api(demo, runtime)  # MCP tools for agents (SEEDANCE_MCP)
 
     demo.queue(default_concurrency_limit=DEFAULT_CONCURRENCY)
     return demo

@@ -24,6 +24,7 @@ from seedance_ui.config import Settings, load_settings
 from seedance_ui.jobs import WEBHOOK_ROUTE
 from seedance_ui.runtime import Runtime, build_runtime
 from seedance_ui.security.edge import MAX_UPLOAD_MB, RequestSizeLimit, served_paths
+from seedance_ui.ui.agent_api import agent_lifespan
 from seedance_ui.ui.layout import ASSETS, QUEUE_SLOTS, build_demo
 from seedance_ui.ui.theme import HEAD, build_css, build_theme
 
@@ -81,10 +82,14 @@ def launch_kwargs(runtime: Runtime, **overrides: Any) -> dict[str, Any]:
         "footer_links": ["api", "gradio"],
         "run_history": False,
         "show_error": False,
-        "app_kwargs": {"routes": extra_routes(runtime), "middleware": [Middleware(RequestSizeLimit)]},
+        "app_kwargs": {
+            "routes": extra_routes(runtime),
+            "middleware": [Middleware(RequestSizeLimit)],
+            "lifespan": agent_lifespan(settings),  # the MCP server lists exactly the agent tools
+        },
         "ssr_mode": False,
         "max_threads": QUEUE_SLOTS,
-        "mcp_server": False,
+        "mcp_server": settings.mcp,  # SEEDANCE_MCP; the agent tools at /gradio_api/mcp/
         "enable_monitoring": False,  # its /monitoring/summary would list our handlers' names and timings
     }
     kwargs.update(overrides)

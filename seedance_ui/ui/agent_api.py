@@ -1,0 +1,333 @@
+"""The agent tools on the Blocks: API-only events that Gradio's MCP server lists as exactly six tools.
+
+`add_agent_api(demo, runtime)` registers start_video, get_video, generate_video, list_videos, cancel_video
+and estimate_cost with `gr.api` (typed functions; their docstrings become the tools' descriptions). They
+are "undocumented" API events: callable, but not on the page's API docs, which keep listing `/generate`
+alone. They run outside the queue, so Gradio's MCP server calls them in-process with the caller's own HTTP
+request (its `X-Evolink-Key` header and address), and generate_video sends MCP progress notifications
+itself.
+
+Gradio makes every public endpoint a tool. `agent_lifespan(settings)` (a launch lifespan) therefore points
+Gradio's MCP server at these six and nothing else, so `/generate` stays a public API endpoint without
+becoming a seventh tool, and checks each call's arguments with our rules before the schema's, so an agent
+is told which field broke which rule.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import html
+import json
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any, Literal
+
+import gradio as gr
+from gradio import route_utils
+from gradio.context import Context
+
+from seedance_ui.agents.arguments import (
+    GENERATE_VIDEO,
+    LIST_LIMIT_DEFAULT,
+    START_VIDEO,
+    TOOL_NAMES,
+    ToolError,
+    argument_problems,
+    refusal,
+)
+from seedance_ui.agents.docs import COST_NOTE, COST_PARAMS, GENERATION_PARAMS, JOB_FIELDS, docstring
+from seedance_ui.agents.tools import AgentTools, Caller, Reporter
+from seedance_ui.config import Settings
+from seedance_ui.options import (
+    ASPECT_RATIOS,
+    DEFAULT_ASPECT_RATIO,
+    DEFAULT_DURATION,
+    DEFAULT_GENERATE_AUDIO,
+    DEFAULT_MODEL,
+    DEFAULT_QUALITY,
+    DEFAULT_WEB_SEARCH,
+    DURATION_MAX,
+    DURATION_MIN,
+    MODELS,
+    QUALITIES,
+)
+from seedance_ui.runtime import Runtime
+from seedance_ui.store import JobRecord
+from seedance_ui.ui.views import time_left
+
+log = logging.getLogger("seedance_ui.agents")
+
+MCP_PATH = "/gradio_api/mcp/"
+INTERNAL_ERROR = "Something went wrong on the studio's side; the details are in the server log."
+# The allowed values as types: Gradio turns them into the tools' JSON-schema enums.
+ModelName = Literal[tuple(MODELS)]  # type: ignore[valid-type]
+Quality = Literal[tuple(QUALITIES)]  # type: ignore[valid-type]
+AspectRatio = Literal[tuple(ASPECT_RATIOS)]  # type: ignore[valid-type]
+Duration = Literal[tuple(range(DURATION_MIN, DURATION_MAX + 1))]  # type: ignore[valid-type]
+
+
+class AgentToolError(gr.Error):
+    """A refusal shown to the agent as it is (Gradio's own Error would print its repr over MCP)."""
+
+    def __str__(self) -> str:
+        return str(self.message)
+
+
+def _errors(fn: Callable[..., Awaitable[str]]) -> Callable[..., Awaitable[str]]:
+    """ToolError -> the agent's error; anything else is logged and shown without a traceback."""
+
+    @functools.wraps(fn)
+    async def wrapper(*args: Any, **kwargs: Any) -> str:
+        try:
+            return await fn(*args, **kwargs)
+        except ToolError as exc:
+            raise AgentToolError(exc.message, title="Refused") from None
+        except gr.Error:
+            raise
+        except Exception:
+            log.exception("agent tool %s failed", fn.__name__)
+            raise AgentToolError(INTERNAL_ERROR, title="Error") from None
+
+    return wrapper
+
+
+def _json(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False)
+
+
+# ------------------------------------------------------------------------------------------------------
+# the caller of one request
+
+
+def _base_url(settings: Settings, request: gr.Request | None, root_path: str | None) -> str:
+    """Where this server answers, for download links: SEEDANCE_PUBLIC_URL, else what the request used."""
+    if settings.public_url:
+        return settings.public_url
+    # Gradio's MCP server passes the HTTP request itself; its HTTP routes pass a gr.Request around it.
+    raw = request.request if isinstance(request, gr.Request) else request
+    if raw is None:
+        return ""
+    return route_utils.get_root_url(raw, route_path=raw.url.path, root_path=root_path)
+
+
+def _caller(tools: AgentTools, request: gr.Request | None, root_path: str | None) -> Caller:
+    headers = dict(request.headers) if request is not None else {}
+    client = getattr(request, "client", None)
+    host = getattr(client, "host", None)
+    return tools.caller(headers, host, _base_url(tools.settings, request, root_path))
+
+
+# ------------------------------------------------------------------------------------------------------
+# progress notifications for generate_video
+
+
+def progress_message(record: JobRecord) -> str:
+    left = time_left(record)
+    wait = f", about {round(left)} s left" if left is not None else ""
+    place = f", position {record.queue_position} in the queue" if record.queue_position else ""
+    return f"{record.status.label}: {record.progress}%{place}{wait}"
+
+
+def mcp_reporter() -> Reporter:
+    """Sends each change as an MCP progress notification when the client asked for them (a
+    progressToken), else does nothing. A client that left is not an error: the job goes on."""
+
+    async def silent(record: JobRecord) -> None:
+        return None
+
+    try:
+        from mcp.server.lowlevel.server import request_ctx
+
+        ctx = request_ctx.get()
+    except (ImportError, LookupError):  # not an MCP call (e.g. gradio_client)
+        return silent
+    token = ctx.meta.progressToken if ctx.meta is not None else None
+    if token is None:
+        return silent
+    last = -1.0
+
+    async def report(record: JobRecord) -> None:
+        nonlocal last
+        last = max(float(record.progress), last + 0.01)  # progress must grow with each notification
+        with contextlib.suppress(Exception):
+            await ctx.session.send_progress_notification(
+                progress_token=token,
+                progress=round(last, 2),
+                total=100.0,
+                message=progress_message(record),
+                related_request_id=str(ctx.request_id),
+            )
+
+    return report
+
+
+# ------------------------------------------------------------------------------------------------------
+# the six tools
+
+
+def tool_functions(tools: AgentTools, demo: gr.Blocks) -> list[Callable[..., Awaitable[str]]]:
+    """The tools as typed functions; their names are the tool names, their docstrings what agents read."""
+
+    def who(request: gr.Request | None) -> Caller:
+        return _caller(tools, request, getattr(demo, "root_path", None))  # root_path is set at launch
+
+    GenerationRun = Callable[[Caller, dict[str, Any]], Awaitable[dict[str, Any]]]
+
+    def generation_tool(name: str, run: GenerationRun) -> Callable[..., Awaitable[str]]:
+        """A tool taking every parameter of `/generate`, typed (start_video and generate_video)."""
+
+        async def tool(
+            prompt: str,
+            model: ModelName = DEFAULT_MODEL,
+            duration: Duration = DEFAULT_DURATION,
+            quality: Quality = DEFAULT_QUALITY,
+            aspect_ratio: AspectRatio = DEFAULT_ASPECT_RATIO,
+            generate_audio: bool = DEFAULT_GENERATE_AUDIO,
+            web_search: bool = DEFAULT_WEB_SEARCH,
+            request: gr.Request = None,  # type: ignore[assignment]
+        ) -> str:
+            args = dict(prompt=prompt, model=model, duration=duration, quality=quality,
+                        aspect_ratio=aspect_ratio, generate_audio=generate_audio, web_search=web_search)
+            return _json(await run(who(request), args))
+
+        tool.__name__ = tool.__qualname__ = name
+        return tool
+
+    start_video = generation_tool(START_VIDEO, lambda caller, args: tools.start(caller, **args))
+    # mcp_reporter() reads the MCP request being answered: called inside the call, not before.
+    generate_video = generation_tool(
+        GENERATE_VIDEO, lambda caller, args: tools.generate(caller, mcp_reporter(), **args)
+    )
+
+    async def get_video(job_id: str, request: gr.Request = None) -> str:  # type: ignore[assignment]
+        return _json(await tools.get(who(request), job_id))
+
+    async def list_videos(
+        limit: int = LIST_LIMIT_DEFAULT, request: gr.Request = None  # type: ignore[assignment]
+    ) -> str:
+        return _json(await tools.history(who(request), limit))
+
+    async def cancel_video(job_id: str, request: gr.Request = None) -> str:  # type: ignore[assignment]
+        return _json(await tools.cancel(who(request), job_id))
+
+    async def estimate_cost(
+        model: ModelName = DEFAULT_MODEL,
+        duration: Duration = DEFAULT_DURATION,
+        quality: Quality = DEFAULT_QUALITY,
+        web_search: bool = DEFAULT_WEB_SEARCH,
+    ) -> str:
+        return _json(tools.cost(model=model, duration=duration, quality=quality, web_search=web_search))
+
+    docs = {
+        start_video: docstring(
+            "Start generating a Seedance 2.0 video on this studio and answer at once (within a few "
+            "seconds). The job is written down before it is sent, followed by the server, downloaded the "
+            "moment it is ready and kept in your history; it is never sent twice, so do not call this "
+            "again to retry: poll get_video with the job_id. " + COST_NOTE,
+            GENERATION_PARAMS,
+            "the job as " + JOB_FIELDS,
+        ),
+        get_video: docstring(
+            "The state of one of your video jobs: status, progress, the provider's message and a hint when "
+            "it failed, and once done a link on this server where the MP4 downloads, plus its poster. "
+            "Poll it every 10-30 seconds after start_video until done is true. Free.",
+            ("job_id",),
+            JOB_FIELDS,
+        ),
+        generate_video: docstring(
+            "Generate a Seedance 2.0 video and wait for it (typically one to four minutes), with progress "
+            "notifications while it runs. If you stop waiting, the job still finishes: find it with "
+            "list_videos or get_video; never call this again to retry a job that may be running. A job "
+            "that fails or is cancelled is reported as an error with the provider's message, a hint and "
+            "its job_id. " + COST_NOTE,
+            GENERATION_PARAMS,
+            "the finished job as " + JOB_FIELDS,
+        ),
+        list_videos: docstring(
+            "Your video jobs (the history of the key you send, or of your address without one), newest "
+            "first, with prompts, settings, status and links. Free.",
+            ("limit",),
+            'a JSON object {"videos": [job, ...], "count": n}, each job as ' + JOB_FIELDS,
+        ),
+        cancel_video: docstring(
+            "Cancel one of your jobs while that is still possible (queued here, or pending/processing at "
+            "the provider when it allows it). Cancelled jobs are not charged.",
+            ("job_id",),
+            "the job as " + JOB_FIELDS + " Plus cancel_result: what the cancel did, in words.",
+        ),
+        estimate_cost: docstring(
+            "The estimated price of a video before making it, from the published price table. Free; "
+            "nothing is created.",
+            COST_PARAMS,
+            "a JSON object: credits, usd, web_search_credits_per_search, summary and the settings priced.",
+        ),
+    }
+    for fn, doc in docs.items():
+        fn.__doc__ = doc
+    return [_errors(fn) for fn in docs]
+
+
+def mcp_footer(runtime: Runtime) -> str:
+    """The page footer's MCP line (empty with SEEDANCE_MCP=0): the URL agents connect to."""
+    if not runtime.settings.mcp:
+        return ""
+    url = f"{runtime.settings.public_url}{MCP_PATH}" if runtime.settings.public_url else MCP_PATH
+    return (
+        f' · agents: MCP server at <code id="sd-mcp-url">{html.escape(url)}</code> '
+        "(send your key in the X-Evolink-Key header; see the README)"
+    )
+
+
+def add_agent_api(demo: gr.Blocks, runtime: Runtime) -> AgentTools | None:
+    """Register the six agent tools on `demo` (inside its `with` block, or it is entered here); nothing
+    with SEEDANCE_MCP=0."""
+    if not runtime.settings.mcp:
+        return None
+    tools = AgentTools(runtime)
+    context = contextlib.nullcontext() if Context.root_block is demo else demo
+    with context:
+        for fn in tool_functions(tools, demo):
+            gr.api(fn, api_name=fn.__name__, queue=False, api_visibility="undocumented")
+    return tools
+
+
+# ------------------------------------------------------------------------------------------------------
+# the MCP server: exactly the six tools, our argument rules first
+
+
+def restrict_mcp_server(server: Any, settings: Settings) -> None:
+    """Point Gradio's MCP server (`blocks.mcp_server_obj`) at the six tools only, and answer bad arguments
+    with our field-and-rule messages before its JSON-schema check (whose messages name no field)."""
+    from mcp import types
+
+    server.api_info = server.blocks.get_api_info(all_endpoints=True)  # undocumented events included
+    names = {server.valid_and_unique_tool_name(server.tool_prefix + name, set()): name for name in TOOL_NAMES}
+    server.tool_to_endpoint = {tool: "/" + name for tool, name in names.items()}
+    handlers = server.mcp_server.request_handlers
+    stock = handlers[types.CallToolRequest]
+
+    async def call_tool(req: Any) -> Any:
+        tool = names.get(req.params.name, "")
+        problems = argument_problems(tool, req.params.arguments, max_prompt_chars=settings.max_prompt_chars)
+        if problems:
+            text = str(refusal(problems))
+            result = types.CallToolResult(content=[types.TextContent(type="text", text=text)], isError=True)
+            return types.ServerResult(result)
+        return await stock(req)
+
+    handlers[types.CallToolRequest] = call_tool
+
+
+def agent_lifespan(settings: Settings) -> Callable[[Any], contextlib.AbstractAsyncContextManager[None]]:
+    """A launch `app_kwargs["lifespan"]`: once the app (and Gradio's MCP server, if on) exists, restrict
+    the MCP server to the agent tools."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Any) -> AsyncIterator[None]:
+        server = getattr(app.get_blocks(), "mcp_server_obj", None)
+        if server is not None:
+            restrict_mcp_server(server, settings)
+        yield
+
+    return lifespan
