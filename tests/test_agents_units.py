@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from types import SimpleNamespace
 
 import pytest
 
@@ -15,10 +16,13 @@ from seedance_ui.agents.arguments import (
     GET_VIDEO,
     LIST_VIDEOS,
     START_VIDEO,
+    ToolError,
     argument_problems,
     generation_request,
 )
 from seedance_ui.agents.docs import PARAMS, docstring
+from seedance_ui.agents.tools import AgentTools
+from seedance_ui.config import Settings
 from seedance_ui.options import DEFAULT_DURATION, DEFAULT_MODEL, MODEL_FAST
 from seedance_ui.security.key_owner import KEY_HEADER, address_owner, header_key, key_owner
 from seedance_ui.security.owners import valid_browser_id
@@ -99,3 +103,23 @@ def test_a_tool_docstring_has_one_line_per_argument_as_gradio_reads_it() -> None
     lines = text.splitlines()
     assert lines[0] == "Summary." and "Args:" in lines and "Returns:" in lines
     assert f"    prompt: {PARAMS['prompt']}" in lines and f"    duration: {PARAMS['duration']}" in lines
+
+
+def tools_with(settings: Settings) -> AgentTools:
+    return AgentTools(SimpleNamespace(settings=settings, manager=None, store=None))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("settings", [Settings(require_user_key=True), Settings(sign_in=True)])
+def test_a_keyless_caller_is_refused_naming_the_header_where_keys_are_required(settings: Settings) -> None:
+    tools = tools_with(settings)
+    with pytest.raises(ToolError) as refused:
+        tools.caller({}, "203.0.113.7", "http://studio")
+    assert KEY_HEADER in str(refused.value)
+    caller = tools.caller({KEY_HEADER: KEY}, "203.0.113.7", "http://studio")
+    assert caller.owner == key_owner(KEY) and caller.api_key == KEY and KEY not in repr(caller)
+
+
+def test_a_keyless_caller_runs_on_the_server_key_and_owns_by_address_by_default() -> None:
+    caller = tools_with(Settings()).caller({"host": "studio"}, "203.0.113.7", "http://studio")
+    assert caller.owner == address_owner("203.0.113.7") and caller.api_key is None
+    assert caller.base_url == "http://studio"
