@@ -16,6 +16,7 @@ from seedance_ui.agents.arguments import (
     GET_VIDEO,
     LIST_VIDEOS,
     START_VIDEO,
+    TOOL_PARAMS,
     ToolError,
     argument_problems,
     generation_request,
@@ -98,11 +99,19 @@ def test_job_ids_and_list_limits_are_checked() -> None:
     assert argument_problems("not_a_tool", {"x": 1}, max_prompt_chars=LIMIT) == []
 
 
+def test_an_argument_a_tool_does_not_take_is_named() -> None:
+    args = {"prompt": "a boat", "duration": 5}
+    [problem] = argument_problems(ESTIMATE_COST, args, max_prompt_chars=LIMIT)
+    assert problem == (
+        "prompt: is not an argument of estimate_cost (it takes model, duration, quality, web_search)"
+    )
+
+
 def test_a_tool_docstring_has_one_line_per_argument_as_gradio_reads_it() -> None:
-    text = docstring("Summary.", ("prompt", "duration"), "what comes back")
-    lines = text.splitlines()
-    assert lines[0] == "Summary." and "Args:" in lines and "Returns:" in lines
-    assert f"    prompt: {PARAMS['prompt']}" in lines and f"    duration: {PARAMS['duration']}" in lines
+    lines = docstring(ESTIMATE_COST).splitlines()
+    assert lines[0].startswith("The estimated price") and "Args:" in lines and "Returns:" in lines
+    args = lines[lines.index("Args:") + 1 : lines.index("Returns:") - 1]
+    assert args == [f"    {name}: {PARAMS[name]}" for name in TOOL_PARAMS[ESTIMATE_COST]]
 
 
 def tools_with(settings: Settings) -> AgentTools:

@@ -25,6 +25,14 @@ GENERATION_FIELDS = ("prompt", "model", "duration", "quality", "aspect_ratio", "
 COST_FIELDS = ("model", "duration", "quality", "web_search")
 LIST_LIMIT_DEFAULT = 20
 LIST_LIMIT_MAX = 100
+TOOL_PARAMS: dict[str, tuple[str, ...]] = {
+    START_VIDEO: GENERATION_FIELDS,
+    GET_VIDEO: ("job_id",),
+    GENERATE_VIDEO: GENERATION_FIELDS,
+    LIST_VIDEOS: ("limit",),
+    CANCEL_VIDEO: ("job_id",),
+    ESTIMATE_COST: COST_FIELDS,
+}
 JOB_ID_RULE = "must be a job id returned by start_video or generate_video (32 lowercase hex characters)"
 
 
@@ -78,15 +86,22 @@ def _limit_problems(arguments: Mapping[str, Any]) -> list[str]:
 def argument_problems(tool: str, arguments: Mapping[str, Any] | None, *, max_prompt_chars: int) -> list[str]:
     """Every rule the arguments of `tool` break, as "field: rule" (empty: fine, or not one of ours)."""
     arguments = arguments or {}
+    if tool not in TOOL_PARAMS:
+        return []
+    takes = TOOL_PARAMS[tool]
+    unknown = [f"{name}: is not an argument of {tool} (it takes {', '.join(takes)})"
+               for name in arguments if name not in takes]
+    return unknown + _value_problems(tool, arguments, max_prompt_chars)
+
+
+def _value_problems(tool: str, arguments: Mapping[str, Any], max_prompt_chars: int) -> list[str]:
     if tool in (START_VIDEO, GENERATE_VIDEO):
         return _request_problems(arguments, GENERATION_FIELDS, max_prompt_chars)
     if tool == ESTIMATE_COST:
         return _request_problems(arguments, COST_FIELDS, max_prompt_chars)
     if tool in (GET_VIDEO, CANCEL_VIDEO):
         return [] if is_valid_job_id(arguments.get("job_id")) else [f"job_id: {JOB_ID_RULE}"]
-    if tool == LIST_VIDEOS:
-        return _limit_problems(arguments)
-    return []
+    return _limit_problems(arguments)  # LIST_VIDEOS
 
 
 def refusal(problems: list[str]) -> ToolError:

@@ -36,7 +36,7 @@ from seedance_ui.agents.arguments import (
     argument_problems,
     refusal,
 )
-from seedance_ui.agents.docs import COST_NOTE, COST_PARAMS, GENERATION_PARAMS, JOB_FIELDS, docstring
+from seedance_ui.agents.docs import docstring
 from seedance_ui.agents.tools import AgentTools, Caller, Reporter
 from seedance_ui.config import Settings
 from seedance_ui.options import (
@@ -219,53 +219,10 @@ def tool_functions(tools: AgentTools, demo: gr.Blocks) -> list[Callable[..., Awa
     ) -> str:
         return _json(tools.cost(model=model, duration=duration, quality=quality, web_search=web_search))
 
-    docs = {
-        start_video: docstring(
-            "Start generating a Seedance 2.0 video on this studio and answer at once (within a few "
-            "seconds). The job is written down before it is sent, followed by the server, downloaded the "
-            "moment it is ready and kept in your history; it is never sent twice, so do not call this "
-            "again to retry: poll get_video with the job_id. " + COST_NOTE,
-            GENERATION_PARAMS,
-            "the job as " + JOB_FIELDS,
-        ),
-        get_video: docstring(
-            "The state of one of your video jobs: status, progress, the provider's message and a hint when "
-            "it failed, and once done a link on this server where the MP4 downloads, plus its poster. "
-            "Poll it every 10-30 seconds after start_video until done is true. Free.",
-            ("job_id",),
-            JOB_FIELDS,
-        ),
-        generate_video: docstring(
-            "Generate a Seedance 2.0 video and wait for it (typically one to four minutes), with progress "
-            "notifications while it runs. If you stop waiting, the job still finishes: find it with "
-            "list_videos or get_video; never call this again to retry a job that may be running. A job "
-            "that fails or is cancelled is reported as an error with the provider's message, a hint and "
-            "its job_id. " + COST_NOTE,
-            GENERATION_PARAMS,
-            "the finished job as " + JOB_FIELDS,
-        ),
-        list_videos: docstring(
-            "Your video jobs (the history of the key you send, or of your address without one), newest "
-            "first, with prompts, settings, status and links. Free.",
-            ("limit",),
-            'a JSON object {"videos": [job, ...], "count": n}, each job as ' + JOB_FIELDS,
-        ),
-        cancel_video: docstring(
-            "Cancel one of your jobs while that is still possible (queued here, or pending/processing at "
-            "the provider when it allows it). Cancelled jobs are not charged.",
-            ("job_id",),
-            "the job as " + JOB_FIELDS + " Plus cancel_result: what the cancel did, in words.",
-        ),
-        estimate_cost: docstring(
-            "The estimated price of a video before making it, from the published price table. Free; "
-            "nothing is created.",
-            COST_PARAMS,
-            "a JSON object: credits, usd, web_search_credits_per_search, summary and the settings priced.",
-        ),
-    }
-    for fn, doc in docs.items():
-        fn.__doc__ = doc
-    return [_errors(fn) for fn in docs]
+    tools_list = [start_video, get_video, generate_video, list_videos, cancel_video, estimate_cost]
+    for fn in tools_list:
+        fn.__doc__ = docstring(fn.__name__)
+    return [_errors(fn) for fn in tools_list]
 
 
 def mcp_footer(runtime: Runtime) -> str:
