@@ -31,7 +31,7 @@ from seedance_ui.agents.arguments import COST_FIELDS, TOOL_NAMES
 from seedance_ui.config import Settings
 from seedance_ui.options import ASPECT_RATIOS, DURATION_MAX, DURATION_MIN, MODEL_FAST, MODELS, QUALITIES
 from seedance_ui.pricing import estimate
-from seedance_ui.security.key_owner import KEY_HEADER
+from seedance_ui.security.key_owner import KEY_HEADER, address_owner, key_owner
 from seedance_ui.simulator import Simulator
 from seedance_ui.ui.agent_api import MCP_PATH
 from seedance_ui.ui.server import create_app, launch_kwargs
@@ -40,6 +40,7 @@ GENERATION_PARAMS = ["prompt", "model", "duration", "quality", "aspect_ratio", "
 SMALL = {"model": MODEL_FAST, "duration": 4, "quality": "480p", "generate_audio": False}
 KEY_A = "sk-agent-a-0123456789abcdef"
 KEY_B = "sk-agent-b-fedcba9876543210"
+KEY_C = "sk-agent-c-0011223344556677"
 README_URL = "http://127.0.0.1:7860" + MCP_PATH
 WAIT = 60.0  # longest wait for a job to end (a deadline for polling, not an assertion on speed)
 
@@ -79,7 +80,8 @@ def studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Studio]:
 
 @pytest.fixture(scope="module")
 def keyed_studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Studio]:
-    with running_studio(tmp_path_factory.mktemp("mcp-keyed"), SEEDANCE_REQUIRE_USER_KEY="1") as app:
+    env = {"SEEDANCE_REQUIRE_USER_KEY": "1", "SEEDANCE_VISITOR_SUBMITS_PER_MINUTE": "1"}
+    with running_studio(tmp_path_factory.mktemp("mcp-keyed"), **env) as app:
         yield app
 
 
@@ -175,6 +177,7 @@ async def test_start_then_get_until_done_downloads_the_mp4_from_the_history(stud
     [create] = studio.proxy.creates_with(text_prompt)
     assert create.authorization == f"Bearer {SERVER_KEY}"  # no header: the server's key
     [record] = [j for j in all_jobs(studio.data_dir) if j.id == job["job_id"]]
+    assert record.owner == address_owner("127.0.0.1")  # no key: the caller's address owns it
     on_disk = (studio.data_dir / record.video_path).read_bytes()
     video = httpx.get(job["video_url"], timeout=30)
     assert video.status_code == 200 and video.content == on_disk
@@ -270,6 +273,8 @@ async def test_a_key_is_the_bearer_token_and_another_key_cannot_see_or_cancel_it
         job_id = json.loads(text)["job_id"]
     [create] = keyed_studio.proxy.creates_with(text_prompt)
     assert create.authorization == f"Bearer {KEY_A}"
+    [record] = [j for j in all_jobs(keyed_studio.data_dir) if j.id == job_id]
+    assert record.owner == key_owner(KEY_A)
     answers = [text]
     async with session(keyed_studio.mcp_url, KEY_B) as b:
         for tool in ("get_video", "cancel_video"):
@@ -286,6 +291,16 @@ async def test_a_key_is_the_bearer_token_and_another_key_cannot_see_or_cancel_it
     assert [v["job_id"] for v in json.loads(text)["videos"]] == [job_id]
     for answer in [*answers, keyed_studio.log_path.read_text()]:
         assert KEY_A not in answer and KEY_B not in answer
+
+
+async def test_the_per_visitor_rate_limit_applies_to_each_key(keyed_studio: Studio) -> None:
+    first, second = prompt("rate 1"), prompt("rate 2")
+    async with session(keyed_studio.mcp_url, KEY_C) as c:
+        error, text = await call(c, "start_video", {"prompt": first, **SMALL})
+        assert not error, text
+        error, text = await call(c, "start_video", {"prompt": second, **SMALL})
+    assert error and "Too many submissions" in text, text
+    assert len(keyed_studio.proxy.creates_with(first)) == 1 and keyed_studio.proxy.creates_with(second) == []
 
 
 # --------------------------------------------------------------------------------------------------
