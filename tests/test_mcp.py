@@ -326,7 +326,7 @@ def test_the_mcp_url_answers_and_the_footer_shows_it(studio: Studio) -> None:
     assert landing.status_code == 200
     config = httpx.get(f"{studio.url}/config", timeout=10).json()
     values = [str(c.get("props", {}).get("value")) for c in config["components"]]
-    assert [v for v in values if f'<code id="sd-mcp-url">{MCP_PATH}</code>' in v]
+    assert [v for v in values if f'<a id="sd-mcp-url" href="{MCP_PATH}">{MCP_PATH}</a>' in v]
 
 
 def test_the_readme_configurations_use_the_url_and_the_key_header() -> None:

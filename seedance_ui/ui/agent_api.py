@@ -53,6 +53,7 @@ from seedance_ui.options import (
     QUALITIES,
 )
 from seedance_ui.runtime import Runtime
+from seedance_ui.security.key_owner import KEY_HEADER
 from seedance_ui.store import JobRecord
 from seedance_ui.ui.views import time_left
 
@@ -231,8 +232,8 @@ def mcp_footer(runtime: Runtime) -> str:
         return ""
     url = f"{runtime.settings.public_url}{MCP_PATH}" if runtime.settings.public_url else MCP_PATH
     return (
-        f' · agents: MCP server at <code id="sd-mcp-url">{html.escape(url)}</code> '
-        "(send your key in the X-Evolink-Key header; see the README)"
+        f' · agents: MCP server at <a id="sd-mcp-url" href="{html.escape(url)}">{html.escape(url)}</a> '
+        f"(send your key in the {KEY_HEADER} header; see the README)"
     )
 
 
