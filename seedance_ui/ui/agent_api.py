@@ -60,6 +60,8 @@ from seedance_ui.ui.views import time_left
 log = logging.getLogger("seedance_ui.agents")
 
 MCP_PATH = "/gradio_api/mcp/"
+# The mcp package logs two INFO lines per call (session start and end): noise at our INFO level.
+MCP_LOG_LEVEL = logging.WARNING
 INTERNAL_ERROR = "Something went wrong on the studio's side; the details are in the server log."
 # The allowed values as types: Gradio turns them into the tools' JSON-schema enums.
 ModelName = Literal[tuple(MODELS)]  # type: ignore[valid-type]
@@ -259,6 +261,7 @@ def restrict_mcp_server(server: Any, settings: Settings) -> None:
     with our field-and-rule messages before its JSON-schema check (whose messages name no field)."""
     from mcp import types
 
+    logging.getLogger("mcp").setLevel(MCP_LOG_LEVEL)
     server.api_info = server.blocks.get_api_info(all_endpoints=True)  # undocumented events included
     names = {server.valid_and_unique_tool_name(server.tool_prefix + name, set()): name for name in TOOL_NAMES}
     server.tool_to_endpoint = {tool: "/" + name for tool, name in names.items()}
