@@ -24,7 +24,6 @@ from app_process import all_jobs, app_env, start_app, wait_healthy
 from conftest import SERVER_KEY, RecordingProxy, free_port
 from mcp import ClientSession
 from mcp.client.streamable_http import streamable_http_client
-from mcp.shared._httpx_utils import create_mcp_http_client
 from test_ship_readme import code_blocks, section
 
 from seedance_ui.agents.arguments import COST_FIELDS, TOOL_NAMES
@@ -88,8 +87,9 @@ def keyed_studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Studio]:
 @contextlib.asynccontextmanager
 async def session(url: str, key: str | None = None) -> AsyncIterator[ClientSession]:
     headers = {KEY_HEADER: key} if key else None
+    timeout = httpx.Timeout(30, read=300)  # as the README shows: generate_video waits on one read
     async with (
-        create_mcp_http_client(headers=headers) as http,
+        httpx.AsyncClient(headers=headers, timeout=timeout) as http,
         streamable_http_client(url, http_client=http) as (read, write, _),
         ClientSession(read, write) as mcp,
     ):
