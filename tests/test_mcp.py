@@ -32,7 +32,7 @@ from seedance_ui.options import ASPECT_RATIOS, DURATION_MAX, DURATION_MIN, MODEL
 from seedance_ui.pricing import estimate
 from seedance_ui.security.key_owner import KEY_HEADER, address_owner, key_owner
 from seedance_ui.simulator import Simulator
-from seedance_ui.ui.agent_api import MCP_PATH
+from seedance_ui.ui.mcp_server import MCP_PATH
 from seedance_ui.ui.server import create_app, launch_kwargs
 
 GENERATION_PARAMS = ["prompt", "model", "duration", "quality", "aspect_ratio", "generate_audio", "web_search"]

@@ -7,10 +7,8 @@ alone. They run outside the queue, so Gradio's MCP server calls them in-process 
 request (its `X-Evolink-Key` header and address), and generate_video sends MCP progress notifications
 itself.
 
-Gradio makes every public endpoint a tool. `agent_lifespan(settings)` (a launch lifespan) therefore points
-Gradio's MCP server at these six and nothing else, so `/generate` stays a public API endpoint without
-becoming a seventh tool, and checks each call's arguments with our rules before the schema's, so an agent
-is told which field broke which rule.
+`mcp_server.py` points Gradio's MCP server at these six and nothing else (`/generate` stays a public API
+endpoint, not a tool).
 """
 
 from __future__ import annotations
@@ -20,24 +18,16 @@ import functools
 import html
 import json
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, Literal
 
 import gradio as gr
 from gradio import route_utils
 from gradio.context import Context
 
-from seedance_ui.agents.arguments import (
-    GENERATE_VIDEO,
-    LIST_LIMIT_DEFAULT,
-    START_VIDEO,
-    TOOL_NAMES,
-    ToolError,
-    argument_problems,
-    refusal,
-)
+from seedance_ui.agents.arguments import GENERATE_VIDEO, LIST_LIMIT_DEFAULT, START_VIDEO, ToolError
 from seedance_ui.agents.docs import docstring
-from seedance_ui.agents.tools import AgentTools, Caller, Reporter
+from seedance_ui.agents.tools import AgentTools, Caller
 from seedance_ui.config import Settings
 from seedance_ui.options import (
     ASPECT_RATIOS,
@@ -54,14 +44,10 @@ from seedance_ui.options import (
 )
 from seedance_ui.runtime import Runtime
 from seedance_ui.security.key_owner import KEY_HEADER
-from seedance_ui.store import JobRecord
-from seedance_ui.ui.views import time_left
+from seedance_ui.ui.mcp_server import MCP_PATH, mcp_reporter
 
 log = logging.getLogger("seedance_ui.agents")
 
-MCP_PATH = "/gradio_api/mcp/"
-# The mcp package logs two INFO lines per call (session start and end): noise at our INFO level.
-MCP_LOG_LEVEL = logging.WARNING
 INTERNAL_ERROR = "Something went wrong on the studio's side; the details are in the server log."
 # The allowed values as types: Gradio turns them into the tools' JSON-schema enums.
 ModelName = Literal[tuple(MODELS)]  # type: ignore[valid-type]
@@ -119,50 +105,6 @@ def _caller(tools: AgentTools, request: gr.Request | None, root_path: str | None
     client = getattr(request, "client", None)
     host = getattr(client, "host", None)
     return tools.caller(headers, host, _base_url(tools.settings, request, root_path))
-
-
-# ------------------------------------------------------------------------------------------------------
-# progress notifications for generate_video
-
-
-def progress_message(record: JobRecord) -> str:
-    left = time_left(record)
-    wait = f", about {round(left)} s left" if left is not None else ""
-    place = f", position {record.queue_position} in the queue" if record.queue_position else ""
-    return f"{record.status.label}: {record.progress}%{place}{wait}"
-
-
-def mcp_reporter() -> Reporter:
-    """Sends each change as an MCP progress notification when the client asked for them (a
-    progressToken), else does nothing. A client that left is not an error: the job goes on."""
-
-    async def silent(record: JobRecord) -> None:
-        return None
-
-    try:
-        from mcp.server.lowlevel.server import request_ctx
-
-        ctx = request_ctx.get()
-    except (ImportError, LookupError):  # not an MCP call (e.g. gradio_client)
-        return silent
-    token = ctx.meta.progressToken if ctx.meta is not None else None
-    if token is None:
-        return silent
-    last = -1.0
-
-    async def report(record: JobRecord) -> None:
-        nonlocal last
-        last = max(float(record.progress), last + 0.01)  # progress must grow with each notification
-        with contextlib.suppress(Exception):
-            await ctx.session.send_progress_notification(
-                progress_token=token,
-                progress=round(last, 2),
-                total=100.0,
-                message=progress_message(record),
-                related_request_id=str(ctx.request_id),
-            )
-
-    return report
 
 
 # ------------------------------------------------------------------------------------------------------
@@ -250,45 +192,3 @@ def add_agent_api(demo: gr.Blocks, runtime: Runtime) -> AgentTools | None:
         for fn in tool_functions(tools, demo):
             gr.api(fn, api_name=fn.__name__, queue=False, api_visibility="undocumented")
     return tools
-
-
-# ------------------------------------------------------------------------------------------------------
-# the MCP server: exactly the six tools, our argument rules first
-
-
-def restrict_mcp_server(server: Any, settings: Settings) -> None:
-    """Point Gradio's MCP server (`blocks.mcp_server_obj`) at the six tools only, and answer bad arguments
-    with our field-and-rule messages before its JSON-schema check (whose messages name no field)."""
-    from mcp import types
-
-    logging.getLogger("mcp").setLevel(MCP_LOG_LEVEL)
-    server.api_info = server.blocks.get_api_info(all_endpoints=True)  # undocumented events included
-    names = {server.valid_and_unique_tool_name(server.tool_prefix + name, set()): name for name in TOOL_NAMES}
-    server.tool_to_endpoint = {tool: "/" + name for tool, name in names.items()}
-    handlers = server.mcp_server.request_handlers
-    stock = handlers[types.CallToolRequest]
-
-    async def call_tool(req: Any) -> Any:
-        tool = names.get(req.params.name, "")
-        problems = argument_problems(tool, req.params.arguments, max_prompt_chars=settings.max_prompt_chars)
-        if problems:
-            text = str(refusal(problems))
-            result = types.CallToolResult(content=[types.TextContent(type="text", text=text)], isError=True)
-            return types.ServerResult(result)
-        return await stock(req)
-
-    handlers[types.CallToolRequest] = call_tool
-
-
-def agent_lifespan(settings: Settings) -> Callable[[Any], contextlib.AbstractAsyncContextManager[None]]:
-    """A launch `app_kwargs["lifespan"]`: once the app (and Gradio's MCP server, if on) exists, restrict
-    the MCP server to the agent tools."""
-
-    @contextlib.asynccontextmanager
-    async def lifespan(app: Any) -> AsyncIterator[None]:
-        server = getattr(app.get_blocks(), "mcp_server_obj", None)
-        if server is not None:
-            restrict_mcp_server(server, settings)
-        yield
-
-    return lifespan

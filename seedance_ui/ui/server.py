@@ -24,8 +24,8 @@ from seedance_ui.config import Settings, load_settings
 from seedance_ui.jobs import WEBHOOK_ROUTE
 from seedance_ui.runtime import Runtime, build_runtime
 from seedance_ui.security.edge import MAX_UPLOAD_MB, RequestSizeLimit, served_paths
-from seedance_ui.ui.agent_api import agent_lifespan
 from seedance_ui.ui.layout import ASSETS, QUEUE_SLOTS, build_demo
+from seedance_ui.ui.mcp_server import agent_lifespan
 from seedance_ui.ui.theme import HEAD, build_css, build_theme
 
 log = logging.getLogger("seedance_ui.ui")
