@@ -205,6 +205,21 @@ async def test_generate_video_reports_progress_before_its_result(studio: Studio)
     assert len(studio.proxy.creates_with(text_prompt)) == 1
 
 
+async def test_cancel_video_cancels_a_running_job(studio: Studio) -> None:
+    text_prompt = prompt("cancel")
+    long = {**SMALL, "duration": 15, "quality": "720p"}  # long enough to cancel while it runs
+    async with session(studio.mcp_url) as mcp:
+        error, text = await call(mcp, "start_video", {"prompt": text_prompt, **long})
+        assert not error, text
+        job_id = json.loads(text)["job_id"]
+        error, text = await call(mcp, "cancel_video", {"job_id": job_id})
+        assert not error, text
+        assert json.loads(text)["cancel_result"].startswith(("Cancelled", "Cancel requested"))
+        job = await wait_done(mcp, job_id)
+    assert job["status"] == "cancelled" and "video_url" not in job, job
+    assert len(studio.proxy.creates_with(text_prompt)) == 1
+
+
 @pytest.mark.parametrize(
     ("args", "field", "rule"),
     [
