@@ -79,6 +79,7 @@ class Settings:
     sign_in: bool = False  # "Sign in with Hugging Face": the owner becomes hf:<username>
     on_space: bool = False  # running on Hugging Face Spaces (SPACE_ID set): the page is in an iframe
     trust_proxy: bool = False  # take the client address from the first X-Forwarded-For hop
+    mcp: bool = True  # the MCP server for agents at /gradio_api/mcp/ (seedance_ui/ui/agent_api.py)
 
     @property
     def demo_mode(self) -> bool:
@@ -119,6 +120,7 @@ def load_settings(env: dict[str, str] | None = None, *, dotenv_path: str | Path 
         sign_in=_sign_in(env),
         on_space=bool(env.get("SPACE_ID")),
         trust_proxy=_trust_proxy(env),
+        mcp=_bool(env, "SEEDANCE_MCP", True),
     )
     _check_sign_in(settings, real_oauth=bool(env.get("SPACE_ID") and env.get("OAUTH_CLIENT_SECRET")))
     return settings

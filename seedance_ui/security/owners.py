@@ -112,10 +112,14 @@ def log_id(owner: Any) -> str:
     return "b-" + hashlib.sha256(owner.encode("utf-8")).hexdigest()[:10]
 
 
-def client_address(request: Any, *, trust_proxy: bool) -> str | None:
-    """A pseudonym of the client's network address, the second subject of per-visitor limits (never the
-    address itself: it is personal data). Behind a trusted proxy (SEEDANCE_TRUST_PROXY, on by default
-    on Spaces) the first `X-Forwarded-For` hop, else the peer of the connection; None in-process."""
+def address_pseudonym(host: str) -> str:
+    """`addr:` + 16 hex of a one-way hash of a network address (never the address: personal data)."""
+    return ADDRESS_PREFIX + hashlib.sha256(host.encode("utf-8", "replace")).hexdigest()[:16]
+
+
+def client_host(request: Any, *, trust_proxy: bool) -> str | None:
+    """The client's network address: behind a trusted proxy (SEEDANCE_TRUST_PROXY, on by default on
+    Spaces) the first `X-Forwarded-For` hop, else the peer of the connection; None in-process."""
     underlying = getattr(request, "request", None) or request
     host: str | None = None
     if trust_proxy:
@@ -126,6 +130,10 @@ def client_address(request: Any, *, trust_proxy: bool) -> str | None:
     if not host:
         client = getattr(underlying, "client", None)
         host = getattr(client, "host", None)
-    if not isinstance(host, str) or not host:
-        return None
-    return ADDRESS_PREFIX + hashlib.sha256(host.encode("utf-8", "replace")).hexdigest()[:16]
+    return host if isinstance(host, str) and host else None
+
+
+def client_address(request: Any, *, trust_proxy: bool) -> str | None:
+    """The pseudonym of the client's address, the second subject of per-visitor limits."""
+    host = client_host(request, trust_proxy=trust_proxy)
+    return None if host is None else address_pseudonym(host)

@@ -27,6 +27,7 @@ from seedance_ui.options import (
 from seedance_ui.pricing import estimate
 from seedance_ui.runtime import Runtime
 from seedance_ui.ui import craft, views
+from seedance_ui.ui.agent_api import add_agent_api, mcp_footer
 from seedance_ui.ui.common import (
     API_LIMIT,
     DEFAULT_CONCURRENCY,
@@ -484,10 +485,11 @@ def build_demo(runtime: Runtime, studio: Studio | None = None) -> gr.Blocks:
         gr.HTML(
             f'<div class="sd-foot">Seedance Studio {__version__} · your prompts and videos stay on this '
             "server; provider links expire after 24 hours, so every video is saved the moment it is ready."
-            "</div>"
+            f"{mcp_footer(runtime)}</div>"
         )
         api_endpoint(studio)
         wire_page(demo, studio, generate_btn, cancel_btn)
+        add_agent_api(demo, runtime)  # MCP tools for agents (SEEDANCE_MCP)
 
     # api_open=False: a queued event is reachable only through the queue (never /gradio_api/run/<name>),
     # so its concurrency limit holds however it is called (security/gate.py closes /call/<name>).

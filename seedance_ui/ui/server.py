@@ -27,6 +27,7 @@ from seedance_ui.security.edge import MAX_UPLOAD_MB, RequestSizeLimit, instant_r
 from seedance_ui.security.gate import Gate
 from seedance_ui.security.identity import VisitorCookie
 from seedance_ui.ui.layout import ASSETS, QUEUE_SLOTS, build_demo
+from seedance_ui.ui.mcp_server import agent_lifespan
 from seedance_ui.ui.theme import HEAD, build_css, build_theme
 
 log = logging.getLogger("seedance_ui.ui")
@@ -93,10 +94,14 @@ def launch_kwargs(runtime: Runtime, **overrides: Any) -> dict[str, Any]:
         "footer_links": ["api", "gradio"],
         "run_history": False,
         "show_error": False,
-        "app_kwargs": {"routes": extra_routes(runtime), "middleware": edge_middleware(runtime)},
+        "app_kwargs": {
+            "routes": extra_routes(runtime),
+            "middleware": edge_middleware(runtime),
+            "lifespan": agent_lifespan(settings),  # the MCP server lists exactly the agent tools
+        },
         "ssr_mode": False,
         "max_threads": QUEUE_SLOTS,
-        "mcp_server": False,
+        "mcp_server": settings.mcp,  # SEEDANCE_MCP; the agent tools at /gradio_api/mcp/
         "enable_monitoring": False,  # its /monitoring/summary would list our handlers' names and timings
     }
     kwargs.update(overrides)

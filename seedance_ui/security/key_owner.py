@@ -1,0 +1,56 @@
+"""Who an agent (an MCP or API caller) is: its own Evolink key, or else its network address.
+
+An agent that sends its key in the `X-Evolink-Key` header generates on that key, and its jobs belong to
+`key:` + the first 32 hex characters of the key's SHA-256: a one-way name, so the key itself is never
+written down, and the same key finds the same jobs from any machine. Without a key the owner is `addr:`
++ 16 hex characters of the SHA-256 of the client's address (`owners.client_host`: the first
+X-Forwarded-For hop behind a trusted proxy). Neither prefix can be confused with a browser id (32 bare
+hex) or a signed-in `hf:` owner.
+
+Pure functions; no Gradio import.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+
+from seedance_ui.security.owners import address_pseudonym
+
+KEY_HEADER = "X-Evolink-Key"
+KEY_OWNER_PREFIX = "key:"
+KEY_OWNER_HEX = 32
+MAX_KEY_CHARS = 512  # longer header values are not keys; refused before any use
+
+
+def _sha256_hex(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def key_owner(api_key: str) -> str:
+    """The owner of jobs made with `api_key`: a one-way hash, never the key."""
+    return KEY_OWNER_PREFIX + _sha256_hex(api_key)[:KEY_OWNER_HEX]
+
+
+def address_owner(host: str | None) -> str:
+    """The owner of a keyless caller at `host` (an unknown host is one shared owner): the same
+    pseudonym the per-visitor limits bind an address by."""
+    return address_pseudonym(host or "unknown")
+
+
+def header_key(headers: Mapping[str, str] | None) -> str | None:
+    """The caller's key from the `X-Evolink-Key` header (any letter case), stripped; None when absent
+    or blank. ValueError (naming the header, never quoting it) when it cannot be a key."""
+    if not headers:
+        return None
+    wanted = KEY_HEADER.lower()
+    value = next((v for k, v in headers.items() if k.lower() == wanted), None)
+    key = (value or "").strip()
+    if not key:
+        return None
+    if len(key) > MAX_KEY_CHARS or any(c.isspace() or not c.isprintable() for c in key):
+        raise ValueError(
+            f"{KEY_HEADER}: must be one Evolink API key (printable, no spaces, at most {MAX_KEY_CHARS} "
+            "characters)"
+        )
+    return key
