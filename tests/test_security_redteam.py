@@ -382,3 +382,16 @@ def test_every_response_carries_the_security_headers(studio: LiveApp) -> None:
     first = httpx.get(studio.url, timeout=30)
     cookie = first.headers["set-cookie"]
     assert cookie.startswith("seedance_visitor=") and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_every_route_to_a_handler_caps_its_body_at_the_edge(studio: LiveApp) -> None:
+    """Unqueued routes (the page's instant events, the agents' MCP calls) and the webhook take no more
+    than a prompt can need; the queue and uploads keep their own caps."""
+    just_over = max(studio.runtime.settings.max_prompt_chars * 6 + 17 * 1024, 257 * 1024)
+    for path in ("/gradio_api/run/predict", "/gradio_api/mcp/", "/webhooks/seedance/" + "0" * 32):
+        answer = httpx.post(studio.base + path, content=b"[" + b" " * just_over + b"]", timeout=30,
+                            headers={"content-type": "application/json"})
+        assert answer.status_code == 413, (path, answer.status_code)
+    queued = httpx.post(studio.base + "/gradio_api/queue/join", content=b"x" * (3 * 1024 * 1024),
+                        headers={"content-type": "application/json"}, timeout=30)
+    assert queued.status_code == 413

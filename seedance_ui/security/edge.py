@@ -33,9 +33,9 @@ MAX_REQUEST_BYTES = 2 * 1024 * 1024  # a queue event carries a prompt and a few 
 MAX_UPLOAD_MB = 10  # Gradio's own per-file cap (storyboard imports are small JSON/CSV files)
 MAX_UPLOAD_REQUEST_BYTES = (MAX_UPLOAD_MB + 1) * 1024 * 1024
 UPLOAD_PATH_SUFFIX = "/gradio_api/upload"
-# The page's unqueued events (prompt lint, cost) run on the web server's loop the moment they arrive:
-# their bodies are capped to what the page can send (see instant_request_bytes).
-INSTANT_PATH_PREFIXES = ("/gradio_api/run/", "/gradio_api/api/")
+# The page's unqueued events (prompt lint, cost) and the agents' MCP tool calls run on the web server's
+# loop the moment they arrive: their bodies are capped to what a prompt can need (instant_request_bytes).
+INSTANT_PATH_PREFIXES = ("/gradio_api/run/", "/gradio_api/api/", "/gradio_api/mcp")
 WEBHOOK_PATH_PREFIX = "/webhooks/"
 MAX_WEBHOOK_REQUEST_BYTES = 256 * 1024
 
