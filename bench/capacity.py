@@ -172,72 +172,73 @@ async def _load(studio: Studio, events: dict[str, Event], listeners: dict[int, l
                 per_owner: int, jobs: int, pages: bool) -> dict[str, float]:
     """Play the owners' browsers; returns the wall times of the load's phases."""
     timeline: dict[str, float] = {"start": time.time()}
-    limits = httpx.Limits(max_connections=owners * 3 + 10, max_keepalive_connections=owners * 3 + 10)
+    # Each owner is its own browser: its own connections and its own visitor cookie (the studio's
+    # identity), as 50 people would be.
+    limits = httpx.Limits(max_connections=4, max_keepalive_connections=4)
     submitted = 0
 
     def count(_msg: dict[str, Any]) -> None:
         result.stream_messages += 1
 
-    async with httpx.AsyncClient(limits=limits, timeout=httpx.Timeout(120.0)) as http:
+    async def submit_all(http: httpx.AsyncClient, owner: str, sh: str, n: int) -> None:
+        nonlocal submitted
+        for _ in range(n):
+            if submitted >= jobs:
+                break
+            submitted += 1
+            out = await acall(http, studio.url, events["submit"], [
+                REQUEST.prompt, REQUEST.model, REQUEST.duration, REQUEST.quality, REQUEST.aspect_ratio,
+                REQUEST.generate_audio, REQUEST.web_search, owner, None], sh)
+            if "data-job=" not in str(out[3]):  # the progress card names the new job
+                raise RuntimeError(f"submit for {owner} returned no job: {str(out)[:300]}")
 
-        async def submit_all(owner: str, sh: str, n: int) -> None:
-            nonlocal submitted
-            for _ in range(n):
-                if submitted >= jobs:
-                    break
-                submitted += 1
-                out = await acall(http, studio.url, events["submit"], [
-                    REQUEST.prompt, REQUEST.model, REQUEST.duration, REQUEST.quality, REQUEST.aspect_ratio,
-                    REQUEST.generate_audio, REQUEST.web_search, owner, None], sh)
-                if "data-job=" not in str(out[3]):  # the progress card names the new job
-                    raise RuntimeError(f"submit for {owner} returned no job: {str(out)[:300]}")
+    def fill(event: Event, owner: str) -> list[Any]:
+        return [owner if kind == "browserstate" else None for kind in event.inputs]
 
-        def fill(event: Event, owner: str) -> list[Any]:
-            return [owner if kind == "browserstate" else None for kind in event.inputs]
+    async def page(http: httpx.AsyncClient, owner: str, sh: str) -> None:
+        # What the page runs after Generate: its watcher, and the .change events its signals fire
+        # (drawing the finished video and the history), in the page's session.
+        react = state_changes(listeners, lambda event: fill(event, owner))
+        await astream(http, studio.url, [(events["watch_page"], [None, owner, None])], sh,
+                      on_message=count, react=react)
 
-        async def page(owner: str, sh: str) -> None:
-            # What the page runs after Generate: its watcher, and the .change events its signals fire
-            # (drawing the finished video and the history), in the page's session.
-            react = state_changes(listeners, lambda event: fill(event, owner))
-            await astream(http, studio.url, [(events["watch_page"], [None, owner, None])], sh,
-                          on_message=count, react=react)
+    async def monitor() -> None:
+        while True:
+            counts = dict(await asyncio.to_thread(
+                lambda: [(r[0], r[1]) for r in studio.rows(
+                    "SELECT status, COUNT(*) FROM jobs GROUP BY status")]))
+            total = sum(counts.values())
+            active = sum(counts.get(s, 0) for s in ACTIVE)
+            now = time.time()
+            result.max_in_flight_app = max(result.max_in_flight_app, active)
+            if active >= jobs and "plateau" not in timeline:
+                timeline["plateau"] = now
+            finished = total - active - counts.get("queued", 0)
+            if finished > 0 and "first_done" not in timeline:
+                timeline["first_done"] = now
+            if total >= jobs and active == 0 and counts.get("queued", 0) == 0 \
+                    and counts.get("downloading", 0) == 0:
+                timeline["end"] = now
+                return
+            await asyncio.sleep(0.25)
 
-        async def monitor() -> None:
-            while True:
-                counts = dict(await asyncio.to_thread(
-                    lambda: [(r[0], r[1]) for r in studio.rows(
-                        "SELECT status, COUNT(*) FROM jobs GROUP BY status")]))
-                total = sum(counts.values())
-                active = sum(counts.get(s, 0) for s in ACTIVE)
-                now = time.time()
-                result.max_in_flight_app = max(result.max_in_flight_app, active)
-                if active >= jobs and "plateau" not in timeline:
-                    timeline["plateau"] = now
-                finished = total - active - counts.get("queued", 0)
-                if finished > 0 and "first_done" not in timeline:
-                    timeline["first_done"] = now
-                if total >= jobs and active == 0 and counts.get("queued", 0) == 0 \
-                        and counts.get("downloading", 0) == 0:
-                    timeline["end"] = now
-                    return
-                await asyncio.sleep(0.25)
+    sessions = [(uuid.uuid4().hex, session_hash()) for _ in range(owners)]
+    finished_submitting: list[str] = []
 
-        sessions = [(uuid.uuid4().hex, session_hash()) for _ in range(owners)]
-        finished_submitting: list[str] = []
-
-        async def owner_flow(owner: str, sh: str) -> None:
-            # The owner presses Generate 4 times; after the last, the page watches until the end (the
-            # page restarts its watcher on each Generate; the last one is the one that stays).
-            await submit_all(owner, sh, per_owner)
+    async def owner_flow(owner: str, sh: str) -> None:
+        # The owner presses Generate 4 times; after the last, the page watches until the end (the
+        # page restarts its watcher on each Generate; the last one is the one that stays).
+        async with httpx.AsyncClient(limits=limits, timeout=httpx.Timeout(120.0)) as http:
+            await submit_all(http, owner, sh, per_owner)
             finished_submitting.append(owner)
             if len(finished_submitting) == owners:
                 timeline["submitted"] = time.time()
             if pages:
-                await page(owner, sh)
+                await page(http, owner, sh)
 
-        watch = asyncio.create_task(monitor())
-        await asyncio.wait_for(asyncio.gather(*(owner_flow(o, sh) for o, sh in sessions)), timeout=1500)
-        await asyncio.wait_for(watch, timeout=900)
+    watch = asyncio.create_task(monitor())
+    await asyncio.wait_for(asyncio.gather(*(owner_flow(o, sh) for o, sh in sessions)), timeout=1500)
+    await asyncio.wait_for(watch, timeout=900)
     result.submit_seconds = timeline.get("submitted", timeline["end"]) - timeline["start"]
     result.load_seconds = timeline["end"] - timeline["start"]
     return timeline
