@@ -80,11 +80,15 @@ def test_fonts_come_from_debian_in_their_own_cached_layer() -> None:
 
 
 def test_the_installed_fonts_are_the_ones_the_code_looks_for() -> None:
-    media = (ROOT / "seedance_ui" / "media.py").read_text()
-    render = (ROOT / "seedance_ui" / "simulator" / "render.py").read_text()
+    """One text helper finds the fonts for posters, contact sheets, title cards and demo clips."""
+    from seedance_ui import textdraw
+
+    source = (ROOT / "seedance_ui" / "textdraw.py").read_text()
     for package, font in FONT_FILES.items():
-        assert f'"{font}"' in media, f"{package} provides {font}, which media.py does not look for"
-    assert "DejaVuSans" in render and "/usr/share/fonts/truetype/dejavu" in render
+        assert f'"{font}"' in source, f"{package} provides {font}, which textdraw.py does not look for"
+    assert Path("/usr/share/fonts") in textdraw._FONT_DIRS
+    for module in ("media.py", "simulator/render.py", "storyboard/titlecard.py"):
+        assert "textdraw" in (ROOT / "seedance_ui" / module).read_text(), f"{module} draws text itself"
 
 
 def test_the_image_runs_as_uid_1000_and_may_write_only_its_data() -> None:
