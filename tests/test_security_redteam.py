@@ -219,9 +219,13 @@ def test_a_flood_of_large_prompts_leaves_clicks_and_health_free(studio: LiveApp,
         assert isinstance(answer, httpx.TransportError) or answer.status_code == 413, answer
     assert result["just_over"].status_code == 413
     assert "credits" in json.dumps(result["cost"]) and result["health"].status_code == 200
-    assert result["pending"] == 30  # answered while every long lint was still held
+    assert result["pending"] >= 1  # answered while a long lint was still held
     assert [r.status_code for r in result["answers"]] == [200] * 30
-    assert set(linted) == {"lint_0"}  # long prompts are linted on the lint thread, never on the loop
+    # Long prompts are linted on the lint thread, never on the loop, and one at a time per address:
+    # the other 29 of this one client were answered at once, with nothing to change.
+    assert linted == ["lint_0"]
+    changed = [a.json()["data"] for a in result["answers"]]
+    assert sum(1 for data in changed if "sd-counter" in json.dumps(data) or "words" in json.dumps(data)) == 1
 
 
 def test_submit_and_generate_refuse_a_long_prompt_before_any_work(studio: LiveApp, monkeypatch: Any) -> None:

@@ -216,6 +216,7 @@ class Studio:
         self.placeholders = Placeholders(runtime.store.data_dir)
         self.placeholders.warm()
         self._page_watchers: dict[str, object] = {}  # session -> the token of its current page watcher
+        self._long_lints: set[str] = set()  # client addresses with a long prompt on the lint thread
 
     def owner_of(self, owner: Any, request: Any = None) -> str | None:
         """The owner of one event (`common.owner_of`, shared by every tab)."""
@@ -440,12 +441,13 @@ class Studio:
     # ---------------------------------------------------------------------------------------------
     # create panel
     @handler
-    async def on_prompt(self, prompt: Any, web_search: Any) -> Out:
+    async def on_prompt(self, prompt: Any, web_search: Any, request: gr.Request | None = None) -> Out:
         """Counter and lint on every keystroke; wired like `on_cost` (raw values, no thread hop).
 
         Unqueued, so anyone can call it as often as they like: a prompt over the edge cap is refused
-        unread, and a long one is linted on one lint thread of its own, so the web server's loop spends
-        microseconds on any input (a flood of long prompts only queues behind itself)."""
+        unread; a long one is linted on the one lint thread, one at a time per client address (a page
+        sends one at a time; more from one address are answered at once with nothing changed), so the web
+        server's loop spends microseconds on any input and one visitor cannot fill the lint thread."""
         text = prompt if isinstance(prompt, str) else ""
         if too_long(text, self.settings.max_prompt_chars):
             refusal = prompt_too_long(text, self.settings.max_prompt_chars)
@@ -453,8 +455,15 @@ class Studio:
         if len(text) <= INLINE_LINT_CHARS:
             result = lint(text, web_search=bool(web_search))
         else:
-            check = functools.partial(lint, text, web_search=bool(web_search))
-            result = await asyncio.get_running_loop().run_in_executor(LINT_THREAD, check)
+            address = self.address_of(request) or "-"
+            if address in self._long_lints:
+                return {self.page.counter: gr.skip()}
+            self._long_lints.add(address)
+            try:
+                check = functools.partial(lint, text, web_search=bool(web_search))
+                result = await asyncio.get_running_loop().run_in_executor(LINT_THREAD, check)
+            finally:
+                self._long_lints.discard(address)
         straighten = gr.update(visible=result.has_curly_quotes)
         return {self.page.counter: views.counter_html(result), self.page.straighten_btn: straighten}
 
