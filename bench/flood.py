@@ -38,6 +38,7 @@ LONG_TEXT = "灯塔守护者在暴风雨中走上螺旋楼梯，镜头缓慢推�
 OVERSIZED_TEXT = "The lighthouse keeper climbs the spiral stairs as the storm breaks, slow dolly in. "
 JSON_HEADERS = {"content-type": "application/json"}
 CLOSED = "closed"  # a request the server cut off (the edge closes the connection after its 413)
+SETTLE_SECONDS = 2.0  # before the first idle window (the probe starting), and after each drain
 LINTED = "linted"  # a 200 carrying the lint's counter: the prompt reached the lint
 # The probe's two kinds of request -> the FloodResult fields of their (idle, flood) windows.
 WINDOWS = {"cost": ("idle", "flood"), "health": ("health_idle", "health_flood")}
@@ -101,10 +102,11 @@ def describe_app(app: Path) -> str:
     return f"{where} at commit {commit}" if commit else where
 
 
-def run(*, clients: int, oversized: int, work: Path, idle_seconds: float, flood_seconds: float,
+def run(*, clients: int, oversized: int, work: Path, rounds: int, idle_seconds: float, flood_seconds: float,
         period: float = 0.2, visitors: int = 5, app_root: Path | None = None,
         drain_timeout: float = 300.0) -> FloodResult:
-    """Start the studio and the probe, wait out a warm-up and the idle window, flood, drain, split."""
+    """Start the studio and the probe; then `rounds` times an idle window and a flood (idle and flood
+    alternate, so that other work on the machine weighs on both alike); split the probe's samples."""
     app = (app_root / "app.py") if app_root else APP
     max_chars = load_settings({}, dotenv_path=None).max_prompt_chars
     work.mkdir(parents=True, exist_ok=True)
@@ -116,27 +118,20 @@ def run(*, clients: int, oversized: int, work: Path, idle_seconds: float, flood_
     probe: Child | None = None
     try:
         lint = find_events(studio.url)["on_prompt"]
-        long_body, big_body = flood_bodies(max_chars, lint.fn_index)
-        result = FloodResult(clients, oversized, describe_app(app), max_chars, len(long_body), len(big_body),
+        bodies = flood_bodies(max_chars, lint.fn_index)
+        result = FloodResult(clients, oversized, describe_app(app), max_chars, len(bodies[0]), len(bodies[1]),
                              visitors, period)
         probe = Child([PYTHON, "-m", "bench.probe", "--url", studio.url, "--out", str(probe_out),
                        "--stop-file", str(stop_file), "--visitors", str(visitors), "--health-visitors",
                        str(visitors), "--period", f"{period:g}"], cwd=ROOT, log=work / "probe.log")
-        time.sleep(2.0)  # warm-up: the probe's start and first connections are not idle samples
-        idle_start = time.time()
-        time.sleep(idle_seconds)
-        helpers = (probe.pid, os.getpid())
-        studio0, helpers0 = cpu_seconds(studio.pid), sum(map(cpu_seconds, helpers))
-        busy0 = machine_busy_seconds()
-        window = asyncio.run(_flood(studio.url, long_body, big_body, result, flood_seconds, drain_timeout))
-        elapsed = window["drained"] - window["start"]
-        result.studio_cores = (cpu_seconds(studio.pid) - studio0) / elapsed
-        result.bench_cores = (sum(map(cpu_seconds, helpers)) - helpers0) / elapsed
-        result.other_cores = max(0.0, (machine_busy_seconds() - busy0) / elapsed - result.studio_cores
-                                 - result.bench_cores)
+        time.sleep(SETTLE_SECONDS)  # the probe's start and first connections are not idle samples
+        pids = (studio.pid, probe.pid, os.getpid())
+        windows = asyncio.run(_rounds(studio.url, bodies, result, pids, rounds=rounds,
+                                      idle_seconds=idle_seconds, flood_seconds=flood_seconds,
+                                      drain_timeout=drain_timeout))
         stop_file.touch()
         probe.proc.wait(60)
-        split(result, json.loads(probe_out.read_text()), idle_start, window)
+        split(result, json.loads(probe_out.read_text()), windows)
         return result
     finally:
         stop_file.touch()
@@ -145,37 +140,64 @@ def run(*, clients: int, oversized: int, work: Path, idle_seconds: float, flood_
                 child.stop()
 
 
-async def _flood(url: str, long_body: bytes, big_body: bytes, result: FloodResult, seconds: float,
+def _cpu_now(pids: tuple[int, ...]) -> tuple[float, float, float, float]:
+    """CPU seconds so far of the studio (pids[0]), of the bench's helpers (the rest), of the whole
+    machine; and the monotonic clock."""
+    return (cpu_seconds(pids[0]), sum(map(cpu_seconds, pids[1:])), machine_busy_seconds(), time.monotonic())
+
+
+async def _rounds(url: str, bodies: tuple[bytes, bytes], result: FloodResult, pids: tuple[int, ...], *,
+                  rounds: int, idle_seconds: float, flood_seconds: float,
+                  drain_timeout: float) -> list[dict[str, float]]:
+    """Idle, flood, drain, settle, `rounds` times; the wall times of each round's windows. The CPU each
+    party used during the floods (drains included) goes into `result`, in cores."""
+    answers: tuple[Counter[str], Counter[str]] = (Counter(), Counter())
+    used = [0.0, 0.0, 0.0, 0.0]
+    windows = []
+    limits = httpx.Limits(max_connections=result.clients + result.oversized + 4)
+    async with httpx.AsyncClient(limits=limits, timeout=httpx.Timeout(drain_timeout)) as http:
+        for _ in range(rounds):
+            window = {"idle": time.time()}
+            await asyncio.sleep(idle_seconds)
+            before = _cpu_now(pids)
+            endpoint = f"{url}{API}/run/predict"
+            window.update(await _flood(http, endpoint, bodies, result, answers, flood_seconds, drain_timeout))
+            used = [total + b - a for total, a, b in zip(used, before, _cpu_now(pids), strict=True)]
+            windows.append(window)
+            result.flood_seconds += window["end"] - window["start"]
+            result.drain_seconds = max(result.drain_seconds, window["drained"] - window["end"])
+            await asyncio.sleep(SETTLE_SECONDS)  # the probe's backlog, if any, is not idle
+    studio, helpers, machine, elapsed = used
+    result.studio_cores, result.bench_cores = studio / elapsed, helpers / elapsed
+    result.other_cores = max(0.0, (machine - studio - helpers) / elapsed)
+    result.long_answers, result.oversized_answers = dict(answers[0]), dict(answers[1])
+    return windows
+
+
+async def _flood(http: httpx.AsyncClient, endpoint: str, bodies: tuple[bytes, bytes], result: FloodResult,
+                 answers: tuple[Counter[str], Counter[str]], seconds: float,
                  drain_timeout: float) -> dict[str, float]:
     """Every client sends its body again as soon as it has an answer, for `seconds`; then each finishes
     the request it has in flight. Returns the wall times of the flood's start, end and drain."""
     stop = asyncio.Event()
-    long_answers: Counter[str] = Counter()
-    big_answers: Counter[str] = Counter()
-    endpoint = f"{url}{API}/run/predict"
-    limits = httpx.Limits(max_connections=result.clients + result.oversized + 4)
 
-    async def client(http: httpx.AsyncClient, body: bytes, answers: Counter[str]) -> None:
+    async def client(body: bytes, counts: Counter[str]) -> None:
         while not stop.is_set():
             try:
-                answers[answer_kind(await http.post(endpoint, content=body, headers=JSON_HEADERS))] += 1
+                counts[answer_kind(await http.post(endpoint, content=body, headers=JSON_HEADERS))] += 1
             except httpx.TransportError:
-                answers[CLOSED] += 1
+                counts[CLOSED] += 1
 
-    async with httpx.AsyncClient(limits=limits, timeout=httpx.Timeout(drain_timeout)) as http:
-        window = {"start": time.time()}
-        tasks = [asyncio.create_task(client(http, long_body, long_answers)) for _ in range(result.clients)]
-        tasks += [asyncio.create_task(client(http, big_body, big_answers)) for _ in range(result.oversized)]
-        await asyncio.sleep(seconds)
-        stop.set()
-        window["end"] = time.time()
-        await asyncio.wait(tasks, timeout=drain_timeout)
-        window["drained"] = time.time()
-        for task in tasks:
-            task.cancel()
-    result.flood_seconds = window["end"] - window["start"]
-    result.drain_seconds = window["drained"] - window["end"]
-    result.long_answers, result.oversized_answers = dict(long_answers), dict(big_answers)
+    window = {"start": time.time()}
+    tasks = [asyncio.create_task(client(bodies[0], answers[0])) for _ in range(result.clients)]
+    tasks += [asyncio.create_task(client(bodies[1], answers[1])) for _ in range(result.oversized)]
+    await asyncio.sleep(seconds)
+    stop.set()
+    window["end"] = time.time()
+    await asyncio.wait(tasks, timeout=drain_timeout)
+    window["drained"] = time.time()
+    for task in tasks:
+        task.cancel()
     return window
 
 
@@ -185,17 +207,14 @@ def answer_kind(response: httpx.Response) -> str:
         str(response.status_code)
 
 
-def split(result: FloodResult, probe: dict[str, list[list[float]]], idle_start: float,
-          window: dict[str, float]) -> None:
-    """Sort the probe's samples (scheduled wall time, latency, ok) into the idle window and the flood's;
-    the warm-up before the idle window and the drain after the flood are left out."""
+def split(result: FloodResult, probe: dict[str, list[list[float]]], windows: list[dict[str, float]]) -> None:
+    """Sort the probe's samples (scheduled wall time, latency, ok) into the idle windows and the floods;
+    the warm-up, the drains and the settling after them are left out."""
     for kind, idle, flood in (("samples", result.idle, result.flood),
                               ("health", result.health_idle, result.health_flood)):
         for wall, latency, ok in probe.get(kind, []):
-            if idle_start <= wall < window["start"]:
-                idle.append(latency)
-            elif window["start"] <= wall < window["end"]:
-                flood.append(latency)
-            else:
+            window = next((w for w in windows if w["idle"] <= wall < w["end"]), None)
+            if window is None:
                 continue
+            (idle if wall < window["start"] else flood).append(latency)
             result.probe_errors += not ok

@@ -98,15 +98,17 @@ def _flood_result() -> flood.FloodResult:
 
 def test_flood_splits_probe_samples_into_idle_and_flood_windows() -> None:
     result = _flood_result()
-    window = {"start": 110.0, "end": 140.0, "drained": 141.0}
+    windows = [{"idle": 100.0, "start": 110.0, "end": 140.0, "drained": 141.0},
+               {"idle": 143.0, "start": 148.0, "end": 158.0, "drained": 160.0}]
     probe = {"samples": [[99.0, 9.0, False], [100.0, 0.01, True], [109.9, 0.02, True], [110.0, 0.5, False],
-                         [139.9, 0.3, True], [140.0, 7.0, False]],
+                         [139.9, 0.3, True], [140.0, 7.0, False], [142.0, 3.0, True], [145.0, 0.03, True],
+                         [150.0, 0.4, True], [158.0, 2.0, True]],
              "health": [[105.0, 0.004, True], [120.0, 0.04, True]]}
-    flood.split(result, probe, idle_start=100.0, window=window)
-    assert result.idle == [0.01, 0.02] and result.flood == [0.5, 0.3]
+    flood.split(result, probe, windows)
+    assert result.idle == [0.01, 0.02, 0.03] and result.flood == [0.5, 0.3, 0.4]
     assert result.health_idle == [0.004] and result.health_flood == [0.04]
-    assert result.probe_errors == 1  # the warm-up's and the drain's failures are outside both windows
-    assert result.ratio("cost", 50) == pytest.approx(0.4 / 0.015)
+    assert result.probe_errors == 1  # the warm-up's and the drain's failures are outside every window
+    assert result.ratio("cost", 50) == pytest.approx(0.4 / 0.02)
 
 
 def test_flood_section_reports_ratios_and_the_edge_refusals() -> None:
