@@ -400,8 +400,9 @@ def flood_section(scale: Scale, work: Path, app_root: Path | None = None) -> Sec
         p99, ratio = r.p(under, 99), r.ratio(which)
         sec.rows.append(_row(f"{label} p99 while {load}",
                              f"< {P99_TARGET * 1000:.0f} ms and < {FLOOD_RATIO_TARGET:g}x idle p99",
-                             f"{fmt_ms(p99)} = {ratio:.1f}x idle p99 {fmt_ms(r.p(idle, 99))} "
-                             f"(p50 {fmt_ms(r.p(under, 50))})",
+                             f"{fmt_ms(p99)} = {ratio:.1f}x idle p99 {fmt_ms(r.p(idle, 99))} (p50 "
+                             f"{fmt_ms(r.p(under, 50))} = {r.ratio(which, 50):.1f}x idle p50 "
+                             f"{fmt_ms(r.p(idle, 50))})",
                              verdict(p99 < P99_TARGET and ratio < FLOOD_RATIO_TARGET)))
     refused = sum(n for kind, n in r.oversized_answers.items() if kind in ("413", flood.CLOSED))
     sent = sum(r.oversized_answers.values())

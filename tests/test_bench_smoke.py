@@ -125,6 +125,38 @@ def test_flood_section_reports_ratios_and_the_edge_refusals() -> None:
     assert "30 clients" in method and "10,000 CJK" in method and "10x" in method
 
 
+@pytest.mark.parametrize(("idle", "under", "status"), [
+    (0.020, 0.100, "PASS"),  # 5x idle, under 250 ms
+    (0.010, 0.120, "MISS"),  # under 250 ms but 12x idle
+    (0.100, 0.300, "MISS"),  # 3x idle but over 250 ms
+])
+def test_flood_section_judges_the_p99_and_its_ratio_to_idle(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                                            idle: float, under: float, status: str) -> None:
+    result = _flood_result()
+    result.idle = result.health_idle = [idle / 2] * 50 + [idle] * 50  # p99 = idle
+    result.flood = result.health_flood = [under / 2] * 50 + [under] * 50
+    result.long_answers, result.oversized_answers = {flood.LINTED: 90}, {"413": 40}
+    result.flood_seconds = 30.0
+    monkeypatch.setattr(flood, "run", lambda **_kw: result)
+    sec = sections.flood_section(sections.QUICK, tmp_path)
+    assert [row.status for row in sec.rows] == [status, status, "PASS", "INFO"]
+    assert sec.rows[0].target == "< 250 ms and < 10x idle p99"
+    assert bool(sec.notes) == (status == "MISS")
+    text = render([sec], {"CPU": "test"}, wall=60, command="python -m bench", quick=True)
+    assert "| 40 / 40 | 40 / 40 | PASS |" in text
+
+
+def test_flood_section_misses_when_one_oversized_prompt_reached_the_lint(monkeypatch: pytest.MonkeyPatch,
+                                                                        tmp_path: Path) -> None:
+    result = _flood_result()
+    result.idle = result.flood = result.health_idle = result.health_flood = [0.01]
+    result.long_answers, result.oversized_answers = {flood.LINTED: 90}, {"413": 39, flood.LINTED: 1}
+    result.flood_seconds = 30.0
+    monkeypatch.setattr(flood, "run", lambda **_kw: result)
+    row = sections.flood_section(sections.QUICK, tmp_path).rows[2]
+    assert (row.target, row.result, row.status) == ("40 / 40", "39 / 40", "MISS")
+
+
 def test_app_root_must_hold_an_app(tmp_path: Path) -> None:
     with pytest.raises(SystemExit):
         parse_args(["--only", "flood", "--app-root", str(tmp_path)])
