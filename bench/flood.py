@@ -2,9 +2,9 @@
 
 The studio (`python app.py`, demo mode) runs as its own process, and so does the probe (`python -m
 bench.probe`: the page's cost event, as the page sends it, and GET /healthz, on a fixed schedule with
-coordinated omission corrected). After an idle window, the bench floods the prompt-lint event
-(`on_prompt`, unqueued: a POST to /gradio_api/run/predict, what anyone can send) from two kinds of
-client, each sending its next request the moment the last one is answered:
+coordinated omission corrected). In rounds of an idle window followed by a flood, the bench floods the
+prompt-lint event (`on_prompt`, unqueued: a POST to /gradio_api/run/predict, what anyone can send) from
+two kinds of client, each sending its next request the moment the last one is answered:
 
 - `clients` send the longest prompt the studio accepts (SEEDANCE_MAX_PROMPT_CHARS characters of CJK
   text: three bytes each, the widest accepted body, and the slowest text per character to lint);
@@ -54,8 +54,8 @@ class FloodResult:
     oversized_body_bytes: int
     visitors: int  # probe visitors of each kind (cost event, /healthz)
     period: float  # seconds between one probe visitor's requests
-    idle: list[float] = field(default_factory=list)  # cost-click latencies (s) before the flood
-    flood: list[float] = field(default_factory=list)  # ... while it ran
+    idle: list[float] = field(default_factory=list)  # cost-click latencies (s) in the idle windows
+    flood: list[float] = field(default_factory=list)  # ... during the floods
     health_idle: list[float] = field(default_factory=list)
     health_flood: list[float] = field(default_factory=list)
     probe_errors: int = 0  # cost clicks or health checks that failed or never got an answer
@@ -63,7 +63,7 @@ class FloodResult:
     oversized_answers: dict[str, int] = field(default_factory=dict)
     flood_seconds: float = 0.0
     drain_seconds: float = 0.0  # from the flood's end until every flood request had its answer
-    studio_cores: float = 0.0  # from the flood's start until it drained
+    studio_cores: float = 0.0  # from each flood's start until it drained
     bench_cores: float = 0.0  # this load generator and the probe
     other_cores: float = 0.0
 
