@@ -20,7 +20,7 @@ from pathlib import Path
 from bench import machine, report, sections
 from bench.common import ROOT, Section, cpu_seconds, machine_busy_seconds, stop_all_children
 
-SECTIONS = ("detection", "playable", "browser", "capacity", "coldstart", "media")
+SECTIONS = ("detection", "playable", "browser", "capacity", "coldstart", "media", "flood")
 
 
 def log(message: str) -> None:
@@ -35,7 +35,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--skip", default="", help="comma-separated sections to leave out")
     parser.add_argument("--seed", type=int, default=20260)
     parser.add_argument("--keep-work", action="store_true", help="keep the temporary work folder")
+    parser.add_argument("--app-root", type=Path, default=None,
+                        help="the flood section runs the studio of this checkout (e.g. a worktree of an "
+                             "older commit, for a before/after comparison); default: this one")
     args = parser.parse_args(argv)
+    if args.app_root is not None and not (args.app_root / "app.py").is_file():
+        parser.error(f"--app-root {args.app_root}: no app.py there")
     for name in filter(None, (args.only + "," + args.skip).split(",")):
         if name not in SECTIONS:
             parser.error(f"unknown section {name!r}; choose from {', '.join(SECTIONS)}")
@@ -59,6 +64,7 @@ def main(argv: list[str] | None = None) -> int:
         "capacity": lambda: sections.capacity_section(scale, work / "capacity", args.seed + 300),
         "coldstart": lambda: sections.cold_start(scale, work / "coldstart"),
         "media": lambda: sections.media(scale, work / "media"),
+        "flood": lambda: sections.flood_section(scale, work / "flood", args.app_root),
     }
     results: list[Section] = []
     try:

@@ -11,10 +11,11 @@ from bench.common import APP, PYTHON, Child, free_port, studio_env, wait_http_ok
 
 
 class Studio:
-    """`python app.py` in live mode against `sim_url` (demo mode when None); `stop()` ends it."""
+    """`python app.py` in live mode against `sim_url` (demo mode when None); `stop()` ends it. `app` may
+    name the app.py of another checkout (e.g. a worktree of an older commit): it imports its own code."""
 
     def __init__(self, work: Path, name: str, *, sim_url: str | None, poll_interval: float | None = None,
-                 extra_env: dict[str, str] | None = None, timeout: float = 90.0) -> None:
+                 extra_env: dict[str, str] | None = None, timeout: float = 90.0, app: Path = APP) -> None:
         self.work = work / name
         shutil.rmtree(self.work, ignore_errors=True)  # a fresh data dir: no history, no recovery
         self.data_dir = self.work / "data"
@@ -24,7 +25,7 @@ class Studio:
         env = studio_env(data_dir=self.data_dir, port=self.port, temp_dir=self.work / "gradio-tmp",
                          base_url=sim_url, poll_interval=poll_interval, extra=extra_env)
         # cwd: an empty folder, so no .env of the checkout changes the settings.
-        self.child = Child([PYTHON, str(APP)], env=env, cwd=self.work, log=self.work / "app.log")
+        self.child = Child([PYTHON, str(app)], env=env, cwd=self.work, log=self.work / "app.log")
         try:
             wait_http_ok(self.url + "/", timeout=timeout, child=self.child)
         except BaseException:

@@ -2,21 +2,29 @@
 
 The in-process benchmarks (polling race against the naive client, completion to playable, media) run
 for real through `python -m bench --quick`; the sections that start the studio, Chromium or a probe
-process are covered by `make bench` itself, and here by importing them and by the report renderer.
+process are covered by `make bench` itself, and here by importing them and by the report renderer. The
+flood section's inputs are checked against the studio's own edge limits, and its sample windows and
+report text without starting anything.
 """
 
 from __future__ import annotations
 
 import importlib
+import json
 import math
 import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
 
+from bench import flood, sections
+from bench.__main__ import parse_args
 from bench.common import Row, Section, percentile
 from bench.report import render
+from seedance_ui.config import load_settings
+from seedance_ui.security.edge import MAX_REQUEST_BYTES, instant_request_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -58,6 +66,99 @@ def test_percentile_interpolates() -> None:
 
 
 @pytest.mark.parametrize("module", ["bench.browser", "bench.capacity", "bench.coldstart", "bench.probe",
-                                    "bench.gradio_api", "bench.studio", "bench.naive", "bench.machine"])
+                                    "bench.gradio_api", "bench.studio", "bench.naive", "bench.machine",
+                                    "bench.flood"])
 def test_every_bench_module_imports(module: str) -> None:
     importlib.import_module(module)
+
+
+def test_flood_sends_the_longest_accepted_prompt_and_one_only_the_edge_refuses() -> None:
+    max_chars = load_settings({}, dotenv_path=None).max_prompt_chars
+    longest, oversized = flood.flood_bodies(max_chars, fn_index=7)
+    prompt = json.loads(longest)["data"][0]
+    assert len(prompt) == max_chars and len(prompt.encode()) == 3 * max_chars  # accepted, at its widest
+    assert json.loads(longest)["fn_index"] == 7
+    assert len(longest) <= instant_request_bytes(max_chars)  # passes the unqueued events' body cap
+    assert len(oversized) == flood.OVERSIZED_BYTES  # the red team's body, byte for byte
+    assert instant_request_bytes(max_chars) < len(oversized) < MAX_REQUEST_BYTES  # only the new cap stops it
+
+
+def test_flood_tells_a_lint_answer_from_a_refusal() -> None:
+    counter = json.dumps({"data": ['<div class="sd-counter">']}).encode()
+    notice = json.dumps({"data": ['<div class="sd-notice">']}).encode()
+    assert flood.answer_kind(httpx.Response(200, content=counter)) == flood.LINTED
+    assert flood.answer_kind(httpx.Response(200, content=notice)) == "200"  # e.g. the handler's own refusal
+    assert flood.answer_kind(httpx.Response(413, content=counter)) == "413"
+
+
+def _flood_result() -> flood.FloodResult:
+    return flood.FloodResult(clients=30, oversized=10, app="this checkout", max_prompt_chars=10_000,
+                             long_body_bytes=30_100, oversized_body_bytes=1_900_000, visitors=5, period=0.2)
+
+
+def test_flood_splits_probe_samples_into_idle_and_flood_windows() -> None:
+    result = _flood_result()
+    windows = [{"idle": 100.0, "start": 110.0, "end": 140.0, "drained": 141.0},
+               {"idle": 143.0, "start": 148.0, "end": 158.0, "drained": 160.0}]
+    probe = {"samples": [[99.0, 9.0, False], [100.0, 0.01, True], [109.9, 0.02, True], [110.0, 0.5, False],
+                         [139.9, 0.3, True], [140.0, 7.0, False], [142.0, 3.0, True], [145.0, 0.03, True],
+                         [150.0, 0.4, True], [158.0, 2.0, True]],
+             "health": [[105.0, 0.004, True], [120.0, 0.04, True]]}
+    flood.split(result, probe, windows)
+    assert result.idle == [0.01, 0.02, 0.03] and result.flood == [0.5, 0.3, 0.4]
+    assert result.health_idle == [0.004] and result.health_flood == [0.04]
+    assert result.probe_errors == 1  # the warm-up's and the drain's failures are outside every window
+    assert result.ratio("cost", 50) == pytest.approx(0.4 / 0.02)
+
+
+def test_flood_section_reports_ratios_and_the_edge_refusals() -> None:
+    result = _flood_result()
+    result.idle, result.flood = [0.01] * 10, [0.02] * 10
+    result.health_idle, result.health_flood = [0.005] * 10, [0.5] * 10
+    result.long_answers, result.oversized_answers = {flood.LINTED: 90}, {"413": 39, flood.CLOSED: 1}
+    result.flood_seconds = 30.0
+    detail = sections._flood_detail(result)
+    assert "| cost event | flood | 10 | 20 ms | 20 ms | 20 ms | 2.0x |" in detail
+    assert "| /healthz | flood | 10 | 500 ms | 500 ms | 500 ms | 100.0x |" in detail
+    assert "| 1.9 MB prompt: 413 | 39 |" in detail
+    method = sections._flood_method(result, sections.FULL)
+    assert "30 clients" in method and "10,000 CJK" in method and "10x" in method
+
+
+@pytest.mark.parametrize(("idle", "under", "status"), [
+    (0.020, 0.100, "PASS"),  # 5x idle, under 250 ms
+    (0.010, 0.120, "MISS"),  # under 250 ms but 12x idle
+    (0.100, 0.300, "MISS"),  # 3x idle but over 250 ms
+])
+def test_flood_section_judges_the_p99_and_its_ratio_to_idle(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                                            idle: float, under: float, status: str) -> None:
+    result = _flood_result()
+    result.idle = result.health_idle = [idle / 2] * 50 + [idle] * 50  # p99 = idle
+    result.flood = result.health_flood = [under / 2] * 50 + [under] * 50
+    result.long_answers, result.oversized_answers = {flood.LINTED: 90}, {"413": 40}
+    result.flood_seconds = 30.0
+    monkeypatch.setattr(flood, "run", lambda **_kw: result)
+    sec = sections.flood_section(sections.QUICK, tmp_path)
+    assert [row.status for row in sec.rows] == [status, status, "PASS", "INFO"]
+    assert sec.rows[0].target == "< 250 ms and < 10x idle p99"
+    assert bool(sec.notes) == (status == "MISS")
+    text = render([sec], {"CPU": "test"}, wall=60, command="python -m bench", quick=True)
+    assert "| 40 / 40 | 40 / 40 | PASS |" in text
+
+
+def test_flood_section_misses_when_one_oversized_prompt_reached_the_lint(monkeypatch: pytest.MonkeyPatch,
+                                                                        tmp_path: Path) -> None:
+    result = _flood_result()
+    result.idle = result.flood = result.health_idle = result.health_flood = [0.01]
+    result.long_answers, result.oversized_answers = {flood.LINTED: 90}, {"413": 39, flood.LINTED: 1}
+    result.flood_seconds = 30.0
+    monkeypatch.setattr(flood, "run", lambda **_kw: result)
+    row = sections.flood_section(sections.QUICK, tmp_path).rows[2]
+    assert (row.target, row.result, row.status) == ("40 / 40", "39 / 40", "MISS")
+
+
+def test_app_root_must_hold_an_app(tmp_path: Path) -> None:
+    with pytest.raises(SystemExit):
+        parse_args(["--only", "flood", "--app-root", str(tmp_path)])
+    (tmp_path / "app.py").write_text("")
+    assert parse_args(["--only", "flood", "--app-root", str(tmp_path)]).app_root == tmp_path
