@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
-from app_process import all_jobs, app_env, start_app, wait_healthy
+from app_process import all_jobs, app_env, start_app, stop_app, wait_healthy
 from conftest import RecordingProxy, free_port
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
@@ -84,11 +83,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
             client = Client(url, verbose=False, download_files=False)
             yield App(url, client, sim, proxy, root / "data", pictures)
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
+            stop_app(process)
             proxy.stop()
 
 
@@ -116,9 +111,11 @@ def test_a_frames_job_uploads_its_png_once_and_the_clip_opens_on_it(app: App) ->
     assert create.body["image_urls"] == [entry["file_url"]]
     assert entry["role"] == "first_frame" and entry["name"] == "quad.png"
     assert entry["sha256"] == hashlib.sha256(picture.read_bytes()).hexdigest()
-    copy = app.data_dir / entry["path"]
+    copy = Path(entry["saved_copy"])
     assert copy.is_file() and copy.read_bytes() == picture.read_bytes()
-    assert app.job_for(prompt).params["inputs"] == result["params"]["inputs"]
+    [stored] = app.job_for(prompt).params["inputs"]  # the record: the copy relative to the data dir
+    assert (app.data_dir / stored.pop("path")).resolve() == copy.resolve()
+    assert stored == {k: v for k, v in entry.items() if k != "saved_copy"}
     first, _ = first_and_last_frames(Path(result["video_path"]))
     for point, colour in zip(margin_points(*first.size), QUADRANTS, strict=True):
         assert close_to(first.getpixel(point), colour), (point, first.getpixel(point), colour)

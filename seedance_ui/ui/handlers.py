@@ -21,6 +21,7 @@ import gradio as gr
 from seedance_ui.client import GenerationRequest, SeedanceError, ValidationError
 from seedance_ui.client.errors import api_key_problem
 from seedance_ui.jobs.inputs import (
+    INPUTS_KEY,
     ROLE_FIRST_FRAME,
     ROLE_LAST_FRAME,
     ROLE_REFERENCE_AUDIO,
@@ -53,6 +54,7 @@ from seedance_ui.ui.common import (
     INTERNAL_ERROR,
     TICK_SECONDS,
     guarded,
+    listed,
     log,
     new_owner_id,
     owner_of,
@@ -147,15 +149,6 @@ INPUT_LABELS = {
     ROLE_REFERENCE_VIDEO: "Video {n}",
     ROLE_REFERENCE_AUDIO: "Audio {n}",
 }
-
-
-def _listed(value: Any) -> Any:
-    """An API list parameter as a tuple (None: empty); anything else is left for the rules to name."""
-    if value is None:
-        return ()
-    if isinstance(value, list | tuple):
-        return tuple(v for v in value if v not in (None, ""))
-    return value
 
 
 def describe_problems(problems: Sequence[ValidationError]) -> list[str]:
@@ -832,9 +825,9 @@ class Studio:
             make_request(prompt, model, duration, quality, aspect_ratio, generate_audio, web_search),
             first_frame=first_frame or None,
             last_frame=last_frame or None,
-            reference_images=_listed(reference_images),
-            reference_video_urls=_listed(reference_video_urls),
-            reference_audio_urls=_listed(reference_audio_urls),
+            reference_images=listed(reference_images),
+            reference_video_urls=listed(reference_video_urls),
+            reference_audio_urls=listed(reference_audio_urls),
             content_filter=content_filter,
         )
         problems = request.problems()
@@ -876,6 +869,15 @@ class Studio:
             raise gr.Error("The video finished but its file is missing on the server.")
         yield path, self.api_summary(final)
 
+    def api_input(self, entry: dict[str, Any]) -> dict[str, Any]:
+        """An input as API callers see it: the saved copy's path on the server as `saved_copy` (a dict
+        with a "path" key would be taken for a file to download by gradio_client)."""
+        out = {k: v for k, v in entry.items() if k != "path"}
+        if entry.get("path"):
+            with contextlib.suppress(ValueError):
+                out["saved_copy"] = str(self.store.resolve(entry["path"]))
+        return out
+
     def api_summary(self, record: JobRecord) -> dict[str, Any]:
         data = record.to_public_dict()
         path = self.store.video_file(record)
@@ -883,6 +885,8 @@ class Studio:
         data["video_path"] = str(path) if path else None
         data["poster_path"] = str(poster) if poster else None
         data["params"] = {k: v for k, v in record.params.items() if k != "callback_url"}
+        if INPUTS_KEY in data["params"]:
+            data["params"][INPUTS_KEY] = [self.api_input(entry) for entry in entries_of(record.params)]
         data.pop("owner", None)
         data["updated_at"] = record.updated_at or time.time()
         return data
