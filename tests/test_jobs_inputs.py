@@ -19,7 +19,8 @@ from job_helpers import SimJobs, add_unsent_job
 from media_files import plain_image, quadrant_image
 
 from seedance_ui.client import GenerationRequest, SeedanceClient, ValidationError
-from seedance_ui.jobs.inputs import durable_params, entries_of, save_inputs
+from seedance_ui.client.uploads import UploadedFile
+from seedance_ui.jobs.inputs import StoreUploadCache, durable_params, entries_of, save_inputs
 from seedance_ui.jobs.meta import KEY_SERVER
 from seedance_ui.options import UPLOAD_STREAM_PATH, model_id
 from seedance_ui.store import HistoryStore, JobRecord, JobStatus
@@ -196,3 +197,19 @@ def test_delete_removes_the_input_copies(jobs, pictures):
     assert m.delete(done.id, OWNER)
     assert not folder.exists()
     assert (pictures / "quad.png").is_file()  # the caller's own file is never touched
+
+
+def test_the_stored_upload_cache_keeps_usable_uploads_and_forgets_expired_ones(tmp_path):
+    now = time.time()
+    fresh = UploadedFile("https://files.example/a.png", now + 72 * 3600, sha256="a" * 64, file_id="file_a")
+    stale = UploadedFile("https://files.example/b.png", now - 1, sha256="b" * 64)
+    with HistoryStore(tmp_path / "data") as store:
+        cache = StoreUploadCache(store.db)
+        cache.put("me", fresh)
+        cache.put("me", stale)
+        assert cache.get("a" * 64, "me", now) == fresh
+        assert cache.get("a" * 64, "someone else", now) is None  # another key identity
+        assert cache.get("b" * 64, "me", now) is None  # expired: never handed out
+        assert cache.get("a" * 64, "me", now + 72 * 3600) is None  # past the expiry margin
+        StoreUploadCache(store.db)  # the next start drops what expired
+        assert store.db.get_upload("b" * 64, "me") is None and store.db.get_upload("a" * 64, "me")

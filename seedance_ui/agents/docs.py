@@ -119,8 +119,9 @@ COST_NOTE = (
     "are not charged."
 )
 JOB_FIELDS = (
-    "a JSON object: job_id, status (queued, submitting, pending, processing, downloading, completed, "
-    "failed, cancelled, unknown_outcome or expired), done, progress (0-100), prompt, settings, "
+    "a JSON object: job_id, status (queued, uploading, submitting, pending, processing, downloading, "
+    "completed, failed, cancelled, unknown_outcome or expired), done, progress (0-100), prompt, settings, "
+    "inputs (role with url or name), "
     "estimated_credits, credits_reserved, expected_wait_seconds and queue_position while it runs, message, "
     "hint and error_code when it failed, and once completed video_url (this server's link to the MP4, "
     "kept; no expiry) and poster_url (a JPEG frame), with video_duration, width, height and has_audio."

@@ -224,12 +224,13 @@ class JobManager:
         if not self._running:
             raise RuntimeError("the job manager is not running")
         source, visitor_key = self.keys.classify(api_key)
-        credits = _credits(request, self._check_media(request))
+        credits = _credits(request, MeasuredInputs())
         record = JobRecord.new(owner, request.to_params(), credits_estimated=credits)
-        # A refusal raises here, before any write.
+        # A refusal raises here, before any write, and before any media URL is fetched (rate limits).
         self.guard.admit(record.id, owner, source, credits, address)
         if request.has_media:
             try:
+                record.credits_estimated = _credits(request, self._check_media(request))
                 record.params = durable_params(request, save_inputs(self.store, record.id, request))
             except BaseException:
                 self.guard.forget(record.id)

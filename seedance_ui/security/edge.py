@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
 from typing import Any
 
+from seedance_ui.options import IMAGE_MAX_BYTES, MB
 from seedance_ui.store import BACKUP_SUFFIX, DB_FILENAME, DB_SIDE_SUFFIXES, LEGACY_FILENAMES
 
 # Media folders of the data directory that may be served (all file names in them are ours).
@@ -30,7 +31,8 @@ PRIVATE_DIRS = ("boards",)
 PRIVATE_DATABASES = (DB_FILENAME, *LEGACY_FILENAMES, *(name + BACKUP_SUFFIX for name in LEGACY_FILENAMES))
 
 MAX_REQUEST_BYTES = 2 * 1024 * 1024  # a queue event carries a prompt and a few settings: far less
-MAX_UPLOAD_MB = 10  # Gradio's own per-file cap (storyboard imports are small JSON/CSV files)
+# Gradio's own per-file cap: the largest input picture the provider takes (storyboard imports: far less).
+MAX_UPLOAD_MB = IMAGE_MAX_BYTES // MB
 MAX_UPLOAD_REQUEST_BYTES = (MAX_UPLOAD_MB + 1) * 1024 * 1024
 UPLOAD_PATH_SUFFIX = "/gradio_api/upload"
 # The page's unqueued events (prompt lint, cost) run on the web server's loop the moment they arrive:
