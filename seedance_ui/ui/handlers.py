@@ -692,13 +692,11 @@ class Studio:
         web = p.get("web_search") if isinstance(p.get("web_search"), bool) else DEFAULT_WEB_SEARCH
         toast_info("Settings restored in the create panel.")
         inputs = [f"{v.label}: {v.name or v.url}" for v in self.input_views(record)]
-        if inputs:
-            p_model = p.get("model")
-            inputs.insert(0, f"Model: {p_model}" if p_model not in MODELS else "")
+        if inputs and p.get("model") not in MODELS:  # a frames or references model: name it too
+            inputs.insert(0, f"Model: {p.get('model')}")
         notice = views.notice_html(
             "info", "Settings restored from your history — tweak and generate again.",
-            "This shot's inputs (add them again to use them):" if inputs else None,
-            items=[line for line in inputs if line],
+            "This shot's inputs (add them again to use them):" if inputs else None, items=inputs,
         )
         ui = self.page
         return {
