@@ -195,3 +195,15 @@ def test_a_refused_upload_fails_with_the_providers_message_and_creates_nothing(a
     job = app.job_for(prompt)
     assert job.status == JobStatus.FAILED and job.task_id is None
     assert (app.data_dir / job.params["inputs"][0]["path"]).is_file()  # kept with its job in the history
+
+
+def test_a_raw_call_with_the_seven_first_parameters_still_works(app: App) -> None:
+    """Callers written before the media parameters send seven values: the rest take their defaults."""
+    prompt = "API raw seven: a lighthouse beam sweeps the sea"
+    data = [prompt, model_id("text", "Fast"), 4, "480p", "16:9", False, False]
+    joined = httpx.post(f"{app.url}/gradio_api/call/generate", json={"data": data}, timeout=30)
+    stream = httpx.get(f"{app.url}/gradio_api/call/generate/{joined.json()['event_id']}", timeout=120)
+    assert "event: complete" in stream.text, stream.text[-2000:]
+    [create] = app.proxy.creates_with("API raw seven")
+    assert "image_urls" not in create.body and "content_filter" not in create.body  # the defaults
+    assert app.job_for(prompt).status == JobStatus.COMPLETED

@@ -482,6 +482,20 @@ def api_endpoint(studio: Studio) -> None:
     )
 
 
+def accept_short_calls(demo: gr.Blocks, api_name: str = "generate") -> None:
+    """Callers written for `/generate`'s first seven parameters keep working: values missing at the end
+    of a raw call take their components' defaults (gradio_client fills them in itself; Gradio alone
+    would refuse the call)."""
+    check = demo.validate_inputs
+
+    def validate_inputs(block_fn: Any, inputs: list[Any]) -> None:
+        if block_fn.api_name == api_name and len(inputs) < len(block_fn.inputs):
+            inputs.extend(component.value for component in block_fn.inputs[len(inputs):])
+        check(block_fn, inputs)
+
+    demo.validate_inputs = validate_inputs  # type: ignore[method-assign]
+
+
 def build_demo(runtime: Runtime, studio: Studio | None = None) -> gr.Blocks:
     """The whole studio page, wired to `runtime` (through `studio`, its handlers: a new one by default)."""
     studio = studio or Studio(runtime)
@@ -505,6 +519,7 @@ def build_demo(runtime: Runtime, studio: Studio | None = None) -> gr.Blocks:
             f"{mcp_footer(runtime)}</div>"
         )
         api_endpoint(studio)
+        accept_short_calls(demo)
         wire_page(demo, studio, generate_btn, cancel_btn)
         add_agent_api(demo, runtime)  # MCP tools for agents (SEEDANCE_MCP)
 
