@@ -17,6 +17,7 @@ from urllib.parse import quote
 from seedance_ui.options import (
     MAX_PROMPT_CHINESE_CHARS,
     MAX_PROMPT_ENGLISH_WORDS,
+    MODEL_SPECS,
     MODELS,
     frame_size,
 )
@@ -58,7 +59,10 @@ def fmt_credits(value: float | None) -> str:
 
 
 def model_label(model: str | None) -> str:
-    return MODELS.get(model or "", model or "—")
+    """A model's name for people: Standard or Fast for the text models, else its cell of the grid
+    ("Frames · Fast"); an unknown id as it is."""
+    spec = MODEL_SPECS.get(model or "")
+    return MODELS.get(model or "") or (spec.label if spec else model or "—")
 
 
 def snippet(text: str | None, limit: int = 60) -> str:
