@@ -65,3 +65,13 @@ def all_jobs(data_dir: Path) -> list[JobRecord]:
         return [job for owner in owners for job in store.list(owner)]
     finally:
         store.close()
+
+
+def stop_app(proc: subprocess.Popen) -> None:
+    """Stop a started app.py if it still runs: SIGTERM, then SIGKILL after 15 s."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()

@@ -139,6 +139,11 @@ class RecordingProxy:
                 r for r in self.records if r.method == "POST" and r.path.startswith("/v1/videos/generations")
             ]
 
+    def count(self, method: str, path: str) -> int:
+        """How many recorded requests used `method` on exactly `path`."""
+        with self._lock:
+            return sum(1 for r in self.records if r.method == method and r.path == path)
+
     def creates_with(self, text: str) -> list[Recorded]:
         return [r for r in self.creates() if isinstance(r.body, dict) and text in str(r.body.get("prompt"))]
 

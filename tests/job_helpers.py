@@ -45,14 +45,15 @@ async def collect_hints(m: JobManager, job_id: str, owner: str = "alice") -> lis
     return [r.error_hint async for r in m.watch(job_id, owner, timeout=10)]
 
 
-def wait_for(probe: Any, timeout: float) -> Any:
-    """Poll `probe` until it returns something truthy; AssertionError when `timeout` s pass first."""
+def wait_for(probe: Any, timeout: float, interval: float = 0.01) -> Any:
+    """Poll `probe` every `interval` s until it returns something truthy; AssertionError when `timeout`
+    s pass first."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = probe()
         if value:
             return value
-        time.sleep(0.01)
+        time.sleep(interval)
     raise AssertionError("timed out")
 
 

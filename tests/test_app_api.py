@@ -19,7 +19,7 @@ from gradio_client.exceptions import AppError
 
 from seedance_ui.agents.arguments import TOOL_NAMES
 from seedance_ui.media import probe
-from seedance_ui.options import MODEL_FAST, MODEL_STANDARD, frame_size
+from seedance_ui.options import MODEL_FAST, MODEL_SPECS, MODEL_STANDARD, frame_size
 from seedance_ui.simulator.errors import failure_message
 
 pytestmark = [
@@ -27,7 +27,9 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore:The copy keyword is deprecated"),
 ]
 
-PARAM_NAMES = ["prompt", "model", "duration", "quality", "aspect_ratio", "generate_audio", "web_search"]
+PARAM_NAMES = ["prompt", "model", "duration", "quality", "aspect_ratio", "generate_audio", "web_search",
+               "first_frame", "last_frame", "reference_images", "reference_video_urls",
+               "reference_audio_urls", "content_filter"]
 
 
 @pytest.fixture(scope="module")
@@ -42,8 +44,9 @@ def test_only_generate_is_listed_with_the_contract_parameter_names(client: Clien
     params = api["named_endpoints"]["/generate"]["parameters"]
     assert [p["parameter_name"] for p in params] == PARAM_NAMES
     by_name = {p["parameter_name"]: p for p in params}
-    assert set(by_name["model"]["type"]["enum"]) == {MODEL_STANDARD, MODEL_FAST}
-    assert by_name["quality"]["type"]["enum"] == ["480p", "720p"]
+    assert set(by_name["model"]["type"]["enum"]) == set(MODEL_SPECS)  # the nine models of the grid
+    assert {MODEL_STANDARD, MODEL_FAST} < set(MODEL_SPECS)
+    assert by_name["quality"]["type"]["enum"] == ["480p", "720p", "1080p"]
     assert "adaptive" in by_name["aspect_ratio"]["type"]["enum"]
     assert by_name["duration"]["type"]["type"] == "integer"
     assert by_name["duration"]["parameter_default"] == 5
@@ -173,7 +176,7 @@ def test_health_route_and_file_access_limited_to_the_data_dir(live_app: LiveApp)
     assert httpx.get(f"{base}/gradio_api/file={posters[0].resolve()}").status_code == 200
     # Only the media folders are allowed; the databases beside them are blocked (tests/test_security_*).
     assert live_app.demo.allowed_paths == [
-        str(live_app.data_dir.resolve() / name) for name in ("posters", "ui", "videos", "exports")
+        str(live_app.data_dir.resolve() / name) for name in ("posters", "ui", "videos", "exports", "inputs")
     ]
     database = live_app.data_dir.resolve() / "studio.sqlite3"
     assert httpx.get(f"{base}/gradio_api/file={database}").status_code == 403

@@ -4,14 +4,13 @@ started again; the video lands on disk and in history, and the provider saw exac
 from __future__ import annotations
 
 import signal
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from app_process import all_jobs, app_env, start_app, wait_healthy
+from app_process import all_jobs, app_env, start_app, stop_app, wait_healthy
 from conftest import free_port
 from gradio_client import Client
 
@@ -82,9 +81,4 @@ def test_sigkill_mid_generation_then_restart_keeps_the_video(simulator: Simulato
         assert simulator.count("POST", CREATE_PATH) == 1
         assert simulator.create_count == 1
     finally:
-        if app.poll() is None:
-            app.terminate()
-            try:
-                app.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                app.kill()
+        stop_app(app)

@@ -24,18 +24,32 @@ from app_process import all_jobs, app_env, start_app, wait_healthy
 from conftest import SERVER_KEY, RecordingProxy, free_port
 from mcp import ClientSession
 from mcp.client.streamable_http import streamable_http_client
+from media_files import quadrant_image
 from test_ship_readme import code_blocks, section
 
 from seedance_ui.agents.arguments import COST_FIELDS, TOOL_NAMES
 from seedance_ui.config import Settings
-from seedance_ui.options import ASPECT_RATIOS, DURATION_MAX, DURATION_MIN, MODEL_FAST, MODELS, QUALITIES
+from seedance_ui.options import (
+    ALL_QUALITIES,
+    ASPECT_RATIOS,
+    DURATION_MAX,
+    DURATION_MIN,
+    MODEL_FAST,
+    MODEL_SPECS,
+    UPLOAD_STREAM_PATH,
+    model_id,
+)
 from seedance_ui.pricing import estimate
 from seedance_ui.security.key_owner import KEY_HEADER, address_owner, key_owner
 from seedance_ui.simulator import Simulator
 from seedance_ui.ui.mcp_server import MCP_PATH
 from seedance_ui.ui.server import create_app, launch_kwargs
 
-GENERATION_PARAMS = ["prompt", "model", "duration", "quality", "aspect_ratio", "generate_audio", "web_search"]
+GENERATION_PARAMS = ["prompt", "model", "duration", "quality", "aspect_ratio", "generate_audio", "web_search",
+                     "first_frame", "last_frame", "reference_images", "reference_video_urls",
+                     "reference_audio_urls", "content_filter"]
+FRAMES = model_id("frames", "Fast")
+REFERENCES = model_id("references", "Fast")
 SMALL = {"model": MODEL_FAST, "duration": 4, "quality": "480p", "generate_audio": False}
 KEY_A = "sk-agent-a-0123456789abcdef"
 KEY_B = "sk-agent-b-fedcba9876543210"
@@ -139,9 +153,10 @@ async def test_lists_exactly_the_six_tools_each_described_with_a_full_schema(stu
         props = schema["properties"]
         assert list(props) == GENERATION_PARAMS and schema["required"] == ["prompt"]
         assert props["prompt"]["type"] == "string"
-        assert props["model"]["enum"] == list(MODELS)
+        assert props["model"]["enum"] == list(MODEL_SPECS)  # the nine models of the grid
         assert props["duration"]["enum"] == list(range(DURATION_MIN, DURATION_MAX + 1))
-        assert props["quality"]["enum"] == list(QUALITIES)
+        assert props["quality"]["enum"] == list(ALL_QUALITIES)
+        assert props["reference_images"]["type"] == "array" and props["content_filter"]["type"] == "boolean"
         assert props["aspect_ratio"]["enum"] == list(ASPECT_RATIOS)
         assert props["generate_audio"]["type"] == props["web_search"]["type"] == "boolean"
         assert "credits per second" in tools[name].description
@@ -226,6 +241,11 @@ async def test_cancel_video_cancels_a_running_job(studio: Studio) -> None:
         ({"duration": 20}, "duration", "from 4 to 15"),
         ({"model": "seedance-9-imaginary"}, "model", "must be one of"),
         ({"prompt": ""}, "prompt", "must not be empty"),
+        ({"model": FRAMES, "first_frame": "/etc/hostname"}, "first_frame", "https:// URL"),
+        ({"model": REFERENCES, "reference_images": ["studio.sqlite3"]},
+         "reference_images[1]", "https:// URL"),
+        ({"model": REFERENCES, "reference_images": ["https://127.0.0.1/a.png"]},
+         "reference_images[1]", "loopback"),
     ],
 )
 async def test_bad_arguments_name_the_field_and_rule_and_create_nothing(
@@ -239,6 +259,28 @@ async def test_bad_arguments_name_the_field_and_rule_and_create_nothing(
             assert f"{field}: " in text and rule in text and "Nothing was created" in text, text
     assert len(all_jobs(studio.data_dir)) == jobs_before
     assert len(studio.proxy.creates()) == creates_before
+
+
+async def test_a_frames_video_from_an_image_url_sends_that_url(studio: Studio, tmp_path: Path) -> None:
+    picture = quadrant_image(tmp_path / "frame.png")
+    # A picture already on the provider's file API: its URL on the API's own address (a trusted origin).
+    answer = httpx.post(f"{studio.proxy.url}{UPLOAD_STREAM_PATH}", timeout=30,
+                        headers={"Authorization": f"Bearer {SERVER_KEY}"},
+                        files={"file": ("frame.png", picture.read_bytes(), "image/png")}).json()
+    path = "/files/" + answer["data"]["file_url"].split("/files/", 1)[1]
+    image_url = f"{studio.proxy.url}{path}"
+    uploads = studio.proxy.count("POST", UPLOAD_STREAM_PATH)
+    text_prompt = prompt("frames")
+    args = {**SMALL, "model": FRAMES, "aspect_ratio": "adaptive", "first_frame": image_url}
+    async with session(studio.mcp_url) as mcp:
+        error, text = await call(mcp, "start_video", {"prompt": text_prompt, **args})
+        assert not error, text
+        job = await wait_done(mcp, json.loads(text)["job_id"])
+    assert job["status"] == "completed", job
+    assert job["inputs"] == [{"role": "first_frame", "url": image_url, "name": None}]
+    [create] = studio.proxy.creates_with(text_prompt)
+    assert create.body["image_urls"] == [image_url]
+    assert studio.proxy.count("POST", UPLOAD_STREAM_PATH) == uploads  # a URL input is never uploaded
 
 
 async def test_a_client_that_leaves_generate_video_midway_finds_the_job_finished(studio: Studio) -> None:

@@ -204,7 +204,7 @@ def test_only_media_folders_are_served_and_databases_are_blocked(tmp_path: Path)
     allowed, blocked = served_paths(tmp_path)
     root = tmp_path.resolve()
     assert str(root) not in allowed
-    assert {Path(p).name for p in allowed} == {"videos", "posters", "ui", "exports"}
+    assert {Path(p).name for p in allowed} == {"videos", "posters", "ui", "exports", "inputs"}
     for name in ("history.sqlite3", "history.sqlite3-wal", "jobs.sqlite3", "budget.sqlite3", "boards"):
         assert str(root / name) in blocked
     for name in ("studio.sqlite3", "studio.sqlite3-wal", "studio.sqlite3-shm", "studio.sqlite3-journal",

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 from conftest import LiveApp
+from media_files import QUADRANTS, close_to, first_and_last_frames, margin_points, plain_image, quadrant_image
 from test_ship_docker import dockerfile_env
 
 from seedance_ui.client import errors as client_errors
@@ -170,20 +171,64 @@ def test_the_gradio_client_example_runs_against_the_studio(
     demo_app: LiveApp, capsys: pytest.CaptureFixture[str]
 ) -> None:
     [example] = code_blocks(section("Programmatic API"), "python")[:1]
-    local = 'Client("http://127.0.0.1:7860/")'
-    assert local in example
-    code = example.replace(local, f"Client({demo_app.url!r}, verbose=False)")
-    ast.parse(code)
-    namespace: dict[str, object] = {}
-    exec(compile(code, "README.md", "exec"), namespace)
+    namespace = run_gradio_example(example, demo_app.url)
     video, summary = namespace["video"], namespace["summary"]
     assert Path(str(video)).is_file() and probe(Path(str(video))).duration == pytest.approx(5, abs=0.3)
     assert summary["status"] == "completed"  # type: ignore[index]
     assert "completed task-" in capsys.readouterr().out
 
 
+def run_gradio_example(example: str, url: str) -> dict[str, object]:
+    """Run a README gradio_client example against the studio at `url` (only the address swapped)."""
+    local = 'Client("http://127.0.0.1:7860/")'
+    assert local in example
+    code = example.replace(local, f"Client({url!r}, verbose=False)")
+    ast.parse(code)
+    namespace: dict[str, object] = {}
+    exec(compile(code, "README.md", "exec"), namespace)
+    return namespace
+
+
+def python_example(marker: str) -> str:
+    """The one Python example of the Programmatic API section that contains `marker`."""
+    [example] = [b for b in code_blocks(section("Programmatic API"), "python") if marker in b]
+    return example
+
+
+def test_the_frames_example_runs_against_the_studio(
+    demo_app: LiveApp, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    back = ((20, 20, 20), (250, 250, 250), (250, 140, 0), (120, 0, 160))
+    quadrant_image(tmp_path / "product.png")
+    quadrant_image(tmp_path / "product-back.png", colours=back)
+    monkeypatch.chdir(tmp_path)
+    namespace = run_gradio_example(python_example("image-to-video"), demo_app.url)
+    video, summary = Path(str(namespace["video"])), namespace["summary"]
+    assert summary["status"] == "completed"  # type: ignore[index]
+    assert "[('first_frame', 'product.png'), ('last_frame', 'product-back.png')]" in capsys.readouterr().out
+    first, last = first_and_last_frames(video)  # the placeholder opens on one picture, ends on the other
+    points = margin_points(*first.size)
+    assert all(close_to(first.getpixel(p), c) for p, c in zip(points, QUADRANTS, strict=True))
+    assert all(close_to(last.getpixel(p), c) for p, c in zip(points, back, strict=True))
+
+
+def test_the_references_example_runs_against_the_studio(
+    demo_app: LiveApp, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    quadrant_image(tmp_path / "character.png")
+    plain_image(tmp_path / "market.png", (800, 600), colour=(200, 120, 40))
+    monkeypatch.chdir(tmp_path)
+    namespace = run_gradio_example(python_example("reference-to-video"), demo_app.url)
+    summary = namespace["summary"]
+    assert summary["status"] == "completed" and "completed" in capsys.readouterr().out  # type: ignore[index]
+    inputs = summary["params"]["inputs"]  # type: ignore[index]
+    assert [(i["role"], i["name"]) for i in inputs] == [("reference_image", "character.png"),
+                                                        ("reference_image", "market.png")]
+    assert probe(Path(str(namespace["video"]))).duration == pytest.approx(5, abs=0.3)
+
+
 def test_the_client_library_example_runs_against_the_simulator(tmp_path: Path) -> None:
-    example = code_blocks(section("Programmatic API"), "python")[1]
+    example = python_example("from seedance_ui.client")
     (tmp_path / "boat.py").write_text(example)
     with Simulator(speed=200) as sim:
         sim.set_behaviour(estimated_time=5)  # the client polls by the estimate: keep the wait short

@@ -143,6 +143,7 @@ def test_statuses_have_labels_and_a_terminal_set():
     )
     assert [s.label for s in JobStatus] == [
         "Queued locally",
+        "Uploading inputs",
         "Submitting",
         "Pending",
         "Processing",

@@ -10,24 +10,28 @@ import contextlib
 import inspect
 import itertools
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
 import pytest
 from conftest import SERVER_KEY, run_async, wait_until
+from media_files import quadrant_image
 
 from seedance_ui.client import GenerationRequest
 from seedance_ui.config import Settings
-from seedance_ui.options import MODEL_FAST, MODEL_STANDARD
+from seedance_ui.options import MODEL_FAST, MODEL_STANDARD, model_id
 from seedance_ui.pricing import estimate
 from seedance_ui.runtime import Runtime, build_runtime
 from seedance_ui.store import JobStatus
 from seedance_ui.ui.common import OWNER_SECRET, OWNER_STORAGE_KEY, new_owner_id, valid_owner
 from seedance_ui.ui.handlers import Studio, is_skip
+from seedance_ui.ui.views import file_url
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
 
+FRAMES = model_id("frames", "Fast")
 QUICK = {"model": MODEL_FAST, "duration": 4, "quality": "480p"}
 
 
@@ -324,3 +328,28 @@ def test_the_detail_follows_an_in_flight_item_only_when_it_changes(
         selected, video, detail, _reuse, delete, _cancel = answers[-1]
         assert selected == record.id and 'data-status="completed"' in detail
         assert Path(value(video)).is_file() and delete["visible"] is True
+
+
+def test_a_frames_job_shows_its_input_reuses_it_and_delete_removes_it(
+    settings: Settings, simulator: Any, tmp_path: Path
+) -> None:
+    picture = quadrant_image(tmp_path / "quad.png")
+    settings = replace(settings, files_url=simulator.base_url)
+    with running(settings) as (runtime, studio):
+        owner = new_owner_id()
+        request = GenerationRequest(prompt="Reuse me: the picture comes alive", model=FRAMES, duration=4,
+                                    quality="480p", aspect_ratio="adaptive", first_frame=str(picture))
+        done = runtime.manager.wait(runtime.manager.submit(request, owner).id, 60)
+        assert done.status == JobStatus.COMPLETED
+        copy = runtime.store.inputs_dir(done.id) / "first_frame-1.png"
+        _selected, _video, detail, *_buttons = studio.select(
+            [done.id], owner, gr.SelectData(None, {"index": 0, "value": None})
+        )
+        assert f'<img src="{file_url(copy)}"' in detail and "First frame" in detail
+        restored = studio.reuse(done.id, owner)
+        assert restored[0] == "Reuse me: the picture comes alive"
+        assert "First frame: quad.png" in restored[-1] and FRAMES in restored[-1]
+        assert studio.reused_inputs(done)["first_frame"] == str(copy)
+        assert copy.read_bytes() == picture.read_bytes()
+        studio.delete(done.id, owner)
+        assert not copy.parent.exists() and picture.is_file()

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from seedance_ui.client import GenerationRequest
+from seedance_ui.client.media_rules import is_url
 from seedance_ui.store import is_valid_job_id
 
 START_VIDEO = "start_video"
@@ -22,13 +23,18 @@ ESTIMATE_COST = "estimate_cost"
 TOOL_NAMES = (START_VIDEO, GET_VIDEO, GENERATE_VIDEO, LIST_VIDEOS, CANCEL_VIDEO, ESTIMATE_COST)
 
 GENERATION_FIELDS = ("prompt", "model", "duration", "quality", "aspect_ratio", "generate_audio", "web_search")
+# The media inputs, as URLs (an agent never names a file of this server), and the content filter.
+MEDIA_URL_FIELDS = ("first_frame", "last_frame", "reference_images", "reference_video_urls",
+                    "reference_audio_urls")
+MEDIA_FIELDS = (*MEDIA_URL_FIELDS, "content_filter")
+MEDIA_URL_RULE = "must be an https:// URL (agents pass pictures, videos and sounds by URL)"
 COST_FIELDS = ("model", "duration", "quality", "web_search")
 LIST_LIMIT_DEFAULT = 20
 LIST_LIMIT_MAX = 100
 TOOL_PARAMS: dict[str, tuple[str, ...]] = {
-    START_VIDEO: GENERATION_FIELDS,
+    START_VIDEO: (*GENERATION_FIELDS, *MEDIA_FIELDS),
     GET_VIDEO: ("job_id",),
-    GENERATE_VIDEO: GENERATION_FIELDS,
+    GENERATE_VIDEO: (*GENERATION_FIELDS, *MEDIA_FIELDS),
     LIST_VIDEOS: ("limit",),
     CANCEL_VIDEO: ("job_id",),
     ESTIMATE_COST: COST_FIELDS,
@@ -60,14 +66,32 @@ def generation_request(arguments: Mapping[str, Any]) -> GenerationRequest:
     values = {name: arguments.get(name) for name in GENERATION_FIELDS}
     values = {name: defaults[name] if value is None else value for name, value in values.items()}
     values["duration"] = whole(values["duration"])
-    return GenerationRequest(**values)
+    media = {name: arguments[name] for name in MEDIA_FIELDS if arguments.get(name) is not None}
+    return GenerationRequest(**values, **media)
+
+
+def _media_url_problems(arguments: Mapping[str, Any]) -> list[str]:
+    """Media given as anything but a URL (a path would name a file of this server: never read)."""
+    out = []
+    for name in MEDIA_URL_FIELDS:
+        value = arguments.get(name)
+        values = value if isinstance(value, list | tuple) else [] if value is None else [value]
+        for i, item in enumerate(values, 1):
+            if not (isinstance(item, str) and is_url(item)):
+                shown = name if name in ("first_frame", "last_frame") else f"{name}[{i}]"
+                out.append(f"{shown}: {MEDIA_URL_RULE}")
+    return out
 
 
 def _request_problems(
     arguments: Mapping[str, Any], fields: tuple[str, ...], max_prompt_chars: int
 ) -> list[str]:
+    if "first_frame" in fields:
+        local = _media_url_problems(arguments)
+        if local:
+            return local
     request = generation_request(arguments)
-    problems = [f"{p.field}: {p.rule}" for p in request.problems() if p.field in fields]
+    problems = [f"{p.field}: {p.rule}" for p in request.problems() if p.field.split("[")[0] in fields]
     prompt = request.prompt
     if "prompt" in fields and isinstance(prompt, str) and len(prompt) > max_prompt_chars:
         problems.append(f"prompt: must be at most {max_prompt_chars:,} characters (got {len(prompt):,})")
@@ -96,7 +120,7 @@ def argument_problems(tool: str, arguments: Mapping[str, Any] | None, *, max_pro
 
 def _value_problems(tool: str, arguments: Mapping[str, Any], max_prompt_chars: int) -> list[str]:
     if tool in (START_VIDEO, GENERATE_VIDEO):
-        return _request_problems(arguments, GENERATION_FIELDS, max_prompt_chars)
+        return _request_problems(arguments, TOOL_PARAMS[tool], max_prompt_chars)
     if tool == ESTIMATE_COST:
         return _request_problems(arguments, COST_FIELDS, max_prompt_chars)
     if tool in (GET_VIDEO, CANCEL_VIDEO):

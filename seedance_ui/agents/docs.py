@@ -19,6 +19,7 @@ from seedance_ui.agents.arguments import (
     TOOL_PARAMS,
 )
 from seedance_ui.options import (
+    ALL_QUALITIES,
     ASPECT_RATIOS,
     DEFAULT_ASPECT_RATIO,
     DEFAULT_DURATION,
@@ -28,6 +29,9 @@ from seedance_ui.options import (
     DURATION_MIN,
     MAX_PROMPT_CHINESE_CHARS,
     MAX_PROMPT_ENGLISH_WORDS,
+    MODE_FRAMES,
+    MODE_REFERENCES,
+    MODEL_SPECS,
     MODELS,
     PRICES,
     QUALITIES,
@@ -38,6 +42,10 @@ from seedance_ui.security.key_owner import KEY_HEADER
 
 def _quoted(values: object) -> str:
     return ", ".join(f"'{v}'" for v in values)  # type: ignore[attr-defined]
+
+
+def _standard(mode: str) -> str:
+    return next(spec.id for spec in MODEL_SPECS.values() if spec.mode == mode and "1080p" in spec.qualities)
 
 
 def price_table() -> str:
@@ -57,15 +65,21 @@ PARAMS: dict[str, str] = {
         f"English words or {MAX_PROMPT_CHINESE_CHARS} Chinese characters."
     ),
     "model": (
-        f"One of {_quoted(MODELS)}; default '{DEFAULT_MODEL}'. "
+        f"One of {_quoted(MODEL_SPECS)}; default '{DEFAULT_MODEL}'. "
         + " ".join(f"'{value}' is {label}." for value, label in MODELS.items())
-        + " Fast is quicker and cheaper with the same parameters."
+        + " Fast is quicker and cheaper with the same parameters. The text-to-video models take a prompt "
+        "only; the image-to-video models take first_frame (and last_frame); the reference-to-video models "
+        "take reference_images, reference_video_urls and reference_audio_urls. Mini models and 1080p have "
+        "no published price."
     ),
     "duration": (
         f"Length of the video in whole seconds, {DURATION_MIN} to {DURATION_MAX}; "
         f"default {DEFAULT_DURATION}. The cost is proportional to it."
     ),
-    "quality": f"Resolution, one of {_quoted(QUALITIES)}; default '{DEFAULT_QUALITY}'.",
+    "quality": (
+        f"Resolution, one of {_quoted(ALL_QUALITIES)}; default '{DEFAULT_QUALITY}'. 1080p only on "
+        f"'{_standard(MODE_FRAMES)}' and '{_standard(MODE_REFERENCES)}'."
+    ),
     "aspect_ratio": (
         f"Frame shape, one of {_quoted(ASPECT_RATIOS)}; default '{DEFAULT_ASPECT_RATIO}'. "
         "'adaptive' lets the model choose."
@@ -77,6 +91,24 @@ PARAMS: dict[str, str] = {
         "true: the model may search the web (for recent events), billed "
         f"{WEB_SEARCH_PRICE.credits:g} credits per search it makes; default false."
     ),
+    "first_frame": (
+        "image-to-video models: the https URL of the picture the video starts on (JPEG, PNG or WebP, "
+        "sides 300-6000 px, width/height 0.4-2.5, at most 30 MB); required there."
+    ),
+    "last_frame": "image-to-video models: the https URL of the picture the video ends on (optional).",
+    "reference_images": (
+        "reference-to-video models: up to 9 https image URLs; name them in the prompt as @image1, "
+        "@image2, ..."
+    ),
+    "reference_video_urls": (
+        "reference-to-video models: up to 3 https video URLs (MP4 or MOV, 2-15 s each, 15 s together), "
+        "@video1...; their seconds are billed too."
+    ),
+    "reference_audio_urls": (
+        "reference-to-video models: up to 3 https audio URLs (WAV or MP3, 2-15 s, 15 MB), @audio1...; "
+        "never alone (add an image or a video)."
+    ),
+    "content_filter": "true (default): the provider's content filter; false costs x1.1.",
     "job_id": "The job_id that start_video or generate_video returned (32 lowercase hex characters).",
     "limit": f"How many videos to list, newest first: 1 to {LIST_LIMIT_MAX}; default {LIST_LIMIT_DEFAULT}.",
 }
@@ -87,8 +119,9 @@ COST_NOTE = (
     "are not charged."
 )
 JOB_FIELDS = (
-    "a JSON object: job_id, status (queued, submitting, pending, processing, downloading, completed, "
-    "failed, cancelled, unknown_outcome or expired), done, progress (0-100), prompt, settings, "
+    "a JSON object: job_id, status (queued, uploading, submitting, pending, processing, downloading, "
+    "completed, failed, cancelled, unknown_outcome or expired), done, progress (0-100), prompt, settings, "
+    "inputs (role with url or name), "
     "estimated_credits, credits_reserved, expected_wait_seconds and queue_position while it runs, message, "
     "hint and error_code when it failed, and once completed video_url (this server's link to the MP4, "
     "kept; no expiry) and poster_url (a JPEG frame), with video_duration, width, height and has_audio."

@@ -28,15 +28,16 @@ from seedance_ui.agents.arguments import (
     ToolError,
     check,
     generation_request,
+    refusal,
     whole,
 )
-from seedance_ui.client import GenerationRequest, SeedanceError
+from seedance_ui.client import GenerationRequest, SeedanceError, ValidationError
+from seedance_ui.jobs.inputs import entries_of
 from seedance_ui.pricing import estimate
 from seedance_ui.runtime import Runtime
 from seedance_ui.security.key_owner import KEY_HEADER, address_owner, header_key, key_owner
 from seedance_ui.store import JobRecord, JobStatus
-from seedance_ui.ui.storyboard_views import file_url
-from seedance_ui.ui.views import time_left
+from seedance_ui.ui.views import file_url, time_left
 
 # How long start_video waits for the provider to take the job (and say how long it expects to need).
 START_SETTLE_SECONDS = 5.0
@@ -154,6 +155,9 @@ class AgentTools:
             "progress": record.progress,
             "prompt": params.get("prompt"),
             "settings": {name: params.get(name) for name in SETTINGS_FIELDS},
+            # What went in: by URL, or by the original name of a picture sent to the page or /generate.
+            "inputs": [{"role": e["role"], "url": e.get("url"), "name": e.get("name")}
+                       for e in entries_of(params)],
             "estimated_credits": record.credits_estimated,
             "credits_reserved": record.credits_reserved,
             "created_at": _iso(record.created_at),
@@ -185,6 +189,8 @@ class AgentTools:
     async def _submit(self, caller: Caller, request: GenerationRequest) -> JobRecord:
         try:
             return await asyncio.to_thread(self.manager.submit, request, caller.owner, caller.api_key)
+        except ValidationError as exc:  # a media rule, measured on the files: nothing was uploaded or sent
+            raise refusal([f"{exc.field}: {exc.rule}"]) from None
         except SeedanceError as exc:  # refusals (key policy, budget, rate limit) and edge rules
             raise ToolError(f"{exc.message} {exc.hint}".strip()) from None
 

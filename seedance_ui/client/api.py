@@ -129,13 +129,17 @@ class SeedanceClient:
     # ----------------------------------------------------------------------------------------------
     # Operations
 
-    async def create(self, request: GenerationRequest, *, idempotency_key: str | None = None) -> Task:
+    async def create(
+        self, request: GenerationRequest, *, idempotency_key: str | None = None, checked: bool = False
+    ) -> Task:
         """Submit a generation; never resubmits once the request may have reached the provider.
 
         Media inputs are checked first (fetched and measured), then local images uploaded (once per
         content and key while the upload lasts); a refusal or a failed upload creates nothing.
+        `checked=True`: the caller checked the inputs and uploaded every image already (all are URLs).
         """
-        request = await self.prepare(request)
+        if not checked:
+            request = await self.prepare(request)
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
         try:
             data = await self._call("POST", CREATE_PATH, body=request.to_body(), safe=False, headers=headers)

@@ -41,7 +41,9 @@ async def cancel_job(manager: CancelHost, job_id: str, owner: str) -> str:
         return msg.CANCEL_NOT_FOUND
     if rec.terminal:
         return msg.cancel_already_ended(rec.status.label)
-    if rec.status == JobStatus.QUEUED:
+    if rec.status in (JobStatus.QUEUED, JobStatus.UPLOADING):
+        if rec.status == JobStatus.UPLOADING:  # its runner is uploading: stopped before any create
+            await manager.stop_following(job_id)
         manager.finish(job_id, JobStatus.CANCELLED, error_message=msg.CANCEL_QUEUED)
         return msg.CANCEL_QUEUED
     if rec.status == JobStatus.SUBMITTING or not rec.task_id:

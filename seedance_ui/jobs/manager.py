@@ -21,6 +21,7 @@ from functools import partial
 from typing import Any, TypeVar
 
 from seedance_ui.client.api import SeedanceClient
+from seedance_ui.client.inputs import MeasuredInputs
 from seedance_ui.client.polling import PollSchedule
 from seedance_ui.client.request import GenerationRequest
 from seedance_ui.client.task import Task
@@ -29,6 +30,7 @@ from seedance_ui.jobs import messages as msg
 from seedance_ui.jobs.budget import SubmissionGuard
 from seedance_ui.jobs.cancel import cancel_job
 from seedance_ui.jobs.hub import ChangeHub
+from seedance_ui.jobs.inputs import StoreUploadCache, durable_params, needs_upload, save_inputs
 from seedance_ui.jobs.keys import DEMO_API_KEY, ClientFactory, KeyRing
 from seedance_ui.jobs.limits import Scheduler
 from seedance_ui.jobs.meta import KEY_VISITOR, MetaStore
@@ -53,6 +55,8 @@ T = TypeVar("T")
 
 # Longest wait between two looks at a watched job even without a change notice (a safety net).
 WATCH_RECHECK = 1.0
+# How long a submission may take to check its media (fetching reference URLs to measure them).
+MEDIA_CHECK_TIMEOUT = 180.0
 # Retries after an unexpected error inside a job's runner, before it waits for a restart.
 MAX_RUNNER_CRASHES = 3
 INTERNAL_ERROR_HINT = "An internal error stopped tracking this job; it resumes when the server restarts."
@@ -74,7 +78,8 @@ class JobManager:
         self.store = store
         self.settings = settings
         self.url_lifetime = url_lifetime
-        self.keys = KeyRing(settings, client_factory or self._default_client)
+        self.uploads = StoreUploadCache(store.db)  # uploads outlive a restart until they expire
+        self.keys = KeyRing(settings, self._with_upload_cache(client_factory or self._default_client))
         self._meta = MetaStore(store.data_dir)
         self.guard = SubmissionGuard(settings, store.data_dir)  # key policy, budgets, rate limit
         self._tokens = TokenRegistry()
@@ -185,13 +190,13 @@ class JobManager:
             await asyncio.get_running_loop().shutdown_default_executor()
 
     def _unsent_creates(self) -> builtins.list[str]:
-        """Jobs admitted (SUBMITTING) whose runner has not begun the create call."""
+        """Jobs admitted (UPLOADING or SUBMITTING) whose runner has not begun the create call."""
         out = []
         for job_id, runner in self._runners.items():
             if runner.create_sent or job_id not in self._tasks:
                 continue
             rec = self.store.get(job_id)
-            if rec is not None and rec.status == JobStatus.SUBMITTING:
+            if rec is not None and rec.status in (JobStatus.SUBMITTING, JobStatus.UPLOADING):
                 out.append(job_id)
         return out
 
@@ -205,10 +210,12 @@ class JobManager:
         *,
         address: str | None = None,
     ) -> JobRecord:
-        """Validate, write the record (with its idempotency token), queue the job; returns the record as
-        written (QUEUED, or SUBMITTING when a slot was free). ValidationError propagates; nothing is
-        written then. `api_key` None means the server's key; a visitor's key stays in memory only.
-        `address` (a hashed client address) is the second subject of the per-visitor limits."""
+        """Validate (media measured on the files), write the record (with its idempotency token) and a
+        copy of each input image, queue the job; returns the record as written (QUEUED, or UPLOADING /
+        SUBMITTING when a slot was free). ValidationError propagates; nothing is written or sent then.
+        `api_key` None means the server's key; a visitor's key stays in memory only. `address` (a hashed
+        client address) is the second subject of the per-visitor limits. Call it from any thread but
+        the jobs loop's when the request has media (they are checked on that loop)."""
         if not isinstance(owner, str) or not owner:
             raise ValueError("owner must be a non-empty string")
         request = dataclasses.replace(request, callback_url=None)
@@ -217,13 +224,18 @@ class JobManager:
         if not self._running:
             raise RuntimeError("the job manager is not running")
         source, visitor_key = self.keys.classify(api_key)
-        try:
-            credits = estimate(request.model, request.quality, request.duration, request.web_search).credits
-        except KeyError:
-            credits = None
+        credits = _credits(request, MeasuredInputs())
         record = JobRecord.new(owner, request.to_params(), credits_estimated=credits)
-        # A refusal raises here, before any write.
+        # A refusal raises here, before any write, and before any media URL is fetched (rate limits).
         self.guard.admit(record.id, owner, source, credits, address)
+        if request.has_media:
+            try:
+                record.credits_estimated = _credits(request, self._check_media(request))
+                record.params = durable_params(request, save_inputs(self.store, record.id, request))
+            except BaseException:
+                self.guard.forget(record.id)
+                self.store.remove_inputs(record.id)
+                raise
         token = new_token() if self._webhooks else None
         self._meta.add(record.id, source, token)  # first: recovery must know where the key came from
         self.keys.assign(record.id, source, visitor_key)
@@ -232,6 +244,7 @@ class JobManager:
         except BaseException:
             self.keys.forget(record.id)
             self.guard.forget(record.id)
+            self.store.remove_inputs(record.id)
             raise
         if token:
             self._tokens.add(token, record.id)
@@ -240,6 +253,18 @@ class JobManager:
             self._enqueue(record.id, owner)
             return self.get(record.id, owner) or record
         return self._call(self._enqueue_async(record.id, owner)) or record
+
+    def _check_media(self, request: GenerationRequest) -> MeasuredInputs:
+        """Measure the request's media (files read, URLs fetched; nothing uploaded or created); raises
+        the first ValidationError. A text request has nothing to measure."""
+        if not request.has_media:
+            return MeasuredInputs()
+        if self._on_loop():
+            raise RuntimeError("submit a request with media from another thread than the jobs loop")
+        return self._call(self._measure(request), timeout=MEDIA_CHECK_TIMEOUT)
+
+    async def _measure(self, request: GenerationRequest) -> MeasuredInputs:
+        return await self.keys.server_client().check(request)
 
     def get(self, job_id: str, owner: str) -> JobRecord | None:
         """The owner's job (None if unknown or someone else's), with its live queue position."""
@@ -340,9 +365,19 @@ class JobManager:
     # what runners (RunnerHost) and cancelling (CancelHost) use (jobs loop only)
     def _default_client(self, api_key: str) -> SeedanceClient:
         s = self.settings
-        return SeedanceClient(api_key, s.base_url, poll_interval=s.poll_interval,
+        return SeedanceClient(api_key, s.base_url, files_url=s.files_url, poll_interval=s.poll_interval,
                               request_timeout=s.request_timeout, download_timeout=s.download_timeout,
                               max_download_bytes=s.max_download_bytes)
+
+    def _with_upload_cache(self, factory: ClientFactory) -> ClientFactory:
+        """Clients made by `factory`, remembering their uploads in the studio's database."""
+
+        def make(api_key: str) -> SeedanceClient:
+            client = factory(api_key)
+            client.upload_cache = self.uploads
+            return client
+
+        return make
 
     def client_for(self, job_id: str) -> SeedanceClient | None:
         """The client with this job's key, or None when the visitor's key is gone."""
@@ -449,12 +484,15 @@ class JobManager:
             self.update(job_id, queue_position=position)
 
     def _pump(self) -> None:
-        """Start every queued job the caps allow (SUBMITTING is written first), refresh positions."""
+        """Start every queued job the caps allow (UPLOADING, or SUBMITTING without files to upload, is
+        written first), refresh positions."""
         if not self._stopping and not self._holding:
             while started := self._scheduler.admit():
                 for job_id in started:
-                    rec = self.update(job_id, status=JobStatus.SUBMITTING, submitted_at=time.time(),
-                                      queue_position=None)
+                    queued = self.store.get(job_id)
+                    uploading = queued is not None and needs_upload(queued.params)
+                    status = JobStatus.UPLOADING if uploading else JobStatus.SUBMITTING
+                    rec = self.update(job_id, status=status, submitted_at=time.time(), queue_position=None)
                     if rec is None:
                         self._scheduler.release(job_id)
                         continue
@@ -482,7 +520,7 @@ class JobManager:
         if rec is None or rec.terminal:
             return
         crashes = self._crashes[job_id] = self._crashes.get(job_id, 0) + 1
-        if crashes > MAX_RUNNER_CRASHES or rec.status in (JobStatus.QUEUED, JobStatus.SUBMITTING):
+        if crashes > MAX_RUNNER_CRASHES or rec.status in _NOT_SENT_YET:
             # SUBMITTING here: the create's fate is unknown; a restart marks it so (never resubmits).
             self.update(job_id, error_hint=INTERNAL_ERROR_HINT)
             self.provider_done(job_id)
@@ -520,6 +558,8 @@ class JobManager:
 
     def _apply_recovery(self, rec: JobRecord, action: Action) -> None:
         if action is Action.ENQUEUE:
+            if rec.status != JobStatus.QUEUED:  # stopped while uploading: back in the queue, uploads kept
+                self.update(rec.id, status=JobStatus.QUEUED, submitted_at=None)
             self._scheduler.enqueue(rec.id, rec.owner)
         elif action is Action.DROP_QUEUED:
             self.finish(rec.id, JobStatus.FAILED, error_code="key_unavailable",
@@ -564,3 +604,17 @@ class JobManager:
         if reported_task_id and runner.last_task is not None and reported_task_id != runner.last_task.id:
             log.info("job %s: a webhook names another task; polling to check", job_id)
         runner.wake()
+
+
+# Jobs with nothing at the provider to follow yet: a crashed runner leaves them for a restart to decide.
+_NOT_SENT_YET = (JobStatus.QUEUED, JobStatus.UPLOADING, JobStatus.SUBMITTING)
+
+
+def _credits(request: GenerationRequest, measured: MeasuredInputs) -> float | None:
+    """The request's estimated credits (input video seconds count for references); None when unpriced."""
+    try:
+        return estimate(request.model, request.quality, request.duration, request.web_search,
+                        content_filter=request.content_filter,
+                        input_video_seconds=measured.video_seconds).credits
+    except KeyError:
+        return None

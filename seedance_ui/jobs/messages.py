@@ -67,3 +67,10 @@ CANCEL_STOPPED = "The job manager is not running."
 
 def cancel_already_ended(status_label: str) -> str:
     return f"This job has already ended ({status_label})."
+
+INPUT_MISSING_HINT = "Nothing was sent or charged. Generate again with the picture."
+
+
+def input_missing(name: str | None) -> str:
+    """The job's saved copy of an input image cannot be read (deleted from the data directory?)."""
+    return f"The saved copy of the input {name or 'image'} is missing, so the job was not sent."

@@ -3,6 +3,8 @@
 A `JobRunner` runs as an asyncio task on the manager's loop. It writes every step to the history
 before acting on it, and writes nothing when it is cancelled (a stop or restart then resumes it from
 what is on disk). It never sends a create twice: the create phase only runs on a fresh admission.
+A job with input images first uploads their copies (UPLOADING), recording each upload on the job, then
+writes SUBMITTING and sends the create.
 It follows a task with the client's snapshot iterator (`client.polling.iter_snapshots`), with its
 own rules for failed polls (`JobRunner.after_failure`) and a sleep that a webhook cuts short.
 """
@@ -36,6 +38,7 @@ from seedance_ui.client.polling import iter_snapshots
 from seedance_ui.client.request import GenerationRequest
 from seedance_ui.client.task import Task, TaskStatus
 from seedance_ui.jobs import messages as msg
+from seedance_ui.jobs.inputs import INPUTS_KEY, entries_of, to_request, upload_usable
 from seedance_ui.jobs.recovery import video_on_disk
 from seedance_ui.store import HistoryStore, JobRecord, JobStatus
 
@@ -158,18 +161,24 @@ class JobRunner:
 
     # -- create --------------------------------------------------------------------------------------
     async def _create(self, rec: JobRecord) -> Task | None:
-        request = GenerationRequest.from_params(rec.params)
-        callback = self.host.callback_url_for(self.job_id)
-        if callback:
-            request = dataclasses.replace(request, callback_url=callback)
         client = self.host.client_for(self.job_id)
         if client is None:
             self.host.finish(self.job_id, JobStatus.FAILED, error_code="key_unavailable",
                              error_message=msg.QUEUED_KEY_GONE_MESSAGE, error_hint=msg.QUEUED_KEY_GONE_HINT)
             return None
+        request = await self._uploaded_request(rec, client)
+        if request is None:
+            return None
+        callback = self.host.callback_url_for(self.job_id)
+        if callback:
+            request = dataclasses.replace(request, callback_url=callback)
+        if rec.status != JobStatus.SUBMITTING:  # from here the create may be sent: never again
+            self.host.update(self.job_id, status=JobStatus.SUBMITTING)
+        # Media was measured at submission, and every image is an upload's URL by now.
+        checked = {"checked": True} if request.has_media else {}
         self.create_sent = self.in_create = True
         try:
-            task = await client.create(request, idempotency_key=rec.idempotency_token)
+            task = await client.create(request, idempotency_key=rec.idempotency_token, **checked)
         except Exception as exc:
             if isinstance(exc, SeedanceError) and _certainly_not_created(exc):
                 log.info("job %s: create refused: %r", self.job_id, exc)
@@ -196,6 +205,35 @@ class JobRunner:
             fields["estimated_time"] = task.estimated_time
         self.host.update(self.job_id, **fields)
         return task
+
+    async def _uploaded_request(self, rec: JobRecord, client: SeedanceClient) -> GenerationRequest | None:
+        """The job's request, each image copy replaced by its upload's URL. Copies without a usable
+        upload (none yet, or expired) are uploaded, and each upload is written to the record before the
+        create. None when an upload failed (the job has failed then; nothing was created)."""
+        request = GenerationRequest.from_params(rec.params)
+        entries = [dict(entry) for entry in entries_of(rec.params)]
+        if not entries:
+            return request
+        for entry in entries:
+            if not entry.get("path") or upload_usable(entry, time.time()):
+                continue
+            path = self.host.store.resolve(entry["path"])
+            try:
+                if path is None or not path.is_file():
+                    raise FileNotFoundError(entry["path"])
+                upload = await client.upload_image(path)
+            except SeedanceError as exc:
+                log.info("job %s: upload refused: %r", self.job_id, exc)
+                self._end(JobStatus.FAILED, exc.code or "upload_failed", exc.message, exc.hint)
+                return None
+            except (OSError, ValueError) as exc:
+                log.warning("job %s: input copy unreadable: %r", self.job_id, exc)
+                self._end(JobStatus.FAILED, "input_missing", msg.input_missing(entry.get("name")),
+                          msg.INPUT_MISSING_HINT)
+                return None
+            entry.update(file_url=upload.file_url, expires_at=upload.expires_at)
+            self.host.update(self.job_id, params={**rec.params, INPUTS_KEY: entries})
+        return to_request(request, entries, lambda e: e.get("file_url") or e.get("url"))
 
     def _end(self, status: JobStatus, code: str | None, message: str | None, hint: str | None) -> None:
         self.host.finish(self.job_id, status, error_code=code, error_message=message, error_hint=hint)

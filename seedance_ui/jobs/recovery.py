@@ -11,7 +11,7 @@ from seedance_ui.store import JobRecord, JobStatus
 class Action(StrEnum):
     """The one thing recovery does with an unfinished job."""
 
-    ENQUEUE = "enqueue"  # QUEUED: never sent, so it is safe to queue it again
+    ENQUEUE = "enqueue"  # QUEUED or UPLOADING: never sent, so it is safe to queue it again
     MARK_UNKNOWN = "mark_unknown"  # SUBMITTING: the create may or may not have happened
     FOLLOW = "follow"  # at the provider: poll it
     DOWNLOAD = "download"  # completed at the provider, not saved yet
@@ -24,7 +24,7 @@ def plan(record: JobRecord, *, key_available: bool, video_on_disk: bool, now: fl
          url_lifetime: float) -> Action:
     """Decide recovery for `record`; never a resubmission of anything that may have been sent."""
     status = record.status
-    if status == JobStatus.QUEUED:
+    if status in (JobStatus.QUEUED, JobStatus.UPLOADING):  # the create was never sent
         return Action.ENQUEUE if key_available else Action.DROP_QUEUED
     if status == JobStatus.SUBMITTING or not record.task_id:
         return Action.MARK_UNKNOWN

@@ -4,8 +4,8 @@ Gradio serves any file under `allowed_paths` to anyone who asks for its path at 
 The data directory also holds the studio's database (every visitor's prompts and owner ids, the job
 manager's bookkeeping and the budget ledger), the backups of the databases it replaced, and the
 storyboards, so only the folders of media we name ourselves are allowed (`<job id>.mp4`, `<job id>.jpg`,
-placeholders, review exports), and the rest is blocked outright (blocked paths win over allowed ones
-in Gradio).
+`inputs/<job id>/<role>-<n>.<ext>`, placeholders, review exports), and the rest is blocked outright
+(blocked paths win over allowed ones in Gradio).
 
 `RequestSizeLimit` is a small ASGI middleware: a request body larger than the limit is refused with 413
 before Gradio parses it, whether or not it announces its length.
@@ -18,19 +18,21 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
 from typing import Any
 
+from seedance_ui.options import IMAGE_MAX_BYTES, MB
 from seedance_ui.store import BACKUP_SUFFIX, DB_FILENAME, DB_SIDE_SUFFIXES, LEGACY_FILENAMES
 
 # Media folders of the data directory that may be served (all file names in them are ours).
 # Most looked-up first: Gradio tries them in order for every file an event returns (gallery posters
 # and placeholders, then videos).
-SERVED_DIRS = ("posters", "ui", "videos", "exports")
+SERVED_DIRS = ("posters", "ui", "videos", "exports", "inputs")
 # Everything else the data directory holds that must never be served, even by mistake.
 PRIVATE_DIRS = ("boards",)
 # The database, the v1 files it replaced (should one be copied back) and their backups after an upgrade.
 PRIVATE_DATABASES = (DB_FILENAME, *LEGACY_FILENAMES, *(name + BACKUP_SUFFIX for name in LEGACY_FILENAMES))
 
 MAX_REQUEST_BYTES = 2 * 1024 * 1024  # a queue event carries a prompt and a few settings: far less
-MAX_UPLOAD_MB = 10  # Gradio's own per-file cap (storyboard imports are small JSON/CSV files)
+# Gradio's own per-file cap: the largest input picture the provider takes (storyboard imports: far less).
+MAX_UPLOAD_MB = IMAGE_MAX_BYTES // MB
 MAX_UPLOAD_REQUEST_BYTES = (MAX_UPLOAD_MB + 1) * 1024 * 1024
 UPLOAD_PATH_SUFFIX = "/gradio_api/upload"
 # The page's unqueued events (prompt lint, cost) and the agents' MCP tool calls run on the web server's

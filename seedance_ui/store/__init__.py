@@ -4,10 +4,11 @@
 - `interface`: `Database`, the methods every caller uses (a server database implements them too).
 - `sqlite`: `SqliteDatabase`, every SQL statement of the project, with versioned migrations.
 - `local`: the data directory's `studio.sqlite3`, and the one-time upgrade from v1's three files.
-- `history`: `HistoryStore`, the job history with its videos and posters on disk.
+- `history`: `HistoryStore`, the job history with its videos, posters and input copies on disk.
 """
 
 from seedance_ui.store.history import (
+    INPUTS_DIRNAME,
     POSTER_SUFFIX,
     POSTERS_DIRNAME,
     VIDEO_SUFFIX,
@@ -41,6 +42,7 @@ __all__ = [
     "DB_FILENAME",
     "DB_SIDE_SUFFIXES",
     "FIELD_NAMES",
+    "INPUTS_DIRNAME",
     "LEGACY_FILENAMES",
     "MIGRATIONS",
     "POSTERS_DIRNAME",

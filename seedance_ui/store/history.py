@@ -5,6 +5,7 @@ Layout of `data_dir`::
     studio.sqlite3         the database (see store/local.py): jobs, job bookkeeping, budget ledger
     videos/<job_id>.mp4    downloaded videos
     posters/<job_id>.jpg   their poster frames
+    inputs/<job_id>/       copies of the job's input images (first_frame-1.png, reference_image-2.jpg, ...)
 
 File names are built only from our own job ids (uuid4 hex, validated), never from provider data.
 Paths kept in a record are relative to `data_dir` and are resolved through `HistoryStore.resolve`,
@@ -16,6 +17,7 @@ from __future__ import annotations
 import builtins
 import dataclasses
 import logging
+import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -34,6 +36,7 @@ log = logging.getLogger(__name__)
 
 VIDEOS_DIRNAME = "videos"
 POSTERS_DIRNAME = "posters"
+INPUTS_DIRNAME = "inputs"
 VIDEO_SUFFIX = ".mp4"
 POSTER_SUFFIX = ".jpg"
 
@@ -45,7 +48,8 @@ class HistoryStore:
         self.data_dir = Path(data_dir).expanduser().resolve()
         self.videos_dir = self.data_dir / VIDEOS_DIRNAME
         self.posters_dir = self.data_dir / POSTERS_DIRNAME
-        for folder in (self.data_dir, self.videos_dir, self.posters_dir):
+        self.inputs_root = self.data_dir / INPUTS_DIRNAME
+        for folder in (self.data_dir, self.videos_dir, self.posters_dir, self.inputs_root):
             folder.mkdir(parents=True, exist_ok=True)
         self.db: Database = open_database(self.data_dir)
         self.schema_version = self.db.schema_version
@@ -132,6 +136,7 @@ class HistoryStore:
         return True
 
     def _remove_files(self, job_id: str, recorded: builtins.list[str | None]) -> None:
+        self.remove_inputs(job_id)
         paths = {self.video_path(job_id), self.poster_path(job_id)}
         for rel in recorded:
             try:
@@ -156,6 +161,21 @@ class HistoryStore:
     def poster_path(self, job_id: str) -> Path:
         """Absolute path of the job's poster image (ValueError for a malformed id)."""
         return self.posters_dir / f"{check_job_id(job_id)}{POSTER_SUFFIX}"
+
+    def inputs_dir(self, job_id: str) -> Path:
+        """Absolute path of the folder holding copies of the job's input files (ValueError for a
+        malformed id); not created here."""
+        return self.inputs_root / check_job_id(job_id)
+
+    def remove_inputs(self, job_id: str) -> None:
+        """Delete the job's input copies (nothing happens when there are none)."""
+        folder = self.inputs_dir(job_id)
+        try:
+            shutil.rmtree(folder)
+        except FileNotFoundError:
+            pass
+        except OSError as exc:
+            log.warning("could not delete %s: %s", folder, exc)
 
     def relative(self, path: Path | str) -> str:
         """`path` (absolute, or relative to the data dir) as a data-dir-relative POSIX string."""

@@ -21,6 +21,7 @@ class JobStatus(StrEnum):
     """Where a job stands, from our side (the provider's task status is one input to it)."""
 
     QUEUED = "queued"  # waiting locally for a slot (caps)
+    UPLOADING = "uploading"  # admitted, its input files going to the file API; no create sent yet
     SUBMITTING = "submitting"  # record written, create in flight
     PENDING = "pending"
     PROCESSING = "processing"
@@ -43,6 +44,7 @@ class JobStatus(StrEnum):
 
 _LABELS: dict[JobStatus, str] = {
     JobStatus.QUEUED: "Queued locally",
+    JobStatus.UPLOADING: "Uploading inputs",
     JobStatus.SUBMITTING: "Submitting",
     JobStatus.PENDING: "Pending",
     JobStatus.PROCESSING: "Processing",

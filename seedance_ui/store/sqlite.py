@@ -5,7 +5,7 @@ One file (WAL) holds the job history, the job manager's bookkeeping and the budg
 database can implement the same methods later. No Gradio, no HTTP, no file layout here: which file to
 open and when to upgrade older data directories is `local.py`'s business.
 
-Adding a schema change: write `_migration_2(conn)` and append it to `MIGRATIONS`. Each migration runs
+Adding a schema change: write `_migration_<n>(conn)` and append it to `MIGRATIONS`. Each migration runs
 once, in its own transaction, together with the `PRAGMA user_version` bump.
 """
 
@@ -125,8 +125,30 @@ def _migration_2(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX spend_day_address ON spend (day, address)")
 
 
+def _migration_3(conn: sqlite3.Connection) -> None:
+    """Uploads to the provider's file API, remembered by content hash and key identity (a hash of the
+    file API's address and the key, never the key) until they expire, so a restart re-uploads nothing
+    that is still usable."""
+    conn.execute(
+        """
+        CREATE TABLE uploads (
+            sha256     TEXT NOT NULL,
+            identity   TEXT NOT NULL,
+            file_url   TEXT NOT NULL,
+            expires_at REAL NOT NULL,
+            file_id    TEXT,
+            file_name  TEXT,
+            size_bytes INTEGER,
+            mime_type  TEXT,
+            PRIMARY KEY (sha256, identity)
+        )
+        """
+    )
+    conn.execute("CREATE INDEX uploads_expires ON uploads (expires_at)")
+
+
 # Ordered: MIGRATIONS[n - 1] takes the schema from version n - 1 to n. Append only.
-MIGRATIONS: list[Migration] = [_migration_1, _migration_2]
+MIGRATIONS: list[Migration] = [_migration_1, _migration_2, _migration_3]
 
 
 class SchemaTooNewError(RuntimeError):
@@ -198,6 +220,9 @@ def _from_row(row: sqlite3.Row) -> JobRecord:
     return JobRecord(**data)
 
 
+# The columns of a remembered upload (client.uploads.UploadedFile's fields, by name).
+UPLOAD_FIELDS = ("sha256", "file_url", "expires_at", "file_id", "file_name", "size_bytes", "mime_type")
+_UPLOAD_COLUMNS = ", ".join(UPLOAD_FIELDS)
 _TERMINAL_VALUES = tuple(sorted(s.value for s in JobStatus if s.terminal))
 _COLUMNS = ", ".join(FIELD_NAMES)
 _SELECT_JOB = f"SELECT {_COLUMNS} FROM jobs WHERE id = ?"
@@ -384,6 +409,28 @@ class SqliteDatabase:
             "SELECT owner, estimated, reserved, released FROM spend WHERE job_id = ?", (job_id,)
         )
         return None if found is None else SpendRow(found[0], found[1], found[2], bool(found[3]))
+
+    # -- uploads (the file API's upload cache) -------------------------------------------------------------
+
+    def get_upload(self, sha256: str, identity: str) -> dict[str, Any] | None:
+        """The remembered upload of this content for this key identity (expired or not), or None."""
+        row = self._row(
+            f"SELECT {_UPLOAD_COLUMNS} FROM uploads WHERE sha256 = ? AND identity = ?", (sha256, identity)
+        )
+        return None if row is None else {name: row[name] for name in UPLOAD_FIELDS}
+
+    def put_upload(self, identity: str, upload: Mapping[str, Any]) -> None:
+        """Remember an upload (`UPLOAD_FIELDS`), replacing the one of the same content and identity."""
+        values = {name: upload.get(name) for name in UPLOAD_FIELDS}
+        marks = ", ".join(f":{name}" for name in UPLOAD_FIELDS)
+        self._write(
+            f"INSERT OR REPLACE INTO uploads (identity, {_UPLOAD_COLUMNS}) VALUES (:identity, {marks})",
+            {**values, "identity": identity},
+        )
+
+    def forget_uploads(self, before: float) -> int:
+        """Drop every upload that expires before `before` (epoch s); how many went."""
+        return self._write("DELETE FROM uploads WHERE expires_at < ?", (float(before),))
 
     # -- identities ---------------------------------------------------------------------------------------
 

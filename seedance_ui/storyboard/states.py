@@ -15,7 +15,8 @@ from seedance_ui.store import JobStatus
 
 # A take in one of these is on its way (not ended): derived from JobStatus, never listed by hand.
 ACTIVE_JOB_STATUSES = frozenset(s for s in JobStatus if not s.terminal)
-WAITING_JOB_STATUSES = frozenset({JobStatus.QUEUED, JobStatus.SUBMITTING})  # not at the provider yet
+# Not at the provider yet.
+WAITING_JOB_STATUSES = frozenset({JobStatus.QUEUED, JobStatus.UPLOADING, JobStatus.SUBMITTING})
 
 
 def job_status(status: Any) -> JobStatus | None:

@@ -30,8 +30,10 @@ from seedance_ui.agents.docs import docstring
 from seedance_ui.agents.tools import AgentTools, Caller
 from seedance_ui.config import Settings
 from seedance_ui.options import (
+    ALL_QUALITIES,
     ASPECT_RATIOS,
     DEFAULT_ASPECT_RATIO,
+    DEFAULT_CONTENT_FILTER,
     DEFAULT_DURATION,
     DEFAULT_GENERATE_AUDIO,
     DEFAULT_MODEL,
@@ -39,20 +41,20 @@ from seedance_ui.options import (
     DEFAULT_WEB_SEARCH,
     DURATION_MAX,
     DURATION_MIN,
-    MODELS,
-    QUALITIES,
+    MODEL_SPECS,
 )
 from seedance_ui.runtime import Runtime
 from seedance_ui.security.key_owner import KEY_HEADER
 from seedance_ui.security.owners import client_host
+from seedance_ui.ui.common import listed
 from seedance_ui.ui.mcp_server import MCP_PATH, mcp_reporter
 
 log = logging.getLogger("seedance_ui.agents")
 
 INTERNAL_ERROR = "Something went wrong on the studio's side; the details are in the server log."
 # The allowed values as types: Gradio turns them into the tools' JSON-schema enums.
-ModelName = Literal[tuple(MODELS)]  # type: ignore[valid-type]
-Quality = Literal[tuple(QUALITIES)]  # type: ignore[valid-type]
+ModelName = Literal[tuple(MODEL_SPECS)]  # type: ignore[valid-type]
+Quality = Literal[tuple(ALL_QUALITIES)]  # type: ignore[valid-type]
 AspectRatio = Literal[tuple(ASPECT_RATIOS)]  # type: ignore[valid-type]
 Duration = Literal[tuple(range(DURATION_MIN, DURATION_MAX + 1))]  # type: ignore[valid-type]
 
@@ -130,10 +132,20 @@ def tool_functions(tools: AgentTools, demo: gr.Blocks) -> list[Callable[..., Awa
             aspect_ratio: AspectRatio = DEFAULT_ASPECT_RATIO,
             generate_audio: bool = DEFAULT_GENERATE_AUDIO,
             web_search: bool = DEFAULT_WEB_SEARCH,
+            first_frame: str = "",  # "" / []: none (a plain type keeps the tool's schema simple)
+            last_frame: str = "",
+            reference_images: list[str] = (),  # type: ignore[assignment]
+            reference_video_urls: list[str] = (),  # type: ignore[assignment]
+            reference_audio_urls: list[str] = (),  # type: ignore[assignment]
+            content_filter: bool = DEFAULT_CONTENT_FILTER,
             request: gr.Request = None,  # type: ignore[assignment]
         ) -> str:
             args = dict(prompt=prompt, model=model, duration=duration, quality=quality,
-                        aspect_ratio=aspect_ratio, generate_audio=generate_audio, web_search=web_search)
+                        aspect_ratio=aspect_ratio, generate_audio=generate_audio, web_search=web_search,
+                        first_frame=first_frame or None, last_frame=last_frame or None,
+                        reference_images=listed(reference_images),
+                        reference_video_urls=listed(reference_video_urls),
+                        reference_audio_urls=listed(reference_audio_urls), content_filter=content_filter)
             return _json(await run(who(request), args))
 
         tool.__name__ = tool.__qualname__ = name

@@ -160,3 +160,13 @@ def guarded(on_error: Callable[..., Any]) -> Callable[[Callable[..., Any]], Call
         return sync
 
     return decorate
+
+
+def listed(value: Any) -> Any:
+    """A list parameter of the API or a tool as a tuple without empty items (None: empty); anything
+    else is left for the request's rules to name."""
+    if value is None:
+        return ()
+    if isinstance(value, list | tuple):
+        return tuple(v for v in value if v not in (None, ""))
+    return value

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import dataclasses
 import functools
 import math
 import time
@@ -19,9 +20,21 @@ import gradio as gr
 
 from seedance_ui.client import GenerationRequest, SeedanceError, ValidationError
 from seedance_ui.client.errors import api_key_problem
+from seedance_ui.jobs.inputs import (
+    INPUTS_KEY,
+    ROLE_FIRST_FRAME,
+    ROLE_LAST_FRAME,
+    ROLE_REFERENCE_AUDIO,
+    ROLE_REFERENCE_IMAGE,
+    ROLE_REFERENCE_VIDEO,
+    entries_of,
+    local_request,
+    media_fields,
+)
 from seedance_ui.options import (
     ASPECT_RATIOS,
     DEFAULT_ASPECT_RATIO,
+    DEFAULT_CONTENT_FILTER,
     DEFAULT_DURATION,
     DEFAULT_GENERATE_AUDIO,
     DEFAULT_MODEL,
@@ -41,6 +54,7 @@ from seedance_ui.ui.common import (
     INTERNAL_ERROR,
     TICK_SECONDS,
     guarded,
+    listed,
     log,
     new_owner_id,
     owner_of,
@@ -125,6 +139,16 @@ def make_request(
         generate_audio=generate_audio,
         web_search=web_search,
     )
+
+
+# How the history names each input (n: its number among inputs of that role).
+INPUT_LABELS = {
+    ROLE_FIRST_FRAME: "First frame",
+    ROLE_LAST_FRAME: "Last frame",
+    ROLE_REFERENCE_IMAGE: "Image {n}",
+    ROLE_REFERENCE_VIDEO: "Video {n}",
+    ROLE_REFERENCE_AUDIO: "Audio {n}",
+}
 
 
 def describe_problems(problems: Sequence[ValidationError]) -> list[str]:
@@ -233,6 +257,25 @@ class Studio:
 
     # ---------------------------------------------------------------------------------------------
     # shared renderers
+    def input_views(self, record: JobRecord | None) -> list[views.InputView]:
+        """The job's inputs for the history detail: image copies as thumbnails, URLs as chips."""
+        out: list[views.InputView] = []
+        counts: dict[str, int] = {}
+        for entry in entries_of(record.params) if record is not None else []:
+            role = entry["role"]
+            counts[role] = counts.get(role, 0) + 1
+            label = INPUT_LABELS[role].format(n=counts[role])
+            try:
+                path = self.store.resolve(entry.get("path"))
+            except ValueError:
+                path = None
+            image = views.file_url(path) if path is not None and path.is_file() else None
+            out.append(views.InputView(role, label, image, entry.get("url"), entry.get("name")))
+        return out
+
+    def detail_view(self, record: JobRecord | None) -> str:
+        return views.detail_html(record, self.input_views(record))
+
     def video_file(self, record: JobRecord | None) -> str | None:
         if record is None or record.status != JobStatus.COMPLETED:
             return None
@@ -605,7 +648,7 @@ class Studio:
         return {
             p.selected_job: record.id if record is not None else None,
             p.detail_video: gr.update(value=path, visible=bool(path)),
-            p.detail: views.detail_html(record),
+            p.detail: self.detail_view(record),
             p.reuse_btn: gr.update(visible=record is not None),
             p.delete_btn: gr.update(visible=record is not None and record.terminal),
             p.cancel_job_btn: gr.update(visible=record is not None and not record.terminal),
@@ -638,7 +681,7 @@ class Studio:
                 return
             if live != record:
                 record = live
-                yield {self.page.detail: views.detail_html(live)}
+                yield {self.page.detail: self.detail_view(live)}
 
     @handler
     def reuse(self, job_id: str | None, owner: Any, request: gr.Request | None = None) -> Any:
@@ -657,7 +700,13 @@ class Studio:
         )
         web = p.get("web_search") if isinstance(p.get("web_search"), bool) else DEFAULT_WEB_SEARCH
         toast_info("Settings restored in the create panel.")
-        notice = views.notice_html("info", "Settings restored from your history — tweak and generate again.")
+        inputs = [f"{v.label}: {v.name or v.url}" for v in self.input_views(record)]
+        if inputs and p.get("model") not in MODELS:  # a frames or references model: name it too
+            inputs.insert(0, f"Model: {p.get('model')}")
+        notice = views.notice_html(
+            "info", "Settings restored from your history — tweak and generate again.",
+            "This shot's inputs (add them again to use them):" if inputs else None, items=inputs,
+        )
         ui = self.page
         return {
             ui.prompt: p.get("prompt", ""),
@@ -669,6 +718,11 @@ class Studio:
             ui.web_search: web,
             ui.status: notice,
         }
+
+    def reused_inputs(self, record: JobRecord) -> dict[str, Any]:
+        """The job's media fields as Reuse settings refills them: the saved copies' absolute paths
+        (images) and the URLs, by request field (first_frame, ..., reference_audio_urls)."""
+        return media_fields(local_request(self.store, record.params))
 
     @handler
     def delete(self, job_id: str | None, owner: Any, request: gr.Request | None = None) -> Any:
@@ -684,7 +738,7 @@ class Studio:
         if not self.manager.delete(record.id, owner_id):
             toast_warning("Could not delete this item.")
             return gr.skip()
-        toast_info("Deleted, with its video and poster.")
+        toast_info("Deleted, with its video, poster and input files.")
         return {**self.gallery(owner_id), **self.detail_outputs(None)}
 
     @handler
@@ -761,13 +815,28 @@ class Studio:
         aspect_ratio: str = DEFAULT_ASPECT_RATIO,
         generate_audio: bool = DEFAULT_GENERATE_AUDIO,
         web_search: bool = DEFAULT_WEB_SEARCH,
+        first_frame: str | None = None,
+        last_frame: str | None = None,
+        reference_images: list[str] | None = None,
+        reference_video_urls: list[str] | None = None,
+        reference_audio_urls: list[str] | None = None,
+        content_filter: bool = DEFAULT_CONTENT_FILTER,
         http: gr.Request | None = None,
     ) -> AsyncIterator[tuple[Any, dict[str, Any]]]:
         """Generate a video and wait for it. Yields progress; the final output is the mp4 and a JSON
-        summary whose `video_path` is the file's local path on the server."""
+        summary whose `video_path` is the file's local path on the server. Image parameters are files
+        (gradio_client.handle_file), video and audio references lists of URLs."""
         if too_long(prompt, self.settings.max_prompt_chars):
             raise gr.Error("Invalid request: " + prompt_too_long(prompt, self.settings.max_prompt_chars))
-        request = make_request(prompt, model, duration, quality, aspect_ratio, generate_audio, web_search)
+        request = dataclasses.replace(
+            make_request(prompt, model, duration, quality, aspect_ratio, generate_audio, web_search),
+            first_frame=first_frame or None,
+            last_frame=last_frame or None,
+            reference_images=listed(reference_images),
+            reference_video_urls=listed(reference_video_urls),
+            reference_audio_urls=listed(reference_audio_urls),
+            content_filter=content_filter,
+        )
         problems = request.problems()
         if problems:
             raise gr.Error(
@@ -783,6 +852,8 @@ class Studio:
             record = await asyncio.to_thread(
                 self.manager.submit, request, owner, None, address=self.address_of(http)
             )
+        except ValidationError as exc:  # a media rule, measured on the files: nothing was uploaded or sent
+            raise gr.Error(f"Invalid request: {exc.field}: {exc.rule}", title="Invalid request") from None
         except SeedanceError as exc:
             raise gr.Error(f"{exc.message} — {exc.hint}", title=type(exc).__name__) from None
         except Exception:
@@ -805,6 +876,15 @@ class Studio:
             raise gr.Error("The video finished but its file is missing on the server.")
         yield path, self.api_summary(final)
 
+    def api_input(self, entry: dict[str, Any]) -> dict[str, Any]:
+        """An input as API callers see it: the saved copy's path on the server as `saved_copy` (a dict
+        with a "path" key would be taken for a file to download by gradio_client)."""
+        out = {k: v for k, v in entry.items() if k != "path"}
+        if entry.get("path"):
+            with contextlib.suppress(ValueError):
+                out["saved_copy"] = str(self.store.resolve(entry["path"]))
+        return out
+
     def api_summary(self, record: JobRecord) -> dict[str, Any]:
         data = record.to_public_dict()
         path = self.store.video_file(record)
@@ -812,6 +892,8 @@ class Studio:
         data["video_path"] = str(path) if path else None
         data["poster_path"] = str(poster) if poster else None
         data["params"] = {k: v for k, v in record.params.items() if k != "callback_url"}
+        if INPUTS_KEY in data["params"]:
+            data["params"][INPUTS_KEY] = [self.api_input(entry) for entry in entries_of(record.params)]
         data.pop("owner", None)
         data["updated_at"] = record.updated_at or time.time()
         return data

@@ -11,13 +11,12 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote
 
 from seedance_ui.options import MODELS, frame_size
 from seedance_ui.store import JobRecord, JobStatus
 from seedance_ui.storyboard import Board, BoardEstimate, Shot, ShotProblem, Take, compose_prompt
 from seedance_ui.storyboard.states import ACTIVE_JOB_STATUSES, ShotState
-from seedance_ui.ui.views import esc, fmt_credits, model_label, notice_html, section_html, snippet
+from seedance_ui.ui.views import esc, file_url, fmt_credits, model_label, notice_html, section_html, snippet
 
 MIN_COMPARE = 2
 MAX_COMPARE = 4
@@ -36,13 +35,6 @@ _STATE = {
 # The summary's counts, in this order.
 COUNT_ORDER = (ShotState.DONE, ShotState.RUNNING, ShotState.QUEUED, ShotState.FAILED, ShotState.NEW,
                ShotState.CANCELLED, ShotState.EXPIRED, ShotState.UNKNOWN)
-
-
-def file_url(path: Path | str | None) -> str | None:
-    """A page-relative URL of a file under the data directory (served through allowed_paths)."""
-    if path is None:
-        return None
-    return "gradio_api/file=" + quote(str(Path(path).resolve()), safe="/")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -254,6 +246,8 @@ def _running_label(record: JobRecord | None) -> str:
         return "Queued"
     if record.status == JobStatus.QUEUED:
         return f"Queued · #{record.queue_position}" if record.queue_position else "Queued"
+    if record.status == JobStatus.UPLOADING:
+        return "Uploading"
     if record.status == JobStatus.SUBMITTING:
         return "Submitting"
     if record.status == JobStatus.PENDING:

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import html
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from seedance_ui.options import (
     MAX_PROMPT_CHINESE_CHARS,
     MAX_PROMPT_ENGLISH_WORDS,
+    MODEL_SPECS,
     MODELS,
     frame_size,
 )
@@ -26,6 +29,13 @@ from seedance_ui.ui.prompt_lint import LintResult
 def esc(value: Any) -> str:
     """Text made safe for HTML content and attribute values."""
     return html.escape("" if value is None else str(value), quote=True)
+
+
+def file_url(path: Path | str | None) -> str | None:
+    """A page-relative URL of a file under the data directory (served through allowed_paths)."""
+    if path is None:
+        return None
+    return "gradio_api/file=" + quote(str(Path(path).resolve()), safe="/")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -49,7 +59,10 @@ def fmt_credits(value: float | None) -> str:
 
 
 def model_label(model: str | None) -> str:
-    return MODELS.get(model or "", model or "—")
+    """A model's name for people: Standard or Fast for the text models, else its cell of the grid
+    ("Frames · Fast"); an unknown id as it is."""
+    spec = MODEL_SPECS.get(model or "")
+    return MODELS.get(model or "") or (spec.label if spec else model or "—")
 
 
 def snippet(text: str | None, limit: int = 60) -> str:
@@ -126,6 +139,7 @@ _STAGES = (
 )
 _STAGE_INDEX = {
     JobStatus.QUEUED: 0,
+    JobStatus.UPLOADING: 0,
     JobStatus.SUBMITTING: 0,
     JobStatus.PENDING: 1,
     JobStatus.PROCESSING: 2,
@@ -337,8 +351,41 @@ def history_caption(record: JobRecord) -> str:
     return f"{record.status.label} · {what}"
 
 
-def detail_html(record: JobRecord | None) -> str:
-    """Selected history item: prompt, status (or error), parameters."""
+@dataclass(frozen=True)
+class InputView:
+    """One input of a job as the history shows it: a thumbnail (`image`: a served file's URL) or a
+    labelled chip (video and audio URLs, or an image given as a URL, which the page does not fetch)."""
+
+    role: str  # "first_frame", "reference_video", ...
+    label: str  # "First frame", "Video 2", ...
+    image: str | None = None
+    url: str | None = None
+    name: str | None = None
+
+
+def inputs_html(inputs: Sequence[InputView]) -> str:
+    """The inputs row of the history detail (empty for a text job)."""
+    if not inputs:
+        return ""
+    items = []
+    for item in inputs:
+        title = esc(item.name or item.url or item.label)
+        if item.image:
+            items.append(
+                f'<figure class="sd-input" data-role="{esc(item.role)}"><img src="{esc(item.image)}" '
+                f'alt="{esc(item.label)}: {title}" loading="lazy">'
+                f"<figcaption>{esc(item.label)}</figcaption></figure>"
+            )
+        else:
+            items.append(
+                f'<span class="sd-input-chip" data-role="{esc(item.role)}" title="{title}">'
+                f"{esc(item.label)} · {esc(snippet(item.url, 40))}</span>"
+            )
+    return f'<div class="sd-inputs" aria-label="Inputs">{"".join(items)}</div>'
+
+
+def detail_html(record: JobRecord | None, inputs: Sequence[InputView] = ()) -> str:
+    """Selected history item: prompt, inputs, status (or error), parameters."""
     if record is None:
         return (
             '<div class="sd-detail is-empty">Select a shot in your history to see its video, prompt and '
@@ -362,7 +409,7 @@ def detail_html(record: JobRecord | None) -> str:
         f'<div class="sd-detail" data-job="{esc(record.id)}" data-status="{esc(record.status.value)}">'
         f'<div class="sd-detail-head">{status}</div>'
         f'<blockquote class="sd-detail-prompt">{esc(record.params.get("prompt", ""))}</blockquote>'
-        f"{error}{params_table(record.params, record, title='Settings')}</div>"
+        f"{inputs_html(inputs)}{error}{params_table(record.params, record, title='Settings')}</div>"
     )
 
 
