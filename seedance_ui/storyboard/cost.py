@@ -34,7 +34,8 @@ class BoardEstimate(NamedTuple):
 
 
 def shot_estimate(board: Board, shot: Shot) -> ShotEstimate:
-    model, quality = board.model_of(shot), board.quality_of(shot)
+    """The price of the request the shot sends (a cast or a chain picks the references or frames model)."""
+    model, quality = board.effective_request(shot).model, board.quality_of(shot)
     base = {
         "shot_id": shot.id,
         "number": board.number_of(shot.id),

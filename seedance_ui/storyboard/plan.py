@@ -45,16 +45,27 @@ def shots_to_generate(
     raise ValueError(f"mode must be one of {', '.join(PLAN_MODES)} (got {mode!r})")
 
 
-def record_take(board: Board, shot_id: str, job_id: str, *, params: dict[str, Any] | None = None) -> Take:
-    """Add a take for a submitted job to a shot (the same job twice returns the existing take)."""
+def record_take(
+    board: Board,
+    shot_id: str,
+    job_id: str,
+    *,
+    params: dict[str, Any] | None = None,
+    starts_from: str | None = None,
+) -> Take:
+    """Add a take for a submitted job to a shot (the same job twice returns the existing take); it
+    remembers the names of the cast it was sent with and, chained, the job whose last frame it starts
+    from. The shot's notice (why an earlier Generate did not send it) is cleared."""
     shot = board.shot(shot_id)
     existing = board.find_take(job_id)
     if existing is not None:
         if existing[0] is not shot:
             raise StoryboardError(f"job {job_id} is already a take of another shot")
         return existing[1]
-    take = Take(job_id=job_id, params=params)
+    cast = [e.name for e in board.cast_of(shot)]
+    take = Take(job_id=job_id, params=params, starts_from=starts_from, cast=cast)
     shot.takes.append(take)
+    shot.notice = ""
     board.touch()
     return take
 

@@ -22,6 +22,7 @@ from typing import Any, Literal, Protocol
 from seedance_ui.client import GenerationRequest
 from seedance_ui.storyboard.animatic import AnimaticResult, export_animatic
 from seedance_ui.storyboard.bundle import export_zip
+from seedance_ui.storyboard.cast import name_problem, store_cast_image
 from seedance_ui.storyboard.clips import export_stem
 from seedance_ui.storyboard.contact import export_contact_sheet
 from seedance_ui.storyboard.cost import BoardEstimate, shot_estimate
@@ -301,7 +302,7 @@ class BoardSession:
                 raise BoardFormatError("", f"the file is larger than {MAX_IMPORT_BYTES // 2**20} MiB")
             data = path.read_bytes()
             board = self._csv_board(shown.owner, path, current, data) if path.suffix.lower() == ".csv" else (
-                import_board_json(data, shown.owner)
+                import_board_json(data, shown.owner, self.boards.owner_dir(shown.owner))
             )
         except (OSError, StoryboardError) as exc:
             raise Refused(f"Could not import {path.name}: {exc}", "error") from None
@@ -319,12 +320,55 @@ class BoardSession:
         import_csv(board, data)
         return board
 
+    def append_csv(self, shown: Shown, path: Path) -> tuple[Board, str | None]:
+        """CSV shots added at the end of the open board (its settings and cast names apply); the
+        first new shot is selected. Nothing changes when the file has an error."""
+        try:
+            if path.stat().st_size > MAX_IMPORT_BYTES:
+                raise BoardFormatError("", f"the file is larger than {MAX_IMPORT_BYTES // 2**20} MiB")
+            data = path.read_bytes()
+        except OSError as exc:
+            raise Refused(f"Could not import {path.name}: {exc}", "error") from None
+        with self._edit(shown) as board:
+            try:
+                added = import_csv(board, data, replace=False)
+            except StoryboardError as exc:
+                raise Refused(f"Could not import {path.name}: {exc}", "error") from None
+            return board, (added[0].id if added else shown.shot_id)
+
+    # ---------------------------------------------------------------------------------------------
+    # the board's cast and looks
+    def add_cast(self, shown: Shown, name: str, image: Path) -> Board:
+        """A named reference image for the board, kept once per content in the owner's cast folder."""
+        if shown.owner is None:
+            raise Refused(OPEN_A_BOARD)
+        with self._edit(shown) as board:
+            problem = name_problem(name, [e.name for e in board.cast])
+            if problem:
+                raise Refused(f"Cast: {problem}.")
+            try:
+                digest, suffix = store_cast_image(self.boards.owner_dir(shown.owner), Path(image))
+                board.add_cast(name, digest, suffix)
+            except (ValueError, OSError) as exc:
+                raise Refused(f"Cast: {exc}", "error") from None
+            return board
+
+    def remove_cast(self, shown: Shown, entry_id: str) -> Board:
+        """Remove a cast entry; the shots that ticked it no longer send it."""
+        with self._edit(shown) as board:
+            try:
+                board.remove_cast(entry_id)
+            except KeyError:
+                raise Refused("That cast entry is no longer on this board.") from None
+            return board
+
     def export_text(self, shown: Shown, fmt: TextFormat) -> tuple[Board, Path]:
-        """The board as JSON (without its owner) or as CSV, in the owner's exports folder."""
+        """The board as JSON (without its owner, cast images embedded) or as CSV, in the exports folder."""
         board = self.commit(shown)
         if board is None or shown.owner is None:
             raise Refused(OPEN_A_BOARD)
-        text = dumps_board(board, include_owner=False) if fmt == "json" else board_to_csv(board)
+        json_text = dumps_board(board, include_owner=False, embed_images=True) if fmt == "json" else ""
+        text = json_text or board_to_csv(board)
         path = self.exports_dir(shown.owner) / f"{export_stem(board)}.{fmt}"
         write_text_atomically(path, text)
         return board, path

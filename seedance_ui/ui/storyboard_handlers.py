@@ -161,6 +161,9 @@ class StoryboardTab:
                 value=shown_values["shot_quality"], info=f"Board: {board.quality}"
             )
             out[p.shot_audio] = gr.update(value=shown_values["shot_audio"], info=f"Board: {audio}")
+            out[p.shot_cast] = gr.update(
+                choices=[(e.name, e.id) for e in board.cast], value=shown_values["shot_cast"]
+            )
         out.update(self.compare_choices(view))
         if not keep_compare:
             out.update({p.compare_col: gr.update(visible=False), p.compare: "", p.compared: []})

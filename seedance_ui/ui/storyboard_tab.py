@@ -175,6 +175,18 @@ def editor_panel(p: Page, settings: Any) -> None:
                 elem_id="sb-shot-prompt",
             )
             p.shot_duration = duration_slider("sb-shot-duration")
+            p.shot_cast = gr.CheckboxGroup(
+                [],
+                label="Cast and looks in this shot",
+                info="Name them in the prompt as @[name]; they are sent as @image1, @image2, … in order.",
+                elem_id="sb-shot-cast",
+            )
+            p.shot_chain = gr.Checkbox(
+                value=False,
+                label="Start from the end of the previous shot",
+                info="Its first frame is the last frame of the previous shot's chosen take.",
+                elem_id="sb-shot-chain",
+            )
             with gr.Accordion("Per-shot overrides", open=False, elem_id="sb-overrides"):
                 p.shot_model = gr.Radio(
                     [("Board", BOARD), *sv.model_choices()],
@@ -216,7 +228,7 @@ def wire_editor_panel(p: Page, h: StoryboardTab) -> None:
     for box in (p.shot_title, p.shot_prompt):
         gr.on([box.input, box.blur], h.on_save, shown, everything, **SAVE)
     p.shot_duration.change(h.on_save, shown, everything, **SAVE)  # the slider saves on "change"
-    for control in (p.shot_model, p.shot_quality, p.shot_audio):
+    for control in (p.shot_model, p.shot_quality, p.shot_audio, p.shot_cast, p.shot_chain):
         control.input(h.on_save, shown, everything, **SAVE)
     p.up_btn.click(h.move_up, shown, everything, **QUICK)
     p.down_btn.click(h.move_down, shown, everything, **QUICK)
