@@ -98,6 +98,7 @@ def board_to_dict(board: Board, *, include_owner: bool = True, embed_images: boo
         shots=[_shot_dict(s) for s in board.shots],
         cast=[_cast_dict(e, board.media_dir, embed_images) for e in board.cast],
         pending=list(board.pending),
+        pending_since=board.pending_since,
     )
     return data
 
@@ -318,6 +319,7 @@ def board_from_dict(data: Any, *, owner: str | None = None) -> Board:
         shots=shots,
         cast=cast,
         pending=pending,
+        pending_since=top.time("pending_since", 0.0),
     )
 
 

@@ -144,6 +144,7 @@ class Board:
     shots: list[Shot] = field(default_factory=list)
     cast: list[CastEntry] = field(default_factory=list)
     pending: list[str] = field(default_factory=list)  # chained shots a Generate still has to send
+    pending_since: float = 0.0  # when that Generate started: takes sent since count as its own
     id: str = field(default_factory=new_id)
     created_at: float = field(default_factory=time.time)
     updated_at: float = field(default_factory=time.time)

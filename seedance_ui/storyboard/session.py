@@ -13,7 +13,9 @@ as it is on disk (`PageMemory`, a field-level three-way merge).
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -22,7 +24,8 @@ from typing import Any, Literal, Protocol
 from seedance_ui.client import GenerationRequest
 from seedance_ui.storyboard.animatic import AnimaticResult, export_animatic
 from seedance_ui.storyboard.bundle import export_zip
-from seedance_ui.storyboard.cast import name_problem, store_cast_image
+from seedance_ui.storyboard.cast import frame_path, name_problem, store_cast_image
+from seedance_ui.storyboard.chain import next_step, save_last_frame, stop_notice, waiting_on
 from seedance_ui.storyboard.clips import export_stem
 from seedance_ui.storyboard.contact import export_contact_sheet
 from seedance_ui.storyboard.cost import BoardEstimate, shot_estimate
@@ -34,10 +37,20 @@ from seedance_ui.storyboard.model import MAX_TITLE_CHARS, Board, BoardFormatErro
 from seedance_ui.storyboard.page import SHOT_FIELDS, Shown, apply_shown, find_shot, page_values, sample_board
 from seedance_ui.storyboard.page_memory import PageMemory
 from seedance_ui.storyboard.persist import BoardStore, owner_key
-from seedance_ui.storyboard.plan import choose_take, refresh_chosen, shots_to_generate, submit_shots
+from seedance_ui.storyboard.plan import (
+    JobStatusOf,
+    choose_take,
+    record_take,
+    refresh_chosen,
+    shots_to_generate,
+    submit_shots,
+)
 from seedance_ui.storyboard.validation import ShotProblem, shot_problems
 
+log = logging.getLogger(__name__)
+
 EXPORTS_DIRNAME = "exports"
+CHAIN_POLL_SECONDS = 0.25  # how often a pending chain looks at the take it waits for
 PlanScope = Literal["all", "missing", "shot"]
 TextFormat = Literal["json", "csv"]
 
@@ -59,6 +72,8 @@ class Jobs(Protocol):
     def get(self, job_id: str, owner: str) -> Any: ...
 
     def submit(self, request: GenerationRequest, owner: str, api_key: str | None = None) -> Any: ...
+
+    def list(self, owner: str, limit: int = 100) -> list[Any]: ...
 
 
 class Files(Protocol):
@@ -110,6 +125,7 @@ class Sent:
     board: Board
     takes: list[Take]
     errors: dict[str, Exception] = field(default_factory=dict)
+    waiting: list[str] = field(default_factory=list)  # chained shots sent once the take before is done
 
 
 @dataclass(frozen=True)
@@ -133,6 +149,21 @@ class BoardSession:
         self.pages = PageMemory(SHOT_FIELDS)
         self._locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
+        self._chains: dict[str, str] = {}  # board id -> owner, for boards with a pending chain
+        self._chain_keys: dict[str, tuple[str | None, str | None]] = {}  # board id -> (api key, address)
+        self._watcher: threading.Thread | None = None
+        self._closing = threading.Event()
+        if jobs is not None:  # resume the chains a restart interrupted (their shots wait on disk)
+            for board in self.boards.owners_with_pending():
+                self._chains[board.id] = board.owner
+            self._watch()
+
+    def close(self) -> None:
+        """Stop following pending chains (they stay on disk; a new session resumes them)."""
+        self._closing.set()
+        watcher = self._watcher
+        if watcher is not None:
+            watcher.join(timeout=10)
 
     # ---------------------------------------------------------------------------------------------
     # boards on disk, merged with what the page changed
@@ -378,22 +409,29 @@ class BoardSession:
     def plan(self, shown: Shown, scope: PlanScope) -> Plan:
         """The shots to send for "all", "missing" (missing or failed) or the selected "shot"."""
         with self._edit(shown) as board:
+            status_of = self.jobs(shown.owner or board.owner).status_of
             if scope == "shot":
                 selected = find_shot(board, shown.shot_id)
                 shots = [selected] if selected is not None else []
             elif scope == "missing":
-                status_of = self.jobs(shown.owner or board.owner).status_of
                 shots = shots_to_generate(board, "missing_or_failed", status_of)
             else:
                 shots = shots_to_generate(board, "all")
-            return self._plan(board, [s.id for s in shots])
+            return self._plan(board, [s.id for s in shots], status_of)
 
     @staticmethod
-    def _plan(board: Board, shot_ids: list[str], changed: bool = False) -> Plan:
+    def _plan(board: Board, shot_ids: list[str], status_of: JobStatusOf, changed: bool = False) -> Plan:
+        """The plan's cost and problems: every shot's rules, and a chained shot planned without the
+        shot before it needs that shot's finished take."""
         lines = [shot_estimate(board, board.shot(sid)) for sid in shot_ids]
         credits, usd = round(sum(x.credits for x in lines), 4), round(sum(x.usd for x in lines), 4)
         estimate = BoardEstimate(credits=credits, usd=usd, shots=lines)
         problems = [p for sid in shot_ids for p in shot_problems(board, board.shot(sid))]
+        planned = set(shot_ids)
+        for sid in shot_ids:
+            reason = waiting_on(board, board.shot(sid), planned, status_of)
+            if reason is not None:
+                problems.append(ShotProblem(sid, board.number_of(sid), "chain", reason))
         return Plan(board, shot_ids, estimate, problems, changed)
 
     def generate(
@@ -409,7 +447,8 @@ class BoardSession:
             if board is None:
                 return None
             planned = list(token.get("shots", []))
-            plan = self._plan(board, [sid for sid in planned if find_shot(board, sid) is not None])
+            status_of = self.jobs(owner).status_of
+            plan = self._plan(board, [sid for sid in planned if find_shot(board, sid) is not None], status_of)
             credits = round(plan.estimate.credits, 4)
             if plan.problems or credits != token.get("credits") or len(plan.shot_ids) != len(planned):
                 return replace(plan, changed=True)
@@ -417,8 +456,127 @@ class BoardSession:
             def submit(request: GenerationRequest) -> str:
                 return self.manager.submit(request, owner, api_key or None, address=address).id
 
-            takes, errors = submit_shots(board, [board.shot(sid) for sid in plan.shot_ids], submit)
-            return Sent(board, takes, errors)
+            shots = [board.shot(sid) for sid in plan.shot_ids]
+            chained = [s.id for s in shots if s.chain]
+            if chained:  # they wait for the take before them; saved with the board, so a restart resumes
+                board.pending_since = min(board.pending_since, time.time()) if board.pending else time.time()
+                board.pending = [s.id for s in board.shots if s.id in {*board.pending, *chained}]
+                for shot in shots:
+                    shot.notice = "" if shot.chain else shot.notice
+            takes, errors = submit_shots(board, [s for s in shots if not s.chain], submit)
+            for sid, exc in errors.items():
+                self._stop_chain(board, sid, f"shot {board.number_of(sid)} was not sent ({exc})")
+            waiting = list(board.pending)
+        if waiting:
+            self._chain_keys[board.id] = (api_key or None, address)
+            self._chains[board.id] = owner
+            takes += self.advance(owner, board.id)
+            self._watch()
+        return Sent(board, takes, errors, [sid for sid in waiting if sid in board.pending])
+
+    # ---------------------------------------------------------------------------------------------
+    # chains: the shots a Generate left waiting for the take before them
+    def advance(self, owner: str, board_id: str) -> list[Take]:
+        """One look at a board's pending chain: send each chained shot whose previous take is done
+        (from its last frame), stop the ones after a take that ended without a video. Returns the
+        takes sent. The watcher calls it; a Generate calls it once at once."""
+        with self._lock(board_id):
+            board = self.boards.get(owner, board_id)
+            if board is None or not board.pending:
+                self._forget_chain(board_id)
+                return []
+            before, sent = dumps_board(board), []
+            status_of = self.jobs(owner).status_of
+            for shot_id in list(board.pending):
+                shot = find_shot(board, shot_id)
+                if shot is None or shot_id not in board.pending:
+                    continue
+                step = next_step(board, shot, board.pending_since, status_of)
+                if step.action == "stop":
+                    self._stop_chain(board, shot_id, step.reason, first=True)
+                elif step.action == "send" and step.take is not None:
+                    take = self._send_chained(board, shot_id, step.take, owner)
+                    sent += [take] if take is not None else []
+            if not board.pending:
+                self._forget_chain(board_id)
+            if dumps_board(board) != before:
+                self.boards.save(board, touch=False)
+            return sent
+
+    def _send_chained(self, board: Board, shot_id: str, source: Take, owner: str) -> Take | None:
+        """Send a chained shot from the last frame of `source` (its previous shot's take, which becomes
+        that shot's chosen take); None while the video is not on disk yet."""
+        previous = board.previous(board.shot(shot_id))
+        video = self.jobs(owner).video_path_of(source.job_id)
+        frame = frame_path(board.media_dir, source.job_id)
+        if previous is None or video is None or frame is None:
+            return None
+        try:
+            if not frame.is_file():
+                save_last_frame(video, frame)
+            request = board.effective_request(board.shot(shot_id), str(frame))
+            job_id = self._adopted(board, owner, request) or self._submit(board.id, owner, request)
+        except Exception as exc:  # shown on the shot; the chain after it stops
+            log.info("chained shot %s not sent: %s", shot_id, exc)
+            self._stop_chain(board, shot_id, f"it could not be sent ({exc})", first=True)
+            return None
+        if previous.chosen_take != source.id:
+            previous.chosen_take, previous.chosen_by_user = source.id, False
+        board.pending.remove(shot_id)
+        params = request.to_params()
+        return record_take(board, shot_id, job_id, params=params, starts_from=source.job_id)
+
+    def _submit(self, board_id: str, owner: str, request: GenerationRequest) -> str:
+        api_key, address = self._chain_keys.get(board_id, (None, None))
+        return self.manager.submit(request, owner, api_key, address=address).id
+
+    def _adopted(self, board: Board, owner: str, request: GenerationRequest) -> str | None:
+        """A job already made for exactly this request during this chain and on no shot yet (the
+        app stopped between the submit and the board's save): it is taken, never sent twice."""
+        params = request.to_params()
+        for record in self.manager.list(owner, limit=200):
+            fresh = getattr(record, "created_at", 0.0) >= board.pending_since
+            if fresh and record.params == params and board.find_take(record.id) is None:
+                return str(record.id)
+        return None
+
+    @staticmethod
+    def _stop_chain(board: Board, shot_id: str, reason: str, *, first: bool = False) -> None:
+        """Drop the pending chained shots after `shot_id` (from it, `first`), each with a notice: the
+        first dropped with `reason`, each later one because the one before it was not sent."""
+        start = board.index_of(shot_id) + (0 if first else 1)
+        for later in board.shots[start:]:
+            if not later.chain:
+                break
+            if later.id in board.pending:
+                board.pending.remove(later.id)
+                later.notice = stop_notice(reason)
+            reason = f"shot {board.number_of(later.id)} was not sent"
+        board.touch()
+
+    def _forget_chain(self, board_id: str) -> None:
+        self._chains.pop(board_id, None)
+        self._chain_keys.pop(board_id, None)
+
+    def _watch(self) -> None:
+        """Follow the pending chains in a background thread while there are any."""
+        with self._locks_guard:
+            if self._watcher is not None or not self._chains or self._closing.is_set():
+                return
+            self._watcher = threading.Thread(target=self._follow, name="storyboard-chains", daemon=True)
+            self._watcher.start()
+
+    def _follow(self) -> None:
+        while not self._closing.wait(CHAIN_POLL_SECONDS):
+            for board_id, owner in list(self._chains.items()):
+                try:
+                    self.advance(owner, board_id)
+                except Exception:  # one board's trouble must not stop the others
+                    log.exception("storyboard chain of board %s", board_id)
+            with self._locks_guard:
+                if not self._chains:
+                    self._watcher = None
+                    return
 
     # ---------------------------------------------------------------------------------------------
     # review exports of the chosen takes (decode and encode video: call them off the event loop)

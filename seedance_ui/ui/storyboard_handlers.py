@@ -461,10 +461,15 @@ class StoryboardTab:
     def sent_notice(self, sent: Sent) -> Out:
         n = len(sent.takes)
         shots = f"{n} shot{'s' if n != 1 else ''}"
+        waiting = len(sent.waiting)
+        follow = (
+            f" {waiting} chained shot{'s' if waiting != 1 else ''} will follow, each once the shot before it "
+            "is done." if waiting else ""
+        )
         if not sent.errors:
             return self.say(
                 "success",
-                f"Sent {shots}: the tiles follow each one live.",
+                f"Sent {shots}: the tiles follow each one live.{follow}",
                 "Jobs keep running if you close this tab; they are saved to your history.",
             )
         lines = []

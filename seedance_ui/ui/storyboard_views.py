@@ -546,6 +546,8 @@ def confirm_html(
         shot = next((s for s in board.shots if s.id == line.shot_id), None)
         takes = len(shot.takes) if shot else 0
         note = f"take {takes + 1}" if takes else "first take"
+        if shot is not None and shot.chain and line.number > 1:
+            note += f" · from the end of shot {line.number - 1}"
         rows.append(
             f'<tr data-shot="{esc(line.shot_id)}"><td class="sb-c-num">{line.number:02d}</td>'
             f"<td>{esc(snippet(line.title or f'Shot {line.number}', 48))}"

@@ -15,6 +15,7 @@ from typing import Any
 from seedance_ui.options import (
     MAX_PROMPT_CHINESE_CHARS,
     MAX_PROMPT_ENGLISH_WORDS,
+    MODEL_SPECS,
     MODELS,
     frame_size,
 )
@@ -49,7 +50,9 @@ def fmt_credits(value: float | None) -> str:
 
 
 def model_label(model: str | None) -> str:
-    return MODELS.get(model or "", model or "—")
+    """"Standard", "Fast", or a grid model's "Frames · Fast"; the id itself when it is not ours."""
+    spec = MODEL_SPECS.get(model or "")
+    return MODELS.get(model or "") or (spec.label if spec else model or "—")
 
 
 def snippet(text: str | None, limit: int = 60) -> str:

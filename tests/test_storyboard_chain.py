@@ -1,0 +1,261 @@
+"""Chained generation in BoardSession, with the real job manager against the contract simulator (through a
+recording proxy, so the creates and uploads the API receives can be read back). No Gradio.
+
+A board of four shots where shots 2 and 3 start from the end of the shot before them: Generate all sends
+shot 1 and shot 4 at once, shot 2 once shot 1's take is done (from its last frame, compared pixel for
+pixel with the frame read back from the video), then shot 3. Choosing another take for shot 1 marks 2
+and 3 out of date without touching them; a failed shot stops only the shots after it; a restart in the
+middle of a chain resumes it without a second create.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from conftest import RecordingProxy, wait_until
+from media_files import first_and_last_frames, plain_image
+from PIL import Image, ImageChops
+
+from seedance_ui.config import Settings
+from seedance_ui.jobs import JobManager
+from seedance_ui.options import MODE_FRAMES, MODEL_FAST, TIER_FAST, UPLOAD_STREAM_PATH, model_id
+from seedance_ui.runtime import default_client_factory
+from seedance_ui.simulator import Simulator
+from seedance_ui.store import HistoryStore, JobStatus
+from seedance_ui.storyboard import Board, dumps_board
+from seedance_ui.storyboard.cast import store_cast_image
+from seedance_ui.storyboard.chain import OUT_OF_DATE, out_of_date
+from seedance_ui.storyboard.jsonio import board_to_dict
+from seedance_ui.storyboard.page import Shown
+from seedance_ui.storyboard.session import BoardSession, Sent
+
+OWNER = "e" * 32
+FAIL = "[sim:fail=content_policy_violation]"
+SLOW = "[sim:slow]"
+
+
+@pytest.fixture(scope="module")
+def sim() -> Iterator[Simulator]:
+    with Simulator(speed=100) as s:
+        yield s
+
+
+@pytest.fixture()
+def proxy(sim: Simulator) -> Iterator[RecordingProxy]:
+    recording = RecordingProxy(sim.base_url).start()
+    yield recording
+    recording.stop()
+
+
+class Studio:
+    """A job manager and a BoardSession over one data folder; `restart()` makes both again."""
+
+    def __init__(self, data: Path, proxy: RecordingProxy) -> None:
+        self.settings = Settings(
+            api_key="sk-chain-test", base_url=proxy.url, files_url=proxy.url, data_dir=data,
+            poll_interval=0.05, request_timeout=5.0, max_jobs_in_flight=8, max_jobs_per_owner=4,
+        )
+        self.data = data
+        self.start()
+
+    def start(self) -> None:
+        self.store = HistoryStore(self.data)
+        self.manager = JobManager(
+            self.store, self.settings, client_factory=default_client_factory(self.settings, None)
+        )
+        self.manager.start()
+        self.session = BoardSession(self.data, self.manager, self.store)
+
+    def stop(self) -> None:
+        self.session.close()
+        self.manager.stop(grace=0.5)
+        self.store.close()
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+    def board(self, board_id: str) -> Board:
+        board = self.session.boards.get(OWNER, board_id)
+        assert board is not None
+        return board
+
+    def status(self, job_id: str) -> JobStatus | None:
+        record = self.manager.get(job_id, OWNER)
+        return None if record is None else record.status
+
+    def generate(self, board: Board, scope: str = "all", shot_id: str | None = None) -> Sent:
+        shown = Shown.of(OWNER, board.id, shot_id)
+        plan = self.session.plan(shown, scope)  # type: ignore[arg-type]
+        assert plan.problems == [], plan.problems
+        sent = self.session.generate(shown, plan.token("test"))
+        assert isinstance(sent, Sent)
+        return sent
+
+    def settled(self, board_id: str, *numbers: int) -> Board:
+        """Wait until the given shots (1-based) each have a take that ended, and the chain is empty."""
+
+        def ended() -> Board | None:
+            board = self.board(board_id)
+            takes = [board.shots[n - 1].takes for n in numbers]
+            done = all(t and self.status(t[-1].job_id) in ENDED for t in takes)
+            return board if done and not board.pending else None
+
+        wait_until(ended, timeout=60)
+        return self.session.refreshed(Shown.of(OWNER, board_id, None))  # each shot gets a chosen take
+
+
+ENDED = {JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED, JobStatus.EXPIRED}
+
+
+@pytest.fixture()
+def studio(tmp_path: Path, proxy: RecordingProxy) -> Iterator[Studio]:
+    studio = Studio(tmp_path / "data", proxy)
+    yield studio
+    studio.stop()
+
+
+def _board(studio: Studio, *prompts: str, chained: tuple[int, ...] = ()) -> Board:
+    board = Board(owner=OWNER, title="Chain", model=MODEL_FAST, quality="480p", generate_audio=False)
+    for number, prompt in enumerate(prompts, 1):
+        board.add_shot(title=f"Shot {number}", prompt=prompt, duration=4, chain=number in chained)
+    return studio.session.boards.save(board)
+
+
+def _creates(proxy: RecordingProxy) -> list[dict[str, Any]]:
+    return [r.body for r in proxy.creates()]
+
+
+def _shot_of(body: dict[str, Any], prompts: tuple[str, ...]) -> int:
+    """The shot number whose prompt a create carried."""
+    return next(n for n, p in enumerate(prompts, 1) if p.split(" [")[0] in body["prompt"])
+
+
+def _sha256(url: str) -> str:
+    return hashlib.sha256(httpx.get(url, timeout=10).content).hexdigest()
+
+
+def _fetch_image(url: str) -> Image.Image:
+    return Image.open(io.BytesIO(httpx.get(url, timeout=10).content)).convert("RGB")
+
+
+PROMPTS = ("A lighthouse at dusk", "The keeper climbs the stairs", "He lights the lamp", "Gulls over the sea")
+
+
+def test_generate_all_sends_free_shots_at_once_and_chained_shots_from_the_last_frame(
+    studio: Studio, proxy: RecordingProxy, sim: Simulator
+) -> None:
+    board = _board(studio, *PROMPTS, chained=(2, 3))
+    plan = studio.session.plan(Shown.of(OWNER, board.id, None), "all")
+    assert len(plan.shot_ids) == 4  # the confirmation counts and prices all four, chained ones included
+    frames = model_id(MODE_FRAMES, TIER_FAST)
+    assert [line.model for line in plan.estimate.shots] == [MODEL_FAST, frames, frames, MODEL_FAST]
+
+    sent = studio.generate(board)
+    shots = board.shots
+    assert {studio.board(board.id).find_take(t.job_id)[0].id for t in sent.takes} == {  # type: ignore[index]
+        shots[0].id, shots[3].id,
+    }
+    assert sent.waiting == [shots[1].id, shots[2].id]
+    assert [_shot_of(b, PROMPTS) for b in _creates(proxy)] in ([1, 4], [4, 1])  # both sent, none chained
+
+    board = studio.settled(board.id, 1, 2, 3, 4)
+    order = [_shot_of(b, PROMPTS) for b in _creates(proxy)]
+    assert sorted(order[:2]) == [1, 4] and order[2:] == [2, 3]
+    one, two, three, _four = board.shots
+    task = {n: studio.manager.get(board.shots[n - 1].takes[0].job_id, OWNER).task_id for n in (1, 2, 3)}
+    with sim._lock:
+        started = {n: sim._tasks[task[n]].started for n in (2, 3)}
+    assert started[2] >= sim.task_completed_at(task[1])  # type: ignore[operator]
+    assert started[3] >= sim.task_completed_at(task[2])  # type: ignore[operator]
+
+    # Shot 2 started from shot 1's last frame: the image the API received is that frame, pixel for pixel.
+    body = _creates(proxy)[2]
+    assert body["model"] == frames and len(body["image_urls"]) == 1
+    video = studio.store.video_file(studio.manager.get(one.takes[0].job_id, OWNER))
+    last = first_and_last_frames(video)[1]
+    received = _fetch_image(body["image_urls"][0])
+    assert received.size == last.size and ImageChops.difference(received, last).getbbox() is None
+    assert (two.chosen.starts_from, three.chosen.starts_from) == (one.takes[0].job_id, two.takes[0].job_id)
+    assert out_of_date(board) == {} and all(not s.notice for s in board.shots)
+
+
+def test_another_take_for_shot_one_marks_two_and_three_out_of_date_and_changes_nothing_for_them(
+    studio: Studio, proxy: RecordingProxy
+) -> None:
+    board = _board(studio, *PROMPTS, chained=(2, 3))
+    studio.generate(board)
+    board = studio.settled(board.id, 1, 2, 3, 4)
+    studio.generate(board, "shot", board.shots[0].id)  # a second take of shot 1 only
+    board = studio.settled(board.id, 1)
+    creates = len(proxy.creates())
+    assert creates == 5
+    before = [board_to_dict(board)["shots"][i] for i in (1, 2)]
+
+    first = board.shots[0]
+    studio.session.pick_take(Shown.of(OWNER, board.id, first.id), first.id, first.takes[1].id)
+    board = studio.board(board.id)
+    assert out_of_date(board) == {board.shots[1].id: OUT_OF_DATE, board.shots[2].id: OUT_OF_DATE}
+    assert [board_to_dict(board)["shots"][i] for i in (1, 2)] == before  # nothing on disk changed for them
+    missing = studio.session.plan(Shown.of(OWNER, board.id, None), "missing")
+    assert missing.shot_ids == []  # Generate missing or failed leaves them alone
+    assert len(proxy.creates()) == creates
+
+
+def test_a_cast_entry_left_out_renumbers_the_tags_and_the_api_receives_the_matching_images(
+    studio: Studio, proxy: RecordingProxy, sim: Simulator, tmp_path: Path
+) -> None:
+    board = Board(owner=OWNER, model=MODEL_FAST, quality="480p", generate_audio=False)
+    board.media_dir = studio.session.boards.owner_dir(OWNER)
+    pictures = {}
+    for name, colour in (("Mara", (210, 40, 40)), ("the lighthouse", (40, 210, 40))):
+        picture = plain_image(tmp_path / f"{name}.png", (640, 480), colour)
+        pictures[name] = hashlib.sha256(picture.read_bytes()).hexdigest()
+        board.add_cast(name, *store_cast_image(board.media_dir, picture))
+    both = [e.id for e in board.cast]
+    board.add_shot(prompt="@[Mara] walks to @[the lighthouse]", duration=4, cast=both)
+    board.add_shot(prompt="Night falls on @[the lighthouse]", duration=4, cast=both[1:])
+    studio.session.boards.save(board)
+    uploads = sim.count("POST", UPLOAD_STREAM_PATH)
+
+    studio.generate(board)
+    studio.settled(board.id, 1, 2)
+    bodies = sorted(_creates(proxy), key=lambda b: len(b["image_urls"]))
+    assert [b["prompt"] for b in bodies] == ["Night falls on @image1", "@image1 walks to @image2"]
+    got = [[_sha256(url) for url in b["image_urls"]] for b in bodies]
+    assert got == [[pictures["the lighthouse"]], [pictures["Mara"], pictures["the lighthouse"]]]
+    assert sim.count("POST", UPLOAD_STREAM_PATH) - uploads == 2  # each image once, though sent three times
+
+
+def test_a_failed_shot_stops_only_the_shots_after_it_with_a_notice(studio: Studio, proxy: RecordingProxy):
+    prompts = ("A lighthouse at dusk", f"The keeper climbs {FAIL}", "He lights the lamp", "Gulls over sea")
+    board = _board(studio, *prompts, chained=(2, 3))
+    studio.generate(board)
+    board = studio.settled(board.id, 1, 2, 4)
+    assert [_shot_of(b, prompts) for b in _creates(proxy)][2:] == [2]  # shot 3 was never sent
+    assert studio.status(board.shots[1].takes[0].job_id) == JobStatus.FAILED
+    assert board.shots[2].takes == [] and board.pending == []
+    assert board.shots[2].notice == "Not sent: shot 2 failed, and this shot starts from its last frame."
+    assert studio.status(board.shots[3].takes[0].job_id) == JobStatus.COMPLETED
+
+
+def test_a_restart_in_the_middle_of_a_chain_resumes_it_without_a_second_create(
+    studio: Studio, proxy: RecordingProxy
+) -> None:
+    prompts = (f"A lighthouse at dusk {SLOW}", "The keeper climbs the stairs", "He lights the lamp")
+    board = _board(studio, *prompts, chained=(2, 3))
+    studio.generate(board)
+    assert [_shot_of(b, prompts) for b in _creates(proxy)] == [1]
+    studio.restart()  # shot 1 still renders; shots 2 and 3 wait on disk
+    assert studio.board(board.id).pending == [board.shots[1].id, board.shots[2].id]
+    board = studio.settled(board.id, 1, 2, 3)
+    assert [_shot_of(b, prompts) for b in _creates(proxy)] == [1, 2, 3]
+    statuses = [[studio.status(t.job_id) for t in s.takes] for s in board.shots]
+    assert statuses == [[JobStatus.COMPLETED]] * 3
+    assert dumps_board(board).count('"starts_from"') == 2
