@@ -28,6 +28,7 @@ import gradio as gr
 from seedance_ui.options import ASPECT_RATIOS, QUALITIES
 from seedance_ui.runtime import Runtime
 from seedance_ui.storyboard.page import BOARD
+from seedance_ui.ui import storyboard_continuity as scv
 from seedance_ui.ui import storyboard_views as sv
 from seedance_ui.ui.common import (
     EXPORT_LIMIT,
@@ -104,8 +105,43 @@ def board_panel(p: Page) -> None:
         p.aspect_ratio = gr.Radio(
             list(ASPECT_RATIOS), label="Aspect ratio", elem_classes="sd-ratio", elem_id="sb-ratio"
         )
+    cast_panel(p)
     p.summary = gr.HTML("", elem_id="sb-summary")
     p.notice = gr.HTML("", elem_id="sb-notice")
+
+
+def cast_panel(p: Page) -> None:
+    """The board's cast and looks: named reference images (add, remove) shown as chips."""
+    with gr.Accordion("Cast and looks", open=True, elem_id="sb-cast-panel"):
+        p.cast_chips = gr.HTML(scv.cast_chips_html(None), elem_id="sb-cast-chips")
+        with gr.Row(equal_height=False, elem_id="sb-cast-add"):
+            p.cast_image = gr.Image(
+                label="Reference image (JPEG, PNG or WebP)",
+                type="filepath",
+                sources=["upload"],
+                height=140,
+                scale=2,
+                min_width=160,
+                elem_id="sb-cast-image",
+            )
+            with gr.Column(scale=3, min_width=220):
+                p.cast_name = gr.Textbox(
+                    label="Name", placeholder="e.g. Mara, the lighthouse, film stock", max_lines=1,
+                    elem_id="sb-cast-name",
+                )
+                p.cast_add_btn = gr.Button("Add to cast", size="sm", elem_id="sb-cast-add-btn")
+            with gr.Column(scale=3, min_width=220):
+                p.cast_remove = gr.Dropdown([], label="Remove an entry", elem_id="sb-cast-remove")
+                p.cast_remove_btn = gr.Button(
+                    "Remove from cast", size="sm", variant="stop", elem_id="sb-cast-remove-btn"
+                )
+
+
+def wire_cast_panel(p: Page, h: StoryboardTab) -> None:
+    everything, shown = p.everything(), p.shown_inputs()
+    outputs = [*everything, p.cast_image, p.cast_name]
+    p.cast_add_btn.click(h.add_cast, [*shown, p.cast_image, p.cast_name], outputs, **QUICK)
+    p.cast_remove_btn.click(h.remove_cast, [*shown, p.cast_remove], everything, **QUICK)
 
 
 def wire_board_panel(p: Page, h: StoryboardTab) -> None:
@@ -308,6 +344,7 @@ def build_storyboard_tab(runtime: Runtime, *, owner: gr.BrowserState, visitor_ke
     wire_tab(tab, p, h)
     for wire in (
         wire_board_panel,
+        wire_cast_panel,
         wire_shots_panel,
         wire_editor_panel,
         wire_compare_panel,
