@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,7 +21,7 @@ from typing import Any
 import httpx
 import pytest
 from conftest import RecordingProxy, wait_until
-from media_files import first_and_last_frames, plain_image
+from media_files import close_to, first_and_last_frames, plain_image
 from PIL import Image, ImageChops
 
 from seedance_ui.config import Settings
@@ -29,8 +31,10 @@ from seedance_ui.runtime import default_client_factory
 from seedance_ui.simulator import Simulator
 from seedance_ui.store import HistoryStore, JobStatus
 from seedance_ui.storyboard import Board, dumps_board
-from seedance_ui.storyboard.cast import store_cast_image
+from seedance_ui.storyboard.cast import frame_path, store_cast_image
 from seedance_ui.storyboard.chain import OUT_OF_DATE, out_of_date
+from seedance_ui.storyboard.clips import board_clips
+from seedance_ui.storyboard.contact import CHAINED_CUT, sheet_rows
 from seedance_ui.storyboard.jsonio import board_to_dict
 from seedance_ui.storyboard.page import Shown
 from seedance_ui.storyboard.session import BoardSession, Sent
@@ -259,3 +263,47 @@ def test_a_restart_in_the_middle_of_a_chain_resumes_it_without_a_second_create(
     statuses = [[studio.status(t.job_id) for t in s.takes] for s in board.shots]
     assert statuses == [[JobStatus.COMPLETED]] * 3
     assert dumps_board(board).count('"starts_from"') == 2
+
+
+def test_the_review_exports_record_every_input_and_mark_the_chained_cut(
+    studio: Studio, proxy: RecordingProxy, tmp_path: Path
+) -> None:
+    board = Board(owner=OWNER, model=MODEL_FAST, quality="480p", generate_audio=False)
+    board.media_dir = studio.session.boards.owner_dir(OWNER)
+    red = (210, 40, 40)
+    picture = plain_image(tmp_path / "mara.png", (640, 480), red)
+    board.add_cast("Mara", *store_cast_image(board.media_dir, picture))
+    board.add_shot(title="Door", prompt="@[Mara] opens the door", duration=4, cast=[board.cast[0].id])
+    board.add_shot(title="Stairs", prompt="She climbs the stairs", duration=4, chain=True)
+    studio.session.boards.save(board)
+    studio.generate(board)
+    board = studio.settled(board.id, 1, 2)
+    first_body, second_body = _creates(proxy)
+
+    shown = Shown.of(OWNER, board.id, None)
+    _board, path = studio.session.review_zip(shown)
+    with zipfile.ZipFile(path) as zf:
+        manifest = json.loads(zf.read("manifest.json"))
+        sheet = Image.open(io.BytesIO(zf.read("contact-sheet.png"))).convert("RGB")
+    assert manifest["board"]["cast"] == [{"name": "Mara", "sha256": board.cast[0].sha256}]
+    one, two = manifest["shots"]
+    assert one["continues_shot"] is None and two["continues_shot"] == 1
+    [cast_input] = one["inputs"]
+    assert {k: cast_input[k] for k in ("role", "tag", "name", "sha256")} == {
+        "role": "reference_image", "tag": "@image1", "name": "Mara", "sha256": board.cast[0].sha256,
+    }
+    assert cast_input["upload_url"] == first_body["image_urls"][0] and cast_input["upload_expires_at"]
+    [frame_input] = two["inputs"]
+    frame = frame_path(board.media_dir, board.shots[0].chosen.job_id)
+    assert {k: frame_input[k] for k in ("role", "name", "sha256")} == {
+        "role": "first_frame",
+        "name": "last frame of shot 1, take 1",
+        "sha256": hashlib.sha256(frame.read_bytes()).hexdigest(),
+    }
+    assert frame_input["upload_url"] == second_body["image_urls"][0] and frame_input["upload_expires_at"]
+
+    # The contact sheet prints the cast once, in a band above the shots; the chained row says so.
+    band = [sheet.getpixel((x, y)) for y in range(0, 260, 4) for x in range(0, 300, 4)]
+    assert sum(1 for p in band if close_to(p, red, 10)) > 100
+    rows = sheet_rows(board_clips(board, studio.session.jobs(OWNER).video_path_of))
+    assert [r.note for r in rows] == ["", CHAINED_CUT.format(1)]

@@ -199,6 +199,10 @@ class SeedanceClient:
             self._uploading.pop(digest, None)
         return upload
 
+    def remembered_upload(self, sha256: str) -> UploadedFile | None:
+        """The upload of this content for this key while it is remembered and usable, else None."""
+        return self.upload_cache.get(sha256, self._identity, self.clock())
+
     async def upload_file(self, path: Path, *, sha256: str | None = None) -> UploadedFile:
         """POST one file to the file API (multipart `file`); retried like a GET: it creates no task."""
         path = Path(path)

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from seedance_ui.client import GenerationRequest
+from seedance_ui.client.uploads import UploadedFile
 from seedance_ui.storyboard.animatic import AnimaticResult, export_animatic
 from seedance_ui.storyboard.bundle import export_zip
 from seedance_ui.storyboard.cast import frame_path, name_problem, store_cast_image
@@ -600,7 +601,19 @@ class BoardSession:
 
     def review_zip(self, shown: Shown) -> tuple[Board, Path]:
         board, owner, jobs = self._review(shown)
-        return board, export_zip(board, self.exports_dir(owner), jobs.video_path_of, jobs.infos(board))
+        path = export_zip(
+            board, self.exports_dir(owner), jobs.video_path_of, jobs.infos(board), upload_of=self._upload_of
+        )
+        return board, path
+
+    def _upload_of(self, job_id: str, sha256: str) -> UploadedFile | None:
+        """The upload the job's client remembers for this content (the server key's client once the
+        job's own key is let go), None when no client remembers it."""
+        keys = getattr(self.manager, "keys", None)
+        if keys is None:
+            return None
+        client = keys.client_for(job_id) or (keys.server_client() if keys.server_key else None)
+        return client.remembered_upload(sha256) if client is not None else None
 
     def exported(self, board: Board, owner: str) -> list[Path]:
         """The board's export files that exist, newest kinds first (zip, animatic, sheet, JSON, CSV)."""
