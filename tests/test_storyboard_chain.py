@@ -20,13 +20,21 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import RecordingProxy, wait_until
+from conftest import RecordingProxy, free_port, wait_until
 from media_files import close_to, first_and_last_frames, plain_image
 from PIL import Image, ImageChops
 
 from seedance_ui.config import Settings
 from seedance_ui.jobs import JobManager
-from seedance_ui.options import MODE_FRAMES, MODEL_FAST, TIER_FAST, UPLOAD_STREAM_PATH, model_id
+from seedance_ui.options import (
+    MODE_FRAMES,
+    MODE_REFERENCES,
+    MODEL_FAST,
+    TIER_FAST,
+    UPLOAD_STREAM_PATH,
+    model_id,
+)
+from seedance_ui.pricing import estimate
 from seedance_ui.runtime import default_client_factory
 from seedance_ui.simulator import Simulator
 from seedance_ui.store import HistoryStore, JobStatus
@@ -38,6 +46,7 @@ from seedance_ui.storyboard.contact import CHAINED_CUT, sheet_rows
 from seedance_ui.storyboard.jsonio import board_to_dict
 from seedance_ui.storyboard.page import Shown
 from seedance_ui.storyboard.session import BoardSession, Sent
+from seedance_ui.storyboard.validation import EXTEND_LINE
 
 OWNER = "e" * 32
 FAIL = "[sim:fail=content_policy_violation]"
@@ -307,3 +316,55 @@ def test_the_review_exports_record_every_input_and_mark_the_chained_cut(
     assert sum(1 for p in band if close_to(p, red, 10)) > 100
     rows = sheet_rows(board_clips(board, studio.session.jobs(OWNER).video_path_of))
     assert [r.note for r in rows] == ["", CHAINED_CUT.format(1)]
+
+
+@pytest.fixture()
+def fronted(tmp_path: Path) -> Iterator[tuple[Simulator, RecordingProxy]]:
+    """A simulator whose video links point at the recording proxy in front of it (so the provider's
+    links are on the API's own origin, as a real provider's are on its CDN the client trusts)."""
+    port = free_port()
+    proxy = RecordingProxy(f"http://127.0.0.1:{port}").start()
+    with Simulator(port=port, speed=100, public_base_url=proxy.url) as sim:
+        yield sim, proxy
+    proxy.stop()
+
+
+def test_extend_a_take_continues_its_video_as_a_references_request_with_its_seconds_billed(
+    fronted: tuple[Simulator, RecordingProxy], tmp_path: Path
+) -> None:
+    _sim, proxy = fronted
+    studio = Studio(tmp_path / "data", proxy)
+    try:
+        board = _board(studio, "A lighthouse at dusk")
+        studio.generate(board)
+        board = studio.settled(board.id, 1)
+        source = board.shots[0]
+        record = studio.manager.get(source.chosen.job_id, OWNER)
+
+        board, new_id = studio.session.extend(Shown.of(OWNER, board.id, None), source.id, source.chosen.id)
+        shot = board.shot(new_id)
+        assert board.index_of(new_id) == 1 and shot.extends == record.id
+        assert shot.extend_seconds == pytest.approx(record.video_duration, abs=0.01)
+        shown = Shown.of(OWNER, board.id, new_id, {"shot_prompt": "The beam turns toward the sea"})
+        studio.session.commit(shown)
+        plan = studio.session.plan(shown, "missing")
+        references = model_id(MODE_REFERENCES, TIER_FAST)
+        [line] = plan.estimate.shots
+        price = estimate(references, "480p", shot.duration, input_video_seconds=shot.extend_seconds)
+        assert line.model == references and line.error is not None
+        assert f"{price.billed_seconds:g} s billed" in line.error and "input video" in line.error
+        sent = studio.session.generate(shown, plan.token("test"))
+        assert isinstance(sent, Sent) and not sent.errors
+        board = studio.settled(board.id, 2)
+        extension = studio.manager.get(board.shots[1].takes[0].job_id, OWNER)
+        assert extension.params["model"] == references
+        assert extension.params["reference_video_urls"] == [record.video_url]
+        assert extension.params["prompt"] == EXTEND_LINE + "The beam turns toward the sea"
+        # The provider link was fetched and measured before any create: the simulator's placeholder
+        # clips are 8 fps, and a reference video must run at 24-60 fps, so this one is refused by name.
+        assert (extension.status, extension.error_message) == (
+            JobStatus.FAILED, "reference_video_urls[1]: must run at 24-60 fps (got 8)",
+        )
+        assert _creates(proxy)[-1]["model"] == MODEL_FAST  # no create was sent for it
+    finally:
+        studio.stop()

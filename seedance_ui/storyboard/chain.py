@@ -49,7 +49,7 @@ def out_of_date(board: Board) -> dict[str, str]:
     previous shot is itself out of date): shot id -> OUT_OF_DATE. Derived only; nothing is changed."""
     stale: dict[str, str] = {}
     for index, shot in enumerate(board.shots):
-        if not shot.chain or index == 0 or shot.chosen is None:
+        if not shot.chain or shot.extends or index == 0 or shot.chosen is None:
             continue
         previous = board.shots[index - 1]
         source = previous.chosen
@@ -62,7 +62,7 @@ def waiting_on(board: Board, shot: Shot, planned: set[str], status_of: StatusOf)
     """Why a chained shot planned without its previous shot cannot run (None when it can, or waits
     for a take in flight): the previous shot needs a finished take first."""
     previous = board.previous(shot)
-    if not shot.chain or previous is None or previous.id in planned:
+    if not shot.chain or shot.extends or previous is None or previous.id in planned:
         return None
     if previous.chosen is not None and job_status(status_of(previous.chosen.job_id)) == JobStatus.COMPLETED:
         return None

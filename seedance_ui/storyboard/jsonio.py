@@ -81,6 +81,8 @@ def _shot_dict(shot: Shot) -> dict[str, Any]:
         "cast": list(shot.cast),
         "chain": shot.chain,
         "notice": shot.notice,
+        "extends": shot.extends,
+        "extend_seconds": shot.extend_seconds,
     }
 
 
@@ -277,6 +279,8 @@ def _shot_from(o: _Obj) -> Shot:
         cast=_ids(o, "cast"),
         chain=o.boolean("chain", False),
         notice=o.text("notice", max_len=MAX_NOTICE_CHARS),
+        extends=o.ident("extends", required=False),
+        extend_seconds=o.time("extend_seconds", 0.0),
     )
 
 

@@ -110,6 +110,8 @@ class Shot:
     cast: list[str] = field(default_factory=list)  # ids of the board's cast entries it uses
     chain: bool = False  # starts from the last frame of the previous shot's chosen take
     notice: str = ""  # why the last Generate did not send it (a chain stopped before it)
+    extends: str | None = None  # continues the video of this job (a take of another shot) as @video1
+    extend_seconds: float = 0.0  # that video's length: billed as input seconds
     id: str = field(default_factory=new_id)
 
     def take(self, take_id: str) -> Take:
@@ -285,9 +287,11 @@ class Board:
     def audio_of(self, shot: Shot) -> bool:
         return shot.generate_audio if shot.generate_audio is not None else self.generate_audio
 
-    def effective_request(self, shot: Shot, first_frame: str | None = None) -> GenerationRequest:
+    def effective_request(
+        self, shot: Shot, first_frame: str | None = None, video_url: str | None = None
+    ) -> GenerationRequest:
         """The request the shot sends (see validation.effective_request)."""
-        return effective_request(self, shot, first_frame)
+        return effective_request(self, shot, first_frame, video_url)
 
     def problems(self) -> list[ShotProblem]:
         """Every shot's problems, in shot order (see validation.board_problems)."""

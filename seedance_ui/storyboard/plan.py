@@ -71,17 +71,21 @@ def record_take(
 
 
 def submit_shots(
-    board: Board, shots: Iterable[Shot], submit: Callable[[GenerationRequest], str]
+    board: Board,
+    shots: Iterable[Shot],
+    submit: Callable[[GenerationRequest], str],
+    request_of: Callable[[Shot], GenerationRequest] | None = None,
 ) -> tuple[list[Take], dict[str, Exception]]:
-    """Submit each shot's effective request with `submit(request) -> job_id` and record the takes.
+    """Submit each shot's request (`request_of(shot)`, else its effective request) with
+    `submit(request) -> job_id` and record the takes.
 
-    A shot whose submit raises is skipped; its exception is returned under its shot id.
+    A shot whose request or submit raises is skipped; its exception is returned under its shot id.
     """
     takes: list[Take] = []
     errors: dict[str, Exception] = {}
     for shot in shots:
-        request = effective_request(board, shot)
         try:
+            request = request_of(shot) if request_of is not None else effective_request(board, shot)
             job_id = submit(request)
         except Exception as exc:  # reported per shot; the caller decides how to show it
             errors[shot.id] = exc

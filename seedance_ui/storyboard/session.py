@@ -23,6 +23,8 @@ from typing import Any, Literal, Protocol
 
 from seedance_ui.client import GenerationRequest
 from seedance_ui.client.uploads import UploadedFile
+from seedance_ui.options import VIDEO_URL_LIFETIME_SECONDS
+from seedance_ui.store import JobStatus
 from seedance_ui.storyboard.animatic import AnimaticResult, export_animatic
 from seedance_ui.storyboard.bundle import export_zip
 from seedance_ui.storyboard.cast import frame_path, name_problem, store_cast_image
@@ -34,7 +36,7 @@ from seedance_ui.storyboard.csvio import board_to_csv, import_csv
 from seedance_ui.storyboard.files import write_text_atomically
 from seedance_ui.storyboard.history import OwnerJobs
 from seedance_ui.storyboard.jsonio import MAX_IMPORT_BYTES, dumps_board, import_board_json
-from seedance_ui.storyboard.model import MAX_TITLE_CHARS, Board, BoardFormatError, StoryboardError, Take
+from seedance_ui.storyboard.model import MAX_TITLE_CHARS, Board, BoardFormatError, Shot, StoryboardError, Take
 from seedance_ui.storyboard.page import SHOT_FIELDS, Shown, apply_shown, find_shot, page_values, sample_board
 from seedance_ui.storyboard.page_memory import PageMemory
 from seedance_ui.storyboard.persist import BoardStore, owner_key
@@ -46,12 +48,14 @@ from seedance_ui.storyboard.plan import (
     shots_to_generate,
     submit_shots,
 )
+from seedance_ui.storyboard.states import job_status
 from seedance_ui.storyboard.validation import ShotProblem, shot_problems
 
 log = logging.getLogger(__name__)
 
 EXPORTS_DIRNAME = "exports"
 CHAIN_POLL_SECONDS = 0.25  # how often a pending chain looks at the take it waits for
+EXTEND_MARGIN_SECONDS = 600  # an extension is refused this close to the end of the provider link's life
 PlanScope = Literal["all", "missing", "shot"]
 TextFormat = Literal["json", "csv"]
 
@@ -458,13 +462,14 @@ class BoardSession:
                 return self.manager.submit(request, owner, api_key or None, address=address).id
 
             shots = [board.shot(sid) for sid in plan.shot_ids]
-            chained = [s.id for s in shots if s.chain]
+            chained = [s.id for s in shots if s.chain and not s.extends]  # an extension is never chained
             if chained:  # they wait for the take before them; saved with the board, so a restart resumes
                 board.pending_since = min(board.pending_since, time.time()) if board.pending else time.time()
                 board.pending = [s.id for s in board.shots if s.id in {*board.pending, *chained}]
                 for shot in shots:
                     shot.notice = "" if shot.chain else shot.notice
-            takes, errors = submit_shots(board, [s for s in shots if not s.chain], submit)
+            now = [s for s in shots if s.id not in chained]
+            takes, errors = submit_shots(board, now, submit, lambda shot: self._request(board, owner, shot))
             for sid, exc in errors.items():
                 self._stop_chain(board, sid, f"shot {board.number_of(sid)} was not sent ({exc})")
             waiting = list(board.pending)
@@ -474,6 +479,46 @@ class BoardSession:
             takes += self.advance(owner, board.id)
             self._watch()
         return Sent(board, takes, errors, [sid for sid in waiting if sid in board.pending])
+
+    def _request(self, board: Board, owner: str, shot: Shot) -> GenerationRequest:
+        """The request a shot is sent with: an extension carries its take's provider link as @video1."""
+        if not shot.extends:
+            return board.effective_request(shot)
+        url, problem = self._extendable(owner, shot.extends)
+        if url is None:
+            raise Refused(problem)
+        return board.effective_request(shot, video_url=url)
+
+    def _extendable(self, owner: str, job_id: str) -> tuple[str | None, str]:
+        """(the provider link of a finished job, "") while it is inside its 24 hours, else (None, why)."""
+        record = self.history.get(job_id, owner)
+        if record is None or job_status(getattr(record, "status", None)) != JobStatus.COMPLETED:
+            return None, "the take to extend is not a finished video"
+        url, done = getattr(record, "video_url", None), getattr(record, "completed_at", None)
+        if not url or done is None or time.time() > done + VIDEO_URL_LIFETIME_SECONDS - EXTEND_MARGIN_SECONDS:
+            return None, "the take to extend is older than 24 hours: the provider's link to it has expired"
+        return str(url), ""
+
+    def extend(self, shown: Shown, shot_id: str, take_id: str) -> tuple[Board, str]:
+        """A new shot right after `shot_id` that continues this take's video (a references request with
+        it as @video1, its seconds billed as input); (board, the new shot). Nothing is sent yet."""
+        if shown.owner is None:
+            raise Refused(OPEN_A_BOARD)
+        with self._edit(shown) as board:
+            try:
+                source, take = board.shot(shot_id), board.shot(shot_id).take(take_id)
+            except KeyError:
+                raise Refused("That take is no longer on this board.") from None
+            url, problem = self._extendable(shown.owner, take.job_id)
+            if url is None:
+                raise Refused(f"Cannot extend it: {problem}.")
+            record = self.history.get(take.job_id, shown.owner)
+            seconds = float(getattr(record, "video_duration", None) or source.duration)
+            title = f"{source.title or f'Shot {board.number_of(shot_id)}'} (extended)"[:MAX_TITLE_CHARS]
+            shot = Shot(title=title, duration=source.duration, cast=list(source.cast), extends=take.job_id,
+                        extend_seconds=round(seconds, 3))
+            board.add_shot(shot, index=board.index_of(shot_id) + 1)
+            return board, shot.id
 
     # ---------------------------------------------------------------------------------------------
     # chains: the shots a Generate left waiting for the take before them

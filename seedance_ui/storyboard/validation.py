@@ -19,6 +19,9 @@ from seedance_ui.options import MODE_FRAMES, MODE_REFERENCES, MODEL_SPECS, model
 # What a chained shot's request carries as its first frame while the previous shot's take is not done
 # (planning and the SENT AS preview only: a chained shot is sent with the real frame file).
 PENDING_FRAME = "https://pending.invalid/last-frame-of-the-previous-shot.png"
+# What an extension carries as its @video1 until it is sent (the provider link is read from the job then).
+PENDING_VIDEO = "https://pending.invalid/the-take-to-extend.mp4"
+EXTEND_LINE = "Continue @video1 seamlessly from its last moment. "
 
 CAST_DIRNAME = "cast"  # the cast images, under the owner's boards folder (`media_dir`)
 MAX_CAST_NAME_CHARS = 60
@@ -82,6 +85,7 @@ class ShotLike(Protocol):
     prompt: str
     duration: int
     chain: bool
+    extends: str | None
 
 
 S = TypeVar("S", bound=ShotLike)
@@ -126,19 +130,27 @@ def compose_prompt(prompt: str, style: str) -> str:
     return f"{prompt}, {style}"
 
 
-def effective_request(board: BoardLike[S], shot: S, first_frame: str | None = None) -> GenerationRequest:
+def effective_request(
+    board: BoardLike[S], shot: S, first_frame: str | None = None, video_url: str | None = None
+) -> GenerationRequest:
     """The request a shot sends: its prompt plus the style line, board settings unless overridden.
 
     A shot with cast entries ticked becomes a references request (their images in the board's cast
     order, `@[name]` sent as `@imageN`); a chained shot starts from `first_frame` (PENDING_FRAME when
     not known yet): a frames request, or with a cast a references request whose `@image1` is the frame.
+    An extension (`shot.extends`) is a references request continuing `@video1` (`video_url`, the take's
+    provider link; PENDING_VIDEO until it is sent), its cast as images; it is never chained.
     The model keeps the tier of the board's (or shot's) model and takes the mode the inputs need.
     """
     entries = list(board.cast_of(shot))
     images = [cast_path(board.media_dir, e) for e in entries]
     prompt = compose_prompt(shot.prompt, board.style)
     frame, mode = None, MODE_REFERENCES if entries else None
-    if shot.chain:
+    videos: tuple[str, ...] = ()
+    if shot.extends:
+        videos, mode = (video_url or PENDING_VIDEO,), MODE_REFERENCES
+        prompt = EXTEND_LINE + prompt
+    elif shot.chain:
         frame = first_frame or PENDING_FRAME
         mode = MODE_REFERENCES if entries else MODE_FRAMES
     if entries:
@@ -159,6 +171,7 @@ def effective_request(board: BoardLike[S], shot: S, first_frame: str | None = No
         generate_audio=board.audio_of(shot),
         first_frame=frame,
         reference_images=tuple(images),
+        reference_video_urls=videos,
     )
 
 
@@ -171,7 +184,7 @@ def shot_problems(board: BoardLike[S], shot: S) -> list[ShotProblem]:
     problem = mention_problem(shot.prompt, board.cast_of(shot), board.cast)
     if problem is not None:
         out.append(ShotProblem(shot.id, number, "prompt", problem))
-    if shot.chain and number == 1:
+    if shot.chain and not shot.extends and number == 1:
         out.append(ShotProblem(shot.id, number, "chain", "the first shot has no previous shot to start from"))
     return out
 

@@ -118,9 +118,15 @@ def sent_prompt(board: Board, shot: Shot) -> str:
     return board.effective_request(shot, chained_frame(board, shot)).prompt
 
 
-def take_inputs_html(board: Board, shot: Shot, take: Take) -> str:
-    """What a take was made from: the frame it started from (and which shot's take) and its cast."""
+def take_inputs_html(board: Board, shot: Shot, take: Take, extendable: bool = False) -> str:
+    """What a take was made from: the frame it started from (and which shot's take), the video it
+    extends, its cast; `extendable`: an "Extend" action (a new shot continuing this video)."""
     parts = []
+    if shot.extends and take.params and take.params.get("reference_video_urls"):
+        found = board.find_take(shot.extends)
+        where = f"shot {board.number_of(found[0].id)}" if found else "a take gone from the board"
+        video = f"continues the video of {where}"
+        parts.append(f'<span class="sb-take-input" data-role="video">{esc(video)}</span>')
     if take.starts_from:
         found = board.find_take(take.starts_from)
         where = (
@@ -136,9 +142,15 @@ def take_inputs_html(board: Board, shot: Shot, take: Take) -> str:
         entry = next((e for e in board.cast if e.name == name), None)
         path = cast_path(board.media_dir, entry) if entry is not None else None
         parts.append(f'<span class="sb-take-input" data-role="cast">{_thumb(path, name)}{esc(name)}</span>')
+    extend = (
+        f'<button type="button" class="sb-take-extend" data-action="extend" data-shot="{esc(shot.id)}" '
+        f'data-take="{esc(take.id)}">Extend</button>'
+        if extendable
+        else ""
+    )
     if not parts:
-        return ""
-    return f'<div class="sb-take-inputs" aria-label="Inputs of this take">{"".join(parts)}</div>'
+        return extend
+    return f'<div class="sb-take-inputs" aria-label="Inputs of this take">{"".join(parts)}</div>{extend}'
 
 
 def tile_marks_html(board: Board, shot: Shot, stale: str | None) -> str:
@@ -165,6 +177,7 @@ def tiles_marks(board: Board) -> dict[str, str]:
     return {shot.id: tile_marks_html(board, shot, stale.get(shot.id)) for shot in board.shots}
 
 
-def takes_inputs(board: Board, shot: Shot) -> dict[str, str]:
-    """Each take's inputs (take id -> HTML) for the takes list and the compare view."""
-    return {take.id: take_inputs_html(board, shot, take) for take in shot.takes}
+def takes_inputs(board: Board, shot: Shot, extendable: frozenset[str] = frozenset()) -> dict[str, str]:
+    """Each take's inputs (take id -> HTML) for the takes list and the compare view; the takes in
+    `extendable` (finished videos) get an "Extend" action."""
+    return {take.id: take_inputs_html(board, shot, take, take.id in extendable) for take in shot.takes}

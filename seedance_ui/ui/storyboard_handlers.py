@@ -125,7 +125,7 @@ class StoryboardTab:
             p.tiles: sv.tiles_html(board, views, shot_id, scv.tiles_marks(board)),
             p.editor_head: sv.editor_head_html(board, view),
             p.editor_info: sv.editor_info_html(board, view, problems, sent=sent, inputs=inputs),
-            p.takes: sv.takes_html(view, scv.takes_inputs(board, shot) if shot is not None else None),
+            p.takes: sv.takes_html(view, _takes_inputs(board, view)),
             p.shot_gen_btn: gr.update(value=_shot_button_label(view)),
             p.timer: gr.Timer(active=any(v.in_flight for v in views)),
         }
@@ -311,9 +311,11 @@ class StoryboardTab:
         action, shot_id, take_id = data.get("action"), data.get("shot"), data.get("take")
         if action == "close-compare":
             return {p.compare_col: gr.update(visible=False), p.compare: "", p.compared: []}
-        if action != "pick" or not is_valid_id(shot_id) or not is_valid_id(take_id):
+        if action not in ("pick", "extend") or not is_valid_id(shot_id) or not is_valid_id(take_id):
             return {p.notice: gr.skip()}
         shown, (compared,) = self.shown(values, request)
+        if action == "extend":
+            return self._extend(shown, shot_id, take_id)
         try:
             picked = self.session.pick_take(shown, shot_id, take_id)
         except Refused as refusal:
@@ -392,6 +394,18 @@ class StoryboardTab:
         n = len(board.shots)
         message = f"Imported “{board.title}”: {n} shot{'s' if n != 1 else ''}, as a new board."
         return self.full(board, shown, None, message, "success")
+
+    def _extend(self, shown: Shown, shot_id: str, take_id: str) -> Out:
+        """ "Extend" on a finished take: a new shot after it continuing its video (nothing sent yet)."""
+        try:
+            board, new_shot = self.session.extend(shown, shot_id, take_id)
+        except Refused as refusal:
+            return self.refused(refusal)
+        message = (
+            f"Shot {board.number_of(new_shot)} continues shot {board.number_of(shot_id)}'s take as @video1: "
+            "describe what happens next, then generate it."
+        )
+        return self.full(board, shown, new_shot, message, "success")
 
     @handler
     def add_cast(self, request: gr.Request, *values: Any) -> Out:
@@ -587,6 +601,14 @@ class StoryboardTab:
             return self.downloads(board, shown.owner or "", f"Review zip ready: {path.name}.")
 
         return await self._export(values, request, "review zip", make)
+
+
+def _takes_inputs(board: Board, view: sv.ShotView | None) -> dict[str, str] | None:
+    """What each take of the selected shot was made from, and "Extend" on its finished videos."""
+    if view is None:
+        return None
+    playable = frozenset(t.take.id for t in view.takes if t.playable)
+    return scv.takes_inputs(board, view.shot, playable)
 
 
 def _shot_button_label(view: sv.ShotView | None) -> str:
