@@ -368,3 +368,19 @@ def test_extend_a_take_continues_its_video_as_a_references_request_with_its_seco
         assert _creates(proxy)[-1]["model"] == MODEL_FAST  # no create was sent for it
     finally:
         studio.stop()
+
+
+def test_the_continuity_sample_generates_end_to_end(studio: Studio, proxy: RecordingProxy) -> None:
+    board = studio.session.open_sample(Shown.of(OWNER, None, None))
+    assert [e.name for e in board.cast] == ["the keeper", "the lighthouse"]
+    assert [s.chain for s in board.shots] == [False, False, True]
+    studio.generate(board)
+    board = studio.settled(board.id, 1, 2, 3)
+    statuses = [studio.status(s.takes[0].job_id) for s in board.shots]
+    assert statuses == [JobStatus.COMPLETED] * 3
+    assert board.shots[2].chosen.starts_from == board.shots[1].chosen.job_id
+    last = _creates(proxy)[-1]
+    assert last["prompt"].startswith(
+        "@image1 as the first frame. In the same moment, @image2 lights the great lamp of @image3"
+    )
+    assert len(last["image_urls"]) == 3 and last["model"] == model_id(MODE_REFERENCES, TIER_FAST)

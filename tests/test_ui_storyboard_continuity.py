@@ -129,4 +129,14 @@ def test_cast_and_chain_through_the_page(
     page.wait_for_selector(f"#sb-tiles .sb-tile[data-number='2'] .sb-stale >> text={OUT_OF_DATE}")
     select_shot(page, 2)
     shoot(page, screenshot_dir, "continuity-390")
+
+    # The continuity sample: a new board with a cast of two and a chained third shot.
+    page.set_viewport_size(WIDE)
+    page.click("#sb-sample")
+    page.wait_for_selector("#sb-cast-chips .sb-cast-chip[data-name='the keeper'] img")
+    page.wait_for_selector("#sb-tiles .sb-tile[data-number='3'] .is-chain")
+    select_shot(page, 3)
+    tags = ["@image1 · first frame", "@image2", "@image3"]
+    wait_until(lambda: [tag for tag, _ in sent_inputs(page)] == tags)
+    shoot(page, screenshot_dir, "continuity-sample-1440")
     context.close()

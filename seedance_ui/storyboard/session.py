@@ -48,6 +48,7 @@ from seedance_ui.storyboard.plan import (
     shots_to_generate,
     submit_shots,
 )
+from seedance_ui.storyboard.sample import continuity_sample
 from seedance_ui.storyboard.states import job_status
 from seedance_ui.storyboard.validation import ShotProblem, shot_problems
 
@@ -327,6 +328,13 @@ class BoardSession:
         shot = board.add_shot()
         self.boards.save(board)
         return board, shot.id
+
+    def open_sample(self, shown: Shown) -> Board:
+        """Commit the page, then a new board from the continuity sample (a cast of two, a chained cut)."""
+        self.commit(shown)
+        if shown.owner is None:
+            raise Refused("Still opening your storyboard; try again in a moment.")
+        return self.boards.save(continuity_sample(shown.owner, self.boards.owner_dir(shown.owner)))
 
     def import_file(self, shown: Shown, path: Path) -> Board:
         """A JSON board, or CSV shots with the open board's settings, saved as a new board."""

@@ -408,6 +408,20 @@ class StoryboardTab:
         return self.full(board, shown, new_shot, message, "success")
 
     @handler
+    def open_sample(self, request: gr.Request, *values: Any) -> Out:
+        """A new board from the continuity sample: a cast of two, shots naming them, a chained cut."""
+        shown = self.shown(values, request)[0]
+        try:
+            board = self.session.open_sample(shown)
+        except Refused as refusal:
+            return self.refused(refusal)
+        message = (
+            f"“{board.title}”: a cast of two named in the prompts, and shot 3 starting where shot 2 ends. "
+            "Generate all to see it play as one piece."
+        )
+        return self.full(board, shown, None, message, "success")
+
+    @handler
     def add_cast(self, request: gr.Request, *values: Any) -> Out:
         """A picture and a name become a cast entry of the open board."""
         shown, (image, name) = self.shown(values, request)

@@ -79,6 +79,9 @@ def board_panel(p: Page) -> None:
             p.title = gr.Textbox(label="Board title", scale=3, min_width=200, max_lines=1, elem_id="sb-title")
             with gr.Column(scale=5, min_width=280), gr.Row(elem_id="sb-board-actions"):
                 p.new_btn = gr.Button("New board", size="sm", elem_id="sb-new", min_width=100)
+                p.sample_btn = gr.Button(
+                    "Continuity sample", size="sm", elem_id="sb-sample", min_width=140
+                )
                 p.import_btn = gr.UploadButton(
                     "Import JSON / CSV",
                     file_types=[".json", ".csv"],
@@ -154,6 +157,7 @@ def wire_board_panel(p: Page, h: StoryboardTab) -> None:
         control.input(h.on_save, shown, everything, **SAVE)
     p.picker.input(h.switch_board, [*shown, p.picker], everything, **QUICK)
     p.new_btn.click(h.new_board, shown, everything, **QUICK)
+    p.sample_btn.click(h.open_sample, shown, everything, **QUICK)
     p.import_btn.upload(h.import_file, [*shown, p.import_btn], everything, **QUICK)
     p.json_btn.click(h.export_json, shown, p.export_outputs(), **QUICK)
     p.csv_btn.click(h.export_csv, shown, p.export_outputs(), **QUICK)
