@@ -97,6 +97,20 @@ def stop_notice(reason: str) -> str:
     return f"Not sent: {reason}, and this shot starts from its last frame."
 
 
+def stop_chain(board: Board, shot_id: str, reason: str, *, first: bool = False) -> None:
+    """Drop the pending chained shots after `shot_id` (from it, `first`), each with a notice: the first
+    dropped with `reason`, each later one because the one before it was not sent."""
+    start = board.index_of(shot_id) + (0 if first else 1)
+    for later in board.shots[start:]:
+        if not later.chain:
+            break
+        if later.id in board.pending:
+            board.pending.remove(later.id)
+            later.notice = stop_notice(reason)
+        reason = f"shot {board.number_of(later.id)} was not sent"
+    board.touch()
+
+
 def save_last_frame(video: Path, out: Path) -> Path:
     """The last decoded frame of `video` as a PNG at `out` (PyAV; written atomically)."""
     with av.open(str(video)) as container:

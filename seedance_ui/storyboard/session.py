@@ -13,7 +13,6 @@ as it is on disk (`PageMemory`, a field-level three-way merge).
 from __future__ import annotations
 
 import contextlib
-import logging
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -27,8 +26,9 @@ from seedance_ui.options import VIDEO_URL_LIFETIME_SECONDS
 from seedance_ui.store import JobStatus
 from seedance_ui.storyboard.animatic import AnimaticResult, export_animatic
 from seedance_ui.storyboard.bundle import export_zip
-from seedance_ui.storyboard.cast import frame_path, name_problem, store_cast_image
-from seedance_ui.storyboard.chain import next_step, save_last_frame, stop_notice, waiting_on
+from seedance_ui.storyboard.cast import name_problem, store_cast_image
+from seedance_ui.storyboard.chain import stop_chain, waiting_on
+from seedance_ui.storyboard.chain_runner import ChainRunner
 from seedance_ui.storyboard.clips import export_stem
 from seedance_ui.storyboard.contact import export_contact_sheet
 from seedance_ui.storyboard.cost import BoardEstimate, shot_estimate
@@ -43,7 +43,6 @@ from seedance_ui.storyboard.persist import BoardStore, owner_key
 from seedance_ui.storyboard.plan import (
     JobStatusOf,
     choose_take,
-    record_take,
     refresh_chosen,
     shots_to_generate,
     submit_shots,
@@ -52,10 +51,7 @@ from seedance_ui.storyboard.sample import continuity_sample
 from seedance_ui.storyboard.states import job_status
 from seedance_ui.storyboard.validation import ShotProblem, shot_problems
 
-log = logging.getLogger(__name__)
-
 EXPORTS_DIRNAME = "exports"
-CHAIN_POLL_SECONDS = 0.25  # how often a pending chain looks at the take it waits for
 EXTEND_MARGIN_SECONDS = 600  # an extension is refused this close to the end of the provider link's life
 PlanScope = Literal["all", "missing", "shot"]
 TextFormat = Literal["json", "csv"]
@@ -155,21 +151,13 @@ class BoardSession:
         self.pages = PageMemory(SHOT_FIELDS)
         self._locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
-        self._chains: dict[str, str] = {}  # board id -> owner, for boards with a pending chain
-        self._chain_keys: dict[str, tuple[str | None, str | None]] = {}  # board id -> (api key, address)
-        self._watcher: threading.Thread | None = None
-        self._closing = threading.Event()
+        self.chains = ChainRunner(self.boards, self._lock, self.jobs, jobs)
         if jobs is not None:  # resume the chains a restart interrupted (their shots wait on disk)
-            for board in self.boards.owners_with_pending():
-                self._chains[board.id] = board.owner
-            self._watch()
+            self.chains.resume()
 
     def close(self) -> None:
         """Stop following pending chains (they stay on disk; a new session resumes them)."""
-        self._closing.set()
-        watcher = self._watcher
-        if watcher is not None:
-            watcher.join(timeout=10)
+        self.chains.close()
 
     # ---------------------------------------------------------------------------------------------
     # boards on disk, merged with what the page changed
@@ -479,13 +467,10 @@ class BoardSession:
             now = [s for s in shots if s.id not in chained]
             takes, errors = submit_shots(board, now, submit, lambda shot: self._request(board, owner, shot))
             for sid, exc in errors.items():
-                self._stop_chain(board, sid, f"shot {board.number_of(sid)} was not sent ({exc})")
+                stop_chain(board, sid, f"shot {board.number_of(sid)} was not sent ({exc})")
             waiting = list(board.pending)
         if waiting:
-            self._chain_keys[board.id] = (api_key or None, address)
-            self._chains[board.id] = owner
-            takes += self.advance(owner, board.id)
-            self._watch()
+            takes += self.chains.follow(board.id, owner, api_key or None, address)
         return Sent(board, takes, errors, [sid for sid in waiting if sid in board.pending])
 
     def _request(self, board: Board, owner: str, shot: Shot) -> GenerationRequest:
@@ -527,110 +512,6 @@ class BoardSession:
                         extend_seconds=round(seconds, 3))
             board.add_shot(shot, index=board.index_of(shot_id) + 1)
             return board, shot.id
-
-    # ---------------------------------------------------------------------------------------------
-    # chains: the shots a Generate left waiting for the take before them
-    def advance(self, owner: str, board_id: str) -> list[Take]:
-        """One look at a board's pending chain: send each chained shot whose previous take is done
-        (from its last frame), stop the ones after a take that ended without a video. Returns the
-        takes sent. The watcher calls it; a Generate calls it once at once."""
-        with self._lock(board_id):
-            board = self.boards.get(owner, board_id)
-            if board is None or not board.pending:
-                self._forget_chain(board_id)
-                return []
-            before, sent = dumps_board(board), []
-            status_of = self.jobs(owner).status_of
-            for shot_id in list(board.pending):
-                shot = find_shot(board, shot_id)
-                if shot is None or shot_id not in board.pending:
-                    continue
-                step = next_step(board, shot, board.pending_since, status_of)
-                if step.action == "stop":
-                    self._stop_chain(board, shot_id, step.reason, first=True)
-                elif step.action == "send" and step.take is not None:
-                    take = self._send_chained(board, shot_id, step.take, owner)
-                    sent += [take] if take is not None else []
-            if not board.pending:
-                self._forget_chain(board_id)
-            if dumps_board(board) != before:
-                self.boards.save(board, touch=False)
-            return sent
-
-    def _send_chained(self, board: Board, shot_id: str, source: Take, owner: str) -> Take | None:
-        """Send a chained shot from the last frame of `source` (its previous shot's take, which becomes
-        that shot's chosen take); None while the video is not on disk yet."""
-        previous = board.previous(board.shot(shot_id))
-        video = self.jobs(owner).video_path_of(source.job_id)
-        frame = frame_path(board.media_dir, source.job_id)
-        if previous is None or video is None or frame is None:
-            return None
-        try:
-            if not frame.is_file():
-                save_last_frame(video, frame)
-            request = board.effective_request(board.shot(shot_id), str(frame))
-            job_id = self._adopted(board, owner, request) or self._submit(board.id, owner, request)
-        except Exception as exc:  # shown on the shot; the chain after it stops
-            log.info("chained shot %s not sent: %s", shot_id, exc)
-            self._stop_chain(board, shot_id, f"it could not be sent ({exc})", first=True)
-            return None
-        if previous.chosen_take != source.id:
-            previous.chosen_take, previous.chosen_by_user = source.id, False
-        board.pending.remove(shot_id)
-        params = request.to_params()
-        return record_take(board, shot_id, job_id, params=params, starts_from=source.job_id)
-
-    def _submit(self, board_id: str, owner: str, request: GenerationRequest) -> str:
-        api_key, address = self._chain_keys.get(board_id, (None, None))
-        return self.manager.submit(request, owner, api_key, address=address).id
-
-    def _adopted(self, board: Board, owner: str, request: GenerationRequest) -> str | None:
-        """A job already made for exactly this request during this chain and on no shot yet (the
-        app stopped between the submit and the board's save): it is taken, never sent twice."""
-        params = request.to_params()
-        for record in self.manager.list(owner, limit=200):
-            fresh = getattr(record, "created_at", 0.0) >= board.pending_since
-            if fresh and record.params == params and board.find_take(record.id) is None:
-                return str(record.id)
-        return None
-
-    @staticmethod
-    def _stop_chain(board: Board, shot_id: str, reason: str, *, first: bool = False) -> None:
-        """Drop the pending chained shots after `shot_id` (from it, `first`), each with a notice: the
-        first dropped with `reason`, each later one because the one before it was not sent."""
-        start = board.index_of(shot_id) + (0 if first else 1)
-        for later in board.shots[start:]:
-            if not later.chain:
-                break
-            if later.id in board.pending:
-                board.pending.remove(later.id)
-                later.notice = stop_notice(reason)
-            reason = f"shot {board.number_of(later.id)} was not sent"
-        board.touch()
-
-    def _forget_chain(self, board_id: str) -> None:
-        self._chains.pop(board_id, None)
-        self._chain_keys.pop(board_id, None)
-
-    def _watch(self) -> None:
-        """Follow the pending chains in a background thread while there are any."""
-        with self._locks_guard:
-            if self._watcher is not None or not self._chains or self._closing.is_set():
-                return
-            self._watcher = threading.Thread(target=self._follow, name="storyboard-chains", daemon=True)
-            self._watcher.start()
-
-    def _follow(self) -> None:
-        while not self._closing.wait(CHAIN_POLL_SECONDS):
-            for board_id, owner in list(self._chains.items()):
-                try:
-                    self.advance(owner, board_id)
-                except Exception:  # one board's trouble must not stop the others
-                    log.exception("storyboard chain of board %s", board_id)
-            with self._locks_guard:
-                if not self._chains:
-                    self._watcher = None
-                    return
 
     # ---------------------------------------------------------------------------------------------
     # review exports of the chosen takes (decode and encode video: call them off the event loop)
