@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import time
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -45,7 +46,7 @@ from seedance_ui.storyboard.clips import board_clips
 from seedance_ui.storyboard.contact import CHAINED_CUT, sheet_rows
 from seedance_ui.storyboard.jsonio import board_to_dict
 from seedance_ui.storyboard.page import Shown
-from seedance_ui.storyboard.session import BoardSession, Sent
+from seedance_ui.storyboard.session import BoardSession, Refused, Sent
 from seedance_ui.storyboard.validation import EXTEND_LINE
 
 OWNER = "e" * 32
@@ -385,6 +386,17 @@ def test_extend_a_take_continues_its_video_as_a_references_request_with_its_seco
             JobStatus.FAILED, "reference_video_urls[1]: must run at 24-60 fps (got 8)",
         )
         assert _creates(proxy)[-1]["model"] == MODEL_FAST  # no create was sent for it
+
+        # Past the provider link's 24 hours: the plan names the problem and Extend is refused.
+        studio.manager.update(record.id, completed_at=time.time() - 25 * 3600)
+        stale = studio.session.plan(shown, "shot")
+        assert [(p.field, p.message) for p in stale.problems] == [(
+            "reference_video_urls",
+            "the take to extend is older than 24 hours: the provider's link to it has expired",
+        )]
+        assert stale.token("test") is None
+        with pytest.raises(Refused, match="older than 24 hours"):
+            studio.session.extend(Shown.of(OWNER, board.id, None), source.id, source.chosen.id)
     finally:
         studio.stop()
 

@@ -420,10 +420,9 @@ class BoardSession:
                 shots = shots_to_generate(board, "all")
             return self._plan(board, [s.id for s in shots], status_of)
 
-    @staticmethod
-    def _plan(board: Board, shot_ids: list[str], status_of: JobStatusOf, changed: bool = False) -> Plan:
-        """The plan's cost and problems: every shot's rules, and a chained shot planned without the
-        shot before it needs that shot's finished take."""
+    def _plan(self, board: Board, shot_ids: list[str], status_of: JobStatusOf) -> Plan:
+        """The plan's cost and problems: every shot's rules, a chained shot planned without the shot
+        before it needs that shot's finished take, an extension needs its take's link still valid."""
         lines = [shot_estimate(board, board.shot(sid)) for sid in shot_ids]
         credits, usd = round(sum(x.credits for x in lines), 4), round(sum(x.usd for x in lines), 4)
         estimate = BoardEstimate(credits=credits, usd=usd, shots=lines)
@@ -433,7 +432,11 @@ class BoardSession:
             reason = waiting_on(board, board.shot(sid), planned, status_of)
             if reason is not None:
                 problems.append(ShotProblem(sid, board.number_of(sid), "chain", reason))
-        return Plan(board, shot_ids, estimate, problems, changed)
+            extends = board.shot(sid).extends
+            url, why = self._extendable(board.owner, extends) if extends else ("", "")
+            if url is None:
+                problems.append(ShotProblem(sid, board.number_of(sid), "reference_video_urls", why))
+        return Plan(board, shot_ids, estimate, problems)
 
     def generate(
         self, shown: Shown, token: Any, api_key: str | None = None, address: str | None = None
