@@ -16,7 +16,7 @@ from pathlib import Path
 import av
 from PIL import Image, ImageDraw
 
-from seedance_ui.options import MODELS
+from seedance_ui.options import MODEL_SPECS, MODELS
 from seedance_ui.textdraw import Font, fit, font_for, wrap
 
 POSTER_QUALITY = 85
@@ -240,6 +240,7 @@ class SheetRow:
     quality: str | None = None
     frames: tuple[Image.Image, ...] = field(default=(), compare=False, repr=False)
     video_path: Path | None = None
+    note: str = ""  # printed in the accent colour under the shot number (e.g. a continuous cut)
 
     def meta_line(self) -> str:
         parts = []
@@ -253,7 +254,8 @@ class SheetRow:
 
 
 def _model_label(model: str) -> str:
-    return MODELS.get(model, model)
+    spec = MODEL_SPECS.get(model)
+    return MODELS.get(model) or (spec.label if spec else model)
 
 
 def _row_frames(row: SheetRow, count: int, tile_width: int) -> list[Image.Image]:
@@ -293,6 +295,8 @@ def _lines(text: str, size: int, colour: tuple[int, int, int], max_lines: int) -
 def _text_block(row: SheetRow) -> list[TextLine]:
     """The info column of a row as (text, font, colour) lines, top to bottom."""
     block = _lines(f"Shot {row.number}", _NUMBER_SIZE, _ACCENT, 1)
+    if row.note:
+        block += _lines(row.note, _META_SIZE, _ACCENT, 2)
     block += _lines(row.title or "Untitled", _TITLE_SIZE, _TEXT, 2)
     block += _lines(row.meta_line(), _META_SIZE, _MUTED, 1)
     block += _lines(row.prompt, _BODY_SIZE, _TEXT, _PROMPT_LINES)
@@ -352,6 +356,40 @@ def _draw_header(sheet: Image.Image, rows: Sequence[SheetRow], title: str) -> No
 
 
 _HEADER_HEIGHT = 72
+_STRIP_THUMB = 120
+
+
+def cast_strip(items: Sequence[tuple[Image.Image, str]], width: int = SHEET_WIDTH) -> Image.Image:
+    """A band of named pictures (a board's cast), in the contact sheet's colours, to print once."""
+    label_font = font_for("Cast", _META_SIZE)
+    per_row = max(1, (width - 2 * _MARGIN) // (_STRIP_THUMB + 2 * _GAP + 60))
+    cell = (width - 2 * _MARGIN) // per_row
+    rows = (len(items) + per_row - 1) // per_row
+    line = _line_height(label_font)
+    height = _MARGIN + line + rows * (_STRIP_THUMB + 2 * line + _GAP)
+    band = Image.new("RGB", (width, height), SHEET_BACKGROUND)
+    draw = ImageDraw.Draw(band)
+    draw.text((_MARGIN, _MARGIN // 2), "Cast and looks", font=label_font, fill=_ACCENT)
+    for i, (image, name) in enumerate(items):
+        x = _MARGIN + (i % per_row) * cell
+        y = _MARGIN // 2 + line + (i // per_row) * (_STRIP_THUMB + 2 * line + _GAP)
+        box = (x, y, x + _STRIP_THUMB, y + _STRIP_THUMB)
+        draw.rectangle(box, fill=_TILE_BACKGROUND)
+        _paste_fitted(band, image, box)
+        font = font_for(name, _META_SIZE)
+        draw.text((x, y + _STRIP_THUMB + 4), fit(name, font, cell - _GAP), font=font, fill=_TEXT)
+    draw.line((_MARGIN, height - 2, width - _MARGIN, height - 2), fill=_RULE, width=1)
+    return band
+
+
+def stack_above(band: Image.Image, path: Path) -> Path:
+    """Put `band` above the image at `path` (same width), rewriting it atomically."""
+    with Image.open(path) as sheet:
+        sheet.load()
+        out = Image.new("RGB", (sheet.width, band.height + sheet.height), SHEET_BACKGROUND)
+        out.paste(band, (0, 0))
+        out.paste(sheet, (0, band.height))
+    return _save_atomically(out, path, "PNG")
 
 
 def contact_sheet(

@@ -191,23 +191,31 @@ def _close(app: LiveApp) -> None:
     app.runtime.close()
 
 
+def server_key_settings(proxy: RecordingProxy, data_dir: Path, **overrides: Any) -> Any:
+    """Settings of a studio with a server key, its API behind `proxy` (`overrides` win)."""
+    from seedance_ui.config import Settings
+
+    return Settings(
+        **{
+            "api_key": SERVER_KEY,
+            "base_url": proxy.url,
+            "data_dir": data_dir,
+            "poll_interval": POLL_INTERVAL,
+            "request_timeout": 10.0,
+            "download_timeout": 30.0,
+            "max_jobs_in_flight": 8,
+            "max_jobs_per_owner": 4,
+            **overrides,
+        }
+    )
+
+
 @pytest.fixture(scope="session")
 def live_app(tmp_path_factory: pytest.TempPathFactory, simulator: Any) -> Iterator[LiveApp]:
     """The studio with a server key, against the simulator through the recording proxy."""
-    from seedance_ui.config import Settings
 
     proxy = RecordingProxy(simulator.base_url).start()
-    settings = Settings(
-        api_key=SERVER_KEY,
-        base_url=proxy.url,
-        data_dir=tmp_path_factory.mktemp("studio-data"),
-        poll_interval=POLL_INTERVAL,
-        request_timeout=10.0,
-        download_timeout=30.0,
-        max_jobs_in_flight=8,
-        max_jobs_per_owner=4,
-    )
-    app = _launch(settings, proxy, simulator)
+    app = _launch(server_key_settings(proxy, tmp_path_factory.mktemp("studio-data")), proxy, simulator)
     yield app
     _close(app)
     proxy.stop()

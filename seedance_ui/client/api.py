@@ -103,6 +103,7 @@ class SeedanceClient:
         self.retry = retry or RetryPolicy()
         self.files_url = (files_url or DEFAULT_FILES_URL).rstrip("/")
         self.upload_cache: UploadCache = upload_cache if upload_cache is not None else MemoryUploadCache()
+        self._uploading: dict[str, asyncio.Lock] = {}  # content hash -> held while it is being uploaded
         self.trusted_media_origins = (self.base_url, self.files_url, *trusted_media_origins)
         self.clock = clock
         self._identity = key_identity(self._api_key, self.files_url)
@@ -187,14 +188,24 @@ class SeedanceClient:
         )
 
     async def upload_image(self, path: Path) -> UploadedFile:
-        """The upload of this content for this key: a remembered one still usable, else a new upload."""
+        """The upload of this content for this key: a remembered one still usable, else a new upload.
+
+        Jobs that start together with the same image wait for one upload rather than each sending it."""
         digest = file_sha256(path)
-        cached = self.upload_cache.get(digest, self._identity, self.clock())
-        if cached is not None:
-            return cached
-        upload = await self.upload_file(path, sha256=digest)
-        self.upload_cache.put(self._identity, upload)
+        lock = self._uploading.setdefault(digest, asyncio.Lock())
+        async with lock:
+            cached = self.upload_cache.get(digest, self._identity, self.clock())
+            if cached is not None:
+                return cached
+            upload = await self.upload_file(path, sha256=digest)
+            self.upload_cache.put(self._identity, upload)
+        if not lock.locked():
+            self._uploading.pop(digest, None)
         return upload
+
+    def remembered_upload(self, sha256: str) -> UploadedFile | None:
+        """The upload of this content for this key while it is remembered and usable, else None."""
+        return self.upload_cache.get(sha256, self._identity, self.clock())
 
     async def upload_file(self, path: Path, *, sha256: str | None = None) -> UploadedFile:
         """POST one file to the file API (multipart `file`); retried like a GET: it creates no task."""

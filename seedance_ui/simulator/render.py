@@ -26,11 +26,15 @@ from seedance_ui import options
 from seedance_ui.simulator.frames import FramePictures
 from seedance_ui.textdraw import font_for, wrap
 
-FPS = 8
+FPS = 8  # pictures drawn per second
+# Frames per second written, as the provider's clips run (each drawn picture is held for REPEAT frames):
+# a placeholder is then a valid reference video (24-60 fps), and identical frames cost x264 next to nothing.
+OUTPUT_FPS = 24
+REPEAT = OUTPUT_FPS // FPS
 SAMPLE_RATE = 24000
 # 2: prompts in Chinese, Japanese or Korean drawn with a CJK font when one is installed
 # 3: text drawn through seedance_ui.textdraw (CJK line breaks, "…" without a space before it)
-RENDER_VERSION = 3
+RENDER_VERSION = 4
 LABEL = "DEMO PLACEHOLDER — simulated, not model output"
 _TRIGGER = re.compile(r"\[sim:[^\]]*\]", re.IGNORECASE)
 _PALETTES = (
@@ -95,7 +99,7 @@ class VideoCache:
 
 
 def render_video(spec: VideoSpec, path: Path) -> Path:
-    """Write the placeholder MP4 for `spec` to `path` atomically (faststart, yuv420p, 8 fps)."""
+    """Write the placeholder MP4 for `spec` to `path` atomically (faststart, yuv420p, 24 fps from 8 drawn pictures a second)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
@@ -266,8 +270,9 @@ def _write_streams(container: av.container.OutputContainer, spec: VideoSpec) -> 
         if pictures is not None:  # the visitor's own picture instead of the sliding gradient
             background, travel = _to_planes(pictures.at(index, spec.duration * FPS)), 0
         frame = _frame(background, overlay, layout, spec.duration, index, travel)
-        frame.pts = index
-        container.mux(video.encode(frame))
+        for copy in range(REPEAT):
+            frame.pts = index * REPEAT + copy
+            container.mux(video.encode(frame))
         if audio is not None and index % FPS == 0:
             _write_audio_second(container, audio, index // FPS)
     container.mux(video.encode(None))
@@ -276,9 +281,9 @@ def _write_streams(container: av.container.OutputContainer, spec: VideoSpec) -> 
 
 
 def _add_video_stream(container: av.container.OutputContainer, width: int, height: int) -> av.VideoStream:
-    stream = container.add_stream("libx264", rate=FPS)
+    stream = container.add_stream("libx264", rate=OUTPUT_FPS)
     stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
-    stream.time_base = Fraction(1, FPS)
+    stream.time_base = Fraction(1, OUTPUT_FPS)
     stream.options = {"preset": "ultrafast", "crf": "28"}
     return stream
 

@@ -25,6 +25,7 @@ from seedance_ui.storyboard.clips import (
 )
 from seedance_ui.storyboard.contact import export_contact_sheet
 from seedance_ui.storyboard.files import atomic_path
+from seedance_ui.storyboard.inputs import UploadOf, take_inputs
 from seedance_ui.storyboard.model import Board, StoryboardError
 
 log = logging.getLogger(__name__)
@@ -54,9 +55,13 @@ def _duration(path: Path | None) -> float | None:
         return None
 
 
-def shot_manifest(clip: Clip, video_name: str | None) -> dict[str, Any]:
-    """One shot's manifest entry."""
+def shot_manifest(
+    clip: Clip, video_name: str | None, board: Board | None = None, upload_of: UploadOf | None = None
+) -> dict[str, Any]:
+    """One shot's manifest entry; with `board`, the chosen take's inputs and where its cut comes from."""
     job = clip.job
+    inputs = take_inputs(board, clip.take, upload_of) if board and clip.take else []
+    chained = board is not None and clip.shot.chain and clip.number > 1
     return {
         "number": clip.number,
         "shot_id": clip.shot.id,
@@ -71,6 +76,8 @@ def shot_manifest(clip: Clip, video_name: str | None) -> dict[str, Any]:
         "credits_reserved": job.credits_reserved if job else None,
         "video": video_name,
         "duration": _duration(clip.video) if video_name else None,
+        "continues_shot": clip.number - 1 if chained else None,
+        "inputs": inputs,
     }
 
 
@@ -85,15 +92,19 @@ def totals(entries: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def build_manifest(board: Board, clips: list[Clip], video_names: dict[str, str]) -> dict[str, Any]:
-    """The manifest dict: board title and settings, totals, and one entry per shot."""
-    shots = [shot_manifest(c, video_names.get(c.shot.id)) for c in clips]
+def build_manifest(
+    board: Board, clips: list[Clip], video_names: dict[str, str], upload_of: UploadOf | None = None
+) -> dict[str, Any]:
+    """The manifest dict: board title, settings and cast, totals, and one entry per shot (with every
+    input of its chosen take)."""
+    shots = [shot_manifest(c, video_names.get(c.shot.id), board, upload_of) for c in clips]
     return {
         "format": MANIFEST_FORMAT,
         "version": MANIFEST_VERSION,
         "generator": f"Seedance Studio {seedance_ui.__version__}",
         "exported_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "board": {"id": board.id, "title": board.title, "settings": board.settings()},
+        "cast": [{"name": e.name, "sha256": e.sha256} for e in board.cast],
         "totals": totals(shots),
         "contact_sheet": None,
         "shots": shots,
@@ -107,6 +118,7 @@ def export_zip(
     jobs: JobInfoMap | None = None,
     *,
     include_contact_sheet: bool = True,
+    upload_of: UploadOf | None = None,
 ) -> Path:
     """Write `<stem>-review.zip` into `out_dir` (atomically); returns its path.
 
@@ -117,7 +129,7 @@ def export_zip(
     clips = board_clips(board, video_path_of, jobs)
     width = max(2, len(str(len(clips))))
     video_names = {c.shot.id: c.file_name(width) for c in clips if c.video is not None}
-    manifest = build_manifest(board, clips, video_names)
+    manifest = build_manifest(board, clips, video_names, upload_of)
     target = Path(out_dir) / f"{export_stem(board)}-review.zip"
     with tempfile.TemporaryDirectory(prefix="storyboard-") as scratch, atomic_path(target) as tmp:
         sheet = None

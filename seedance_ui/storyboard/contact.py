@@ -8,14 +8,16 @@ from pathlib import Path
 import av
 from PIL import Image
 
-from seedance_ui.media import MediaError, SheetRow, contact_sheet, extract_frames
+from seedance_ui.media import MediaError, SheetRow, cast_strip, contact_sheet, extract_frames, stack_above
 from seedance_ui.storyboard.clips import Clip, JobInfoMap, VideoPathOf, board_clips, export_stem
 from seedance_ui.storyboard.model import Board, StoryboardError
+from seedance_ui.storyboard.validation import cast_path
 
 log = logging.getLogger(__name__)
 
 FRAMES_PER_ROW = 4
 FRAME_MAX_WIDTH = 640
+CHAINED_CUT = "Continuous cut: starts on the last frame of shot {}"
 
 
 def _frames(video: Path | None, count: int) -> tuple[Image.Image, ...]:
@@ -29,7 +31,8 @@ def _frames(video: Path | None, count: int) -> tuple[Image.Image, ...]:
 
 
 def sheet_rows(clips: list[Clip], frames_per_row: int = FRAMES_PER_ROW) -> list[SheetRow]:
-    """One SheetRow per shot: number, title, the shot's own prompt, duration, model and quality as sent.
+    """One SheetRow per shot: number, title, the shot's own prompt, duration, model and quality as sent;
+    a chained shot's row is marked as a continuous cut from the shot before it.
 
     A shot without a chosen take (or whose video is gone or unreadable) gets a row of empty tiles.
     """
@@ -45,6 +48,7 @@ def sheet_rows(clips: list[Clip], frames_per_row: int = FRAMES_PER_ROW) -> list[
                 model=clip.params.get("model"),
                 quality=clip.params.get("quality"),
                 frames=_frames(clip.video, frames_per_row),
+                note=CHAINED_CUT.format(clip.number - 1) if clip.shot.chain and clip.number > 1 else "",
             )
         )
     return rows
@@ -66,4 +70,18 @@ def export_contact_sheet(
     if Path(name).name != name or not name.endswith(".png"):
         raise StoryboardError(f"invalid file name {name!r}")
     rows = sheet_rows(board_clips(board, video_path_of, jobs), frames_per_row)
-    return contact_sheet(rows, Path(out_dir) / name, title=board.title, frames_per_row=frames_per_row)
+    path = contact_sheet(rows, Path(out_dir) / name, title=board.title, frames_per_row=frames_per_row)
+    cast = _cast_pictures(board)
+    return stack_above(cast_strip(cast), path) if cast else path
+
+
+def _cast_pictures(board: Board) -> list[tuple[Image.Image, str]]:
+    """The board's cast as (picture, name), once for the whole sheet (unreadable files skipped)."""
+    out = []
+    for entry in board.cast:
+        try:
+            with Image.open(cast_path(board.media_dir, entry)) as image:
+                out.append((image.convert("RGB"), entry.name))
+        except OSError as exc:
+            log.warning("contact sheet: cannot read the cast picture of %s: %s", entry.name, exc)
+    return out

@@ -34,7 +34,8 @@ class BoardEstimate(NamedTuple):
 
 
 def shot_estimate(board: Board, shot: Shot) -> ShotEstimate:
-    model, quality = board.model_of(shot), board.quality_of(shot)
+    """The price of the request the shot sends (a cast or a chain picks the references or frames model)."""
+    model, quality = board.effective_request(shot).model, board.quality_of(shot)
     base = {
         "shot_id": shot.id,
         "number": board.number_of(shot.id),
@@ -46,13 +47,19 @@ def shot_estimate(board: Board, shot: Shot) -> ShotEstimate:
     try:
         if isinstance(shot.duration, bool) or not isinstance(shot.duration, int):
             raise TypeError
-        price = estimate(model, quality, shot.duration)
+        price = estimate(model, quality, shot.duration, input_video_seconds=shot.extend_seconds)
     except KeyError:
         return ShotEstimate(
             **base, credits=0.0, usd=0.0, error=f"no published price for {model} at {quality}"
         )
     except TypeError:
         return ShotEstimate(**base, credits=0.0, usd=0.0, error="the duration is not a whole number")
+    if price.credits is None or price.usd is None:
+        extra = (
+            f" with {shot.extend_seconds:g} s of input video ({price.billed_seconds:g} s billed)"
+            if shot.extend_seconds else ""
+        )
+        return ShotEstimate(**base, credits=0.0, usd=0.0, error=f"price not published for {model}{extra}")
     return ShotEstimate(**base, credits=price.credits, usd=price.usd)
 
 

@@ -1,9 +1,12 @@
 """CSV import/export of a board's shots, for spreadsheets (board settings travel in JSON only).
 
-Columns: shot, title, prompt, duration, model, quality, generate_audio. Export writes each shot's
-effective model/quality/audio; on import a value equal to the board's setting (or a blank cell)
-means "follow the board", anything else becomes a per-shot override. The `shot` column is
-informational: rows are taken in file order. Unknown columns are ignored.
+Columns: shot, title, prompt, duration, model, quality, generate_audio, cast, chain. Export writes each
+shot's effective model/quality/audio; on import a value equal to the board's setting (or a blank cell)
+means "follow the board", anything else becomes a per-shot override. `cast` lists the names of the
+board's cast entries the shot uses, separated by "; " (a name the board has not is an error); `chain`
+is true when the shot starts from the end of the previous one (both written only for a board that has
+a cast or a chained shot, so other boards keep the seven columns). The `shot` column is informational:
+rows are taken in file order. Unknown columns are ignored.
 """
 
 from __future__ import annotations
@@ -24,8 +27,12 @@ from seedance_ui.storyboard.model import (
     BoardFormatError,
     Shot,
 )
+from seedance_ui.storyboard.validation import name_key
 
 COLUMNS: tuple[str, ...] = ("shot", "title", "prompt", "duration", "model", "quality", "generate_audio")
+CONTINUITY_COLUMNS: tuple[str, ...] = ("cast", "chain")  # written when the board has a cast or a chain
+ALL_COLUMNS = (*COLUMNS, *CONTINUITY_COLUMNS)
+CAST_SEPARATOR = "; "
 REQUIRED_COLUMNS: tuple[str, ...] = ("prompt",)
 
 # Cells a spreadsheet would run as a formula get a leading apostrophe on export (stripped on import):
@@ -34,6 +41,10 @@ _FORMULA_RE = re.compile(r"^'*(?:[\t\r]|\s*[=+\-@])")
 _ESCAPED_RE = re.compile(r"^'+(?:[\t\r]|\s*[=+\-@])")
 _TRUE = {"true", "yes", "y", "1", "on"}
 _FALSE = {"false", "no", "n", "0", "off"}
+
+
+def _bool(value: bool) -> str:
+    return "true" if value else "false"
 
 
 def _escape(text: str) -> str:
@@ -48,19 +59,21 @@ def board_to_csv(board: Board) -> str:
     """The shots as CSV text (header row first; effective model, quality and audio per shot)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
+    continuity = bool(board.cast) or any(s.chain for s in board.shots)
+    writer.writerow(ALL_COLUMNS if continuity else COLUMNS)
     for number, shot in enumerate(board.shots, start=1):
-        writer.writerow(
-            [
-                number,
-                _escape(shot.title),
-                _escape(shot.prompt),
-                shot.duration,
-                board.model_of(shot),
-                board.quality_of(shot),
-                "true" if board.audio_of(shot) else "false",
-            ]
-        )
+        row = [
+            number,
+            _escape(shot.title),
+            _escape(shot.prompt),
+            shot.duration,
+            board.model_of(shot),
+            board.quality_of(shot),
+            _bool(board.audio_of(shot)),
+        ]
+        if continuity:
+            row += [_escape(CAST_SEPARATOR.join(e.name for e in board.cast_of(shot))), _bool(shot.chain)]
+        writer.writerow(row)
     return out.getvalue()
 
 
@@ -134,11 +147,29 @@ def _limited(max_len: int) -> Callable[[str], str]:
     return parse
 
 
+def _cast_parser(board: Board) -> Callable[[str], list[str]]:
+    """Cast names ("Mara; the lighthouse") -> the ids of the board's entries of those names."""
+    by_name = {name_key(e.name): e.id for e in board.cast}
+
+    def parse(value: str) -> list[str]:
+        ids = []
+        for name in (n.strip() for n in value.split(CAST_SEPARATOR.strip())):
+            if not name:
+                continue
+            if name_key(name) not in by_name:
+                known = ", ".join(e.name for e in board.cast) or "none yet"
+                raise ValueError(f"{name!r} is not in the board's cast (it has: {known})")
+            ids.append(by_name[name_key(name)])
+        return list(dict.fromkeys(ids))
+
+    return parse
+
+
 def _header(row: list[str], row_number: int) -> dict[str, int]:
     names = [cell.strip().lower().replace(" ", "_") for cell in row]
     index: dict[str, int] = {}
     for i, name in enumerate(names):
-        if name in COLUMNS:
+        if name in ALL_COLUMNS:
             if name in index:
                 raise BoardFormatError(
                     f"row {row_number}, column {name}", "appears twice", row=row_number, column=name
@@ -182,6 +213,8 @@ def shots_from_csv(data: str | bytes, board: Board) -> list[Shot]:
         "model": _parse_model,
         "quality": _parse_quality,
         "generate_audio": _parse_bool,
+        "cast": _cast_parser(board),
+        "chain": _parse_bool,
     }
     shots = []
     for row_number, row in numbered[1:]:
@@ -190,7 +223,7 @@ def shots_from_csv(data: str | bytes, board: Board) -> list[Shot]:
             if name not in columns:
                 continue
             raw = (row[columns[name]] if columns[name] < len(row) else "").strip()
-            if name in ("title", "prompt"):
+            if name in ("title", "prompt", "cast"):
                 raw = _unescape(raw)
             elif not raw and name != "duration":
                 continue  # blank: follow the board
@@ -209,6 +242,8 @@ def _shot(values: dict[str, Any], board: Board) -> Shot:
     quality = values.get("quality")
     audio = values.get("generate_audio")
     return Shot(
+        cast=values.get("cast", []),
+        chain=values.get("chain", False),
         title=values.get("title", ""),
         prompt=values.get("prompt", ""),
         duration=values.get("duration", DEFAULT_DURATION),

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
 import json
 import math
+import re
+from pathlib import Path
 from typing import Any
 
 from seedance_ui.options import (
@@ -13,6 +18,7 @@ from seedance_ui.options import (
     DEFAULT_MODEL,
     DEFAULT_QUALITY,
 )
+from seedance_ui.storyboard.cast import store_bytes
 from seedance_ui.storyboard.model import (
     MAX_PROMPT_CHARS,
     MAX_SHOTS,
@@ -20,23 +26,44 @@ from seedance_ui.storyboard.model import (
     MAX_TITLE_CHARS,
     Board,
     BoardFormatError,
+    CastEntry,
     Shot,
     Take,
     is_valid_id,
     new_id,
 )
+from seedance_ui.storyboard.validation import cast_path
 
 FORMAT = "seedance-storyboard"
 VERSION = 1
-MAX_IMPORT_BYTES = 4 * 2**20
+MAX_IMPORT_BYTES = 64 * 2**20  # room for a cast of embedded images
 MAX_OWNER_CHARS = 256
+MAX_NOTICE_CHARS = 1_000
+_SHA256_RE = re.compile(r"[0-9a-f]{64}")
+_CAST_SUFFIXES = (".png", ".jpg", ".webp")
 
 
 # --- writing ---------------------------------------------------------------------------------------
 
 
 def _take_dict(take: Take) -> dict[str, Any]:
-    return {"id": take.id, "job_id": take.job_id, "created_at": take.created_at, "params": take.params}
+    data = {"id": take.id, "job_id": take.job_id, "created_at": take.created_at, "params": take.params}
+    if take.starts_from:
+        data["starts_from"] = take.starts_from
+    if take.cast:
+        data["cast"] = list(take.cast)
+    return data
+
+
+def _cast_dict(entry: CastEntry, media_dir: Path | None, embed: bool) -> dict[str, Any]:
+    data: dict[str, Any] = {"id": entry.id, "name": entry.name, "sha256": entry.sha256}
+    data["suffix"] = entry.suffix
+    if embed:
+        try:
+            data["image"] = base64.b64encode(Path(cast_path(media_dir, entry)).read_bytes()).decode("ascii")
+        except OSError:
+            data["image"] = None  # the file is gone: the entry travels without its picture
+    return data
 
 
 def _shot_dict(shot: Shot) -> dict[str, Any]:
@@ -51,11 +78,17 @@ def _shot_dict(shot: Shot) -> dict[str, Any]:
         "takes": [_take_dict(t) for t in shot.takes],
         "chosen_take": shot.chosen_take,
         "chosen_by_user": shot.chosen_by_user,
+        "cast": list(shot.cast),
+        "chain": shot.chain,
+        "notice": shot.notice,
+        "extends": shot.extends,
+        "extend_seconds": shot.extend_seconds,
     }
 
 
-def board_to_dict(board: Board, *, include_owner: bool = True) -> dict[str, Any]:
-    """The board as a versioned JSON-safe dict (`include_owner=False` for files people share)."""
+def board_to_dict(board: Board, *, include_owner: bool = True, embed_images: bool = False) -> dict[str, Any]:
+    """The board as a versioned JSON-safe dict (`include_owner=False` for files people share;
+    `embed_images`: each cast entry carries its image as base64, for a file that travels alone)."""
     data: dict[str, Any] = {"format": FORMAT, "version": VERSION, "id": board.id}
     if include_owner:
         data["owner"] = board.owner
@@ -65,13 +98,17 @@ def board_to_dict(board: Board, *, include_owner: bool = True) -> dict[str, Any]
         updated_at=board.updated_at,
         settings=board.settings(),
         shots=[_shot_dict(s) for s in board.shots],
+        cast=[_cast_dict(e, board.media_dir, embed_images) for e in board.cast],
+        pending=list(board.pending),
+        pending_since=board.pending_since,
     )
     return data
 
 
-def dumps_board(board: Board, *, include_owner: bool = True) -> str:
+def dumps_board(board: Board, *, include_owner: bool = True, embed_images: bool = False) -> str:
     """The board as JSON text (UTF-8 safe, indented)."""
-    return json.dumps(board_to_dict(board, include_owner=include_owner), ensure_ascii=False, indent=2)
+    data = board_to_dict(board, include_owner=include_owner, embed_images=embed_images)
+    return json.dumps(data, ensure_ascii=False, indent=2)
 
 
 # --- reading ---------------------------------------------------------------------------------------
@@ -165,7 +202,60 @@ def _take_from(o: _Obj) -> Take:
         id=o.ident("id"),  # type: ignore[arg-type]
         created_at=o.time("created_at", 0.0),
         params=params,
+        starts_from=o.ident("starts_from", required=False),
+        cast=_names(o, "cast"),
     )
+
+
+def _names(o: _Obj, key: str) -> list[str]:
+    values = o.items(key)
+    for i, value in enumerate(values):
+        if not isinstance(value, str) or len(value) > 200:
+            raise BoardFormatError(f"{o.where(key)}[{i}]", "must be text of at most 200 characters")
+    return list(values)
+
+
+def _ids(o: _Obj, key: str) -> list[str]:
+    values = o.items(key)
+    for i, value in enumerate(values):
+        if not is_valid_id(value):
+            raise BoardFormatError(f"{o.where(key)}[{i}]", "must be 32 lowercase hex characters")
+    return list(dict.fromkeys(values))
+
+
+def _cast_from(o: _Obj) -> CastEntry:
+    sha = o.text("sha256", max_len=64, required=True)
+    if not _SHA256_RE.fullmatch(sha):
+        raise BoardFormatError(o.where("sha256"), "must be 64 lowercase hex characters")
+    suffix = o.text("suffix", ".png", max_len=8)
+    if suffix not in _CAST_SUFFIXES:
+        raise BoardFormatError(o.where("suffix"), f"must be one of {', '.join(_CAST_SUFFIXES)}")
+    return CastEntry(
+        id=o.ident("id"),  # type: ignore[arg-type]
+        name=o.text("name", max_len=200, required=True),
+        sha256=sha,
+        suffix=suffix,
+    )
+
+
+def cast_images(data: Any) -> dict[str, tuple[str, bytes]]:
+    """The images embedded in a board dict's cast: sha256 -> (suffix, bytes), each checked against its
+    hash (a board file without images gives none)."""
+    out: dict[str, tuple[str, bytes]] = {}
+    entries = data.get("cast", []) if isinstance(data, dict) else []
+    for i, raw in enumerate(entries if isinstance(entries, list) else []):
+        entry = _cast_from(_Obj(raw, f"cast[{i}]"))
+        image = raw.get("image")
+        if image is None:
+            continue
+        try:
+            content = base64.b64decode(image, validate=True) if isinstance(image, str) else b""
+        except (binascii.Error, ValueError):
+            content = b""
+        if hashlib.sha256(content).hexdigest() != entry.sha256:
+            raise BoardFormatError(f"cast[{i}].image", "must be the base64 image whose sha256 is given")
+        out[entry.sha256] = (entry.suffix, content)
+    return out
 
 
 def _shot_from(o: _Obj) -> Shot:
@@ -186,6 +276,11 @@ def _shot_from(o: _Obj) -> Shot:
         takes=takes,
         chosen_take=chosen,
         chosen_by_user=o.boolean("chosen_by_user", False),
+        cast=_ids(o, "cast"),
+        chain=o.boolean("chain", False),
+        notice=o.text("notice", max_len=MAX_NOTICE_CHARS),
+        extends=o.ident("extends", required=False),
+        extend_seconds=o.time("extend_seconds", 0.0),
     )
 
 
@@ -208,6 +303,11 @@ def board_from_dict(data: Any, *, owner: str | None = None) -> Board:
     shots = [_shot_from(_Obj(s, f"shots[{i}]")) for i, s in enumerate(raw_shots)]
     if len({s.id for s in shots}) != len(shots):
         raise BoardFormatError("shots", "shot ids must be unique")
+    cast = [_cast_from(_Obj(c, f"cast[{i}]")) for i, c in enumerate(top.items("cast"))]
+    if len({c.id for c in cast}) != len(cast):
+        raise BoardFormatError("cast", "cast entry ids must be unique")
+    ids = {s.id for s in shots}
+    pending = [sid for sid in _ids(top, "pending") if sid in ids]
     created = top.time("created_at", 0.0)
     return Board(
         owner=owner,
@@ -221,6 +321,9 @@ def board_from_dict(data: Any, *, owner: str | None = None) -> Board:
         style=settings.text("style", "", max_len=MAX_STYLE_CHARS),
         generate_audio=settings.boolean("generate_audio", DEFAULT_GENERATE_AUDIO),
         shots=shots,
+        cast=cast,
+        pending=pending,
+        pending_since=top.time("pending_since", 0.0),
     )
 
 
@@ -235,12 +338,20 @@ def loads_board(text: str | bytes, *, owner: str | None = None) -> Board:
     return board_from_dict(data, owner=owner)
 
 
-def import_board_json(text: str | bytes, owner: str) -> Board:
+def import_board_json(text: str | bytes, owner: str, media_dir: Path | None = None) -> Board:
     """A board from shared JSON as a NEW board of `owner` (fresh id; shots and takes kept).
 
     Takes keep their job ids; they resolve only for jobs `owner` can see (job lookups are owner-scoped).
+    Cast images embedded in the file are checked against their hashes and, with `media_dir`, stored in
+    its cast folder. A pending chain is not carried over: nothing is sent for an imported board.
     """
     board = loads_board(text, owner=owner)
+    images = cast_images(json.loads(text))
+    if media_dir is not None:
+        for digest, (suffix, content) in images.items():
+            store_bytes(media_dir, digest, suffix, content)
+        board.media_dir = Path(media_dir)
     board.id = new_id()
+    board.pending = []
     board.touch()
     return board

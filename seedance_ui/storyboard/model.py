@@ -7,6 +7,7 @@ import time
 import unicodedata
 import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from seedance_ui.options import (
@@ -16,6 +17,7 @@ from seedance_ui.options import (
     DEFAULT_MODEL,
     DEFAULT_QUALITY,
 )
+from seedance_ui.storyboard.cast import MAX_CAST, name_problem
 from seedance_ui.storyboard.validation import ShotProblem, board_problems, effective_request
 
 if TYPE_CHECKING:
@@ -70,6 +72,26 @@ class Take:
     id: str = field(default_factory=new_id)
     created_at: float = field(default_factory=time.time)
     params: dict[str, Any] | None = None  # the request as submitted (GenerationRequest.to_params())
+    starts_from: str | None = None  # a chained take: the job id of the previous shot's take it continues
+    cast: list[str] = field(default_factory=list)  # the names of the cast entries it was sent with
+
+
+@dataclass
+class CastEntry:
+    """A named reference image of the board ("Mara", "the lighthouse", "film stock").
+
+    The image is kept once per content under the board's media folder (see cast.py), as
+    `<sha256><suffix>`; the entry only names it.
+    """
+
+    name: str
+    sha256: str
+    suffix: str  # ".png", ".jpg" or ".webp"
+    id: str = field(default_factory=new_id)
+
+    @property
+    def file_name(self) -> str:
+        return f"{self.sha256}{self.suffix}"
 
 
 @dataclass
@@ -85,6 +107,11 @@ class Shot:
     takes: list[Take] = field(default_factory=list)
     chosen_take: str | None = None
     chosen_by_user: bool = False  # True: the user picked chosen_take, automation leaves it alone
+    cast: list[str] = field(default_factory=list)  # ids of the board's cast entries it uses
+    chain: bool = False  # starts from the last frame of the previous shot's chosen take
+    notice: str = ""  # why the last Generate did not send it (a chain stopped before it)
+    extends: str | None = None  # continues the video of this job (a take of another shot) as @video1
+    extend_seconds: float = 0.0  # that video's length: billed as input seconds
     id: str = field(default_factory=new_id)
 
     def take(self, take_id: str) -> Take:
@@ -117,9 +144,14 @@ class Board:
     style: str = ""  # appended to every prompt as ", <style>"
     generate_audio: bool = DEFAULT_GENERATE_AUDIO
     shots: list[Shot] = field(default_factory=list)
+    cast: list[CastEntry] = field(default_factory=list)
+    pending: list[str] = field(default_factory=list)  # chained shots a Generate still has to send
+    pending_since: float = 0.0  # when that Generate started: takes sent since count as its own
     id: str = field(default_factory=new_id)
     created_at: float = field(default_factory=time.time)
     updated_at: float = field(default_factory=time.time)
+    # The owner's board folder (cast images, chain frames); set by BoardStore, never saved in the JSON.
+    media_dir: Path | None = field(default=None, compare=False, repr=False)
 
     # --- lookup ------------------------------------------------------------------------------------
 
@@ -140,6 +172,23 @@ class Board:
     def number_of(self, shot_id: str) -> int:
         """1-based shot number as people see it."""
         return self.index_of(shot_id) + 1
+
+    def cast_entry(self, entry_id: str) -> CastEntry:
+        """The cast entry with this id; KeyError when there is none."""
+        for entry in self.cast:
+            if entry.id == entry_id:
+                return entry
+        raise KeyError(entry_id)
+
+    def cast_of(self, shot: Shot) -> list[CastEntry]:
+        """The cast entries a shot ticked, in the board's cast order (ids no longer on the board skipped)."""
+        ticked = set(shot.cast)
+        return [entry for entry in self.cast if entry.id in ticked]
+
+    def previous(self, shot: Shot) -> Shot | None:
+        """The shot before this one, or None for the first."""
+        index = self.index_of(shot.id)
+        return self.shots[index - 1] if index > 0 else None
 
     def find_take(self, job_id: str) -> tuple[Shot, Take] | None:
         """The shot and take that reference a job id, or None."""
@@ -176,12 +225,16 @@ class Board:
             model=src.model,
             quality=src.quality,
             generate_audio=src.generate_audio,
+            cast=list(src.cast),
+            chain=src.chain,
         )
         return self.add_shot(copy, index=self.index_of(shot_id) + 1)
 
     def delete_shot(self, shot_id: str) -> Shot:
         """Remove a shot and return it (its jobs stay in the history)."""
         shot = self.shots.pop(self.index_of(shot_id))
+        if shot_id in self.pending:
+            self.pending.remove(shot_id)
         self.touch()
         return shot
 
@@ -201,6 +254,28 @@ class Board:
     def move_down(self, shot_id: str) -> None:
         self.move_shot(shot_id, 1)
 
+    def add_cast(self, name: str, sha256: str, suffix: str) -> CastEntry:
+        """A new named cast entry for an image already in the cast folder (see cast.store_cast_image)."""
+        if len(self.cast) >= MAX_CAST:
+            raise StoryboardError(f"a board's cast holds at most {MAX_CAST} images (what one request takes)")
+        problem = name_problem(name, [e.name for e in self.cast])
+        if problem:
+            raise StoryboardError(problem)
+        entry = CastEntry(name=" ".join(name.split()), sha256=sha256, suffix=suffix)
+        self.cast.append(entry)
+        self.touch()
+        return entry
+
+    def remove_cast(self, entry_id: str) -> CastEntry:
+        """Remove a cast entry and untick it on every shot (its image file stays for other boards)."""
+        entry = self.cast_entry(entry_id)
+        self.cast.remove(entry)
+        for shot in self.shots:
+            if entry_id in shot.cast:
+                shot.cast.remove(entry_id)
+        self.touch()
+        return entry
+
     # --- effective values ---------------------------------------------------------------------------
 
     def model_of(self, shot: Shot) -> str:
@@ -212,9 +287,11 @@ class Board:
     def audio_of(self, shot: Shot) -> bool:
         return shot.generate_audio if shot.generate_audio is not None else self.generate_audio
 
-    def effective_request(self, shot: Shot) -> GenerationRequest:
+    def effective_request(
+        self, shot: Shot, first_frame: str | None = None, video_url: str | None = None
+    ) -> GenerationRequest:
         """The request the shot sends (see validation.effective_request)."""
-        return effective_request(self, shot)
+        return effective_request(self, shot, first_frame, video_url)
 
     def problems(self) -> list[ShotProblem]:
         """Every shot's problems, in shot order (see validation.board_problems)."""

@@ -72,6 +72,8 @@ class Shown:
     shot_model: Any = None
     shot_quality: Any = None
     shot_audio: Any = None
+    shot_cast: Any = None  # the ids of the cast entries ticked for the shot
+    shot_chain: Any = None  # "start from the end of the previous shot"
     session: str | None = None  # the page's own id (a Gradio session), for PageMemory
 
     @classmethod
@@ -155,13 +157,13 @@ def apply_shown(board: Board, shown: Shown) -> bool:
         put(board, "generate_audio", shown.audio)
     shot = find_shot(board, shown.shot_id)
     if shot is not None:
-        _apply_shot(shot, shown, put)
+        _apply_shot(board, shot, shown, put)
     if changes.changed:
         board.touch()
     return changes.changed
 
 
-def _apply_shot(shot: Shot, shown: Shown, put: Any) -> None:
+def _apply_shot(board: Board, shot: Shot, shown: Shown, put: Any) -> None:
     shot_title = _text(shown.shot_title, MAX_TITLE_CHARS)
     if shot_title is not None:
         put(shot, "title", shot_title)
@@ -178,6 +180,11 @@ def _apply_shot(shot: Shot, shown: Shown, put: Any) -> None:
             put(shot, name, override)
     if shown.shot_audio in AUDIO_CHOICES:
         put(shot, "generate_audio", AUDIO_CHOICES[shown.shot_audio])
+    if isinstance(shown.shot_cast, list | tuple):
+        ticked = set(shown.shot_cast)
+        put(shot, "cast", [e.id for e in board.cast if e.id in ticked])
+    if isinstance(shown.shot_chain, bool):
+        put(shot, "chain", shown.shot_chain)
 
 
 def page_values(board: Board, shot: Shot | None) -> dict[str, Any]:
@@ -200,6 +207,8 @@ def page_values(board: Board, shot: Shot | None) -> dict[str, Any]:
             shot_model=shot.model if shot.model in MODELS else BOARD,
             shot_quality=shot.quality if shot.quality in QUALITIES else BOARD,
             shot_audio=audio,
+            shot_cast=[e.id for e in board.cast_of(shot)],
+            shot_chain=shot.chain,
         )
     return values
 

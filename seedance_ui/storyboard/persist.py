@@ -54,6 +54,7 @@ class BoardStore:
         if board.owner != owner or f"{board.id}.json" != path.name:
             log.warning("skipping board file %s: it does not belong here", path.name)
             return None
+        board.media_dir = path.parent
         return board
 
     def get(self, owner: str, board_id: str) -> Board | None:
@@ -75,11 +76,28 @@ class BoardStore:
     def save(self, board: Board, *, touch: bool = True) -> Board:
         """Write the board under its owner (atomically); `touch` stamps updated_at first."""
         path = self.path_for(board.owner, board.id)
+        board.media_dir = path.parent
         if touch:
             board.touch()
         with self._lock:
             write_text_atomically(path, dumps_board(board))
         return board
+
+    def owners_with_pending(self) -> builtins.list[Board]:
+        """Every owner's boards with a chained Generate still to finish (for resuming after a restart)."""
+        if not self.root.is_dir():
+            return []
+        found = []
+        for folder in sorted(p for p in self.root.iterdir() if p.is_dir()):
+            for path in folder.glob("*.json"):
+                try:
+                    board = loads_board(path.read_bytes())
+                except (OSError, BoardFormatError):
+                    continue
+                if board.pending and owner_key(board.owner) == folder.name and is_valid_id(path.stem):
+                    board.media_dir = folder
+                    found.append(board)
+        return found
 
     def create(self, owner: str, title: str | None = None) -> Board:
         """A new empty board of `owner`, saved."""

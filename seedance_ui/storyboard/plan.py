@@ -45,32 +45,47 @@ def shots_to_generate(
     raise ValueError(f"mode must be one of {', '.join(PLAN_MODES)} (got {mode!r})")
 
 
-def record_take(board: Board, shot_id: str, job_id: str, *, params: dict[str, Any] | None = None) -> Take:
-    """Add a take for a submitted job to a shot (the same job twice returns the existing take)."""
+def record_take(
+    board: Board,
+    shot_id: str,
+    job_id: str,
+    *,
+    params: dict[str, Any] | None = None,
+    starts_from: str | None = None,
+) -> Take:
+    """Add a take for a submitted job to a shot (the same job twice returns the existing take); it
+    remembers the names of the cast it was sent with and, chained, the job whose last frame it starts
+    from. The shot's notice (why an earlier Generate did not send it) is cleared."""
     shot = board.shot(shot_id)
     existing = board.find_take(job_id)
     if existing is not None:
         if existing[0] is not shot:
             raise StoryboardError(f"job {job_id} is already a take of another shot")
         return existing[1]
-    take = Take(job_id=job_id, params=params)
+    cast = [e.name for e in board.cast_of(shot)]
+    take = Take(job_id=job_id, params=params, starts_from=starts_from, cast=cast)
     shot.takes.append(take)
+    shot.notice = ""
     board.touch()
     return take
 
 
 def submit_shots(
-    board: Board, shots: Iterable[Shot], submit: Callable[[GenerationRequest], str]
+    board: Board,
+    shots: Iterable[Shot],
+    submit: Callable[[GenerationRequest], str],
+    request_of: Callable[[Shot], GenerationRequest] | None = None,
 ) -> tuple[list[Take], dict[str, Exception]]:
-    """Submit each shot's effective request with `submit(request) -> job_id` and record the takes.
+    """Submit each shot's request (`request_of(shot)`, else its effective request) with
+    `submit(request) -> job_id` and record the takes.
 
-    A shot whose submit raises is skipped; its exception is returned under its shot id.
+    A shot whose request or submit raises is skipped; its exception is returned under its shot id.
     """
     takes: list[Take] = []
     errors: dict[str, Exception] = {}
     for shot in shots:
-        request = effective_request(board, shot)
         try:
+            request = request_of(shot) if request_of is not None else effective_request(board, shot)
             job_id = submit(request)
         except Exception as exc:  # reported per shot; the caller decides how to show it
             errors[shot.id] = exc

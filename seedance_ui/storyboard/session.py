@@ -14,14 +14,21 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from seedance_ui.client import GenerationRequest
+from seedance_ui.client.uploads import UploadedFile
+from seedance_ui.options import VIDEO_URL_LIFETIME_SECONDS
+from seedance_ui.store import JobStatus
 from seedance_ui.storyboard.animatic import AnimaticResult, export_animatic
 from seedance_ui.storyboard.bundle import export_zip
+from seedance_ui.storyboard.cast import name_problem, store_cast_image
+from seedance_ui.storyboard.chain import stop_chain, waiting_on
+from seedance_ui.storyboard.chain_runner import ChainRunner
 from seedance_ui.storyboard.clips import export_stem
 from seedance_ui.storyboard.contact import export_contact_sheet
 from seedance_ui.storyboard.cost import BoardEstimate, shot_estimate
@@ -29,14 +36,23 @@ from seedance_ui.storyboard.csvio import board_to_csv, import_csv
 from seedance_ui.storyboard.files import write_text_atomically
 from seedance_ui.storyboard.history import OwnerJobs
 from seedance_ui.storyboard.jsonio import MAX_IMPORT_BYTES, dumps_board, import_board_json
-from seedance_ui.storyboard.model import MAX_TITLE_CHARS, Board, BoardFormatError, StoryboardError, Take
+from seedance_ui.storyboard.model import MAX_TITLE_CHARS, Board, BoardFormatError, Shot, StoryboardError, Take
 from seedance_ui.storyboard.page import SHOT_FIELDS, Shown, apply_shown, find_shot, page_values, sample_board
 from seedance_ui.storyboard.page_memory import PageMemory
 from seedance_ui.storyboard.persist import BoardStore, owner_key
-from seedance_ui.storyboard.plan import choose_take, refresh_chosen, shots_to_generate, submit_shots
+from seedance_ui.storyboard.plan import (
+    JobStatusOf,
+    choose_take,
+    refresh_chosen,
+    shots_to_generate,
+    submit_shots,
+)
+from seedance_ui.storyboard.sample import continuity_sample
+from seedance_ui.storyboard.states import job_status
 from seedance_ui.storyboard.validation import ShotProblem, shot_problems
 
 EXPORTS_DIRNAME = "exports"
+EXTEND_MARGIN_SECONDS = 600  # an extension is refused this close to the end of the provider link's life
 PlanScope = Literal["all", "missing", "shot"]
 TextFormat = Literal["json", "csv"]
 
@@ -58,6 +74,8 @@ class Jobs(Protocol):
     def get(self, job_id: str, owner: str) -> Any: ...
 
     def submit(self, request: GenerationRequest, owner: str, api_key: str | None = None) -> Any: ...
+
+    def list(self, owner: str, limit: int = 100) -> list[Any]: ...
 
 
 class Files(Protocol):
@@ -109,6 +127,7 @@ class Sent:
     board: Board
     takes: list[Take]
     errors: dict[str, Exception] = field(default_factory=dict)
+    waiting: list[str] = field(default_factory=list)  # chained shots sent once the take before is done
 
 
 @dataclass(frozen=True)
@@ -132,6 +151,13 @@ class BoardSession:
         self.pages = PageMemory(SHOT_FIELDS)
         self._locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
+        self.chains = ChainRunner(self.boards, self._lock, self.jobs, jobs)
+        if jobs is not None:  # resume the chains a restart interrupted (their shots wait on disk)
+            self.chains.resume()
+
+    def close(self) -> None:
+        """Stop following pending chains (they stay on disk; a new session resumes them)."""
+        self.chains.close()
 
     # ---------------------------------------------------------------------------------------------
     # boards on disk, merged with what the page changed
@@ -291,6 +317,13 @@ class BoardSession:
         self.boards.save(board)
         return board, shot.id
 
+    def open_sample(self, shown: Shown) -> Board:
+        """Commit the page, then a new board from the continuity sample (a cast of two, a chained cut)."""
+        self.commit(shown)
+        if shown.owner is None:
+            raise Refused("Still opening your storyboard; try again in a moment.")
+        return self.boards.save(continuity_sample(shown.owner, self.boards.owner_dir(shown.owner)))
+
     def import_file(self, shown: Shown, path: Path) -> Board:
         """A JSON board, or CSV shots with the open board's settings, saved as a new board."""
         current = self.commit(shown)
@@ -301,7 +334,7 @@ class BoardSession:
                 raise BoardFormatError("", f"the file is larger than {MAX_IMPORT_BYTES // 2**20} MiB")
             data = path.read_bytes()
             board = self._csv_board(shown.owner, path, current, data) if path.suffix.lower() == ".csv" else (
-                import_board_json(data, shown.owner)
+                import_board_json(data, shown.owner, self.boards.owner_dir(shown.owner))
             )
         except (OSError, StoryboardError) as exc:
             raise Refused(f"Could not import {path.name}: {exc}", "error") from None
@@ -319,12 +352,55 @@ class BoardSession:
         import_csv(board, data)
         return board
 
+    def append_csv(self, shown: Shown, path: Path) -> tuple[Board, str | None]:
+        """CSV shots added at the end of the open board (its settings and cast names apply); the
+        first new shot is selected. Nothing changes when the file has an error."""
+        try:
+            if path.stat().st_size > MAX_IMPORT_BYTES:
+                raise BoardFormatError("", f"the file is larger than {MAX_IMPORT_BYTES // 2**20} MiB")
+            data = path.read_bytes()
+        except OSError as exc:
+            raise Refused(f"Could not import {path.name}: {exc}", "error") from None
+        with self._edit(shown) as board:
+            try:
+                added = import_csv(board, data, replace=False)
+            except StoryboardError as exc:
+                raise Refused(f"Could not import {path.name}: {exc}", "error") from None
+            return board, (added[0].id if added else shown.shot_id)
+
+    # ---------------------------------------------------------------------------------------------
+    # the board's cast and looks
+    def add_cast(self, shown: Shown, name: str, image: Path) -> Board:
+        """A named reference image for the board, kept once per content in the owner's cast folder."""
+        if shown.owner is None:
+            raise Refused(OPEN_A_BOARD)
+        with self._edit(shown) as board:
+            problem = name_problem(name, [e.name for e in board.cast])
+            if problem:
+                raise Refused(f"Cast: {problem}.")
+            try:
+                digest, suffix = store_cast_image(self.boards.owner_dir(shown.owner), Path(image))
+                board.add_cast(name, digest, suffix)
+            except (ValueError, OSError) as exc:
+                raise Refused(f"Cast: {exc}", "error") from None
+            return board
+
+    def remove_cast(self, shown: Shown, entry_id: str) -> Board:
+        """Remove a cast entry; the shots that ticked it no longer send it."""
+        with self._edit(shown) as board:
+            try:
+                board.remove_cast(entry_id)
+            except KeyError:
+                raise Refused("That cast entry is no longer on this board.") from None
+            return board
+
     def export_text(self, shown: Shown, fmt: TextFormat) -> tuple[Board, Path]:
-        """The board as JSON (without its owner) or as CSV, in the owner's exports folder."""
+        """The board as JSON (without its owner, cast images embedded) or as CSV, in the exports folder."""
         board = self.commit(shown)
         if board is None or shown.owner is None:
             raise Refused(OPEN_A_BOARD)
-        text = dumps_board(board, include_owner=False) if fmt == "json" else board_to_csv(board)
+        json_text = dumps_board(board, include_owner=False, embed_images=True) if fmt == "json" else ""
+        text = json_text or board_to_csv(board)
         path = self.exports_dir(shown.owner) / f"{export_stem(board)}.{fmt}"
         write_text_atomically(path, text)
         return board, path
@@ -334,23 +410,33 @@ class BoardSession:
     def plan(self, shown: Shown, scope: PlanScope) -> Plan:
         """The shots to send for "all", "missing" (missing or failed) or the selected "shot"."""
         with self._edit(shown) as board:
+            status_of = self.jobs(shown.owner or board.owner).status_of
             if scope == "shot":
                 selected = find_shot(board, shown.shot_id)
                 shots = [selected] if selected is not None else []
             elif scope == "missing":
-                status_of = self.jobs(shown.owner or board.owner).status_of
                 shots = shots_to_generate(board, "missing_or_failed", status_of)
             else:
                 shots = shots_to_generate(board, "all")
-            return self._plan(board, [s.id for s in shots])
+            return self._plan(board, [s.id for s in shots], status_of)
 
-    @staticmethod
-    def _plan(board: Board, shot_ids: list[str], changed: bool = False) -> Plan:
+    def _plan(self, board: Board, shot_ids: list[str], status_of: JobStatusOf) -> Plan:
+        """The plan's cost and problems: every shot's rules, a chained shot planned without the shot
+        before it needs that shot's finished take, an extension needs its take's link still valid."""
         lines = [shot_estimate(board, board.shot(sid)) for sid in shot_ids]
         credits, usd = round(sum(x.credits for x in lines), 4), round(sum(x.usd for x in lines), 4)
         estimate = BoardEstimate(credits=credits, usd=usd, shots=lines)
         problems = [p for sid in shot_ids for p in shot_problems(board, board.shot(sid))]
-        return Plan(board, shot_ids, estimate, problems, changed)
+        planned = set(shot_ids)
+        for sid in shot_ids:
+            reason = waiting_on(board, board.shot(sid), planned, status_of)
+            if reason is not None:
+                problems.append(ShotProblem(sid, board.number_of(sid), "chain", reason))
+            extends = board.shot(sid).extends
+            url, why = self._extendable(board.owner, extends) if extends else ("", "")
+            if url is None:
+                problems.append(ShotProblem(sid, board.number_of(sid), "reference_video_urls", why))
+        return Plan(board, shot_ids, estimate, problems)
 
     def generate(
         self, shown: Shown, token: Any, api_key: str | None = None, address: str | None = None
@@ -365,7 +451,8 @@ class BoardSession:
             if board is None:
                 return None
             planned = list(token.get("shots", []))
-            plan = self._plan(board, [sid for sid in planned if find_shot(board, sid) is not None])
+            status_of = self.jobs(owner).status_of
+            plan = self._plan(board, [sid for sid in planned if find_shot(board, sid) is not None], status_of)
             credits = round(plan.estimate.credits, 4)
             if plan.problems or credits != token.get("credits") or len(plan.shot_ids) != len(planned):
                 return replace(plan, changed=True)
@@ -373,8 +460,61 @@ class BoardSession:
             def submit(request: GenerationRequest) -> str:
                 return self.manager.submit(request, owner, api_key or None, address=address).id
 
-            takes, errors = submit_shots(board, [board.shot(sid) for sid in plan.shot_ids], submit)
-            return Sent(board, takes, errors)
+            shots = [board.shot(sid) for sid in plan.shot_ids]
+            chained = [s.id for s in shots if s.chain and not s.extends]  # an extension is never chained
+            if chained:  # they wait for the take before them; saved with the board, so a restart resumes
+                board.pending_since = min(board.pending_since, time.time()) if board.pending else time.time()
+                board.pending = [s.id for s in board.shots if s.id in {*board.pending, *chained}]
+                for shot in shots:
+                    shot.notice = "" if shot.chain else shot.notice
+            now = [s for s in shots if s.id not in chained]
+            takes, errors = submit_shots(board, now, submit, lambda shot: self._request(board, owner, shot))
+            for sid, exc in errors.items():
+                stop_chain(board, sid, f"shot {board.number_of(sid)} was not sent ({exc})")
+            waiting = list(board.pending)
+        if waiting:
+            takes += self.chains.follow(board.id, owner, api_key or None, address)
+        return Sent(board, takes, errors, [sid for sid in waiting if sid in board.pending])
+
+    def _request(self, board: Board, owner: str, shot: Shot) -> GenerationRequest:
+        """The request a shot is sent with: an extension carries its take's provider link as @video1."""
+        if not shot.extends:
+            return board.effective_request(shot)
+        url, problem = self._extendable(owner, shot.extends)
+        if url is None:
+            raise Refused(problem)
+        return board.effective_request(shot, video_url=url)
+
+    def _extendable(self, owner: str, job_id: str) -> tuple[str | None, str]:
+        """(the provider link of a finished job, "") while it is inside its 24 hours, else (None, why)."""
+        record = self.history.get(job_id, owner)
+        if record is None or job_status(getattr(record, "status", None)) != JobStatus.COMPLETED:
+            return None, "the take to extend is not a finished video"
+        url, done = getattr(record, "video_url", None), getattr(record, "completed_at", None)
+        if not url or done is None or time.time() > done + VIDEO_URL_LIFETIME_SECONDS - EXTEND_MARGIN_SECONDS:
+            return None, "the take to extend is older than 24 hours: the provider's link to it has expired"
+        return str(url), ""
+
+    def extend(self, shown: Shown, shot_id: str, take_id: str) -> tuple[Board, str]:
+        """A new shot right after `shot_id` that continues this take's video (a references request with
+        it as @video1, its seconds billed as input); (board, the new shot). Nothing is sent yet."""
+        if shown.owner is None:
+            raise Refused(OPEN_A_BOARD)
+        with self._edit(shown) as board:
+            try:
+                source, take = board.shot(shot_id), board.shot(shot_id).take(take_id)
+            except KeyError:
+                raise Refused("That take is no longer on this board.") from None
+            url, problem = self._extendable(shown.owner, take.job_id)
+            if url is None:
+                raise Refused(f"Cannot extend it: {problem}.")
+            record = self.history.get(take.job_id, shown.owner)
+            seconds = float(getattr(record, "video_duration", None) or source.duration)
+            title = f"{source.title or f'Shot {board.number_of(shot_id)}'} (extended)"[:MAX_TITLE_CHARS]
+            shot = Shot(title=title, duration=source.duration, cast=list(source.cast), extends=take.job_id,
+                        extend_seconds=round(seconds, 3))
+            board.add_shot(shot, index=board.index_of(shot_id) + 1)
+            return board, shot.id
 
     # ---------------------------------------------------------------------------------------------
     # review exports of the chosen takes (decode and encode video: call them off the event loop)
@@ -398,7 +538,19 @@ class BoardSession:
 
     def review_zip(self, shown: Shown) -> tuple[Board, Path]:
         board, owner, jobs = self._review(shown)
-        return board, export_zip(board, self.exports_dir(owner), jobs.video_path_of, jobs.infos(board))
+        path = export_zip(
+            board, self.exports_dir(owner), jobs.video_path_of, jobs.infos(board), upload_of=self._upload_of
+        )
+        return board, path
+
+    def _upload_of(self, job_id: str, sha256: str) -> UploadedFile | None:
+        """The upload the job's client remembers for this content (the server key's client once the
+        job's own key is let go), None when no client remembers it."""
+        keys = getattr(self.manager, "keys", None)
+        if keys is None:
+            return None
+        client = keys.client_for(job_id) or (keys.server_client() if keys.server_key else None)
+        return client.remembered_upload(sha256) if client is not None else None
 
     def exported(self, board: Board, owner: str) -> list[Path]:
         """The board's export files that exist, newest kinds first (zip, animatic, sheet, JSON, CSV)."""

@@ -7,11 +7,75 @@ nothing else of the storyboard package: model.py uses them for `Board.effective_
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol, TypeVar
 
 from seedance_ui.client.request import GenerationRequest
+from seedance_ui.options import MODE_FRAMES, MODE_REFERENCES, MODEL_SPECS, model_id
+
+# What a chained shot's request carries as its first frame while the previous shot's take is not done
+# (planning and the SENT AS preview only: a chained shot is sent with the real frame file).
+PENDING_FRAME = "https://pending.invalid/last-frame-of-the-previous-shot.png"
+# What an extension carries as its @video1 until it is sent (the provider link is read from the job then).
+PENDING_VIDEO = "https://pending.invalid/the-take-to-extend.mp4"
+EXTEND_LINE = "Continue @video1 seamlessly from its last moment. "
+
+CAST_DIRNAME = "cast"  # the cast images, under the owner's boards folder (`media_dir`)
+MAX_CAST_NAME_CHARS = 60
+MENTION_RE = re.compile(rf"@\[([^\[\]\n]{{1,{MAX_CAST_NAME_CHARS}}})\]")
+FIRST_FRAME_LINE = "@image1 as the first frame. "  # a chained shot with a cast: its frame leads the images
+
+
+class CastLike(Protocol):
+    """What the prompt rules read of a cast entry (see `model.CastEntry`)."""
+
+    name: str
+
+    @property
+    def file_name(self) -> str: ...
+
+
+def mention(name: str) -> str:
+    """How a prompt names a cast entry (what its chip inserts); sent as that shot's `@imageN`."""
+    return f"@[{name}]"
+
+
+def name_key(name: str) -> str:
+    """A cast name as names are compared: white space collapsed, case folded."""
+    return " ".join(name.split()).casefold()
+
+
+def cast_path(media_dir: Path | None, entry: CastLike) -> str:
+    """The local file of a cast entry's image (just its name when the board has no folder yet)."""
+    return str(Path(media_dir) / CAST_DIRNAME / entry.file_name) if media_dir else entry.file_name
+
+
+def sent_prompt(prompt: str, entries: Sequence[CastLike], first_tag: int = 1) -> str:
+    """`prompt` with each `@[name]` of a ticked entry replaced by its tag (`@image<first_tag + i>`)."""
+    numbers = {name_key(e.name): first_tag + i for i, e in enumerate(entries)}
+
+    def tag(match: re.Match[str]) -> str:
+        number = numbers.get(name_key(match.group(1)))
+        return f"@image{number}" if number is not None else match.group(0)
+
+    return MENTION_RE.sub(tag, prompt)
+
+
+def mention_problem(prompt: str, entries: Sequence[CastLike], cast: Sequence[CastLike]) -> str | None:
+    """Why a `@[name]` in the prompt cannot be sent: no such entry, or the shot does not use it."""
+    used = {name_key(e.name) for e in entries}
+    known = {name_key(e.name) for e in cast}
+    for match in MENTION_RE.finditer(prompt):
+        key = name_key(match.group(1))
+        if key not in known:
+            return f"{match.group(0)} names no cast entry of this board"
+        if key not in used:
+            return f"{match.group(0)} is not ticked for this shot: tick it in its cast or remove the name"
+    return None
+
 
 
 class ShotLike(Protocol):
@@ -20,6 +84,8 @@ class ShotLike(Protocol):
     id: str
     prompt: str
     duration: int
+    chain: bool
+    extends: str | None
 
 
 S = TypeVar("S", bound=ShotLike)
@@ -30,6 +96,7 @@ class BoardLike(Protocol[S]):
 
     style: str
     aspect_ratio: str
+    media_dir: Path | None
 
     @property
     def shots(self) -> Sequence[S]: ...
@@ -37,6 +104,9 @@ class BoardLike(Protocol[S]):
     def quality_of(self, shot: S) -> str: ...
     def audio_of(self, shot: S) -> bool: ...
     def number_of(self, shot_id: str) -> int: ...
+    @property
+    def cast(self) -> Sequence[CastLike]: ...
+    def cast_of(self, shot: S) -> Sequence[CastLike]: ...
 
 
 @dataclass(frozen=True)
@@ -60,24 +130,63 @@ def compose_prompt(prompt: str, style: str) -> str:
     return f"{prompt}, {style}"
 
 
-def effective_request(board: BoardLike[S], shot: S) -> GenerationRequest:
-    """The request a shot sends: its prompt plus the style line, board settings unless overridden."""
+def effective_request(
+    board: BoardLike[S], shot: S, first_frame: str | None = None, video_url: str | None = None
+) -> GenerationRequest:
+    """The request a shot sends: its prompt plus the style line, board settings unless overridden.
+
+    A shot with cast entries ticked becomes a references request (their images in the board's cast
+    order, `@[name]` sent as `@imageN`); a chained shot starts from `first_frame` (PENDING_FRAME when
+    not known yet): a frames request, or with a cast a references request whose `@image1` is the frame.
+    An extension (`shot.extends`) is a references request continuing `@video1` (`video_url`, the take's
+    provider link; PENDING_VIDEO until it is sent), its cast as images; it is never chained.
+    The model keeps the tier of the board's (or shot's) model and takes the mode the inputs need.
+    """
+    entries = list(board.cast_of(shot))
+    images = [cast_path(board.media_dir, e) for e in entries]
+    prompt = compose_prompt(shot.prompt, board.style)
+    frame, mode = None, MODE_REFERENCES if entries else None
+    videos: tuple[str, ...] = ()
+    if shot.extends:
+        videos, mode = (video_url or PENDING_VIDEO,), MODE_REFERENCES
+        prompt = EXTEND_LINE + prompt
+    elif shot.chain:
+        frame = first_frame or PENDING_FRAME
+        mode = MODE_REFERENCES if entries else MODE_FRAMES
+    if entries:
+        first_tag = 2 if frame else 1
+        prompt = sent_prompt(prompt, entries, first_tag)
+        if frame:
+            prompt, images, frame = FIRST_FRAME_LINE + prompt, [frame, *images], None
+    model = board.model_of(shot)
+    spec = MODEL_SPECS.get(model)
+    if mode is not None and spec is not None:
+        model = model_id(mode, spec.tier)
     return GenerationRequest(
-        prompt=compose_prompt(shot.prompt, board.style),
-        model=board.model_of(shot),
+        prompt=prompt,
+        model=model,
         duration=shot.duration,
         quality=board.quality_of(shot),
         aspect_ratio=board.aspect_ratio,
         generate_audio=board.audio_of(shot),
+        first_frame=frame,
+        reference_images=tuple(images),
+        reference_video_urls=videos,
     )
 
 
 def shot_problems(board: BoardLike[S], shot: S) -> list[ShotProblem]:
     """Every rule the shot's effective request breaks (an empty prompt counts even with a style)."""
     number = board.number_of(shot.id)
-    return [
+    out = [
         ShotProblem(shot.id, number, err.field, err.rule) for err in effective_request(board, shot).problems()
     ]
+    problem = mention_problem(shot.prompt, board.cast_of(shot), board.cast)
+    if problem is not None:
+        out.append(ShotProblem(shot.id, number, "prompt", problem))
+    if shot.chain and not shot.extends and number == 1:
+        out.append(ShotProblem(shot.id, number, "chain", "the first shot has no previous shot to start from"))
+    return out
 
 
 def board_problems(board: BoardLike[S]) -> list[ShotProblem]:

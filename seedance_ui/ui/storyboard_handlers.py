@@ -21,6 +21,7 @@ from seedance_ui.storyboard.model import is_valid_id
 from seedance_ui.storyboard.page import FIELDS, Shown, find_shot
 from seedance_ui.storyboard.session import BoardSession, Plan, PlanScope, Refused, Sent
 from seedance_ui.storyboard.states import ShotState
+from seedance_ui.ui import storyboard_continuity as scv
 from seedance_ui.ui import storyboard_views as sv
 from seedance_ui.ui.common import INTERNAL_ERROR, guarded, owner_of
 from seedance_ui.ui.views import notice_html
@@ -52,6 +53,7 @@ class Page:
             *(self.editor_info, self.shot_gen_btn, self.takes, self.compare_row, self.compare_pick),
             *(self.compare_col, self.compare, self.confirm_group, self.confirm_html, self.confirm_btn),
             *(self.downloads, self.export_note, self.sheet_preview, self.animatic_preview),
+            *(self.cast_chips, self.cast_remove),
             *self.fields(),
         ]
 
@@ -115,12 +117,15 @@ class StoryboardTab:
         missing = board_estimate(board, only_missing=True, job_status_of=jobs.status_of)
         view = next((v for v in views if v.shot.id == shot_id), None)
         problems = shot_problems(board, view.shot) if view is not None else []
+        shot = view.shot if view is not None else None
+        sent = scv.sent_prompt(board, shot) if shot is not None else None
+        inputs = scv.sent_inputs_html(board, shot) if shot is not None else ""
         return {
             p.summary: sv.summary_html(board, views, total, missing),
-            p.tiles: sv.tiles_html(board, views, shot_id),
+            p.tiles: sv.tiles_html(board, views, shot_id, scv.tiles_marks(board)),
             p.editor_head: sv.editor_head_html(board, view),
-            p.editor_info: sv.editor_info_html(board, view, problems),
-            p.takes: sv.takes_html(view),
+            p.editor_info: sv.editor_info_html(board, view, problems, sent=sent, inputs=inputs),
+            p.takes: sv.takes_html(view, _takes_inputs(board, view)),
             p.shot_gen_btn: gr.update(value=_shot_button_label(view)),
             p.timer: gr.Timer(active=any(v.in_flight for v in views)),
         }
@@ -151,6 +156,8 @@ class StoryboardTab:
                 p.editor: gr.update(visible=shot_id is not None),
                 p.notice: notice_html(kind, message),
                 p.confirm_group: gr.update(visible=False),
+                p.cast_chips: scv.cast_chips_html(board),
+                p.cast_remove: gr.update(choices=[(e.name, e.id) for e in board.cast], value=None),
             }
         )
         if shot_id is not None:
@@ -161,6 +168,9 @@ class StoryboardTab:
                 value=shown_values["shot_quality"], info=f"Board: {board.quality}"
             )
             out[p.shot_audio] = gr.update(value=shown_values["shot_audio"], info=f"Board: {audio}")
+            out[p.shot_cast] = gr.update(
+                choices=[(e.name, e.id) for e in board.cast], value=shown_values["shot_cast"]
+            )
         out.update(self.compare_choices(view))
         if not keep_compare:
             out.update({p.compare_col: gr.update(visible=False), p.compare: "", p.compared: []})
@@ -301,9 +311,11 @@ class StoryboardTab:
         action, shot_id, take_id = data.get("action"), data.get("shot"), data.get("take")
         if action == "close-compare":
             return {p.compare_col: gr.update(visible=False), p.compare: "", p.compared: []}
-        if action != "pick" or not is_valid_id(shot_id) or not is_valid_id(take_id):
+        if action not in ("pick", "extend") or not is_valid_id(shot_id) or not is_valid_id(take_id):
             return {p.notice: gr.skip()}
         shown, (compared,) = self.shown(values, request)
+        if action == "extend":
+            return self._extend(shown, shot_id, take_id)
         try:
             picked = self.session.pick_take(shown, shot_id, take_id)
         except Refused as refusal:
@@ -317,7 +329,7 @@ class StoryboardTab:
         if view is not None and shown.shot_id == shot_id:
             out.update(self.compare_choices(view))
         if in_compare and view is not None and compared:
-            out[p.compare] = sv.compare_html(board, view, list(compared))
+            out[p.compare] = sv.compare_html(board, view, list(compared), scv.takes_inputs(board, view.shot))
         return out
 
     @handler
@@ -335,7 +347,7 @@ class StoryboardTab:
         p = self.page
         return {
             p.compare_col: gr.update(visible=True),
-            p.compare: sv.compare_html(board, view, chosen),
+            p.compare: sv.compare_html(board, view, chosen, scv.takes_inputs(board, view.shot)),
             p.compared: chosen,
             p.notice: "",
         }
@@ -371,12 +383,70 @@ class StoryboardTab:
             return {self.page.notice: gr.skip()}
         path = Path(upload if isinstance(upload, str) else getattr(upload, "name", ""))
         try:
+            if path.suffix.lower() == ".csv":  # CSV shots join the open board, after its shots
+                board, first = self.session.append_csv(shown, path)
+                n = len(board.shots) - board.index_of(first) if first and find_shot(board, first) else 0
+                message = f"Added {n} shot{'s' if n != 1 else ''} from {path.name} at the end of the board."
+                return self.full(board, shown, first, message, "success")
             board = self.session.import_file(shown, path)
         except Refused as refusal:
             return self.refused(refusal)
         n = len(board.shots)
         message = f"Imported “{board.title}”: {n} shot{'s' if n != 1 else ''}, as a new board."
         return self.full(board, shown, None, message, "success")
+
+    def _extend(self, shown: Shown, shot_id: str, take_id: str) -> Out:
+        """ "Extend" on a finished take: a new shot after it continuing its video (nothing sent yet)."""
+        try:
+            board, new_shot = self.session.extend(shown, shot_id, take_id)
+        except Refused as refusal:
+            return self.refused(refusal)
+        message = (
+            f"Shot {board.number_of(new_shot)} continues shot {board.number_of(shot_id)}'s take as @video1: "
+            "describe what happens next, then generate it."
+        )
+        return self.full(board, shown, new_shot, message, "success")
+
+    @handler
+    def open_sample(self, request: gr.Request, *values: Any) -> Out:
+        """A new board from the continuity sample: a cast of two, shots naming them, a chained cut."""
+        shown = self.shown(values, request)[0]
+        try:
+            board = self.session.open_sample(shown)
+        except Refused as refusal:
+            return self.refused(refusal)
+        message = (
+            f"“{board.title}”: a cast of two named in the prompts, and shot 3 starting where shot 2 ends. "
+            "Generate all to see it play as one piece."
+        )
+        return self.full(board, shown, None, message, "success")
+
+    @handler
+    def add_cast(self, request: gr.Request, *values: Any) -> Out:
+        """A picture and a name become a cast entry of the open board."""
+        shown, (image, name) = self.shown(values, request)
+        if not image:
+            return self.say("warning", "Cast: choose a picture first (JPEG, PNG or WebP).")
+        try:
+            board = self.session.add_cast(shown, str(name or ""), Path(str(image)))
+        except Refused as refusal:
+            return self.refused(refusal)
+        entry = board.cast[-1]
+        message = f"“{entry.name}” is in the cast: tick it in a shot, write @[{entry.name}] in its prompt."
+        out = self.full(board, shown, shown.shot_id, message, "success", keep_compare=True)
+        out.update({self.page.cast_image: None, self.page.cast_name: ""})
+        return out
+
+    @handler
+    def remove_cast(self, request: gr.Request, *values: Any) -> Out:
+        shown, (entry_id,) = self.shown(values, request)
+        if not entry_id:
+            return self.say("info", "Cast: pick the entry to remove first.")
+        try:
+            board = self.session.remove_cast(shown, str(entry_id))
+        except Refused as refusal:
+            return self.refused(refusal)
+        return self.full(board, shown, shown.shot_id, "Removed from the cast.", "success", keep_compare=True)
 
     @handler
     def export_json(self, request: gr.Request, *values: Any) -> Out:
@@ -458,10 +528,15 @@ class StoryboardTab:
     def sent_notice(self, sent: Sent) -> Out:
         n = len(sent.takes)
         shots = f"{n} shot{'s' if n != 1 else ''}"
+        waiting = len(sent.waiting)
+        follow = (
+            f" {waiting} chained shot{'s' if waiting != 1 else ''} will follow, each once the shot before it "
+            "is done." if waiting else ""
+        )
         if not sent.errors:
             return self.say(
                 "success",
-                f"Sent {shots}: the tiles follow each one live.",
+                f"Sent {shots}: the tiles follow each one live.{follow}",
                 "Jobs keep running if you close this tab; they are saved to your history.",
             )
         lines = []
@@ -540,6 +615,14 @@ class StoryboardTab:
             return self.downloads(board, shown.owner or "", f"Review zip ready: {path.name}.")
 
         return await self._export(values, request, "review zip", make)
+
+
+def _takes_inputs(board: Board, view: sv.ShotView | None) -> dict[str, str] | None:
+    """What each take of the selected shot was made from, and "Extend" on its finished videos."""
+    if view is None:
+        return None
+    playable = frozenset(t.take.id for t in view.takes if t.playable)
+    return scv.takes_inputs(board, view.shot, playable)
 
 
 def _shot_button_label(view: sv.ShotView | None) -> str:

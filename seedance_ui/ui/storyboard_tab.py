@@ -28,6 +28,7 @@ import gradio as gr
 from seedance_ui.options import ASPECT_RATIOS, QUALITIES
 from seedance_ui.runtime import Runtime
 from seedance_ui.storyboard.page import BOARD
+from seedance_ui.ui import storyboard_continuity as scv
 from seedance_ui.ui import storyboard_views as sv
 from seedance_ui.ui.common import (
     EXPORT_LIMIT,
@@ -78,6 +79,9 @@ def board_panel(p: Page) -> None:
             p.title = gr.Textbox(label="Board title", scale=3, min_width=200, max_lines=1, elem_id="sb-title")
             with gr.Column(scale=5, min_width=280), gr.Row(elem_id="sb-board-actions"):
                 p.new_btn = gr.Button("New board", size="sm", elem_id="sb-new", min_width=100)
+                p.sample_btn = gr.Button(
+                    "Continuity sample", size="sm", elem_id="sb-sample", min_width=140
+                )
                 p.import_btn = gr.UploadButton(
                     "Import JSON / CSV",
                     file_types=[".json", ".csv"],
@@ -104,8 +108,43 @@ def board_panel(p: Page) -> None:
         p.aspect_ratio = gr.Radio(
             list(ASPECT_RATIOS), label="Aspect ratio", elem_classes="sd-ratio", elem_id="sb-ratio"
         )
+    cast_panel(p)
     p.summary = gr.HTML("", elem_id="sb-summary")
     p.notice = gr.HTML("", elem_id="sb-notice")
+
+
+def cast_panel(p: Page) -> None:
+    """The board's cast and looks: named reference images (add, remove) shown as chips."""
+    with gr.Accordion("Cast and looks", open=True, elem_id="sb-cast-panel"):
+        p.cast_chips = gr.HTML(scv.cast_chips_html(None), elem_id="sb-cast-chips")
+        with gr.Row(equal_height=False, elem_id="sb-cast-add"):
+            p.cast_image = gr.Image(
+                label="Reference image (JPEG, PNG or WebP)",
+                type="filepath",
+                sources=["upload"],
+                height=140,
+                scale=2,
+                min_width=160,
+                elem_id="sb-cast-image",
+            )
+            with gr.Column(scale=3, min_width=220):
+                p.cast_name = gr.Textbox(
+                    label="Name", placeholder="e.g. Mara, the lighthouse, film stock", max_lines=1,
+                    elem_id="sb-cast-name",
+                )
+                p.cast_add_btn = gr.Button("Add to cast", size="sm", elem_id="sb-cast-add-btn")
+            with gr.Column(scale=3, min_width=220):
+                p.cast_remove = gr.Dropdown([], label="Remove an entry", elem_id="sb-cast-remove")
+                p.cast_remove_btn = gr.Button(
+                    "Remove from cast", size="sm", variant="stop", elem_id="sb-cast-remove-btn"
+                )
+
+
+def wire_cast_panel(p: Page, h: StoryboardTab) -> None:
+    everything, shown = p.everything(), p.shown_inputs()
+    outputs = [*everything, p.cast_image, p.cast_name]
+    p.cast_add_btn.click(h.add_cast, [*shown, p.cast_image, p.cast_name], outputs, **QUICK)
+    p.cast_remove_btn.click(h.remove_cast, [*shown, p.cast_remove], everything, **QUICK)
 
 
 def wire_board_panel(p: Page, h: StoryboardTab) -> None:
@@ -118,6 +157,7 @@ def wire_board_panel(p: Page, h: StoryboardTab) -> None:
         control.input(h.on_save, shown, everything, **SAVE)
     p.picker.input(h.switch_board, [*shown, p.picker], everything, **QUICK)
     p.new_btn.click(h.new_board, shown, everything, **QUICK)
+    p.sample_btn.click(h.open_sample, shown, everything, **QUICK)
     p.import_btn.upload(h.import_file, [*shown, p.import_btn], everything, **QUICK)
     p.json_btn.click(h.export_json, shown, p.export_outputs(), **QUICK)
     p.csv_btn.click(h.export_csv, shown, p.export_outputs(), **QUICK)
@@ -175,6 +215,18 @@ def editor_panel(p: Page, settings: Any) -> None:
                 elem_id="sb-shot-prompt",
             )
             p.shot_duration = duration_slider("sb-shot-duration")
+            p.shot_cast = gr.CheckboxGroup(
+                [],
+                label="Cast and looks in this shot",
+                info="Name them in the prompt as @[name]; they are sent as @image1, @image2, … in order.",
+                elem_id="sb-shot-cast",
+            )
+            p.shot_chain = gr.Checkbox(
+                value=False,
+                label="Start from the end of the previous shot",
+                info="Its first frame is the last frame of the previous shot's chosen take.",
+                elem_id="sb-shot-chain",
+            )
             with gr.Accordion("Per-shot overrides", open=False, elem_id="sb-overrides"):
                 p.shot_model = gr.Radio(
                     [("Board", BOARD), *sv.model_choices()],
@@ -216,7 +268,7 @@ def wire_editor_panel(p: Page, h: StoryboardTab) -> None:
     for box in (p.shot_title, p.shot_prompt):
         gr.on([box.input, box.blur], h.on_save, shown, everything, **SAVE)
     p.shot_duration.change(h.on_save, shown, everything, **SAVE)  # the slider saves on "change"
-    for control in (p.shot_model, p.shot_quality, p.shot_audio):
+    for control in (p.shot_model, p.shot_quality, p.shot_audio, p.shot_cast, p.shot_chain):
         control.input(h.on_save, shown, everything, **SAVE)
     p.up_btn.click(h.move_up, shown, everything, **QUICK)
     p.down_btn.click(h.move_down, shown, everything, **QUICK)
@@ -296,6 +348,7 @@ def build_storyboard_tab(runtime: Runtime, *, owner: gr.BrowserState, visitor_ke
     wire_tab(tab, p, h)
     for wire in (
         wire_board_panel,
+        wire_cast_panel,
         wire_shots_panel,
         wire_editor_panel,
         wire_compare_panel,

@@ -134,7 +134,7 @@ def shot_views(
                 shot=shot,
                 number=number,
                 takes=tuple(takes),
-                model=board.model_of(shot),
+                model=board.effective_request(shot).model,
                 quality=board.quality_of(shot),
                 audio=board.audio_of(shot),
                 credits=credits,
@@ -257,7 +257,8 @@ def _running_label(record: JobRecord | None) -> str:
     return "Rendering"
 
 
-def tile_html(view: ShotView, board: Board, selected: bool) -> str:
+def tile_html(view: ShotView, board: Board, selected: bool, marks: str = "") -> str:
+    """One shot's tile; `marks`: its continuity marks (storyboard_continuity.tile_marks_html)."""
     shot = view.shot
     state = view.state
     label, tone = _STATE[state]
@@ -314,11 +315,16 @@ def tile_html(view: ShotView, board: Board, selected: bool) -> str:
         f'<div class="sb-tile-title{" is-untitled" if not shot.title.strip() else ""}">'
         f"{esc(snippet(title, 60))}</div>"
         f'<div class="sb-tile-prompt{" is-empty" if not shot.prompt.strip() else ""}">{esc(prompt)}</div>'
-        f'<div class="sb-tile-meta">{chip_html}{count}</div>{failure}</div></div>'
+        f'<div class="sb-tile-meta">{chip_html}{count}</div>{marks}{failure}</div></div>'
     )
 
 
-def tiles_html(board: Board | None, views: Sequence[ShotView], selected: str | None) -> str:
+def tiles_html(
+    board: Board | None,
+    views: Sequence[ShotView],
+    selected: str | None,
+    marks: Mapping[str, str] | None = None,
+) -> str:
     if board is None:
         return (
             '<div class="sb-empty" data-empty="loading"><div class="sb-empty-art" aria-hidden="true">'
@@ -334,7 +340,8 @@ def tiles_html(board: Board | None, views: Sequence[ShotView], selected: str | N
             "style line is appended to every prompt.</div>"
             '<button type="button" class="sb-empty-add" data-action="add">+ Add the first shot</button></div>'
         )
-    tiles = "".join(tile_html(v, board, v.shot.id == selected) for v in views)
+    marks = marks or {}
+    tiles = "".join(tile_html(v, board, v.shot.id == selected, marks.get(v.shot.id, "")) for v in views)
     add = (
         '<button type="button" class="sb-tile sb-tile-add" data-action="add" aria-label="Add a shot">'
         '<span class="sb-plus" aria-hidden="true">+</span><span>Add shot</span></button>'
@@ -364,13 +371,20 @@ def editor_head_html(board: Board | None, view: ShotView | None) -> str:
 
 
 def editor_info_html(
-    board: Board, view: ShotView | None, problems: Sequence[ShotProblem], flash: str = ""
+    board: Board,
+    view: ShotView | None,
+    problems: Sequence[ShotProblem],
+    flash: str = "",
+    *,
+    sent: str | None = None,
+    inputs: str = "",
 ) -> str:
-    """Below the fields: the prompt as sent (with the style line), the problems, the cost of one take."""
+    """Below the fields: the prompt as sent (with the style line; `sent` when the caller knows the exact
+    text), the images sent (`inputs`), the problems, the cost of one take."""
     if view is None:
         return ""
     shot = view.shot
-    sent = compose_prompt(shot.prompt, board.style)
+    sent = compose_prompt(shot.prompt, board.style) if sent is None else sent
     parts = []
     if flash:
         parts.append(flash)
@@ -400,7 +414,7 @@ def editor_info_html(
     parts.append(
         '<div class="sb-sent"><div class="sb-sent-head"><span>Sent as</span>'
         f"{cost}</div>"
-        f'<div class="sb-sent-prompt">{esc(sent) or "<i>(empty prompt)</i>"}</div>'
+        f'<div class="sb-sent-prompt">{esc(sent) or "<i>(empty prompt)</i>"}</div>{inputs}'
         f'<div class="sb-sent-meta">{esc(model_label(view.model))} · {esc(view.quality)} · '
         f"{esc(board.aspect_ratio)} · {shot.duration} s · audio {'on' if view.audio else 'off'}</div></div>"
     )
@@ -411,7 +425,9 @@ def editor_info_html(
 # Takes
 
 
-def takes_html(view: ShotView | None) -> str:
+def takes_html(view: ShotView | None, inputs: Mapping[str, str] | None = None) -> str:
+    """The shot's takes; `inputs`: take id -> what it was made from (storyboard_continuity)."""
+    inputs = inputs or {}
     if view is None or not view.takes:
         return (
             '<div class="sb-takes is-empty"><div class="sb-takes-title">Takes</div>'
@@ -450,7 +466,7 @@ def takes_html(view: ShotView | None) -> str:
             f'<div class="sb-take-body"><div class="sb-take-line"><b>Take {t.number}</b>'
             f'<span class="sb-take-when">{when}</span></div>'
             f'<span class="sd-pill is-{tone} sb-pill"><span class="sd-pill-dot"></span>{esc(label)}</span>'
-            f"{chosen}{pick}</div></div>"
+            f"{chosen}{pick}{inputs.get(t.take.id, '')}</div></div>"
         )
     return (
         f'<div class="sb-takes" data-count="{len(view.takes)}"><div class="sb-takes-title">Takes '
@@ -473,8 +489,12 @@ def default_compare(view: ShotView | None) -> list[str]:
     return [t.take.id for t in (chosen + others)[:MAX_COMPARE]]
 
 
-def compare_html(board: Board, view: ShotView, take_ids: Sequence[str]) -> str:
-    """2-4 takes side by side; play, pause and seeking are kept in step by the component's script."""
+def compare_html(
+    board: Board, view: ShotView, take_ids: Sequence[str], inputs: Mapping[str, str] | None = None
+) -> str:
+    """2-4 takes side by side; play, pause and seeking are kept in step by the component's script.
+    `inputs`: take id -> what it was made from, shown under each."""
+    inputs = inputs or {}
     wanted = [t for t in view.takes if t.take.id in set(take_ids) and t.playable]
     cols = []
     for i, t in enumerate(wanted):
@@ -504,7 +524,8 @@ def compare_html(board: Board, view: ShotView, take_ids: Sequence[str]) -> str:
             f'<figcaption><div class="sb-cmp-line"><b>Take {t.number}</b>'
             f'<button type="button" class="sb-cmp-sound" data-sound-take="{i}" '
             'title="Listen to this take">♪ Sound</button></div>'
-            f'<div class="sb-cmp-meta">{esc(" · ".join(meta))}</div>{button}</figcaption></figure>'
+            f'<div class="sb-cmp-meta">{esc(" · ".join(meta))}</div>{inputs.get(t.take.id, "")}{button}'
+            "</figcaption></figure>"
         )
     title = view.shot.title.strip() or f"Shot {view.number}"
     return (
@@ -540,6 +561,8 @@ def confirm_html(
         shot = next((s for s in board.shots if s.id == line.shot_id), None)
         takes = len(shot.takes) if shot else 0
         note = f"take {takes + 1}" if takes else "first take"
+        if shot is not None and shot.chain and line.number > 1:
+            note += f" · from the end of shot {line.number - 1}"
         rows.append(
             f'<tr data-shot="{esc(line.shot_id)}"><td class="sb-c-num">{line.number:02d}</td>'
             f"<td>{esc(snippet(line.title or f'Shot {line.number}', 48))}"

@@ -1,0 +1,140 @@
+"""Chained shots: which wait, which may go, which are out of date, and the last frame they start from.
+
+A chained shot starts from the last frame of the previous shot's take. A Generate puts its chained
+shots on the board's `pending` list (saved with the board, so a restart resumes the chain); each is
+sent once the take it continues is done: the newest take the previous shot got in this run (it then
+becomes the previous shot's chosen take), or, when the previous shot was not sent in this run, its
+chosen take. A take that ended without a video stops the shots after it, each with a notice saying why.
+No threads here: `BoardSession` asks `next_step` for each pending shot and carries the answer out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import av
+from PIL import Image
+
+from seedance_ui.store import JobStatus
+from seedance_ui.storyboard.files import atomic_path
+from seedance_ui.storyboard.model import Board, Shot, Take
+from seedance_ui.storyboard.states import ACTIVE_JOB_STATUSES, job_status
+
+OUT_OF_DATE = "out of date: starts from an older frame"
+LAST_FRAME_TAIL_SECONDS = 1.0  # decode from this far before the end to find the last frame
+
+_ENDED = {
+    JobStatus.FAILED: "failed",
+    JobStatus.CANCELLED: "was cancelled",
+    JobStatus.EXPIRED: "expired",
+    JobStatus.UNKNOWN_OUTCOME: "ended with an unknown outcome",
+}
+StatusOf = Callable[[str], Any]  # job id -> its status (JobStatus, a value or None)
+
+
+@dataclass(frozen=True)
+class Step:
+    """What to do now for one pending chained shot: wait, send from `take`, or stop with `reason`."""
+
+    action: Literal["wait", "send", "stop"]
+    take: Take | None = None
+    reason: str = ""
+
+
+def out_of_date(board: Board) -> dict[str, str]:
+    """Chained shots whose chosen take does not start from the previous shot's chosen take (or whose
+    previous shot is itself out of date): shot id -> OUT_OF_DATE. Derived only; nothing is changed."""
+    stale: dict[str, str] = {}
+    for index, shot in enumerate(board.shots):
+        if not shot.chain or shot.extends or index == 0 or shot.chosen is None:
+            continue
+        previous = board.shots[index - 1]
+        source = previous.chosen
+        if source is None or shot.chosen.starts_from != source.job_id or previous.id in stale:
+            stale[shot.id] = OUT_OF_DATE
+    return stale
+
+
+def waiting_on(board: Board, shot: Shot, planned: set[str], status_of: StatusOf) -> str | None:
+    """Why a chained shot planned without its previous shot cannot run (None when it can, or waits
+    for a take in flight): the previous shot needs a finished take first."""
+    previous = board.previous(shot)
+    if not shot.chain or shot.extends or previous is None or previous.id in planned:
+        return None
+    if previous.chosen is not None and job_status(status_of(previous.chosen.job_id)) == JobStatus.COMPLETED:
+        return None
+    if any(job_status(status_of(t.job_id)) in ACTIVE_JOB_STATUSES for t in previous.takes):
+        return None
+    number = board.number_of(previous.id)
+    return f"starts from the end of shot {number}, which has no finished take: generate shot {number} too"
+
+
+def next_step(board: Board, shot: Shot, since: float, status_of: StatusOf) -> Step:
+    """For a pending chained shot: wait, send (from which take of the previous shot) or stop."""
+    previous = board.previous(shot)
+    if previous is None:
+        return Step("stop", reason="it is the first shot, with no previous shot to start from")
+    number = board.number_of(previous.id)
+    if previous.id in board.pending:
+        return Step("wait")
+    sent = [t for t in previous.takes if t.created_at >= since]
+    take = max(sent, key=lambda t: t.created_at) if sent else previous.chosen
+    if take is None:
+        return Step("stop", reason=f"shot {number} has no take to start from")
+    status = job_status(status_of(take.job_id))
+    if status in ACTIVE_JOB_STATUSES:
+        return Step("wait")
+    if status == JobStatus.COMPLETED:
+        return Step("send", take)
+    return Step("stop", reason=f"shot {number} {_ENDED.get(status, 'is gone from the history')}")
+
+
+def stop_notice(reason: str) -> str:
+    """The notice a chained shot shows when its chain stopped before it."""
+    return f"Not sent: {reason}, and this shot starts from its last frame."
+
+
+def stop_chain(board: Board, shot_id: str, reason: str, *, first: bool = False) -> None:
+    """Drop the pending chained shots after `shot_id` (from it, `first`), each with a notice: the first
+    dropped with `reason`, each later one because the one before it was not sent."""
+    start = board.index_of(shot_id) + (0 if first else 1)
+    for later in board.shots[start:]:
+        if not later.chain:
+            break
+        if later.id in board.pending:
+            board.pending.remove(later.id)
+            later.notice = stop_notice(reason)
+        reason = f"shot {board.number_of(later.id)} was not sent"
+    board.touch()
+
+
+def save_last_frame(video: Path, out: Path) -> Path:
+    """The last decoded frame of `video` as a PNG at `out` (PyAV; written atomically)."""
+    with av.open(str(video)) as container:
+        stream = container.streams.video[0]
+        last = _last_frame(container, stream)
+        if last is None:  # the seek landed past every key frame: decode from the start
+            container.seek(0)
+            last = _last_frame(container, stream, seek=False)
+    if last is None:
+        raise ValueError(f"{Path(video).name} has no decodable frame")
+    with atomic_path(out) as tmp:
+        last.save(tmp, format="PNG")
+    return out
+
+
+def _last_frame(container: Any, stream: Any, *, seek: bool = True) -> Image.Image | None:
+    if seek and stream.duration and stream.time_base:
+        end = float(stream.duration * stream.time_base)
+        target = max(0.0, end - LAST_FRAME_TAIL_SECONDS)
+        container.seek(int(target / stream.time_base), stream=stream, backward=True)
+    last = None
+    try:
+        for frame in container.decode(stream):
+            last = frame
+    except av.FFmpegError:
+        pass  # a corrupt tail: the last frame decoded before it
+    return last.to_image() if last is not None else None

@@ -1,0 +1,183 @@
+"""HTML for the storyboard's continuity: the cast library's chips, the inputs a shot is sent with, the
+inputs each take was made from, and the chain and out-of-date marks on tiles.
+
+Pure functions from data to HTML strings (no Gradio); every name goes through `esc`. Cast pictures and
+chain frames live under the boards folder, which is never served: they are shown as small JPEG thumbnails
+inlined as data URIs (made once per file and change).
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import io
+from pathlib import Path
+
+from PIL import Image, UnidentifiedImageError
+
+from seedance_ui.client import GenerationRequest
+from seedance_ui.storyboard import Board, Shot, Take
+from seedance_ui.storyboard.cast import frame_path
+from seedance_ui.storyboard.chain import out_of_date
+from seedance_ui.storyboard.validation import PENDING_FRAME, cast_path, mention
+from seedance_ui.ui.views import esc
+
+THUMB_PX = 112  # the longer side of an inlined thumbnail
+
+
+@functools.lru_cache(maxsize=256)
+def _thumb_uri(path: str, _mtime: float) -> str | None:
+    """A JPEG thumbnail of an image file as a data URI (cached per path and modification time)."""
+    try:
+        with Image.open(path) as image:
+            image = image.convert("RGB")
+            image.thumbnail((THUMB_PX, THUMB_PX))
+            out = io.BytesIO()
+            image.save(out, format="JPEG", quality=80)
+    except (OSError, UnidentifiedImageError, ValueError):
+        return None
+    return "data:image/jpeg;base64," + base64.b64encode(out.getvalue()).decode("ascii")
+
+
+def _thumb(path: str | Path | None, alt: str) -> str:
+    uri = None
+    if path and Path(path).is_file():
+        uri = _thumb_uri(str(path), Path(path).stat().st_mtime)
+    if uri is None:
+        return '<span class="sb-cast-blank" aria-hidden="true"></span>'
+    return f'<img src="{uri}" alt="{esc(alt)}">'
+
+
+def cast_chips_html(board: Board | None) -> str:
+    """The board's cast and looks as chips: picture, name, how a prompt names it, shots that use it."""
+    if board is None or not board.cast:
+        return (
+            '<div class="sb-cast is-empty">No cast yet. Add a picture of a character, a place or a look, '
+            "give it a name, then tick it in the shots that use it.</div>"
+        )
+    chips = []
+    for entry in board.cast:
+        used = sum(1 for s in board.shots if entry.id in s.cast)
+        chips.append(
+            f'<div class="sb-cast-chip" data-cast="{esc(entry.id)}" data-name="{esc(entry.name)}">'
+            f"{_thumb(cast_path(board.media_dir, entry), entry.name)}"
+            f'<span class="sb-cast-name">{esc(entry.name)}</span>'
+            f'<code class="sb-cast-mention">{esc(mention(entry.name))}</code>'
+            f'<span class="sb-cast-used">{used} shot{"s" if used != 1 else ""}</span></div>'
+        )
+    return f'<div class="sb-cast" data-count="{len(board.cast)}">{"".join(chips)}</div>'
+
+
+def chained_frame(board: Board, shot: Shot) -> str | None:
+    """The last frame a chained shot would start from now (the previous chosen take's), when saved."""
+    previous = board.previous(shot) if shot.chain else None
+    if previous is None or previous.chosen is None:
+        return None
+    path = frame_path(board.media_dir, previous.chosen.job_id)
+    return str(path) if path is not None and path.is_file() else None
+
+
+def _roles(board: Board, shot: Shot, request: GenerationRequest) -> list[tuple[str, str, str]]:
+    """(tag or role, name, image path) of each image the request carries, in `image_urls` order."""
+    previous = board.number_of(shot.id) - 1
+    frame_name = f"last frame of shot {previous}"
+    cast = board.cast_of(shot)
+    if request.first_frame:
+        return [("first frame", frame_name, request.first_frame)]
+    out = []
+    images = list(request.reference_images)
+    if shot.chain and images:
+        out.append(("@image1 · first frame", frame_name, images.pop(0)))
+    first = len(out) + 1
+    for i, (entry, path) in enumerate(zip(cast, images, strict=False)):
+        out.append((f"@image{first + i}", entry.name, path))
+    return out
+
+
+def sent_inputs_html(board: Board, shot: Shot) -> str:
+    """The SENT AS block's image list: each image the shot's request carries, with its tag and name."""
+    frame = chained_frame(board, shot)
+    request = board.effective_request(shot, frame)
+    rows = []
+    for tag, name, path in _roles(board, shot, request):
+        waiting = path == PENDING_FRAME
+        note = f" (when shot {board.number_of(shot.id) - 1}'s take is done)" if waiting else ""
+        rows.append(
+            f'<li class="sb-input{" is-waiting" if waiting else ""}" data-tag="{esc(tag)}">'
+            f"{_thumb(None if waiting else path, name)}"
+            f'<span class="sb-input-tag">{esc(tag)}</span>'
+            f'<span class="sb-input-name">{esc(name)}{esc(note)}</span></li>'
+        )
+    if not rows:
+        return ""
+    return f'<ul class="sb-inputs" data-count="{len(rows)}" aria-label="Images sent">{"".join(rows)}</ul>'
+
+
+def sent_prompt(board: Board, shot: Shot) -> str:
+    """The prompt exactly as the shot's request carries it (tags, the first-frame line, the style)."""
+    return board.effective_request(shot, chained_frame(board, shot)).prompt
+
+
+def take_inputs_html(board: Board, shot: Shot, take: Take, extendable: bool = False) -> str:
+    """What a take was made from: the frame it started from (and which shot's take), the video it
+    extends, its cast; `extendable`: an "Extend" action (a new shot continuing this video)."""
+    parts = []
+    if shot.extends and take.params and take.params.get("reference_video_urls"):
+        found = board.find_take(shot.extends)
+        where = f"shot {board.number_of(found[0].id)}" if found else "a take gone from the board"
+        video = f"continues the video of {where}"
+        parts.append(f'<span class="sb-take-input" data-role="video">{esc(video)}</span>')
+    if take.starts_from:
+        found = board.find_take(take.starts_from)
+        where = (
+            f"shot {board.number_of(found[0].id)}, take {found[0].takes.index(found[1]) + 1}"
+            if found else "a take no longer on the board"
+        )
+        frame = frame_path(board.media_dir, take.starts_from)
+        parts.append(
+            f'<span class="sb-take-input" data-role="first-frame">{_thumb(frame, "First frame")}'
+            f"from the end of {esc(where)}</span>"
+        )
+    for name in take.cast:
+        entry = next((e for e in board.cast if e.name == name), None)
+        path = cast_path(board.media_dir, entry) if entry is not None else None
+        parts.append(f'<span class="sb-take-input" data-role="cast">{_thumb(path, name)}{esc(name)}</span>')
+    extend = (
+        f'<button type="button" class="sb-take-extend" data-action="extend" data-shot="{esc(shot.id)}" '
+        f'data-take="{esc(take.id)}">Extend</button>'
+        if extendable
+        else ""
+    )
+    if not parts:
+        return extend
+    return f'<div class="sb-take-inputs" aria-label="Inputs of this take">{"".join(parts)}</div>{extend}'
+
+
+def tile_marks_html(board: Board, shot: Shot, stale: str | None) -> str:
+    """A tile's continuity marks: the chain link, the cast count, out of date, a chain's notice."""
+    marks = []
+    if shot.chain and board.index_of(shot.id) > 0:
+        previous = board.number_of(shot.id) - 1
+        marks.append(f'<span class="sb-chip is-chain">from the end of shot {previous}</span>')
+    if shot.cast:
+        n = len(board.cast_of(shot))
+        marks.append(f'<span class="sb-chip is-cast">{n} in cast</span>')
+    html = f'<div class="sb-tile-meta sb-tile-marks">{"".join(marks)}</div>' if marks else ""
+    if stale:
+        html += f'<div class="sb-stale" role="status">{esc(stale)}</div>'
+    if shot.notice:
+        html += f'<div class="sb-chain-notice" role="status">{esc(shot.notice)}</div>'
+    return html
+
+
+
+def tiles_marks(board: Board) -> dict[str, str]:
+    """Every shot's tile marks (shot id -> HTML), out-of-date shots worked out once for the board."""
+    stale = out_of_date(board)
+    return {shot.id: tile_marks_html(board, shot, stale.get(shot.id)) for shot in board.shots}
+
+
+def takes_inputs(board: Board, shot: Shot, extendable: frozenset[str] = frozenset()) -> dict[str, str]:
+    """Each take's inputs (take id -> HTML) for the takes list and the compare view; the takes in
+    `extendable` (finished videos) get an "Extend" action."""
+    return {take.id: take_inputs_html(board, shot, take, take.id in extendable) for take in shot.takes}
