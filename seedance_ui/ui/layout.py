@@ -104,7 +104,7 @@ def header_html(runtime: Runtime) -> str:
         '<header class="sd-header">'
         f"{_logo_svg()}"
         '<div class="sd-brand"><h1>Seedance <span class="sd-grad">Studio</span></h1>'
-        "<p>Craft, generate and review Seedance 2.0 text-to-video shots.</p></div>"
+        "<p>Craft, generate and review Seedance 2.0 shots — from words, pictures and references.</p></div>"
         f"{badge}</header>"
     )
 

@@ -180,8 +180,8 @@ A11Y_SCRIPT = f"<script>\n{Path(__file__).with_name('a11y.js').read_text(encodin
 HEAD = """
 <meta name="theme-color" content="#6d4aff">
 <meta name="description"
-      content="Seedance Studio: craft, generate and review Seedance 2.0 text-to-video shots.">
+      content="Seedance Studio: craft, generate and review Seedance 2.0 shots from words and pictures.">
 <meta property="og:title" content="Seedance Studio">
 <meta property="og:description"
-      content="Craft, generate and review Seedance 2.0 text-to-video shots, with live progress and history.">
+      content="Craft, generate and review Seedance 2.0 shots from words and pictures, with live progress.">
 """ + CLOCK_SCRIPT + TAG_CHIPS_SCRIPT + A11Y_SCRIPT
