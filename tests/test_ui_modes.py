@@ -9,7 +9,6 @@ frame as a new first frame. Screens of the three modes at 1440 and 390 px land i
 from __future__ import annotations
 
 import io
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -27,6 +26,7 @@ from conftest import (
     wait_until,
 )
 from media_files import QUADRANTS, close_to, first_and_last_frames, margin_points, plain_image, quadrant_image
+from page_helpers import NARROW, WIDE, checked_label, open_page, pick, shoot
 from PIL import Image
 
 from seedance_ui.options import MODE_FRAMES, TIER_STANDARD, UPLOAD_STREAM_PATH, model_id
@@ -38,9 +38,6 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore:The copy keyword is deprecated"),
 ]
 
-WIDE = {"width": 1440, "height": 1000}
-NARROW = {"width": 390, "height": 844}
-TIMEOUT_MS = 20_000
 ENDED = {"completed", "failed", "cancelled", "unknown_outcome", "expired"}
 SECOND_PICTURE = ((250, 140, 20), (120, 30, 200), (20, 200, 200), (250, 250, 250))
 
@@ -80,24 +77,6 @@ def files_app(tmp_path_factory: pytest.TempPathFactory, simulator: Any) -> Itera
 
 # --------------------------------------------------------------------------------------------------
 # page helpers
-
-
-def open_page(context: Any, app: LiveApp) -> Any:
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    page.goto(app.url)
-    page.wait_for_selector("#sd-prompt textarea")
-    page.wait_for_function("() => !!document.querySelector('#sd-progress .sd-progress')")
-    time.sleep(0.3)
-    return page
-
-
-def pick(page: Any, elem_id: str, label: str) -> None:
-    page.click(f'#{elem_id} [data-testid="{label}-radio-label"]')
-
-
-def checked_label(page: Any, elem_id: str) -> str:
-    return page.locator(f"#{elem_id} label.selected").inner_text().strip()
 
 
 def switch_mode(page: Any, label: str) -> None:
@@ -144,10 +123,6 @@ def fetch(page: Any, selector: str) -> bytes:
     response = page.request.get(page.eval_on_selector(selector, "e => e.src"))
     assert response.ok
     return response.body()
-
-
-def shoot(page: Any, directory: Path, name: str) -> None:
-    page.screenshot(path=str(directory / f"{name}.png"), full_page=True)
 
 
 # --------------------------------------------------------------------------------------------------

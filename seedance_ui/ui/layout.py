@@ -288,7 +288,7 @@ def references_panel(studio: Studio) -> None:
     limits = reference_limits(model_id(MODE_REFERENCES, TIERS[0]))
     with gr.Column(visible=False, elem_classes="sd-media-panel", elem_id="sd-refs") as p.refs_panel:
         p.ref_images = gr.Gallery(
-            label=f"Reference images (up to {limits['image']}) — @image1, @image2 … in this order",
+            label=f"Reference images · up to {limits['image']}, tagged in this order",
             type="filepath",
             file_types=["image"],
             interactive=True,
