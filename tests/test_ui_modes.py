@@ -211,9 +211,16 @@ def test_reference_chips_tag_two_images_that_reach_the_api_in_order(
     context = browser.new_context(viewport=WIDE)
     page = open_page(context, files_app)
     switch_mode(page, "References")
-    page.set_input_files("#sd-ref-images input[type=file]", [str(pictures["quad"]), str(pictures["second"])])
+    # One picture dropped on the gallery, the next one added with "Add images": tagged in that order.
+    page.set_input_files("#sd-ref-images input[type=file]", str(pictures["quad"]))
+    page.wait_for_selector('#sd-ref-tags [data-tag="@image1"]')
+    with page.expect_file_chooser() as chooser:
+        page.click("#sd-add-refs")
+    chooser.value.set_files(str(pictures["second"]))
     page.wait_for_selector('#sd-ref-tags [data-tag="@image2"]')
     assert page.locator("#sd-ref-tags .sd-tag-chip").all_inner_texts() == ["@image1", "@image2"]
+    captions = page.locator("#sd-ref-images .caption-label").all_inner_texts()
+    assert [c.strip() for c in captions] == ["@image1", "@image2"]
 
     # The lint: both images unnamed, then a tag with no input.
     page.fill("#sd-prompt textarea", "References in the page: @image3 dances")

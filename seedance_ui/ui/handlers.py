@@ -273,6 +273,7 @@ class StudioPage:
     adaptive_btn: gr.Button
     refs_panel: gr.Column
     ref_images: gr.Gallery
+    add_refs_btn: gr.UploadButton
     ref_videos: gr.Textbox
     ref_audios: gr.Textbox
     ref_measures: gr.HTML

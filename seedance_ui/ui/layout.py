@@ -300,6 +300,10 @@ def references_panel(studio: Studio) -> None:
             buttons=[],
             elem_id="sd-ref-images",
         )
+        p.add_refs_btn = gr.UploadButton(
+            "＋ Add images", file_count="multiple", file_types=["image"], size="sm", variant="secondary",
+            elem_id="sd-add-refs",
+        )
         with gr.Row(equal_height=False):
             p.ref_videos = url_box("video", limits["video"], "a 2–15 s MP4 or MOV the provider can fetch")
             p.ref_audios = url_box("audio", limits["audio"], "a 2–15 s WAV or MP3")
@@ -341,6 +345,9 @@ def media_events(studio: Studio) -> None:
     )
     p.adaptive_btn.click(studio.use_adaptive, inputs=None, outputs=[p.aspect_ratio], **QUIET)
     p.ref_images.upload(studio.caption_refs, inputs=[p.ref_images], outputs=[p.ref_images], **QUIET)
+    p.add_refs_btn.upload(
+        studio.add_refs, inputs=[p.ref_images, p.add_refs_btn], outputs=[p.ref_images], **QUIET
+    )
     gr.on(
         [p.ref_images.change, p.ref_videos.change, p.ref_audios.change],
         studio.on_refs,

@@ -82,6 +82,11 @@ def _count_problems(counts: dict[str, int], limits: dict[str, int]) -> list[str]
     ]
 
 
+def captioned(paths: tuple[str, ...]) -> list[tuple[str, str]]:
+    """Gallery items: each path with its tag as the caption."""
+    return [(path, f"@image{i}") for i, path in enumerate(paths, 1)]
+
+
 class ModeHandlers:
     """Handlers for the mode switch and the media inputs; `Studio` provides page, runtime, store, ..."""
 
@@ -156,8 +161,14 @@ class ModeHandlers:
     @handler
     def caption_refs(self, images: Any) -> dict[Any, Any]:
         """Each reference image captioned with its tag (@image1 …), the order the request sends them in."""
-        paths = gallery_paths(images)
-        return {self.page.ref_images: [(path, f"@image{i}") for i, path in enumerate(paths, 1)]}
+        return {self.page.ref_images: captioned(gallery_paths(images))}
+
+    @handler
+    def add_refs(self, images: Any, added: Any) -> dict[Any, Any]:
+        """"Add images": the new files after the gallery's own, captioned with their tags (more than the
+        model takes stay, so the chips can say so)."""
+        new = [str(f) for f in (added if isinstance(added, list) else [added]) if isinstance(f, str | Path)]
+        return {self.page.ref_images: captioned((*gallery_paths(images), *new))}
 
     @staticmethod
     def _image_problems(paths: tuple[str, ...]) -> list[str]:
