@@ -56,6 +56,7 @@ _RECENT_RE = re.compile(
 )
 _TAG_RE = re.compile(MEDIA_TAG_PATTERN, re.IGNORECASE)
 TAG_KINDS = ("image", "video", "audio")
+_NOUNS = {"image": ("image", "images"), "video": ("video", "videos"), "audio": ("audio clip", "audio clips")}
 
 
 @dataclass(frozen=True)
@@ -141,7 +142,8 @@ def tag_hints(text: str, inputs: dict[str, int]) -> list[Hint]:
         kind, number = match.group(1).lower(), int(match.group(2))
         have = inputs.get(kind, 0)
         if not 1 <= number <= have and (kind, number) not in named:
-            given = f"{have} {kind}{'' if have == 1 else 's'}" if have else f"no {kind}s"
+            one, many = _NOUNS[kind]
+            given = f"{have} {one if have == 1 else many}" if have else f"no {many}"
             hints.append(Hint("error", "tag_without_input",
                               f"{match.group(0)} names no input ({given} given): add it, or fix the tag."))
         named.add((kind, number))
