@@ -275,7 +275,17 @@ def test_the_cost_card_follows_the_mode_tier_and_content_filter(browser: Any, de
     pick(page, "sd-model", "Mini")
     wait_until(lambda: card("data-published") == "false")
     assert "Price not published" in page.inner_text("#sd-cost")
-    assert "1080p" not in page.inner_text("#sd-quality")  # 1080p: Standard only
+    wait_until(lambda: "1080p" not in page.inner_text("#sd-quality"))  # 1080p: Standard only
+
+    # No published price: the provider's credits_reserved shows on the progress card once created.
+    switch_mode(page, "Text")
+    wait_until(lambda: checked_label(page, "sd-model") == "Mini" and card("data-published") == "false")
+    page.fill("#sd-prompt textarea", "Unpublished price: a snail crosses a leaf")
+    pick(page, "sd-quality", "480p")
+    page.click("#sd-generate")
+    reserved = '#sd-progress [data-meta="credits-reserved"] dd'
+    wait_until(lambda: card_attributes(page, "data-status")[0] in ENDED | {"pending", "processing"})
+    wait_until(lambda: page.inner_text(reserved).replace(".", "").replace(",", "").isdigit())
     context.close()
 
 
