@@ -195,7 +195,7 @@ class ModeHandlers:
     async def measure_references(self, videos: Any, audios: Any) -> dict[Any, Any]:
         """Fetch and measure the reference videos and audio (on leaving their boxes): their rules now,
         and the input-video seconds the cost card bills."""
-        lines: list[str] = []
+        lines: list[tuple[bool, str]] = []
         seconds = 0.0
         async with httpx.AsyncClient(timeout=FETCH_TIMEOUT, follow_redirects=False) as http:
             for kind, urls, check, limit in (
@@ -205,14 +205,13 @@ class ModeHandlers:
                 total, note = await self._measure_kind(http, kind, urls, check, limit)
                 seconds += total if kind == "video" else 0.0
                 lines += note
-        note = "".join(f"<li>{views.esc(line)}</li>" for line in lines)
-        html = f'<ul class="sd-ref-measures">{note}</ul>' if note else ""
+        html = mode_views.measures_html(lines)
         return {self.page.video_seconds: round(seconds, 3), self.page.ref_measures: html}
 
     async def _measure_kind(
         self, http: httpx.AsyncClient, kind: str, urls: tuple[str, ...], check: Any, limit: float
-    ) -> tuple[float, list[str]]:
-        """(seconds of the usable inputs, one note per input and for the together-rule)."""
+    ) -> tuple[float, list[tuple[bool, str]]]:
+        """(seconds of the inputs, one (fine, note) per input and one for a broken together-rule)."""
         if not urls:
             return 0.0, []
         infos, notes = [], []
@@ -222,15 +221,15 @@ class ModeHandlers:
                 try:
                     info = await asyncio.to_thread(measure_av, await fetcher.local(f"{kind}{i}", url, kind))
                 except ValidationError as exc:
-                    notes.append(f"@{kind}{i}: {exc.rule}")
+                    notes.append((False, f"@{kind}{i}: {exc.rule}"))
                     continue
                 problem = check(f"@{kind}{i}", info)
                 said = problem.rule if problem else f"{info.seconds:.1f} s"
-                notes.append(f"@{kind}{i}: {said}")
+                notes.append((problem is None, f"@{kind}{i}: {said}"))
                 infos.append(info)
         together = total_problem(f"reference {kind}", infos, limit)
         if together:
-            notes.append(f"Reference {kind}s: {together.rule}")
+            notes.append((False, f"Reference {kind}s: {together.rule}"))
         return sum(i.seconds for i in infos if i is not None), notes
 
     # ---------------------------------------------------------------------------------------------

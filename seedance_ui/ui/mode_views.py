@@ -14,6 +14,18 @@ FRAME_LABELS = {"first_frame": "First frame", "last_frame": "Last frame"}
 KIND_LABELS = {"image": "Images", "video": "Videos", "audio": "Audio"}
 
 
+def hints_html(notes: Sequence[tuple[str, str, str]], extra_class: str = "") -> str:
+    """A list of (level, code, message) notes, drawn like the prompt lint's hints ("" for none)."""
+    if not notes:
+        return ""
+    items = "".join(
+        f'<li class="sd-hint is-{esc(level)}" data-code="{esc(code)}"><span class="sd-hint-dot" '
+        f'aria-hidden="true"></span>{esc(message)}</li>'
+        for level, code, message in notes
+    )
+    return f'<ul class="sd-hints{" " + extra_class if extra_class else ""}">{items}</ul>'
+
+
 def _picture_line(label: str, picture: Picture) -> str:
     shape = f"{picture.width} × {picture.height} px · {picture.ratio:.2f}:1 (≈ {picture.nearest})"
     return (
@@ -56,15 +68,9 @@ def frames_note_html(pictures: dict[str, Picture | None], aspect_ratio: str) -> 
             f"The first frame is ≈ {first.nearest} and the last ≈ {last.nearest}: the video takes the "
             "first frame's shape, so the last one is cropped.",
         ))
-    items = "".join(
-        f'<li class="sd-hint is-{level}" data-code="{code}"><span class="sd-hint-dot" aria-hidden="true">'
-        f"</span>{esc(message)}</li>"
-        for level, code, message in notes
-    )
-    return (
-        f'<div class="sd-frames-note"><ul class="sd-frame-facts">{"".join(facts)}</ul>'
-        f'{f"<ul class=sd-hints>{items}</ul>" if items else ""}</div>'
-    )
+    facts_html = f'<ul class="sd-frame-facts">{"".join(facts)}</ul>'
+    return f'<div class="sd-frames-note">{facts_html}{hints_html(notes)}</div>'
+
 
 
 def chips_html(counts: dict[str, int], limits: dict[str, int], problems: Sequence[str] = ()) -> str:
@@ -83,14 +89,18 @@ def chips_html(counts: dict[str, int], limits: dict[str, int], problems: Sequenc
             f'<div class="sd-tag-group" data-kind="{kind}"><span class="sd-tag-kind">{label} '
             f'<small>{count}/{limits.get(kind, 0)}</small></span>{shown}</div>'
         )
-    issues = "".join(
-        f'<li class="sd-hint is-error" data-code="reference_rule"><span class="sd-hint-dot" '
-        f'aria-hidden="true"></span>{esc(p)}</li>'
-        for p in problems
-    )
+    issues = hints_html([("error", "reference_rule", problem) for problem in problems])
     return (
         '<div class="sd-tags" role="group" '
         'aria-label="Reference tags: click one to insert it into the prompt">'
         '<div class="sd-tags-title">Tags — click one to put it in the prompt at the cursor</div>'
-        f'{"".join(groups)}{f"<ul class=sd-hints>{issues}</ul>" if issues else ""}</div>'
+        f'{"".join(groups)}{issues}</div>'
+    )
+
+
+def measures_html(notes: Sequence[tuple[bool, str]]) -> str:
+    """What fetching the reference videos and audio found: each one's length, or the rule it breaks."""
+    return hints_html(
+        [("tip", "measured", text) if fine else ("error", "reference_rule", text) for fine, text in notes],
+        "sd-ref-measures",
     )

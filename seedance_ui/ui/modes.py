@@ -28,7 +28,7 @@ from seedance_ui.options import (
 
 MODE_LABELS: dict[str, str] = {MODE_TEXT: "Text", MODE_FRAMES: "Frames", MODE_REFERENCES: "References"}
 MODE_INFO: dict[str, str] = {
-    MODE_TEXT: "The prompt alone.",
+    MODE_TEXT: "Describe the shot in words.",
     MODE_FRAMES: "Animate a picture: a first frame, and optionally the last one.",
     MODE_REFERENCES: "Keep a character, a place, a camera move or a sound: images, videos and audio, "
     "named by @tags.",
