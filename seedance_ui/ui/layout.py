@@ -288,7 +288,7 @@ def references_panel(studio: Studio) -> None:
     limits = reference_limits(model_id(MODE_REFERENCES, TIERS[0]))
     with gr.Column(visible=False, elem_classes="sd-media-panel", elem_id="sd-refs") as p.refs_panel:
         p.ref_images = gr.Gallery(
-            label=f"Reference images · up to {limits['image']}, tagged in this order",
+            label=f"Reference images · up to {limits['image']}",
             type="filepath",
             file_types=["image"],
             interactive=True,
@@ -313,7 +313,7 @@ def references_panel(studio: Studio) -> None:
 def url_box(kind: str, limit: int, what: str) -> gr.Textbox:
     """A box of reference URLs of one kind (video or audio), one a line."""
     return gr.Textbox(
-        label=f"Reference {kind} URLs (up to {limit}, one a line)",
+        label=f"Reference {kind} URLs · up to {limit}, one a line",
         placeholder=f"https://… {what}",
         lines=2,
         max_lines=4,
