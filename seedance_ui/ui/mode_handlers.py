@@ -69,11 +69,13 @@ handler = guarded(_skip)
 
 
 def reference_limits(model: Any) -> dict[str, int]:
+    """How many reference images, videos and audio clips the model takes at most (by kind)."""
     spec = spec_of(model)
     return {"image": spec.images[1], "video": spec.videos[1], "audio": spec.audios[1]}
 
 
 def _count_problems(counts: dict[str, int], limits: dict[str, int]) -> list[str]:
+    """A refusal per kind with more inputs than the model takes, naming the field and the rule."""
     names = {"image": "Reference images", "video": "Reference video URLs", "audio": "Reference audio URLs"}
     return [
         f"{names[kind]}: at most {limits[kind]} (got {counts[kind]})"
