@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import av
 from PIL import Image, ImageDraw
@@ -188,6 +189,37 @@ def make_poster(video_path: Path, poster_path: Path, *, at: float = 0.5, max_wid
         [frame] = _nearest_frames(_decode(container, stream), [_start_seconds(stream) + at], fps)
         image = _to_image(frame, stream, max_width)
     return _save_atomically(image.convert("RGB"), poster_path, "JPEG", quality=POSTER_QUALITY)
+
+
+# How far before the end a last-frame decode starts: past at least one keyframe in the provider's clips.
+LAST_FRAME_WINDOW = 2.0
+
+
+def _last_decoded(container: av.container.InputContainer, stream: av.video.stream.VideoStream) -> Any:
+    last = None
+    for frame in _decode(container, stream):
+        last = frame
+    return last
+
+
+def save_last_frame(video_path: Path, image_path: Path) -> Path:
+    """Save the video's very last frame, full size, as a PNG (the first frame of a continuation).
+
+    Seeks to the keyframe LAST_FRAME_WINDOW seconds before the end and decodes to the end (the whole
+    video only when that finds nothing). The file appears atomically.
+    """
+    with _open(video_path) as container:
+        stream = container.streams.video[0]
+        stream.thread_type = "SLICE"
+        _seek(container, stream, max(0.0, _duration(container, stream) - LAST_FRAME_WINDOW))
+        frame = _last_decoded(container, stream)
+        if frame is None:
+            container.seek(0, stream=stream)
+            frame = _last_decoded(container, stream)
+        if frame is None:
+            raise MediaError("the video has no decodable frames")
+        image = _to_image(frame, stream, None)
+    return _save_atomically(image.convert("RGB"), image_path, "PNG")
 
 
 def frame_times(duration: float, count: int) -> list[float]:

@@ -20,6 +20,7 @@ from seedance_ui.media import (
     frame_times,
     make_poster,
     probe,
+    save_last_frame,
 )
 from seedance_ui.textdraw import wrap
 
@@ -171,6 +172,26 @@ def test_posters_across_a_15_second_720p_video(tmp_path: Path):
 
 
 # --- frames ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("name", "last"), [("silent", SECONDS * FPS - 1), ("vertical", 2 * FPS - 1)])
+def test_the_last_frame_is_saved_full_size_as_a_png(
+    videos: dict[str, Path], tmp_path: Path, name: str, last: int
+):
+    out = save_last_frame(videos[name], tmp_path / "continue" / "last.png")
+    with Image.open(out) as image:
+        assert image.format == "PNG"
+        assert image.size == Image.open(out).size == (probe(videos[name]).width, probe(videos[name]).height)
+        assert frame_index(image) == last % 24
+    assert [p.name for p in out.parent.iterdir()] == ["last.png"]
+
+
+def test_the_last_frame_of_a_broken_file_raises_and_writes_nothing(tmp_path: Path):
+    broken = tmp_path / "broken.mp4"
+    broken.write_bytes(b"not a video")
+    with pytest.raises(MediaError):
+        save_last_frame(broken, tmp_path / "out" / "last.png")
+    assert not (tmp_path / "out" / "last.png").exists()
 
 
 def test_frame_times_are_the_middles_of_equal_parts():

@@ -302,6 +302,7 @@ def test_two_visitors_cannot_reach_each_others_items(browser: Any, hosted: Hoste
         ("cancel_selected", [victim.id, attacker]),
         ("cancel", [victim.id, attacker]),
         ("reuse", [victim.id, attacker]),
+        ("continue_shot", [victim.id, attacker]),
         ("follow_detail", [victim.id, attacker]),
         ("on_load", [victim.id]),  # a job id is not an owner
         ("on_load", ["hf:" + "x"]),  # nor can a browser claim a signed-in owner
@@ -313,6 +314,7 @@ def test_two_visitors_cannot_reach_each_others_items(browser: Any, hosted: Hoste
         assert messages and messages[-1].get("msg") == "process_completed", name
         blob = json.dumps(messages)
         assert "lantern" not in blob and "Settings restored" not in blob and "Deleted" not in blob, name
+        assert "Continuing this shot" not in blob and "-last.png" not in blob, name
     assert hosted.runtime.manager.get(victim.id, victim.owner).status == JobStatus.COMPLETED
 
     # The manager refuses every cross-owner action on a known id.

@@ -72,8 +72,15 @@ def all_jobs(studio: LiveApp) -> list[JobRecord]:
 
 
 def submit_data(prompt: str, owner: Any = None, key: Any = None) -> list[Any]:
-    """The Generate click's inputs as the page sends them: controls, the page's owner value, the key."""
-    return [prompt, MODEL_FAST, 4, "480p", "16:9", False, False, owner, key]
+    """The Generate click's inputs as the page sends them: controls, the page's owner value, the key,
+    then the content filter and the (empty) media inputs: first and last frame, reference images, video
+    and audio URLs."""
+    return [prompt, MODEL_FAST, 4, "480p", "16:9", False, False, owner, key, True, None, None, None, "", ""]
+
+
+def lint_data(prompt: str) -> list[Any]:
+    """The prompt lint's inputs as the page sends them: prompt, web search, model, reference counts."""
+    return [prompt, False, MODEL_FAST, None]
 
 
 def post_json(url: str, body: Any, **kw: Any) -> httpx.Response:
@@ -194,16 +201,16 @@ def test_a_flood_of_large_prompts_leaves_clicks_and_health_free(studio: LiveApp,
 
             # Oversized prompts are refused at the edge, before any handler: a 1.9 MB prompt is cut off
             # as soon as its announced length is read (413, or the connection closed under the sender).
-            floods = (run([giant, False]) for _ in range(10))
+            floods = (run(lint_data(giant)) for _ in range(10))
             oversized = await asyncio.gather(*floods, return_exceptions=True)
-            just_over = await run(["x" * (studio.runtime.settings.max_prompt_chars * 10), False])
+            just_over = await run(lint_data("x" * (studio.runtime.settings.max_prompt_chars * 10)))
             # The largest accepted prompts: their lint is held; a cheap click and /healthz still answer.
-            longest = "The keeper climbs the stairs. " * 400
-            flood = [asyncio.ensure_future(run([longest[: studio.runtime.settings.max_prompt_chars], False]))
-                     for _ in range(30)]
+            longest = ("The keeper climbs the stairs. " * 400)[: studio.runtime.settings.max_prompt_chars]
+            flood = [asyncio.ensure_future(run(lint_data(longest))) for _ in range(30)]
             while not linted:
                 await asyncio.sleep(0.01)
-            cost = await acall(http, studio.base, cost_event, [MODEL_FAST, 5, "480p", False], session_hash())
+            cost_data = [MODEL_FAST, 5, "480p", False, True, 0.0]  # + content filter, reference video s
+            cost = await acall(http, studio.base, cost_event, cost_data, session_hash())
             health = await http.get(f"{studio.base}/healthz")
             pending_when_answered = sum(not f.done() for f in flood)
             release.set()

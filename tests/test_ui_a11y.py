@@ -12,10 +12,12 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import ROOT, LiveApp, wait_until
+from media_files import quadrant_image
 from test_ui_storyboard import fill, select_shot, selected_number, wait_states
 
 pytestmark = [
@@ -140,6 +142,29 @@ def test_studio_after_lint_a_failed_and_a_finished_shot(
     page.locator("#sd-history .thumbnail-item").first.click()
     page.wait_for_selector('#sd-detail .sd-detail[data-status="completed"]')
     found["a finished shot, opened from history"] = violations(page, axe_source, (GRADIO_TOASTS,))
+    assert not any(found.values()), by_state(found)
+
+
+@pytest.mark.parametrize("width", list(VIEWPORTS))
+def test_frames_and_references_modes_with_inputs(
+    axe_source: str, open_studio: Callable[[str], Any], tmp_path: Path, width: str
+) -> None:
+    picture = quadrant_image(tmp_path / "quad.png", (960, 720))
+    second = quadrant_image(tmp_path / "second.png", (720, 960))
+    page = open_studio(width)
+    found: dict[str, list[dict[str, Any]]] = {}
+    page.click('#sd-mode [data-testid="Frames-radio-label"]')
+    page.set_input_files("#sd-first-frame input[type=file]", str(picture))
+    page.wait_for_selector('#sd-frames-note [data-code="ratio_mismatch"]')
+    page.wait_for_selector("#sd-use-adaptive", state="visible")
+    found["frames, a picture whose ratio the aspect ratio does not fit"] = violations(page, axe_source)
+
+    page.click('#sd-mode [data-testid="References-radio-label"]')
+    page.set_input_files("#sd-ref-images input[type=file]", [str(picture), str(second)])
+    page.wait_for_selector('#sd-ref-tags [data-tag="@image2"]')
+    page.fill("#sd-prompt textarea", "A11y: @image1 meets @image3")
+    page.wait_for_selector('#sd-counter [data-code="tag_without_input"]')
+    found["references, two images, a tag with no input"] = violations(page, axe_source)
     assert not any(found.values()), by_state(found)
 
 

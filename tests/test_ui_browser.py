@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from conftest import SERVER_KEY, LiveApp, card_attributes, wait_until
+from page_helpers import NARROW, WIDE, checked_label, open_page, pick, shoot
 
 from seedance_ui.client import count_english_words
 from seedance_ui.options import MODEL_FAST, frame_size
@@ -26,24 +27,10 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore:The copy keyword is deprecated"),
 ]
 
-WIDE = {"width": 1440, "height": 1000}
-NARROW = {"width": 390, "height": 844}
-TIMEOUT_MS = 20_000
 
 
 # --------------------------------------------------------------------------------------------------
 # page helpers
-
-
-def open_page(context: Any, app: LiveApp) -> Any:
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    page.goto(app.url)
-    page.wait_for_selector("#sd-prompt textarea")
-    # The page is ready once the load event has given this browser its owner id and history.
-    page.wait_for_function("() => !!document.querySelector('#sd-progress .sd-progress')")
-    time.sleep(0.3)
-    return page
 
 
 def set_prompt(page: Any, text: str) -> None:
@@ -59,14 +46,6 @@ def set_duration(page: Any, seconds: int) -> None:
     box.fill(str(seconds))
     box.press("Enter")
     box.blur()
-
-
-def pick(page: Any, elem_id: str, label: str) -> None:
-    page.click(f'#{elem_id} [data-testid="{label}-radio-label"]')
-
-
-def checked_label(page: Any, elem_id: str) -> str:
-    return page.locator(f"#{elem_id} label.selected").inner_text().strip()
 
 
 def set_checkbox(page: Any, elem_id: str, value: bool) -> None:
@@ -107,10 +86,6 @@ def video_state(page: Any, selector: str = "#sd-video video") -> dict[str, Any]:
 
 def gallery_captions(page: Any) -> list[str]:
     return [c.strip() for c in page.locator("#sd-history .caption-label").all_inner_texts()]
-
-
-def shoot(page: Any, directory: Path, name: str) -> None:
-    page.screenshot(path=str(directory / f"{name}.png"), full_page=True)
 
 
 def generate_and_finish(page: Any, timeout: float = 30.0) -> list[tuple[str | None, int | None]]:

@@ -11,6 +11,7 @@ from typing import Any
 import gradio as gr
 import pytest
 
+from seedance_ui.ui import theme
 from seedance_ui.ui.common import INTERNAL_ERROR, SCRIPTS, guarded, script
 
 
@@ -69,8 +70,9 @@ def test_a_gradio_error_reaches_the_page_as_it_is() -> None:
 
 def test_page_scripts_are_read_from_their_files() -> None:
     names = sorted(p.name for p in SCRIPTS.glob("*.js"))
-    assert names == ["clock.js", "sb-compare.js", "sb-takes.js", "sb-tiles.js"]
+    assert names == ["clock.js", "sb-compare.js", "sb-takes.js", "sb-tiles.js", "tag-chips.js"]
     for name in names:
         text = script(name)
         assert text == (SCRIPTS / name).read_text(encoding="utf-8") and text.startswith("//")
     assert "trigger('click'" in script("sb-tiles.js") and "data-clock" in script("clock.js")
+    assert "#sd-prompt textarea" in script("tag-chips.js") and script("tag-chips.js") in theme.HEAD

@@ -197,7 +197,7 @@ def test_submit_reuse_cancel_and_delete(settings: Settings, simulator: Any) -> N
         assert isinstance(studio.cancel(job_id, owner), dict)  # already ended: the panel is left alone
 
         # Ended: delete removes the record (and its files) from this owner's history only.
-        assert studio.delete(job_id, new_owner_id()) == tuple(gr.skip() for _ in range(9))
+        assert studio.delete(job_id, new_owner_id()) == tuple(gr.skip() for _ in range(10))
         gallery, ids, selected, *_ = studio.delete(job_id, owner)
         assert gallery == [] and ids == [] and selected is None
         assert runtime.manager.get(job_id, owner) is None
@@ -325,9 +325,10 @@ def test_the_detail_follows_an_in_flight_item_only_when_it_changes(
         answers = run_async(collect(studio.follow_detail(record.id, owner)))
         details = [a[2] for a in answers if not is_skip(a[2])]
         assert all(a != b for a, b in itertools.pairwise(details))  # a redraw is a change
-        selected, video, detail, _reuse, delete, _cancel = answers[-1]
+        selected, video, detail, _reuse, continue_btn, delete, _cancel = answers[-1]
         assert selected == record.id and 'data-status="completed"' in detail
         assert Path(value(video)).is_file() and delete["visible"] is True
+        assert continue_btn["visible"] is True  # a finished video can be continued
 
 
 def test_a_frames_job_shows_its_input_reuses_it_and_delete_removes_it(

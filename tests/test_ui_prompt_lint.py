@@ -126,3 +126,24 @@ def test_examples_follow_the_recommended_style() -> None:
     with_dialogue = [e for e in craft.EXAMPLES if e.prompt.count('"') >= 2]
     assert len(with_dialogue) >= 4
     assert any(count_chinese_chars(e.prompt) for e in craft.EXAMPLES)
+
+
+def messages(prompt: str, inputs: dict[str, int] | None = None) -> dict[str, str]:
+    return {h.code: h.message for h in lint(prompt, inputs=inputs).hints}
+
+
+def test_reference_tags_name_inputs_that_exist_and_every_input_is_named() -> None:
+    inputs = {"image": 2, "video": 1, "audio": 0}
+    assert messages("@image1 runs past @image2 to the beat of @video1", inputs) == {}
+    hints = lint("@Image1 meets @image3 and @audio1", inputs=inputs).hints
+    assert [h.message for h in hints if h.code == "tag_without_input"] == [
+        "@image3 names no input (2 images given): add it, or fix the tag.",
+        "@audio1 names no input (no audio clips given): add it, or fix the tag.",
+    ]
+    [unnamed] = [h.message for h in hints if h.code == "input_without_tag"]
+    assert unnamed.startswith("@image2, @video1 are not in the prompt")
+    # Only in references mode (inputs given): tags mean nothing to a text or frames prompt.
+    assert "tag_without_input" not in messages("@image3 walks")
+    # The same tag twice is flagged once.
+    flagged = [h for h in lint("@video2 @video2", inputs=inputs).hints if h.code == "tag_without_input"]
+    assert len(flagged) == 1

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import time
 
-from seedance_ui.options import MODEL_FAST, MODEL_STANDARD
+from seedance_ui.options import (
+    MODE_FRAMES,
+    MODE_REFERENCES,
+    MODEL_FAST,
+    MODEL_STANDARD,
+    TIER_MINI,
+    TIER_STANDARD,
+    model_id,
+)
 from seedance_ui.pricing import estimate
 from seedance_ui.store import JobRecord, JobStatus
 from seedance_ui.ui import views
@@ -124,3 +132,20 @@ def test_key_status_never_contains_a_key() -> None:
     html = views.key_status_html(True, demo_mode=True)
     assert "Your key is set for this session." in html
     assert "ends in" not in html
+
+
+def test_cost_card_says_price_not_published_and_bills_reference_video_seconds() -> None:
+    mini = model_id(MODE_FRAMES, TIER_MINI)
+    est = estimate(mini, "720p", 5)
+    html = views.cost_html(est, model=mini, quality="720p", duration=5, web_search=False)
+    assert 'data-published="false"' in html and "Price not published" in html and "data-credits" not in html
+    assert "Frames · Mini" in html and "progress card" in html  # where the reserved credits will show
+    refs = model_id(MODE_REFERENCES, TIER_STANDARD)
+    est = estimate(refs, "720p", 5, input_video_seconds=8)
+    html = views.cost_html(
+        est, model=refs, quality="720p", duration=5, web_search=False, input_video_seconds=8
+    )
+    assert 'data-billed-seconds="13"' in html and "13 s billed: 5 s out + 8 s" in html
+    off = estimate(MODEL_STANDARD, "720p", 5, content_filter=False)
+    html = views.cost_html(off, model=MODEL_STANDARD, quality="720p", duration=5, web_search=False)
+    assert f'data-credits="{off.credits:.4f}"' in html and "content filter off: ×1.1 included" in html

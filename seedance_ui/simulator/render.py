@@ -99,7 +99,8 @@ class VideoCache:
 
 
 def render_video(spec: VideoSpec, path: Path) -> Path:
-    """Write the placeholder MP4 for `spec` to `path` atomically (faststart, yuv420p, 24 fps from 8 drawn pictures a second)."""
+    """Write the placeholder MP4 for `spec` to `path` atomically (faststart, yuv420p, 24 fps from 8
+    drawn pictures a second)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")

@@ -58,6 +58,7 @@ WATCH_LIMIT = 1000  # progress / history watchers (async, no thread each)
 API_LIMIT = 100  # /generate calls (each waits for its video)
 KEY_LIMIT = 8  # credits checks
 REDRAW_LIMIT = 16  # a finished video / a changed history drawn on a page (file checks, gallery images)
+FETCH_LIMIT = 4  # reference videos and audio fetched to be measured (network-bound)
 EXPORT_LIMIT = 2  # contact sheets and animatics decode and encode video: CPU-bound
 # For the per-keystroke events (lint, cost): answered straight from the HTTP request, not through the
 # queue (one request instead of a queue join and an event stream), with the page's plain values in and
@@ -69,7 +70,8 @@ INSTANT = {"queue": False, "preprocess": False, "postprocess": False, "api_visib
 # every open page with a job in flight holds one watcher: without room for them all, a cheap click
 # waits behind the watchers. Sync handlers stay bounded by their own groups' limits above.
 QUEUE_SLOTS = (
-    WATCH_LIMIT + UI_LIMIT + SUBMIT_LIMIT + API_LIMIT + KEY_LIMIT + REDRAW_LIMIT + DEFAULT_CONCURRENCY
+    WATCH_LIMIT + UI_LIMIT + SUBMIT_LIMIT + API_LIMIT + KEY_LIMIT + REDRAW_LIMIT + FETCH_LIMIT
+    + DEFAULT_CONCURRENCY
 )
 
 

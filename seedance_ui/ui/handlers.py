@@ -40,6 +40,9 @@ from seedance_ui.options import (
     DEFAULT_MODEL,
     DEFAULT_QUALITY,
     DEFAULT_WEB_SEARCH,
+    MODE_FRAMES,
+    MODE_REFERENCES,
+    MODEL_SPECS,
     MODELS,
     QUALITIES,
 )
@@ -62,6 +65,8 @@ from seedance_ui.ui.common import (
     toast_warning,
     valid_owner,
 )
+from seedance_ui.ui.mode_handlers import ModeHandlers
+from seedance_ui.ui.modes import gallery_paths, mode_of, url_lines
 from seedance_ui.ui.placeholders import Placeholders
 from seedance_ui.ui.prompt_lint import lint, straighten_quotes
 
@@ -84,7 +89,27 @@ FIELD_LABELS = {
     "aspect_ratio": "Aspect ratio",
     "generate_audio": "Generate audio",
     "web_search": "Web search",
+    "content_filter": "Content filter",
+    "first_frame": "First frame",
+    "last_frame": "Last frame",
+    "reference_images": "Reference images",
+    "reference_video_urls": "Reference video URLs",
+    "reference_audio_urls": "Reference audio URLs",
 }
+# An item of a list field, as the request names it ("reference_images[2]"), as the page names it.
+ITEM_LABELS = {
+    "reference_images": "Reference image @image{}",
+    "reference_video_urls": "Reference video @video{}",
+    "reference_audio_urls": "Reference audio @audio{}",
+}
+
+
+def field_label(field: str) -> str:
+    """The page's name of a request field ("reference_images[2]" -> "Reference image @image2")."""
+    name, _, rest = field.partition("[")
+    if rest.endswith("]") and rest[:-1].isdigit() and name in ITEM_LABELS:
+        return ITEM_LABELS[name].format(rest[:-1])
+    return FIELD_LABELS.get(field, field)
 
 
 def is_skip(output: Any) -> bool:
@@ -129,7 +154,10 @@ def make_request(
     aspect_ratio: Any,
     generate_audio: Any,
     web_search: Any,
+    **media: Any,
 ) -> GenerationRequest:
+    """The request the page (or the API) describes; `media`: content_filter, first_frame, last_frame,
+    reference_images, reference_video_urls, reference_audio_urls (GenerationRequest's names)."""
     return GenerationRequest(
         prompt=prompt if prompt is not None else "",
         model=model,
@@ -138,6 +166,7 @@ def make_request(
         aspect_ratio=aspect_ratio,
         generate_audio=generate_audio,
         web_search=web_search,
+        **media,
     )
 
 
@@ -151,8 +180,58 @@ INPUT_LABELS = {
 }
 
 
+def page_media(
+    model: Any,
+    content_filter: Any,
+    first_frame: Any,
+    last_frame: Any,
+    reference_images: Any,
+    video_urls: Any,
+    audio_urls: Any,
+) -> dict[str, Any]:
+    """The media fields of a page's request: only those of the model's mode (the other mode's zones
+    keep their contents while hidden, but are not sent)."""
+    mode = mode_of(model) if model in MODEL_SPECS else None
+    media: dict[str, Any] = {"content_filter": True if content_filter is None else content_filter}
+    if mode == MODE_FRAMES:
+        media.update(first_frame=first_frame or None, last_frame=last_frame or None)
+    elif mode == MODE_REFERENCES:
+        media.update(
+            reference_images=gallery_paths(reference_images),
+            reference_video_urls=url_lines(video_urls),
+            reference_audio_urls=url_lines(audio_urls),
+        )
+    return media
+
+
+def is_references(model: Any) -> bool:
+    return isinstance(model, str) and model in MODEL_SPECS and mode_of(model) == MODE_REFERENCES
+
+
+def _whole(value: Any) -> int:
+    """A page's number as whole seconds (0 for anything else)."""
+    try:
+        return int(float(value))
+    except (TypeError, ValueError, OverflowError):
+        return 0
+
+
+def _seconds(value: Any) -> float:
+    """A measured length in seconds from a page state (0 for anything that is not a finite number >= 0)."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return 0.0
+    return max(0.0, float(value))
+
+
+def reference_counts(value: Any) -> dict[str, int]:
+    """The page's reference counts (a state `on_refs` keeps) as kind -> int; zeros for anything else."""
+    value = value if isinstance(value, dict) else {}
+    return {kind: v if isinstance((v := value.get(kind)), int) and v >= 0 else 0
+            for kind in ("image", "video", "audio")}
+
+
 def describe_problems(problems: Sequence[ValidationError]) -> list[str]:
-    return [f"{FIELD_LABELS.get(p.field, p.field)}: {p.rule}" for p in problems]
+    return [f"{field_label(p.field)}: {p.rule}" for p in problems]
 
 
 class HistoryWatch:
@@ -199,6 +278,8 @@ class StudioPage:
     history_signal: gr.State
     history_ids: gr.State
     selected_job: gr.State
+    ref_counts: gr.State
+    video_seconds: gr.State
     key_box: gr.Textbox
     key_status: gr.HTML
     prompt: gr.Textbox
@@ -206,7 +287,21 @@ class StudioPage:
     straighten_btn: gr.Button
     craft_menus: dict[str, gr.Dropdown]
     line: gr.Textbox
+    mode: gr.Radio
     model: gr.Radio
+    content_filter: gr.Checkbox
+    frames_panel: gr.Column
+    first_frame: gr.Image
+    last_frame: gr.Image
+    frames_note: gr.HTML
+    adaptive_btn: gr.Button
+    refs_panel: gr.Column
+    ref_images: gr.Gallery
+    add_refs_btn: gr.UploadButton
+    ref_videos: gr.Textbox
+    ref_audios: gr.Textbox
+    ref_measures: gr.HTML
+    ref_tags: gr.HTML
     duration: gr.Slider
     quality: gr.Radio
     aspect_ratio: gr.Radio
@@ -222,14 +317,16 @@ class StudioPage:
     detail: gr.HTML
     reuse_btn: gr.Button
     delete_btn: gr.Button
+    continue_btn: gr.Button
     cancel_job_btn: gr.Button
 
 
 Out = dict[Any, Any]  # a handler's answer: component -> new value or gr.update
 
 
-class Studio:
-    """All handlers of the Studio tab, bound to one runtime and the page's components (`page`)."""
+class Studio(ModeHandlers):
+    """All handlers of the Studio tab, bound to one runtime and the page's components (`page`); the
+    mode switch and media inputs' handlers come from `ModeHandlers`."""
 
     def __init__(self, runtime: Runtime) -> None:
         self.page = StudioPage()
@@ -484,8 +581,17 @@ class Studio:
     # ---------------------------------------------------------------------------------------------
     # create panel
     @handler
-    async def on_prompt(self, prompt: Any, web_search: Any, request: gr.Request | None = None) -> Out:
+    async def on_prompt(
+        self,
+        prompt: Any,
+        web_search: Any,
+        model: Any = None,
+        counts: Any = None,
+        request: gr.Request | None = None,
+    ) -> Out:
         """Counter and lint on every keystroke; wired like `on_cost` (raw values, no thread hop).
+        In references mode (`model`), `counts` (the inputs of each kind, kept by `on_refs`) let the lint
+        flag a tag that names no input and an input no tag names.
 
         Unqueued, so anyone can call it as often as they like: a prompt over the edge cap is refused
         unread; a long one is linted on the one lint thread, one at a time per client address (a page
@@ -495,15 +601,16 @@ class Studio:
         if too_long(text, self.settings.max_prompt_chars):
             refusal = prompt_too_long(text, self.settings.max_prompt_chars)
             return {self.page.counter: views.notice_html("error", refusal)}
+        inputs = reference_counts(counts) if is_references(model) else None
+        check = functools.partial(lint, text, web_search=bool(web_search), inputs=inputs)
         if len(text) <= INLINE_LINT_CHARS:
-            result = lint(text, web_search=bool(web_search))
+            result = check()
         else:
             address = self.address_of(request) or "-"
             if address in self._long_lints:
                 return {self.page.counter: gr.skip()}
             self._long_lints.add(address)
             try:
-                check = functools.partial(lint, text, web_search=bool(web_search))
                 result = await asyncio.get_running_loop().run_in_executor(LINT_THREAD, check)
             finally:
                 self._long_lints.discard(address)
@@ -511,22 +618,37 @@ class Studio:
         return {self.page.counter: views.counter_html(result), self.page.straighten_btn: straighten}
 
     @handler
-    async def on_cost(self, model: Any, duration: Any, quality: Any, web_search: Any) -> str:
+    async def on_cost(
+        self,
+        model: Any,
+        duration: Any,
+        quality: Any,
+        web_search: Any,
+        content_filter: Any = True,
+        video_seconds: Any = 0.0,
+    ) -> str:
         """The cost card. Async and wired as `common.INSTANT`: no queue, and no Gradio pre/postprocessing
         (the page's plain values in, HTML out). Gradio runs each pre/postprocess and every sync handler in
         a worker thread, and each such hop waits for the GIL and a turn of the busy event loop: under load
-        that was most of a cheap event's latency (BENCHMARKS.md, capacity)."""
+        that was most of a cheap event's latency (BENCHMARKS.md, capacity). `video_seconds`: the reference
+        videos' seconds, as `measure_references` measured them (billed in references mode)."""
         model, quality = str(model or ""), str(quality or "")
+        seconds = _whole(duration)
+        videos = _seconds(video_seconds) if is_references(model) else 0.0
         try:
-            seconds = int(float(duration))
-        except (TypeError, ValueError):
-            seconds = 0
-        try:
-            est = estimate(model, quality, seconds, bool(web_search)) if seconds > 0 else None
+            est = (
+                estimate(model, quality, seconds, bool(web_search),
+                         content_filter=content_filter is not False,
+                         input_video_seconds=videos)
+                if seconds > 0
+                else None
+            )
         except KeyError:
             est = None
         search = bool(web_search)
-        return views.cost_html(est, model=model, quality=quality, duration=seconds, web_search=search)
+        return views.cost_html(
+            est, model=model, quality=quality, duration=seconds, web_search=search, input_video_seconds=videos
+        )
 
     @handler
     def straighten(self, prompt: str | None) -> str:
@@ -560,6 +682,36 @@ class Studio:
 
     # ---------------------------------------------------------------------------------------------
     # generate, follow, cancel
+    @staticmethod
+    def not_sent(problems: Sequence[ValidationError]) -> str:
+        """The status notice (and a toast) for a request refused before anything was sent."""
+        lines = describe_problems(problems)
+        fields = ", ".join(dict.fromkeys(field_label(p.field) for p in problems))
+        toast_warning(f"Check {fields} before generating.", "; ".join(lines), title="Not sent")
+        return views.notice_html(
+            "error",
+            f"Nothing was sent. Check: {fields}.",
+            "Fix the fields named above, then press Generate again.",
+            items=lines,
+        )
+
+    async def media_problem(
+        self, request: GenerationRequest, visitor_key: str | None
+    ) -> ValidationError | None:
+        """The first rule the request's media break, measured on the files themselves (and on what the
+        reference URLs hold): SeedanceClient.check, which sends and uploads nothing."""
+        if not request.has_media:
+            return None
+        client = self.runtime.make_client(visitor_key or None)
+        try:
+            await client.check(request)
+        except ValidationError as exc:
+            return exc
+        finally:
+            with contextlib.suppress(Exception):
+                await client.aclose()
+        return None
+
     @handler
     async def submit(
         self,
@@ -572,10 +724,17 @@ class Studio:
         web_search: bool,
         owner: Any,
         visitor_key: str | None,
+        content_filter: Any = True,
+        first_frame: Any = None,
+        last_frame: Any = None,
+        reference_images: Any = None,
+        video_urls: Any = None,
+        audio_urls: Any = None,
         http: gr.Request | None = None,
     ) -> Out:
-        """Validate, then hand the job to the manager: this browser's id, the new current job, the
-        status (the problems, named, when nothing was sent), its progress card and the gallery."""
+        """Validate (the fields, then the media files themselves), then hand the job to the manager:
+        this browser's id, the new current job, the status (the problems, named, when nothing was
+        sent), its progress card and the gallery. Only the model's mode's media are sent."""
         p = self.page
         browser_id = valid_owner(owner) or new_owner_id()
         owner_id = self.owner_of(browser_id, http) or browser_id
@@ -584,19 +743,18 @@ class Studio:
         if too_long(prompt, self.settings.max_prompt_chars):
             status = views.notice_html("error", prompt_too_long(prompt, self.settings.max_prompt_chars))
             return {p.owner: browser_id, p.current_job: None, p.status: status}
-        request = make_request(prompt, model, duration, quality, aspect_ratio, generate_audio, web_search)
+        media = page_media(
+            model, content_filter, first_frame, last_frame, reference_images, video_urls, audio_urls
+        )
+        request = make_request(
+            prompt, model, duration, quality, aspect_ratio, generate_audio, web_search, **media
+        )
         problems = request.problems()
+        if not problems:
+            problem = await self.media_problem(request, visitor_key)
+            problems = [problem] if problem is not None else []
         if problems:
-            lines = describe_problems(problems)
-            fields = ", ".join(dict.fromkeys(FIELD_LABELS.get(p.field, p.field) for p in problems))
-            toast_warning(f"Check {fields} before generating.", "; ".join(lines), title="Not sent")
-            status = views.notice_html(
-                "error",
-                f"Nothing was sent. Check: {fields}.",
-                "Fix the fields named above, then press Generate again.",
-                items=lines,
-            )
-            return {p.owner: browser_id, p.current_job: None, p.status: status}
+            return {p.owner: browser_id, p.current_job: None, p.status: self.not_sent(problems)}
         try:
             record = await asyncio.to_thread(
                 self.manager.submit, request, owner_id, visitor_key or None, address=self.address_of(http)
@@ -650,6 +808,7 @@ class Studio:
             p.detail_video: gr.update(value=path, visible=bool(path)),
             p.detail: self.detail_view(record),
             p.reuse_btn: gr.update(visible=record is not None),
+            p.continue_btn: gr.update(visible=bool(path)),
             p.delete_btn: gr.update(visible=record is not None and record.terminal),
             p.cancel_job_btn: gr.update(visible=record is not None and not record.terminal),
         }

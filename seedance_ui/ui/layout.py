@@ -16,6 +16,7 @@ from seedance_ui import __version__
 from seedance_ui.options import (
     ALL_QUALITIES,
     ASPECT_RATIOS,
+    CONTENT_FILTER_OFF_FACTOR,
     DEFAULT_ASPECT_RATIO,
     DEFAULT_CONTENT_FILTER,
     DEFAULT_DURATION,
@@ -23,9 +24,12 @@ from seedance_ui.options import (
     DEFAULT_MODEL,
     DEFAULT_QUALITY,
     DEFAULT_WEB_SEARCH,
+    MODE_REFERENCES,
+    MODE_TEXT,
     MODEL_SPECS,
-    MODELS,
     QUALITIES,
+    TIERS,
+    model_id,
 )
 from seedance_ui.pricing import estimate
 from seedance_ui.runtime import Runtime
@@ -34,6 +38,7 @@ from seedance_ui.ui.agent_api import add_agent_api, mcp_footer
 from seedance_ui.ui.common import (
     API_LIMIT,
     DEFAULT_CONCURRENCY,
+    FETCH_LIMIT,
     INSTANT,
     KEY_LIMIT,
     OWNER_SECRET,
@@ -48,6 +53,9 @@ from seedance_ui.ui.common import (
     section,
 )
 from seedance_ui.ui.handlers import Studio, StudioPage
+from seedance_ui.ui.mode_handlers import WEB_SEARCH_INFO, reference_limits
+from seedance_ui.ui.mode_views import chips_html, frames_note_html
+from seedance_ui.ui.modes import MODE_INFO, MODE_LABELS, TIER_INFO, input_counts, tier_choices
 from seedance_ui.ui.prompt_lint import lint
 from seedance_ui.ui.storyboard_tab import build_storyboard_tab
 
@@ -62,6 +70,8 @@ WATCHER = {**WATCH, "trigger_mode": "multiple"}
 # Their own group: a burst of redraws (many jobs ending at once) never delays a click.
 REDRAW = group("redraw", REDRAW_LIMIT, show_progress="hidden")
 SUBMIT = group("submit", SUBMIT_LIMIT)
+# Fetching reference videos and audio to measure them: network-bound, a few at once.
+FETCH = group("fetch", FETCH_LIMIT, show_progress="hidden")
 KEY = group("key", KEY_LIMIT)
 
 # The prompt-craft menus (category, label, table of (label, snippet)), laid out two a row.
@@ -95,7 +105,7 @@ def header_html(runtime: Runtime) -> str:
         '<header class="sd-header">'
         f"{_logo_svg()}"
         '<div class="sd-brand"><h1>Seedance <span class="sd-grad">Studio</span></h1>'
-        "<p>Craft, generate and review Seedance 2.0 text-to-video shots.</p></div>"
+        "<p>Craft, generate and review Seedance 2.0 shots — from words, pictures and references.</p></div>"
         f"{badge}</header>"
     )
 
@@ -138,6 +148,10 @@ def page_state(studio: Studio) -> None:
     p.history_signal = gr.State(None)
     p.history_ids = gr.State([])
     p.selected_job = gr.State(None)
+    # What the per-keystroke events need to know about the media inputs, kept by queued events that
+    # read them (on_refs, measure_references): plain values only.
+    p.ref_counts = gr.State(input_counts((), (), ()))
+    p.video_seconds = gr.State(0.0)
 
 
 def key_panel(studio: Studio) -> None:
@@ -228,15 +242,141 @@ def craft_panel(studio: Studio) -> None:
         button.click(studio.example_loader(i), inputs=None, outputs=[p.prompt], **QUIET)
 
 
+def mode_switch(studio: Studio) -> None:
+    """Text, Frames or References: one radio over the same panel (the model id follows it)."""
+    p = studio.page
+    p.mode = gr.Radio(
+        [(label, mode) for mode, label in MODE_LABELS.items()],
+        value=MODE_TEXT,
+        label="Mode",
+        info=MODE_INFO[MODE_TEXT],
+        elem_classes="sd-modes",
+        elem_id="sd-mode",
+    )
+
+
+def frames_panel(studio: Studio) -> None:
+    """Frames mode: the first frame and the optional last frame, what they are, and the ratio advice."""
+    p = studio.page
+    with gr.Column(visible=False, elem_classes="sd-media-panel", elem_id="sd-frames") as p.frames_panel:
+        with gr.Row(equal_height=True, elem_id="sd-frame-zones"):
+            p.first_frame = frame_zone("First frame", "sd-first-frame")
+            p.last_frame = frame_zone("Last frame (optional)", "sd-last-frame")
+        p.frames_note = gr.HTML(frames_note_html({}, DEFAULT_ASPECT_RATIO), elem_id="sd-frames-note")
+        p.adaptive_btn = gr.Button(
+            "Use adaptive — keep the picture's shape", size="sm", variant="secondary", visible=False,
+            elem_id="sd-use-adaptive",
+        )
+
+
+def frame_zone(label: str, elem_id: str) -> gr.Image:
+    """A drop zone for one frame: the file as dropped (image_mode None: never re-encoded), with a preview."""
+    return gr.Image(
+        label=label,
+        type="filepath",
+        image_mode=None,
+        sources=["upload", "clipboard"],
+        height=220,
+        min_width=150,
+        buttons=[],
+        elem_id=elem_id,
+    )
+
+
+def references_panel(studio: Studio) -> None:
+    """References mode: up to 9 images (a gallery, in tag order) and the video and audio URLs."""
+    p = studio.page
+    limits = reference_limits(model_id(MODE_REFERENCES, TIERS[0]))
+    with gr.Column(visible=False, elem_classes="sd-media-panel", elem_id="sd-refs") as p.refs_panel:
+        p.ref_images = gr.Gallery(
+            label=f"Reference images · up to {limits['image']}",
+            type="filepath",
+            file_types=["image"],
+            interactive=True,
+            columns=6,
+            fit_columns=False,
+            height=230,
+            object_fit="cover",
+            allow_preview=False,
+            buttons=[],
+            elem_id="sd-ref-images",
+        )
+        p.add_refs_btn = gr.UploadButton(
+            "＋ Add images", file_count="multiple", file_types=["image"], size="sm", variant="secondary",
+            elem_id="sd-add-refs",
+        )
+        with gr.Row(equal_height=False):
+            p.ref_videos = url_box("video", limits["video"], "a 2–15 s MP4 or MOV the provider can fetch")
+            p.ref_audios = url_box("audio", limits["audio"], "a 2–15 s WAV or MP3")
+        p.ref_measures = gr.HTML("", elem_id="sd-ref-measures")
+
+
+def url_box(kind: str, limit: int, what: str) -> gr.Textbox:
+    """A box of reference URLs of one kind (video or audio), one a line."""
+    return gr.Textbox(
+        label=f"Reference {kind} URLs · up to {limit}, one a line",
+        placeholder=f"https://… {what}",
+        lines=2,
+        max_lines=4,
+        min_width=220,
+        elem_id=f"sd-ref-{kind}s",
+    )
+
+
+def media_events(studio: Studio) -> None:
+    """The mode switch, the model's fields, the frames note and the reference chips (queued: they may
+    read a file or fetch a URL)."""
+    p = studio.page
+    p.mode.input(studio.on_mode, inputs=[p.mode, p.model], outputs=[p.model], **QUIET)
+    gr.on(
+        [p.model.change, p.web_search.change],
+        studio.on_model,
+        inputs=[p.model, p.quality, p.web_search],
+        outputs=[p.mode, p.model, p.quality, p.web_search, p.frames_panel, p.refs_panel, p.ref_tags],
+        trigger_mode="always_last",
+        **QUIET,
+    )
+    gr.on(
+        [p.first_frame.change, p.last_frame.change, p.aspect_ratio.change],
+        studio.on_frames,
+        inputs=[p.first_frame, p.last_frame, p.aspect_ratio],
+        outputs=[p.frames_note, p.adaptive_btn],
+        trigger_mode="always_last",
+        **QUIET,
+    )
+    p.adaptive_btn.click(studio.use_adaptive, inputs=None, outputs=[p.aspect_ratio], **QUIET)
+    p.ref_images.upload(studio.caption_refs, inputs=[p.ref_images], outputs=[p.ref_images], **QUIET)
+    p.add_refs_btn.upload(
+        studio.add_refs, inputs=[p.ref_images, p.add_refs_btn], outputs=[p.ref_images], **QUIET
+    )
+    gr.on(
+        [p.ref_images.change, p.ref_videos.change, p.ref_audios.change],
+        studio.on_refs,
+        inputs=[p.ref_images, p.ref_videos, p.ref_audios, p.model],
+        outputs=[p.ref_tags, p.ref_counts],
+        trigger_mode="always_last",
+        **QUIET,
+    )
+    gr.on(
+        [p.ref_videos.blur, p.ref_audios.blur, p.ref_videos.submit, p.ref_audios.submit],
+        studio.measure_references,
+        inputs=[p.ref_videos, p.ref_audios],
+        outputs=[p.video_seconds, p.ref_measures],
+        trigger_mode="always_last",
+        **FETCH,
+    )
+
+
 def settings_panel(studio: Studio) -> None:
-    """Model, quality, duration, frame, audio, web search, and the cost card that follows them."""
+    """Model tier, quality, duration, frame, audio, web search, the content filter, and the cost card
+    that follows them."""
     p = studio.page
     with gr.Row():
         p.model = gr.Radio(
-            [(label, value) for value, label in MODELS.items()],
+            tier_choices(MODE_TEXT),
             value=DEFAULT_MODEL,
             label="Model",
-            info="Fast is quicker and cheaper, same parameters.",
+            info=TIER_INFO,
             min_width=200,
             elem_id="sd-model",
         )
@@ -261,23 +401,31 @@ def settings_panel(studio: Studio) -> None:
         p.web_search = gr.Checkbox(
             value=DEFAULT_WEB_SEARCH,
             label="Web search",
-            info="For recent events; billed only if a search happens.",
+            info=WEB_SEARCH_INFO,
             elem_id="sd-web",
+        )
+    with gr.Accordion("Advanced", open=False, elem_id="sd-advanced"):
+        p.content_filter = gr.Checkbox(
+            value=DEFAULT_CONTENT_FILTER,
+            label="Content filter",
+            info=f"On by default. Off is billed ×{CONTENT_FILTER_OFF_FACTOR:g} (the estimate shows it).",
+            elem_id="sd-content-filter",
         )
     cost = gr.HTML(initial_cost(), elem_id="sd-cost")
 
     gr.on(
-        [p.prompt.change, p.web_search.change],
+        [p.prompt.change, p.web_search.change, p.model.change, p.ref_counts.change],
         studio.on_prompt,
-        inputs=[p.prompt, p.web_search],
+        inputs=[p.prompt, p.web_search, p.model, p.ref_counts],
         outputs=[p.counter, p.straighten_btn],
         trigger_mode="always_last",
         **INSTANT,
     )
     gr.on(
-        [p.model.change, p.duration.change, p.quality.change, p.web_search.change],
+        [p.model.change, p.duration.change, p.quality.change, p.web_search.change, p.content_filter.change,
+         p.video_seconds.change],
         studio.on_cost,
-        inputs=[p.model, p.duration, p.quality, p.web_search],
+        inputs=[p.model, p.duration, p.quality, p.web_search, p.content_filter, p.video_seconds],
         outputs=[cost],
         trigger_mode="always_last",
         **INSTANT,
@@ -288,10 +436,19 @@ def create_panel(studio: Studio) -> tuple[gr.Button, gr.Button]:
     """The left column: prompt, craft, settings, cost; returns (Generate, Cancel), wired with the
     preview they drive (`wire_generate`)."""
     with gr.Column(scale=6, min_width=340, elem_classes="sd-panel", elem_id="sd-create"):
-        section("Create", "Describe the shot, pick the frame, check the cost.")
+        section("Create", "Pick a mode, describe the shot, check the cost.")
+        mode_switch(studio)
+        frames_panel(studio)
+        references_panel(studio)
         prompt_box(studio)
+        studio.page.ref_tags = gr.HTML(
+            chips_html(input_counts((), (), ()), reference_limits(model_id(MODE_REFERENCES, TIERS[0]))),
+            visible=False,
+            elem_id="sd-ref-tags",
+        )
         craft_panel(studio)
         settings_panel(studio)
+        media_events(studio)
         with gr.Row():
             generate_btn = gr.Button("Generate", variant="primary", size="lg", scale=3, elem_id="sd-generate")
             cancel_btn = gr.Button(
@@ -355,6 +512,10 @@ def history_panel(studio: Studio) -> None:
                     p.reuse_btn = gr.Button(
                         "Reuse settings", variant="primary", visible=False, elem_id="sd-reuse", min_width=120
                     )
+                    p.continue_btn = gr.Button(
+                        "Continue this shot", variant="secondary", visible=False, elem_id="sd-continue",
+                        min_width=150,
+                    )
                     p.delete_btn = gr.Button(
                         "Delete", variant="stop", visible=False, elem_id="sd-delete", min_width=90
                     )
@@ -362,7 +523,9 @@ def history_panel(studio: Studio) -> None:
                         "Cancel job", variant="stop", visible=False, elem_id="sd-cancel-job", min_width=110
                     )
 
-    detail = [p.selected_job, p.detail_video, p.detail, p.reuse_btn, p.delete_btn, p.cancel_job_btn]
+    detail = [
+        p.selected_job, p.detail_video, p.detail, p.reuse_btn, p.continue_btn, p.delete_btn, p.cancel_job_btn
+    ]
     selected = p.gallery.select(studio.select, inputs=[p.history_ids, p.owner], outputs=detail, **LIGHT)
     detail_follow = selected.then(
         studio.follow_detail, inputs=[p.selected_job, p.owner], outputs=detail, **WATCH
@@ -370,6 +533,12 @@ def history_panel(studio: Studio) -> None:
     p.gallery.select(None, None, None, cancels=[detail_follow], api_visibility="private", queue=False)
     p.reuse_btn.click(
         studio.reuse, inputs=[p.selected_job, p.owner], outputs=[*controls(p), p.status], **LIGHT
+    )
+    p.continue_btn.click(
+        studio.continue_shot,
+        inputs=[p.selected_job, p.owner],
+        outputs=[p.model, p.first_frame, p.last_frame, p.aspect_ratio, p.status],
+        **LIGHT,
     )
     p.delete_btn.click(
         studio.delete,
@@ -385,6 +554,11 @@ def history_panel(studio: Studio) -> None:
 def controls(p: StudioPage) -> list[Any]:
     """The create panel's fields, in the order a generation request takes them."""
     return [p.prompt, p.model, p.duration, p.quality, p.aspect_ratio, p.generate_audio, p.web_search]
+
+
+def media_inputs(p: StudioPage) -> list[Any]:
+    """The content filter and the media inputs, in the order `Studio.submit` takes them after the key."""
+    return [p.content_filter, p.first_frame, p.last_frame, p.ref_images, p.ref_videos, p.ref_audios]
 
 
 def wire_page(demo: gr.Blocks, studio: Studio, generate_btn: gr.Button, cancel_btn: gr.Button) -> None:
@@ -413,7 +587,7 @@ def wire_page(demo: gr.Blocks, studio: Studio, generate_btn: gr.Button, cancel_b
 
     submitted = generate_btn.click(
         studio.submit,
-        inputs=[*controls(p), p.owner, p.visitor_key],
+        inputs=[*controls(p), p.owner, p.visitor_key, *media_inputs(p)],
         outputs=[
             p.owner,
             p.current_job,

@@ -11,7 +11,12 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from seedance_ui.client import GenerationRequest, count_chinese_chars, count_english_words
-from seedance_ui.options import ASPECT_RATIOS, MAX_PROMPT_CHINESE_CHARS, MAX_PROMPT_ENGLISH_WORDS
+from seedance_ui.options import (
+    ASPECT_RATIOS,
+    MAX_PROMPT_CHINESE_CHARS,
+    MAX_PROMPT_ENGLISH_WORDS,
+    MEDIA_TAG_PATTERN,
+)
 
 Level = Literal["error", "warning", "tip"]
 BLOCKING = frozenset({"empty", "over_limit"})
@@ -49,6 +54,9 @@ _RECENT_RE = re.compile(
     r"right now|currently|up-to-date)\b"
     r"|今天|今日|最新|本周|这周|本月|昨天|近期"
 )
+_TAG_RE = re.compile(MEDIA_TAG_PATTERN, re.IGNORECASE)
+TAG_KINDS = ("image", "video", "audio")
+_NOUNS = {"image": ("image", "images"), "video": ("video", "videos"), "audio": ("audio clip", "audio clips")}
 
 
 @dataclass(frozen=True)
@@ -124,8 +132,36 @@ def find_aspect_ratio(text: str) -> tuple[str, str] | None:
     return None
 
 
-def lint(prompt: str | None, *, web_search: bool = False) -> LintResult:
-    """Counts and hints for `prompt`; `web_search` is the current state of the Web search toggle."""
+def tag_hints(text: str, inputs: dict[str, int]) -> list[Hint]:
+    """A tag naming no input (`@image3` with two images), and each input no tag mentions.
+
+    `inputs`: how many reference images, videos and audio clips are given (by kind)."""
+    named: set[tuple[str, int]] = set()
+    hints: list[Hint] = []
+    for match in _TAG_RE.finditer(text):
+        kind, number = match.group(1).lower(), int(match.group(2))
+        have = inputs.get(kind, 0)
+        if not 1 <= number <= have and (kind, number) not in named:
+            one, many = _NOUNS[kind]
+            given = f"{have} {one if have == 1 else many}" if have else f"no {many}"
+            hints.append(Hint("error", "tag_without_input",
+                              f"{match.group(0)} names no input ({given} given): add it, or fix the tag."))
+        named.add((kind, number))
+    unnamed = [f"@{kind}{n}" for kind in TAG_KINDS for n in range(1, inputs.get(kind, 0) + 1)
+               if (kind, n) not in named]
+    if unnamed:
+        listed = ", ".join(unnamed)
+        hints.append(Hint("warning", "input_without_tag",
+                          f"{listed} {'is' if len(unnamed) == 1 else 'are'} not in the prompt: say what each "
+                          "is for (click its chip to insert the tag), or remove it."))
+    return hints
+
+
+def lint(
+    prompt: str | None, *, web_search: bool = False, inputs: dict[str, int] | None = None
+) -> LintResult:
+    """Counts and hints for `prompt`; `web_search` is the current state of the Web search toggle;
+    `inputs` (references mode only) how many reference inputs of each kind there are."""
     text = prompt or ""
     words = count_english_words(text)
     chinese = count_chinese_chars(text)
@@ -161,6 +197,9 @@ def lint(prompt: str | None, *, web_search: bool = False) -> LintResult:
                 f"instead{where}.",
             )
         )
+
+    if inputs is not None:
+        hints += tag_hints(text, inputs)
 
     if not web_search:
         recent = _RECENT_RE.search(text)

@@ -171,14 +171,17 @@ def build_css() -> str:
 # Keeps the progress card's clocks running between server renders (scripts/clock.js).
 CLOCK_SCRIPT = f"<script>\n{script('clock.js')}</script>\n"
 
+# Reference tag chips insert their tag into the prompt at the cursor (scripts/tag-chips.js).
+TAG_CHIPS_SCRIPT = f"<script>\n{script('tag-chips.js')}</script>\n"
+
 # Repairs to Gradio's own markup for screen readers (a11y.js says which and why).
 A11Y_SCRIPT = f"<script>\n{Path(__file__).with_name('a11y.js').read_text(encoding='utf-8')}</script>\n"
 
 HEAD = """
 <meta name="theme-color" content="#6d4aff">
 <meta name="description"
-      content="Seedance Studio: craft, generate and review Seedance 2.0 text-to-video shots.">
+      content="Seedance Studio: craft, generate and review Seedance 2.0 shots from words and pictures.">
 <meta property="og:title" content="Seedance Studio">
 <meta property="og:description"
-      content="Craft, generate and review Seedance 2.0 text-to-video shots, with live progress and history.">
-""" + CLOCK_SCRIPT + A11Y_SCRIPT
+      content="Craft, generate and review Seedance 2.0 shots from words and pictures, with live progress.">
+""" + CLOCK_SCRIPT + TAG_CHIPS_SCRIPT + A11Y_SCRIPT

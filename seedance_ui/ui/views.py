@@ -21,7 +21,7 @@ from seedance_ui.options import (
     MODELS,
     frame_size,
 )
-from seedance_ui.pricing import Estimate
+from seedance_ui.pricing import NOT_PUBLISHED, Estimate
 from seedance_ui.store import JobRecord, JobStatus
 from seedance_ui.ui.prompt_lint import LintResult
 
@@ -106,24 +106,51 @@ def counter_html(result: LintResult) -> str:
     return "".join(parts)
 
 
-def cost_html(estimate: Estimate | None, *, model: str, quality: str, duration: int, web_search: bool) -> str:
-    """The live cost estimate card."""
+def cost_html(
+    estimate: Estimate | None,
+    *,
+    model: str,
+    quality: str,
+    duration: int,
+    web_search: bool,
+    input_video_seconds: float = 0.0,
+) -> str:
+    """The live cost estimate card: credits and dollars, or "price not published" where the provider
+    publishes none (then the credits reserved show on the progress card once the job is created)."""
     if estimate is None:
         return '<div class="sd-cost"><span class="sd-cost-main">—</span></div>'
-    search = (
-        f'<div class="sd-cost-note">+ {estimate.web_search_credits:g} credits '
-        f"(${estimate.web_search_usd:.5f}) per web search actually made</div>"
-        if web_search
-        else ""
-    )
+    notes = [f"{esc(model_label(model))} · {esc(quality)} · {int(duration)} s · audio free"]
+    if input_video_seconds > 0:
+        notes.append(
+            f"{estimate.billed_seconds:g} s billed: {int(duration)} s out + "
+            f"{max(input_video_seconds, duration):g} s for {input_video_seconds:g} s of reference video"
+        )
+    if estimate.content_filter_factor != 1.0:
+        notes.append(f"content filter off: ×{estimate.content_filter_factor:g} included")
+    if web_search and estimate.web_search_credits:
+        notes.append(
+            f"+ {estimate.web_search_credits:g} credits (${estimate.web_search_usd:.5f}) per web search "
+            "actually made"
+        )
+    lines = "".join(f'<div class="sd-cost-note">{note}</div>' for note in notes)
+    if estimate.credits is None or estimate.usd is None:
+        return (
+            f'<div class="sd-cost is-unpublished" data-published="false" '
+            f'data-billed-seconds="{estimate.billed_seconds:g}">'
+            '<div class="sd-cost-label">Estimated cost</div>'
+            '<div class="sd-cost-main"><span class="sd-cost-credits">'
+            f"{NOT_PUBLISHED.capitalize()}</span></div>"
+            '<div class="sd-cost-note">The provider lists no price for this case: the credits it reserves '
+            "show on the progress card as soon as the job is created.</div>"
+            f"{lines}</div>"
+        )
     return (
-        f'<div class="sd-cost" data-credits="{estimate.credits:.4f}" data-usd="{estimate.usd:.4f}">'
+        f'<div class="sd-cost" data-published="true" data-credits="{estimate.credits:.4f}" '
+        f'data-usd="{estimate.usd:.4f}" data-billed-seconds="{estimate.billed_seconds:g}">'
         '<div class="sd-cost-label">Estimated cost</div>'
         f'<div class="sd-cost-main"><span class="sd-cost-credits">{estimate.credits:,.2f}</span> credits'
         f'<span class="sd-cost-usd">≈ ${estimate.usd:,.2f}</span></div>'
-        f'<div class="sd-cost-note">{esc(model_label(model))} · {esc(quality)} · {int(duration)} s · '
-        "audio free</div>"
-        f"{search}</div>"
+        f"{lines}</div>"
     )
 
 
