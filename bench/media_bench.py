@@ -1,8 +1,9 @@
 """Media: poster extraction and a contact sheet for a 15-second 720p MP4.
 
-Two clips: the simulator's placeholder (8 fps, what the demo produces) and a 24 fps clip with a
-keyframe only at the start, closer to what a video model delivers (the poster at 0.5 s then decodes 12
-frames, the contact sheet reads all 360). Each timing is the median of several runs in this process.
+Two clips: the simulator's placeholder (24 fps, each of its 8 drawn pictures a second held for 3
+frames, what the demo produces) and a 24 fps clip with a keyframe only at the start, closer to what a
+video model delivers (the poster at 0.5 s then decodes 12 frames, the contact sheet reads all 360).
+Each timing is the median of several runs in this process.
 """
 
 from __future__ import annotations

@@ -369,8 +369,8 @@ def media(scale: Scale, work: Path) -> Section:
     sec.method = (
         f"seedance_ui.media.make_poster (the frame at 0.5 s, as the job pipeline asks) and "
         f"media.contact_sheet (one storyboard row, 4 frames, as the storyboard export uses) on a "
-        f"{scale.media_seconds} s 720p MP4: the simulator's placeholder (8 fps) and a 24 fps H.264 clip "
-        "with a single keyframe, closer to model output. Median of "
+        f"{scale.media_seconds} s 720p MP4: the simulator's placeholder (24 fps, 8 drawn pictures a "
+        "second) and a 24 fps H.264 clip with a single keyframe, closer to model output. Median of "
         f"{scale.media_runs} poster runs and {scale.media_sheet_runs} sheet runs, after one warm-up.")
     lines = ["| Clip | Size | Poster p50 | Probe p50 | Contact sheet p50 |", "|---|---|---|---|---|"]
     for clip in clips:
