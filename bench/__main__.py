@@ -20,7 +20,7 @@ from pathlib import Path
 from bench import machine, report, sections
 from bench.common import ROOT, Section, cpu_seconds, machine_busy_seconds, stop_all_children
 
-SECTIONS = ("detection", "playable", "browser", "capacity", "coldstart", "media", "flood")
+SECTIONS = ("detection", "playable", "browser", "capacity", "coldstart", "media", "inputs", "flood")
 
 
 def log(message: str) -> None:
@@ -64,6 +64,7 @@ def main(argv: list[str] | None = None) -> int:
         "capacity": lambda: sections.capacity_section(scale, work / "capacity", args.seed + 300),
         "coldstart": lambda: sections.cold_start(scale, work / "coldstart"),
         "media": lambda: sections.media(scale, work / "media"),
+        "inputs": lambda: sections.inputs_section(scale, work / "inputs"),
         "flood": lambda: sections.flood_section(scale, work / "flood", args.app_root),
     }
     results: list[Section] = []

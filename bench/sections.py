@@ -8,7 +8,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import browser, capacity, coldstart, flood, media_bench, polling
+from bench import browser, capacity, coldstart, flood, inputs_bench, media_bench, polling
 from bench.common import Row, Section, fmt_ms, fmt_s, median, percentile, verdict
 
 GETS_TARGET = 0.40
@@ -17,6 +17,8 @@ RSS_TARGET_MB = 500
 COLD_TARGET = 1.5
 POSTER_TARGET = 0.150
 FLOOD_RATIO_TARGET = 10.0  # flood p99 / idle p99, same machine, same run
+CHECK_TARGET = 0.300  # checking one input before sending
+LAST_FRAME_TARGET = 0.150
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,10 @@ class Scale:
     flood_rounds: int = 3  # idle and flood windows alternate, so background load weighs on both
     flood_idle: float = 5.0  # per round
     flood_seconds: float = 10.0  # per round
+    inputs_jobs: int = 100
+    inputs_pictures: int = 5
+    inputs_runs: int = 7
+    inputs_seconds: int = 15
 
 
 FULL = Scale()
@@ -55,7 +61,8 @@ QUICK = Scale(durations=(60,), race_tasks=3, race_speed=100.0, race_max_real=5.0
               browser_jobs=1, browser_speed=100.0, capacity_jobs=6, capacity_owners=3, capacity_speed=60.0,
               capacity_estimate=60, capacity_idle=1.0, capacity_without_pages=False, cold_runs=1,
               cold_warmup=False, media_runs=1, media_sheet_runs=1, media_seconds=2, flood_clients=3,
-              flood_oversized=1, flood_rounds=1, flood_idle=1.0, flood_seconds=2.0)
+              flood_oversized=1, flood_rounds=1, flood_idle=1.0, flood_seconds=2.0, inputs_jobs=10,
+              inputs_runs=1, inputs_seconds=3)
 
 
 def pct(values: list[float], digits: int = 2) -> str:
@@ -385,6 +392,56 @@ def media(scale: Scale, work: Path) -> Section:
         if s["poster"] >= POSTER_TARGET:
             sec.notes.append(f"Poster of the {clip.name} clip takes {fmt_ms(s['poster'])}.")
     sec.detail = "\n".join(lines)
+    return sec
+
+
+def inputs_section(scale: Scale, work: Path) -> Section:
+    """Issue #14: uploads saved by reusing pictures, and the checks made before a frames or references
+    create."""
+    uploads = inputs_bench.run_uploads(work / "uploads", scale.inputs_jobs, scale.inputs_pictures)
+    timings = inputs_bench.run_checks(work / "checks", scale.inputs_runs, scale.inputs_seconds)
+    sec = inputs_judged(uploads, timings)
+    sec.method = (
+        f"{uploads.jobs} frames jobs (first frame only, 4 s 480p) cycling over {uploads.pictures} distinct "
+        "1280x720 JPEGs, submitted at once to the real JobManager and SeedanceClient against the contract "
+        "simulator over loopback; the simulator counts the upload requests it received. Checks: "
+        "SeedanceClient.check of a references request with a "
+        f"{scale.inputs_seconds} s 1920x1080 24 fps H.264 reference video (served over loopback HTTP, so "
+        "the check fetches it) and of a frames request with a 6000x4000 JPEG; media.save_last_frame (a "
+        f"full-size PNG) on {scale.inputs_seconds} s 720p clips: the simulator's placeholder (what demo "
+        "mode and Extend use; the target) and a clip with a single keyframe (the worst case: no seek "
+        "helps; no target). Each step alternates with one PyAV decode of every frame of the same file; "
+        f"medians of {scale.inputs_runs} runs after one warm-up of each. Files are made by the bench.")
+    return sec
+
+
+def inputs_judged(uploads: inputs_bench.UploadResult, timings: list[inputs_bench.Timing]) -> Section:
+    """Rows, detail and notes from the measured numbers (no I/O: the smoke test feeds made-up ones)."""
+    sec = Section("Frames and references: uploads and input checks")
+    ok = uploads.uploads == uploads.pictures and uploads.completed == uploads.jobs
+    sec.rows.append(_row(f"Uploads, {uploads.jobs} frames jobs over {uploads.pictures} pictures",
+                         f"exactly {uploads.pictures}, every job completed",
+                         f"{uploads.uploads} ({uploads.completed} / {uploads.jobs} completed)", verdict(ok)))
+    if not ok:
+        sec.notes.append(f"{uploads.uploads} uploads for {uploads.pictures} distinct pictures; "
+                         f"{uploads.completed} of {uploads.jobs} jobs completed.")
+    lines = ["| Step | p50 | PyAV decode p50 | Ratio | Runs |", "|---|---|---|---|---|"]
+    for t in timings:
+        target = CHECK_TARGET if t.kind == inputs_bench.CHECK else LAST_FRAME_TARGET
+        took = median(t.step)
+        result = f"{fmt_ms(took)} ({t.ratio:.2f}x a decode)"
+        status = verdict(took < target) if t.judged else "INFO"
+        shown = f"< {target * 1000:.0f} ms" if t.judged else "(no target)"
+        sec.rows.append(_row(t.name, shown, result, status))
+        lines.append(f"| {t.name} | {fmt_ms(took)} | {fmt_ms(median(t.decode))} | {t.ratio:.2f}x | "
+                     f"{len(t.step)} |")
+        if status == "MISS":
+            sec.notes.append(f"{t.name} takes {fmt_ms(took)}, {t.ratio:.2f}x one PyAV decode of the file.")
+    lines.append(f"\n{uploads.jobs} jobs ran in {fmt_s(uploads.seconds)}; the simulator saw "
+                 f"{uploads.creates} creates.")
+    sec.detail = "\n".join(lines)
+    sec.data.update(uploads=uploads.uploads, creates=uploads.creates,
+                    ratios={t.name: t.ratio for t in timings})
     return sec
 
 

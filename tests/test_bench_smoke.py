@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bench import flood, sections
+from bench import flood, inputs_bench, sections
 from bench.__main__ import parse_args
 from bench.common import Row, Section, percentile
 from bench.report import render
@@ -67,7 +67,7 @@ def test_percentile_interpolates() -> None:
 
 @pytest.mark.parametrize("module", ["bench.browser", "bench.capacity", "bench.coldstart", "bench.probe",
                                     "bench.gradio_api", "bench.studio", "bench.naive", "bench.machine",
-                                    "bench.flood"])
+                                    "bench.flood", "bench.inputs_bench"])
 def test_every_bench_module_imports(module: str) -> None:
     importlib.import_module(module)
 
@@ -162,3 +162,36 @@ def test_app_root_must_hold_an_app(tmp_path: Path) -> None:
         parse_args(["--only", "flood", "--app-root", str(tmp_path)])
     (tmp_path / "app.py").write_text("")
     assert parse_args(["--only", "flood", "--app-root", str(tmp_path)]).app_root == tmp_path
+
+
+def _timings(check: float, last_frame: float) -> list[inputs_bench.Timing]:
+    timing, check_kind, last_kind = inputs_bench.Timing, inputs_bench.CHECK, inputs_bench.LAST_FRAME
+    return [timing("check, picture 6000x4000", check_kind, [check] * 3, [0.5] * 3),
+            timing("last frame, placeholder", last_kind, [last_frame] * 3, [0.1] * 3),
+            timing("last frame, one keyframe", last_kind, [9.0], [0.1], judged=False)]
+
+
+def test_inputs_section_passes_exact_uploads_and_fast_checks() -> None:
+    uploads = inputs_bench.UploadResult(jobs=100, pictures=5, uploads=5, creates=100, completed=100,
+                                        seconds=9.0)
+    sec = sections.inputs_judged(uploads, _timings(check=0.120, last_frame=0.140))
+    assert [row.status for row in sec.rows] == ["PASS", "PASS", "PASS", "INFO"]
+    assert [row.target for row in sec.rows[1:]] == ["< 300 ms", "< 150 ms", "(no target)"]
+    assert sec.rows[1].result == "120 ms (0.24x a decode)" and not sec.notes
+    assert "| last frame, placeholder | 140 ms | 100 ms | 1.40x | 3 |" in sec.detail
+    text = render([sec], {"CPU": "test"}, wall=60, command="python -m bench", quick=True)
+    assert "**3 of 3 targets met.**" in text
+
+
+@pytest.mark.parametrize(("made", "completed", "check", "last_frame", "statuses"), [
+    (6, 100, 0.120, 0.140, ["MISS", "PASS", "PASS", "INFO"]),  # one picture uploaded twice
+    (5, 99, 0.120, 0.140, ["MISS", "PASS", "PASS", "INFO"]),  # a job that did not complete
+    (5, 100, 0.300, 0.150, ["PASS", "MISS", "MISS", "INFO"]),  # the limits themselves miss
+])
+def test_inputs_section_misses_extra_uploads_and_slow_checks(made: int, completed: int, check: float,
+                                                             last_frame: float, statuses: list[str]) -> None:
+    uploads = inputs_bench.UploadResult(jobs=100, pictures=5, uploads=made, creates=100, completed=completed,
+                                        seconds=9.0)
+    sec = sections.inputs_judged(uploads, _timings(check, last_frame))
+    assert [row.status for row in sec.rows] == statuses
+    assert len(sec.notes) == statuses.count("MISS")
