@@ -20,7 +20,7 @@ from pathlib import Path
 from bench import machine, report, sections
 from bench.common import ROOT, Section, cpu_seconds, machine_busy_seconds, stop_all_children
 
-SECTIONS = ("detection", "playable", "browser", "capacity", "coldstart", "media", "flood")
+SECTIONS = ("detection", "playable", "browser", "capacity", "coldstart", "media", "flood", "storyboard")
 
 
 def log(message: str) -> None:
@@ -65,6 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         "coldstart": lambda: sections.cold_start(scale, work / "coldstart"),
         "media": lambda: sections.media(scale, work / "media"),
         "flood": lambda: sections.flood_section(scale, work / "flood", args.app_root),
+        "storyboard": lambda: sections.storyboard_section(scale, work / "storyboard", args.seed + 400),
     }
     results: list[Section] = []
     try:
