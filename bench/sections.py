@@ -491,7 +491,8 @@ def board_rows(r: storyboard_chain.ChainResult, default_cap: int) -> Section:
         f"lasting {r.task:g} s (the simulator's estimate pinned, no random factor), polling at the "
         f"studio's base interval scaled alike. The {board} is generated one by one (Generate this "
         "shot, then wait for its take), then all at once with the per-visitor cap "
-        "(SEEDANCE_MAX_JOBS_PER_OWNER) at 12 and at its default, each in a fresh studio. A run ends "
+        "(SEEDANCE_MAX_JOBS_PER_OWNER) at 12 (the global cap raised to match) and at its default, each in "
+        "a fresh studio. A run ends "
         "when every shot has a finished take on disk; a chained shot is sent from the last frame of the "
         f"take before it. Target: at most {BOARD_RATIO_TARGET:g}x the least time the cap allows, the "
         "larger of the longest chain and the shots divided by the cap, in task times.")
@@ -506,7 +507,7 @@ def board_rows(r: storyboard_chain.ChainResult, default_cap: int) -> Section:
         sec.rows.append(_row(
             f"{board}, Generate all, {which} {run.cap}",
             f"<= {BOARD_RATIO_TARGET:g}x {fmt_s(bound)} ({bound / r.task:g} task times)",
-            f"{fmt_s(run.wall)} = {ratio:.2f}x ({one.wall / run.wall:.1f}x faster than one by one)"
+            f"{fmt_s(run.wall)} = {ratio:.3f}x ({one.wall / run.wall:.1f}x faster than one by one)"
             + (f"; {run.failed} shots failed" if run.failed else ""),
             verdict(ratio <= BOARD_RATIO_TARGET and not run.failed)))
         if ratio > BOARD_RATIO_TARGET or run.failed:
