@@ -20,7 +20,8 @@ from pathlib import Path
 from bench import machine, report, sections
 from bench.common import ROOT, Section, cpu_seconds, machine_busy_seconds, stop_all_children
 
-SECTIONS = ("detection", "playable", "browser", "capacity", "coldstart", "media", "inputs", "flood")
+SECTIONS = ("detection", "playable", "browser", "capacity", "coldstart", "media", "inputs", "flood",
+            "storyboard")
 
 
 def log(message: str) -> None:
@@ -66,6 +67,7 @@ def main(argv: list[str] | None = None) -> int:
         "media": lambda: sections.media(scale, work / "media"),
         "inputs": lambda: sections.inputs_section(scale, work / "inputs"),
         "flood": lambda: sections.flood_section(scale, work / "flood", args.app_root),
+        "storyboard": lambda: sections.storyboard_section(scale, work / "storyboard", args.seed + 400),
     }
     results: list[Section] = []
     try:

@@ -8,8 +8,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import browser, capacity, coldstart, flood, inputs_bench, media_bench, polling
+from bench import browser, capacity, coldstart, flood, inputs_bench, media_bench, polling, storyboard_chain
 from bench.common import Row, Section, fmt_ms, fmt_s, median, percentile, verdict
+from seedance_ui.config import Settings
 
 GETS_TARGET = 0.40
 P99_TARGET = 0.250
@@ -19,6 +20,7 @@ POSTER_TARGET = 0.150
 FLOOD_RATIO_TARGET = 10.0  # flood p99 / idle p99, same machine, same run
 CHECK_TARGET = 0.300  # checking one input before sending
 LAST_FRAME_TARGET = 0.150
+BOARD_RATIO_TARGET = 1.1  # a board generated at once / the least wall time its cap allows
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,7 @@ class Scale:
     inputs_pictures: int = 5
     inputs_runs: int = 7
     inputs_seconds: int = 15
+    board_task: float = 3.0  # the storyboard section's fixed task time, real seconds
 
 
 FULL = Scale()
@@ -62,7 +65,7 @@ QUICK = Scale(durations=(60,), race_tasks=3, race_speed=100.0, race_max_real=5.0
               capacity_estimate=60, capacity_idle=1.0, capacity_without_pages=False, cold_runs=1,
               cold_warmup=False, media_runs=1, media_sheet_runs=1, media_seconds=2, flood_clients=3,
               flood_oversized=1, flood_rounds=1, flood_idle=1.0, flood_seconds=2.0, inputs_jobs=10,
-              inputs_runs=1, inputs_seconds=3)
+              inputs_runs=1, inputs_seconds=3, board_task=0.5)
 
 
 def pct(values: list[float], digits: int = 2) -> str:
@@ -527,6 +530,50 @@ def _flood_detail(r: flood.FloodResult) -> str:
               f"had its answer. CPU meanwhile: studio {r.studio_cores:.2f}, load generator and probe "
               f"{r.bench_cores:.2f}, other processes {r.other_cores:.2f} cores."]
     return "\n".join(lines)
+
+
+def storyboard_section(scale: Scale, work: Path, seed: int) -> Section:
+    default_cap = Settings().max_jobs_per_owner
+    r = storyboard_chain.run(work=work, task=scale.board_task, caps=(12, default_cap), seed=seed)
+    return board_rows(r, default_cap)
+
+
+def board_rows(r: storyboard_chain.ChainResult, default_cap: int) -> Section:
+    """The storyboard section from its runs: each run at once within 1.1x of what its cap allows."""
+    sec = Section("Storyboard continuity: a 12-shot board with two chains")
+    board = f"{r.shots}-shot board ({len(storyboard_chain.CHAINS)} chains of {r.longest_chain}, " \
+            f"{storyboard_chain.FREE_SHOTS} free)"
+    sec.method = (
+        f"The real BoardSession and JobManager (no Gradio) against the contract simulator, every task "
+        f"lasting {r.task:g} s (the simulator's estimate pinned, no random factor), polling at the "
+        f"studio's base interval scaled alike. The {board} is generated one by one (Generate this "
+        "shot, then wait for its take), then all at once with the per-visitor cap "
+        "(SEEDANCE_MAX_JOBS_PER_OWNER) at 12 (the global cap raised to match) and at its default, each in "
+        "a fresh studio. A run ends "
+        "when every shot has a finished take on disk; a chained shot is sent from the last frame of the "
+        f"take before it. Target: at most {BOARD_RATIO_TARGET:g}x the least time the cap allows, the "
+        "larger of the longest chain and the shots divided by the cap, in task times.")
+    one = r.one_by_one
+    sec.rows.append(_row(f"{board}, one by one", "(baseline)",
+                         f"{fmt_s(one.wall)} = {one.wall / r.task:.1f} task times", "INFO"))
+    for run in r.at_once:
+        assert run.cap is not None
+        bound = r.lower_bound(run.cap)
+        ratio = run.wall / bound
+        which = "default cap" if run.cap == default_cap else "cap"
+        sec.rows.append(_row(
+            f"{board}, Generate all, {which} {run.cap}",
+            f"<= {BOARD_RATIO_TARGET:g}x {fmt_s(bound)} ({bound / r.task:g} task times)",
+            f"{fmt_s(run.wall)} = {ratio:.3f}x ({one.wall / run.wall:.1f}x faster than one by one)"
+            + (f"; {run.failed} shots failed" if run.failed else ""),
+            verdict(ratio <= BOARD_RATIO_TARGET and not run.failed)))
+        if ratio > BOARD_RATIO_TARGET or run.failed:
+            sec.notes.append(f"With the cap at {run.cap} the board took {fmt_s(run.wall)}, {ratio:.2f}x the "
+                             f"{fmt_s(bound)} the cap allows ({run.failed} shots failed).")
+    if one.failed:
+        sec.notes.append(f"{one.failed} shots failed when sent one by one.")
+    sec.data.update(task=r.task, one_by_one=one.wall, **{f"cap_{x.cap}": x.wall for x in r.at_once})
+    return sec
 
 
 def _row(metric: str, target: str, result: str, status: str) -> Row:

@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bench import flood, inputs_bench, sections
+from bench import flood, inputs_bench, sections, storyboard_chain
 from bench.__main__ import parse_args
 from bench.common import Row, Section, percentile
 from bench.report import render
@@ -67,7 +67,8 @@ def test_percentile_interpolates() -> None:
 
 @pytest.mark.parametrize("module", ["bench.browser", "bench.capacity", "bench.coldstart", "bench.probe",
                                     "bench.gradio_api", "bench.studio", "bench.naive", "bench.machine",
-                                    "bench.flood", "bench.inputs_bench"])
+                                    "bench.flood", "bench.inputs_bench",
+                                    "bench.storyboard_chain"])
 def test_every_bench_module_imports(module: str) -> None:
     importlib.import_module(module)
 
@@ -195,3 +196,38 @@ def test_inputs_section_misses_extra_uploads_and_slow_checks(made: int, complete
     sec = sections.inputs_judged(uploads, _timings(check, last_frame))
     assert [row.status for row in sec.rows] == statuses
     assert len(sec.notes) == statuses.count("MISS")
+
+
+@pytest.mark.parametrize(("cap12", "cap2", "failed", "statuses"), [
+    (9.8, 19.5, 0, ["INFO", "PASS", "PASS"]),  # 1.09x of 3 tasks, 1.08x of 6 tasks
+    (10.0, 19.5, 0, ["INFO", "MISS", "PASS"]),  # 1.11x the longest chain
+    (9.0, 16.0, 0, ["INFO", "PASS", "PASS"]),
+    (9.0, 20.0, 0, ["INFO", "PASS", "MISS"]),  # fine for the chain, 1.11x the 12 shots over 2
+    (9.0, 18.0, 1, ["INFO", "MISS", "MISS"]),  # in time, but a shot without its video
+])
+def test_storyboard_section_judges_each_run_against_what_its_cap_allows(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path, cap12: float, cap2: float, failed: int,
+        statuses: list[str]) -> None:
+    asked: dict[str, object] = {}
+
+    def run(**kw: object) -> storyboard_chain.ChainResult:
+        asked.update(kw)
+        runs = [storyboard_chain.BoardRun(f"cap {cap}", cap, wall, 12, failed)
+                for cap, wall in ((12, cap12), (2, cap2))]
+        return storyboard_chain.ChainResult(3.0, 3, 12, storyboard_chain.BoardRun("one", None, 45.0, 12, 0),
+                                            runs)
+
+    monkeypatch.setattr(storyboard_chain, "run", run)
+    sec = sections.storyboard_section(sections.QUICK, tmp_path, seed=1)
+    assert asked["caps"] == (12, load_settings({}, dotenv_path=None).max_jobs_per_owner) == (12, 2)
+    assert [row.status for row in sec.rows] == statuses
+    assert sec.rows[1].target == "<= 1.1x 9.00 s (3 task times)"
+    assert sec.rows[2].target == "<= 1.1x 18.00 s (6 task times)"
+    assert "15.0 task times" in sec.rows[0].result
+    assert bool(sec.notes) == ("MISS" in statuses)
+
+
+def test_storyboard_board_has_two_chains_of_three_and_six_free_shots() -> None:
+    shape = storyboard_chain.board_shape()
+    assert len(shape) == 12 and sum(shape) == 4
+    assert shape[:6] == [False, True, True, False, True, True] and not any(shape[6:])

@@ -25,7 +25,7 @@ from seedance_ui.storyboard.plan import record_take
 
 log = logging.getLogger(__name__)
 
-CHAIN_POLL_SECONDS = 0.25  # how often a pending chain looks at the take it waits for
+CHAIN_POLL_SECONDS = 0.1  # how often a pending chain looks at the take it waits for
 
 
 class ChainRunner:
