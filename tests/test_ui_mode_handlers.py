@@ -133,7 +133,11 @@ def test_generate_sends_only_the_modes_media_and_checks_the_files_first(
                                       False, owner, None, False, str(picture)))
         done = runtime.manager.wait(out[1], timeout=30)
         assert done.status == JobStatus.COMPLETED
-        assert done.params["first_frame"] == str(picture) and done.params["content_filter"] is False
+        # The job keeps its own copy of the picture, written before anything was sent.
+        copy = runtime.store.resolve(done.params["first_frame"])
+        assert copy is not None and copy.read_bytes() == picture.read_bytes()
+        assert [i["name"] for i in done.params["inputs"]] == ["quad.png"]
+        assert done.params["content_filter"] is False
         assert simulator.count("POST", UPLOAD_STREAM_PATH) == uploads + 1
         wait_until(lambda: runtime.manager.get(text_job.id, owner).terminal)
 
