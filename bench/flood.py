@@ -76,17 +76,18 @@ class FloodResult:
         return self.p(flood, q) / self.p(idle, q)
 
 
-def flood_bodies(max_prompt_chars: int, fn_index: int) -> tuple[bytes, bytes]:
+def flood_bodies(max_prompt_chars: int, fn_index: int, inputs: tuple[str, ...] = ()) -> tuple[bytes, bytes]:
     """The two request bodies, encoded once as the page's JSON would be (UTF-8, characters unescaped):
-    the longest accepted prompt, and the 1.9 MB one."""
+    the longest accepted prompt, and the 1.9 MB one. `inputs`: the lint event's input types (the page
+    sends a value for each; the ones after the prompt and web search as None)."""
+    event = Event(fn_index, None, "on_prompt", inputs, queued=False)
     longest = (LONG_TEXT * (max_prompt_chars // len(LONG_TEXT) + 1))[:max_prompt_chars]
-    envelope = len(_body(fn_index, ""))
+    envelope = len(_body(event, ""))
     oversized = (OVERSIZED_TEXT * (OVERSIZED_BYTES // len(OVERSIZED_TEXT) + 1))[:OVERSIZED_BYTES - envelope]
-    return _body(fn_index, longest), _body(fn_index, oversized)
+    return _body(event, longest), _body(event, oversized)
 
 
-def _body(fn_index: int, prompt: str) -> bytes:
-    event = Event(fn_index, None, "on_prompt", queued=False)
+def _body(event: Event, prompt: str) -> bytes:
     return json.dumps(join_body(event, [prompt, False], session_hash()), ensure_ascii=False).encode()
 
 
@@ -118,7 +119,7 @@ def run(*, clients: int, oversized: int, work: Path, rounds: int, idle_seconds: 
     probe: Child | None = None
     try:
         lint = find_events(studio.url)["on_prompt"]
-        bodies = flood_bodies(max_chars, lint.fn_index)
+        bodies = flood_bodies(max_chars, lint.fn_index, lint.inputs)
         result = FloodResult(clients, oversized, describe_app(app), max_chars, len(bodies[0]), len(bodies[1]),
                              visitors, period)
         probe = Child([PYTHON, "-m", "bench.probe", "--url", studio.url, "--out", str(probe_out),

@@ -67,6 +67,9 @@ def find_page_events(base_url: str) -> tuple[dict[str, Event], dict[int, list[Ev
 
 
 def join_body(event: Event, data: list[Any], sh: str) -> dict[str, Any]:
+    """The body the page posts for `event`. Inputs the caller leaves out (those added to an event after
+    the bench was written, e.g. the create panel's media) are sent as None, the page's empty value."""
+    data = [*data, *[None] * (len(event.inputs) - len(data))]
     return {"data": data, "fn_index": event.fn_index, "session_hash": sh, "trigger_id": event.trigger_id,
             "event_data": None}
 
