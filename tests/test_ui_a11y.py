@@ -88,8 +88,17 @@ def open_storyboard(page: Any) -> None:
     page.wait_for_selector("#sb-editor-head-block .sb-editor-head")
 
 
+# True once no output is pending (Gradio dims a pending output to 20 % opacity) and every finite CSS
+# transition or animation has ended: axe measures the colours as painted, so a panel still fading back
+# in reads as low contrast. Endless animations (the busy pulse) are left running.
+SETTLED = """() => !document.querySelector('.pending') && document.getAnimations().every(
+    (a) => a.playState !== 'running' || a.effect?.getComputedTiming().iterations === Infinity)"""
+
+
 def violations(page: Any, axe_source: str, exclude: tuple[str, ...] = ()) -> list[dict[str, Any]]:
-    """axe's WCAG 2 A and AA violations on the page as it is now, leaving out the `exclude` selectors."""
+    """axe's WCAG 2 A and AA violations on the page once it has settled (SETTLED), leaving out the
+    `exclude` selectors."""
+    page.wait_for_function(SETTLED)
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
         page.add_script_tag(content=axe_source)
     return page.evaluate(RUN_AXE, [WCAG_TAGS, list(exclude)])
