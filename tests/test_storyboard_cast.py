@@ -23,7 +23,13 @@ from seedance_ui.storyboard.cast import store_cast_image
 from seedance_ui.storyboard.jsonio import import_board_json, loads_board
 from seedance_ui.storyboard.page import Shown
 from seedance_ui.storyboard.session import BoardSession, Refused
-from seedance_ui.storyboard.validation import FIRST_FRAME_LINE, PENDING_FRAME, cast_path, shot_problems
+from seedance_ui.storyboard.validation import (
+    FIRST_FRAME_LINE,
+    FROM_VIDEO,
+    PENDING_FRAME,
+    cast_path,
+    shot_problems,
+)
 
 OWNER = "c" * 32
 
@@ -123,9 +129,12 @@ def test_a_cast_image_is_kept_once_per_content_and_checked_first(tmp_path: Path)
 def test_json_round_trip_carries_the_cast_with_its_images_and_the_chain(board: Board, tmp_path: Path) -> None:
     board.shots[1].cast = _ids(board, "Mara", "film stock")
     board.shots[2].chain = True
+    board.add_shot(title="four", prompt="The boat turns home", chain=True, continues=FROM_VIDEO)
     same = loads_board(dumps_board(board))
     assert [(e.id, e.name, e.sha256) for e in same.cast] == [(e.id, e.name, e.sha256) for e in board.cast]
-    assert [(s.cast, s.chain) for s in same.shots] == [(s.cast, s.chain) for s in board.shots]
+    links = [(s.cast, s.chain, s.continues) for s in board.shots]
+    assert [(s.cast, s.chain, s.continues) for s in same.shots] == links
+    assert [s.continues_video for s in same.shots] == [False, False, False, True]
     assert "image" not in json.loads(dumps_board(board))["cast"][0]  # the saved board only names the files
 
     shared = dumps_board(board, include_owner=False, embed_images=True)
@@ -146,16 +155,22 @@ def test_json_round_trip_carries_the_cast_with_its_images_and_the_chain(board: B
 def test_csv_keeps_cast_names_and_the_chain_flag_and_appends(board: Board) -> None:
     board.shots[1].cast = _ids(board, "Mara", "film stock")
     board.shots[2].chain = True
+    board.add_shot(title="four", prompt="The boat turns home", chain=True, continues=FROM_VIDEO)
     text = board_to_csv(board)
     assert text.splitlines()[0].endswith(",cast,chain")
+    assert [line.rsplit(",", 1)[1] for line in text.splitlines()[1:]] == ["false", "false", "true", "video"]
     before = [s.id for s in board.shots]
     added = import_csv(board, text, replace=False)
-    assert [s.id for s in board.shots][:3] == before and len(board.shots) == 6
-    assert [(s.cast, s.chain) for s in added] == [(s.cast, s.chain) for s in board.shots[:3]]
+    assert [s.id for s in board.shots][:4] == before and len(board.shots) == 8
+    links = [(s.cast, s.chain, s.continues) for s in board.shots[:4]]
+    assert [(s.cast, s.chain, s.continues) for s in added] == links
+    wrong = "row 2, column chain: 'sometimes' is not true, false or video"
+    with pytest.raises(BoardFormatError, match=wrong):
+        import_csv(board, "prompt,chain\r\nhello,sometimes\r\n", replace=False)
     unknown = "prompt,cast\r\nhello,Mara; Ghost\r\n"
     with pytest.raises(BoardFormatError, match="row 2, column cast: 'Ghost' is not in the board's cast"):
         import_csv(board, unknown, replace=False)
-    assert len(board.shots) == 6
+    assert len(board.shots) == 8
 
 
 def test_the_session_adds_and_removes_cast_and_appends_csv_shots(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ middle of a chain resumes it without a second create.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
@@ -41,9 +42,10 @@ from seedance_ui.simulator import Simulator
 from seedance_ui.store import HistoryStore, JobStatus
 from seedance_ui.storyboard import Board, dumps_board
 from seedance_ui.storyboard.cast import frame_path, store_cast_image
-from seedance_ui.storyboard.chain import OUT_OF_DATE, out_of_date
+from seedance_ui.storyboard.chain import OUT_OF_DATE, OUT_OF_DATE_VIDEO, out_of_date
 from seedance_ui.storyboard.clips import board_clips
 from seedance_ui.storyboard.contact import CHAINED_CUT, sheet_rows
+from seedance_ui.storyboard.inputs import take_inputs
 from seedance_ui.storyboard.jsonio import board_to_dict
 from seedance_ui.storyboard.page import Shown
 from seedance_ui.storyboard.session import BoardSession, Refused, Sent
@@ -128,11 +130,20 @@ class Studio:
 ENDED = {JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED, JobStatus.EXPIRED}
 
 
+@contextlib.contextmanager
+def running(data: Path, proxy: RecordingProxy) -> Iterator[Studio]:
+    """A Studio over `data` talking to `proxy`, stopped when the block ends."""
+    studio = Studio(data, proxy)
+    try:
+        yield studio
+    finally:
+        studio.stop()
+
+
 @pytest.fixture()
 def studio(tmp_path: Path, proxy: RecordingProxy) -> Iterator[Studio]:
-    studio = Studio(tmp_path / "data", proxy)
-    yield studio
-    studio.stop()
+    with running(tmp_path / "data", proxy) as studio:
+        yield studio
 
 
 def _board(studio: Studio, *prompts: str, chained: tuple[int, ...] = ()) -> Board:
@@ -271,12 +282,8 @@ def slow_proxy() -> Iterator[RecordingProxy]:
 def test_a_restart_in_the_middle_of_a_chain_resumes_it_without_a_second_create(
     slow_proxy: RecordingProxy, tmp_path: Path
 ) -> None:
-    proxy = slow_proxy
-    studio = Studio(tmp_path / "data", proxy)
-    try:
-        _restart_mid_chain(studio, proxy)
-    finally:
-        studio.stop()
+    with running(tmp_path / "data", slow_proxy) as studio:
+        _restart_mid_chain(studio, slow_proxy)
 
 
 def _restart_mid_chain(studio: Studio, proxy: RecordingProxy) -> None:
@@ -330,11 +337,14 @@ def test_the_review_exports_record_every_input_and_mark_the_chained_cut(
         "sha256": hashlib.sha256(frame.read_bytes()).hexdigest(),
     }
     assert frame_input["upload_url"] == second_body["image_urls"][0] and frame_input["upload_expires_at"]
+    infos = studio.session.jobs(OWNER).infos(board)  # the job records alone (no client's upload cache)
+    recorded = [take_inputs(board, s.chosen, None, infos)[0] for s in board.shots]
+    assert recorded == [cast_input, frame_input]
 
     # The contact sheet prints the cast once, in a band above the shots; the chained row says so.
     band = [sheet.getpixel((x, y)) for y in range(0, 260, 4) for x in range(0, 300, 4)]
     assert sum(1 for p in band if close_to(p, red, 10)) > 100
-    rows = sheet_rows(board_clips(board, studio.session.jobs(OWNER).video_path_of))
+    rows = sheet_rows(board, board_clips(board, studio.session.jobs(OWNER).video_path_of))
     assert [r.note for r in rows] == ["", CHAINED_CUT.format(1)]
 
 
@@ -352,9 +362,8 @@ def fronted(tmp_path: Path) -> Iterator[tuple[Simulator, RecordingProxy]]:
 def test_extend_a_take_continues_its_video_as_a_references_request_with_its_seconds_billed(
     fronted: tuple[Simulator, RecordingProxy], tmp_path: Path
 ) -> None:
-    _sim, proxy = fronted
-    studio = Studio(tmp_path / "data", proxy)
-    try:
+    proxy = fronted[1]
+    with running(tmp_path / "data", proxy) as studio:
         board = _board(studio, "A lighthouse at dusk")
         studio.generate(board)
         board = studio.settled(board.id, 1)
@@ -397,21 +406,59 @@ def test_extend_a_take_continues_its_video_as_a_references_request_with_its_seco
         assert stale.token("test") is None
         with pytest.raises(Refused, match="older than 24 hours"):
             studio.session.extend(Shown.of(OWNER, board.id, None), source.id, source.chosen.id)
-    finally:
-        studio.stop()
 
 
-def test_the_continuity_sample_generates_end_to_end(studio: Studio, proxy: RecordingProxy) -> None:
+def test_the_continuity_sample_generates_end_to_end(
+    fronted: tuple[Simulator, RecordingProxy], tmp_path: Path
+) -> None:
+    proxy = fronted[1]
+    with running(tmp_path / "data", proxy) as studio:
+        _sample_end_to_end(studio, proxy)
+
+
+def _sample_end_to_end(studio: Studio, proxy: RecordingProxy) -> None:
     board = studio.session.open_sample(Shown.of(OWNER, None, None))
     assert [e.name for e in board.cast] == ["the keeper", "the lighthouse"]
-    assert [s.chain for s in board.shots] == [False, False, True]
+    assert [(s.chain, s.continues_video) for s in board.shots] == [
+        (False, False), (False, False), (True, False), (True, True)
+    ]
+    plan = studio.session.plan(Shown.of(OWNER, board.id, None), "all")
+    extension = plan.estimate.shots[3]  # priced with shot 3's seconds as input video (unpublished price)
+    assert extension.credits == 0 and "5 s of input video (10 s billed)" in (extension.error or "")
     studio.generate(board)
-    board = studio.settled(board.id, 1, 2, 3)
+    board = studio.settled(board.id, 1, 2, 3, 4)
     statuses = [studio.status(s.takes[0].job_id) for s in board.shots]
-    assert statuses == [JobStatus.COMPLETED] * 3
-    assert board.shots[2].chosen.starts_from == board.shots[1].chosen.job_id
-    last = _creates(proxy)[-1]
-    assert last["prompt"].startswith(
+    assert statuses == [JobStatus.COMPLETED] * 4, [s.notice for s in board.shots]
+    three, four = board.shots[2], board.shots[3]
+    assert three.chosen.starts_from == board.shots[1].chosen.job_id
+    assert four.chosen.starts_from == three.chosen.job_id
+    beam, boat = _creates(proxy)[-2:]  # the chained cut, then the extension once its take was done
+    assert beam["prompt"].startswith(
         "@image1 as the first frame. In the same moment, @image2 lights the great lamp of @image3"
     )
-    assert len(last["image_urls"]) == 3 and last["model"] == model_id(MODE_REFERENCES, TIER_FAST)
+    references = model_id(MODE_REFERENCES, TIER_FAST)
+    assert len(beam["image_urls"]) == 3 and beam["model"] == references
+    video_url = studio.manager.get(three.chosen.job_id, OWNER).video_url
+    assert boat["model"] == references and boat["video_urls"] == [video_url]
+    assert boat["prompt"].startswith(EXTEND_LINE + "The camera follows the beam")
+    assert out_of_date(board) == {}
+
+    # The review manifest names the video shot 4 continues, and its link's expiry.
+    _board, path = studio.session.review_zip(Shown.of(OWNER, board.id, None))
+    with zipfile.ZipFile(path) as zf:
+        manifest = json.loads(zf.read("manifest.json"))
+    [video_input] = manifest["shots"][3]["inputs"]
+    assert {k: video_input[k] for k in ("role", "tag", "name", "upload_url")} == {
+        "role": "reference_video", "tag": "@video1", "name": "video of shot 3, take 1",
+        "upload_url": video_url,
+    }
+    assert video_input["upload_expires_at"]
+
+    # Another take of shot 3, chosen: shot 4 is out of date (it continues an older take), untouched.
+    studio.generate(board, "shot", three.id)
+    board = studio.settled(board.id, 3)
+    three = board.shots[2]
+    studio.session.pick_take(Shown.of(OWNER, board.id, three.id), three.id, three.takes[1].id)
+    board = studio.board(board.id)
+    assert out_of_date(board) == {board.shots[3].id: OUT_OF_DATE_VIDEO}
+    assert len(board.shots[3].takes) == 1

@@ -56,11 +56,15 @@ def _duration(path: Path | None) -> float | None:
 
 
 def shot_manifest(
-    clip: Clip, video_name: str | None, board: Board | None = None, upload_of: UploadOf | None = None
+    clip: Clip,
+    video_name: str | None,
+    board: Board | None = None,
+    upload_of: UploadOf | None = None,
+    jobs: JobInfoMap | None = None,
 ) -> dict[str, Any]:
     """One shot's manifest entry; with `board`, the chosen take's inputs and where its cut comes from."""
     job = clip.job
-    inputs = take_inputs(board, clip.take, upload_of) if board and clip.take else []
+    inputs = take_inputs(board, clip.take, upload_of, jobs) if board and clip.take else []
     chained = board is not None and clip.shot.chain and clip.number > 1
     return {
         "number": clip.number,
@@ -93,11 +97,15 @@ def totals(entries: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def build_manifest(
-    board: Board, clips: list[Clip], video_names: dict[str, str], upload_of: UploadOf | None = None
+    board: Board,
+    clips: list[Clip],
+    video_names: dict[str, str],
+    upload_of: UploadOf | None = None,
+    jobs: JobInfoMap | None = None,
 ) -> dict[str, Any]:
     """The manifest dict: board title, settings and cast, totals, and one entry per shot (with every
-    input of its chosen take)."""
-    shots = [shot_manifest(c, video_names.get(c.shot.id), board, upload_of) for c in clips]
+    input of its chosen take, its uploads read from `jobs`)."""
+    shots = [shot_manifest(c, video_names.get(c.shot.id), board, upload_of, jobs) for c in clips]
     return {
         "format": MANIFEST_FORMAT,
         "version": MANIFEST_VERSION,
@@ -129,7 +137,7 @@ def export_zip(
     clips = board_clips(board, video_path_of, jobs)
     width = max(2, len(str(len(clips))))
     video_names = {c.shot.id: c.file_name(width) for c in clips if c.video is not None}
-    manifest = build_manifest(board, clips, video_names, upload_of)
+    manifest = build_manifest(board, clips, video_names, upload_of, jobs)
     target = Path(out_dir) / f"{export_stem(board)}-review.zip"
     with tempfile.TemporaryDirectory(prefix="storyboard-") as scratch, atomic_path(target) as tmp:
         sheet = None

@@ -1,6 +1,7 @@
 """Chained shots: which wait, which may go, which are out of date, and the last frame they start from.
 
-A chained shot starts from the last frame of the previous shot's take. A Generate puts its chained
+A chained shot starts from the last frame of the previous shot's take, or continues that take's whole
+video as @video1 (`Shot.continues_video`). A Generate puts its chained
 shots on the board's `pending` list (saved with the board, so a restart resumes the chain); each is
 sent once the take it continues is done: the newest take the previous shot got in this run (it then
 becomes the previous shot's chosen take), or, when the previous shot was not sent in this run, its
@@ -18,13 +19,16 @@ from typing import Any, Literal
 import av
 from PIL import Image
 
+from seedance_ui.options import VIDEO_URL_LIFETIME_SECONDS
 from seedance_ui.store import JobStatus
 from seedance_ui.storyboard.files import atomic_path
 from seedance_ui.storyboard.model import Board, Shot, Take
 from seedance_ui.storyboard.states import ACTIVE_JOB_STATUSES, job_status
 
 OUT_OF_DATE = "out of date: starts from an older frame"
+OUT_OF_DATE_VIDEO = "out of date: continues an older take"
 LAST_FRAME_TAIL_SECONDS = 1.0  # decode from this far before the end to find the last frame
+LINK_MARGIN_SECONDS = 600  # a take's provider link is not sent this close to the end of its life
 
 _ENDED = {
     JobStatus.FAILED: "failed",
@@ -46,7 +50,8 @@ class Step:
 
 def out_of_date(board: Board) -> dict[str, str]:
     """Chained shots whose chosen take does not start from the previous shot's chosen take (or whose
-    previous shot is itself out of date): shot id -> OUT_OF_DATE. Derived only; nothing is changed."""
+    previous shot is itself out of date): shot id -> OUT_OF_DATE (OUT_OF_DATE_VIDEO for a shot that
+    continues the video). Derived only; nothing is changed."""
     stale: dict[str, str] = {}
     for index, shot in enumerate(board.shots):
         if not shot.chain or shot.extends or index == 0 or shot.chosen is None:
@@ -54,7 +59,7 @@ def out_of_date(board: Board) -> dict[str, str]:
         previous = board.shots[index - 1]
         source = previous.chosen
         if source is None or shot.chosen.starts_from != source.job_id or previous.id in stale:
-            stale[shot.id] = OUT_OF_DATE
+            stale[shot.id] = OUT_OF_DATE_VIDEO if shot.continues_video else OUT_OF_DATE
     return stale
 
 
@@ -69,7 +74,8 @@ def waiting_on(board: Board, shot: Shot, planned: set[str], status_of: StatusOf)
     if any(job_status(status_of(t.job_id)) in ACTIVE_JOB_STATUSES for t in previous.takes):
         return None
     number = board.number_of(previous.id)
-    return f"starts from the end of shot {number}, which has no finished take: generate shot {number} too"
+    how = "continues the video" if shot.continues_video else "starts from the end"
+    return f"{how} of shot {number}, which has no finished take: generate shot {number} too"
 
 
 def next_step(board: Board, shot: Shot, since: float, status_of: StatusOf) -> Step:
@@ -92,9 +98,21 @@ def next_step(board: Board, shot: Shot, since: float, status_of: StatusOf) -> St
     return Step("stop", reason=f"shot {number} {_ENDED.get(status, 'is gone from the history')}")
 
 
-def stop_notice(reason: str) -> str:
+def provider_link(record: Any, now: float) -> tuple[str | None, str]:
+    """(the provider link of a finished job's video, "") while inside its 24 hours, else (None, why):
+    what an extension, or a shot chained to the video, sends as @video1."""
+    if record is None or job_status(getattr(record, "status", None)) != JobStatus.COMPLETED:
+        return None, "the take to extend is not a finished video"
+    url, done = getattr(record, "video_url", None), getattr(record, "completed_at", None)
+    if not url or done is None or now > done + VIDEO_URL_LIFETIME_SECONDS - LINK_MARGIN_SECONDS:
+        return None, "the take to extend is older than 24 hours: the provider's link to it has expired"
+    return str(url), ""
+
+
+def stop_notice(reason: str, shot: Shot | None = None) -> str:
     """The notice a chained shot shows when its chain stopped before it."""
-    return f"Not sent: {reason}, and this shot starts from its last frame."
+    how = "continues its video" if shot is not None and shot.continues_video else "starts from its last frame"
+    return f"Not sent: {reason}, and this shot {how}."
 
 
 def stop_chain(board: Board, shot_id: str, reason: str, *, first: bool = False) -> None:
@@ -106,7 +124,7 @@ def stop_chain(board: Board, shot_id: str, reason: str, *, first: bool = False) 
             break
         if later.id in board.pending:
             board.pending.remove(later.id)
-            later.notice = stop_notice(reason)
+            later.notice = stop_notice(reason, later)
         reason = f"shot {board.number_of(later.id)} was not sent"
     board.touch()
 

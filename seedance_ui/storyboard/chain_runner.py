@@ -1,5 +1,6 @@
 """Following the boards' pending chains: a background thread sends each chained shot once the take
-before it is done (from its last frame), and stops the rest of a chain after a take without a video.
+before it is done (from its last frame, or continuing its video), and stops the rest of a chain after
+a take without a video.
 
 The pending shots are on the board (saved with it), so `resume()` after a restart picks them up; a
 job already made for a chained shot before the restart is adopted, never created twice. The visitor's
@@ -10,15 +11,16 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
 from seedance_ui.client import GenerationRequest
 from seedance_ui.storyboard.cast import frame_path
-from seedance_ui.storyboard.chain import next_step, save_last_frame, stop_chain
+from seedance_ui.storyboard.chain import next_step, provider_link, save_last_frame, stop_chain
 from seedance_ui.storyboard.history import OwnerJobs
 from seedance_ui.storyboard.jsonio import dumps_board
-from seedance_ui.storyboard.model import Board, Take
+from seedance_ui.storyboard.model import Board, Shot, Take
 from seedance_ui.storyboard.page import find_shot
 from seedance_ui.storyboard.persist import BoardStore
 from seedance_ui.storyboard.plan import record_take
@@ -94,17 +96,16 @@ class ChainRunner:
             return sent
 
     def _send(self, board: Board, shot_id: str, source: Take, owner: str) -> Take | None:
-        """Send a chained shot from the last frame of `source` (its previous shot's take, which becomes
-        that shot's chosen take); None while the video is not on disk yet."""
-        previous = board.previous(board.shot(shot_id))
-        video = self.jobs_of(owner).video_path_of(source.job_id)
-        frame = frame_path(board.media_dir, source.job_id)
-        if previous is None or video is None or frame is None:
+        """Send a chained shot from `source` (its previous shot's take, which becomes that shot's chosen
+        take): from its last frame, or its video as @video1; None while the video is not on disk yet."""
+        shot = board.shot(shot_id)
+        previous = board.previous(shot)
+        if previous is None:
             return None
         try:
-            if not frame.is_file():
-                save_last_frame(video, frame)
-            request = board.effective_request(board.shot(shot_id), str(frame))
+            request = self._request(board, shot, source, owner)
+            if request is None:
+                return None
             job_id = self._adopted(board, owner, request) or self._submit(board.id, owner, request)
         except Exception as exc:  # shown on the shot; the chain after it stops
             log.info("chained shot %s not sent: %s", shot_id, exc)
@@ -114,6 +115,23 @@ class ChainRunner:
             previous.chosen_take, previous.chosen_by_user = source.id, False
         board.pending.remove(shot_id)
         return record_take(board, shot_id, job_id, params=request.to_params(), starts_from=source.job_id)
+
+    def _request(self, board: Board, shot: Shot, source: Take, owner: str) -> GenerationRequest | None:
+        """The chained shot's request from `source`: its provider link as @video1, or its last frame
+        (saved once per take); None while the video is not on disk yet. ValueError when it cannot be."""
+        jobs = self.jobs_of(owner)
+        if shot.continues_video:
+            url, problem = provider_link(jobs.record(source.job_id), time.time())
+            if url is None:
+                raise ValueError(problem)
+            return board.effective_request(shot, video_url=url)
+        video = jobs.video_path_of(source.job_id)
+        frame = frame_path(board.media_dir, source.job_id)
+        if video is None or frame is None:
+            return None
+        if not frame.is_file():
+            save_last_frame(video, frame)
+        return board.effective_request(shot, str(frame))
 
     def _submit(self, board_id: str, owner: str, request: GenerationRequest) -> str:
         api_key, address = self._keys.get(board_id, (None, None))

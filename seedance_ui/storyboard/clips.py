@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from seedance_ui.options import VIDEO_URL_LIFETIME_SECONDS
 from seedance_ui.storyboard.model import Board, Shot, Take, slugify
 from seedance_ui.storyboard.states import status_value
 from seedance_ui.storyboard.validation import effective_request
@@ -26,6 +27,7 @@ class JobInfo:
     credits_estimated: float | None = None
     credits_reserved: float | None = None
     video_duration: float | None = None
+    link_expires_at: float | None = None  # when the provider's link to its video expires (epoch s)
 
 
 JobInfoMap = Mapping[str, JobInfo]  # job id -> JobInfo
@@ -41,7 +43,14 @@ def job_info_from_record(record: Any) -> JobInfo:
         credits_estimated=getattr(record, "credits_estimated", None),
         credits_reserved=getattr(record, "credits_reserved", None),
         video_duration=getattr(record, "video_duration", None),
+        link_expires_at=_link_expiry(record),
     )
+
+
+def _link_expiry(record: Any) -> float | None:
+    done = getattr(record, "completed_at", None)
+    has_link = getattr(record, "video_url", None) and isinstance(done, int | float)
+    return float(done) + VIDEO_URL_LIFETIME_SECONDS if has_link else None
 
 
 def job_infos(records: Any) -> dict[str, JobInfo]:

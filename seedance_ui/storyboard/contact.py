@@ -10,7 +10,7 @@ from PIL import Image
 
 from seedance_ui.media import MediaError, SheetRow, cast_strip, contact_sheet, extract_frames, stack_above
 from seedance_ui.storyboard.clips import Clip, JobInfoMap, VideoPathOf, board_clips, export_stem
-from seedance_ui.storyboard.model import Board, StoryboardError
+from seedance_ui.storyboard.model import Board, Shot, StoryboardError
 from seedance_ui.storyboard.validation import cast_path
 
 log = logging.getLogger(__name__)
@@ -18,6 +18,7 @@ log = logging.getLogger(__name__)
 FRAMES_PER_ROW = 4
 FRAME_MAX_WIDTH = 640
 CHAINED_CUT = "Continuous cut: starts on the last frame of shot {}"
+EXTENDED_CUT = "Continuous cut: extends the video of shot {}"
 
 
 def _frames(video: Path | None, count: int) -> tuple[Image.Image, ...]:
@@ -30,9 +31,9 @@ def _frames(video: Path | None, count: int) -> tuple[Image.Image, ...]:
         return ()
 
 
-def sheet_rows(clips: list[Clip], frames_per_row: int = FRAMES_PER_ROW) -> list[SheetRow]:
+def sheet_rows(board: Board, clips: list[Clip], frames_per_row: int = FRAMES_PER_ROW) -> list[SheetRow]:
     """One SheetRow per shot: number, title, the shot's own prompt, duration, model and quality as sent;
-    a chained shot's row is marked as a continuous cut from the shot before it.
+    a chained or extending shot's row is marked as a continuous cut from the shot it continues.
 
     A shot without a chosen take (or whose video is gone or unreadable) gets a row of empty tiles.
     """
@@ -48,10 +49,20 @@ def sheet_rows(clips: list[Clip], frames_per_row: int = FRAMES_PER_ROW) -> list[
                 model=clip.params.get("model"),
                 quality=clip.params.get("quality"),
                 frames=_frames(clip.video, frames_per_row),
-                note=CHAINED_CUT.format(clip.number - 1) if clip.shot.chain and clip.number > 1 else "",
+                note=_cut_note(board, clip.shot, clip.number),
             )
         )
     return rows
+
+
+def _cut_note(board: Board, shot: Shot, number: int) -> str:
+    """How a shot's clip continues another shot's take (a chained cut or an extension), or ""."""
+    found = board.find_take(shot.extends) if shot.extends else None
+    if found is not None:
+        return EXTENDED_CUT.format(board.number_of(found[0].id))
+    if number <= 1 or not shot.chain or shot.extends:
+        return ""
+    return (EXTENDED_CUT if shot.continues_video else CHAINED_CUT).format(number - 1)
 
 
 def export_contact_sheet(
@@ -69,7 +80,7 @@ def export_contact_sheet(
     name = file_name or f"{export_stem(board)}-contact-sheet.png"
     if Path(name).name != name or not name.endswith(".png"):
         raise StoryboardError(f"invalid file name {name!r}")
-    rows = sheet_rows(board_clips(board, video_path_of, jobs), frames_per_row)
+    rows = sheet_rows(board, board_clips(board, video_path_of, jobs), frames_per_row)
     path = contact_sheet(rows, Path(out_dir) / name, title=board.title, frames_per_row=frames_per_row)
     cast = _cast_pictures(board)
     return stack_above(cast_strip(cast), path) if cast else path

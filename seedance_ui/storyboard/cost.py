@@ -47,7 +47,8 @@ def shot_estimate(board: Board, shot: Shot) -> ShotEstimate:
     try:
         if isinstance(shot.duration, bool) or not isinstance(shot.duration, int):
             raise TypeError
-        price = estimate(model, quality, shot.duration, input_video_seconds=shot.extend_seconds)
+        seconds = board.input_video_seconds(shot)
+        price = estimate(model, quality, shot.duration, input_video_seconds=seconds)
     except KeyError:
         return ShotEstimate(
             **base, credits=0.0, usd=0.0, error=f"no published price for {model} at {quality}"
@@ -55,10 +56,7 @@ def shot_estimate(board: Board, shot: Shot) -> ShotEstimate:
     except TypeError:
         return ShotEstimate(**base, credits=0.0, usd=0.0, error="the duration is not a whole number")
     if price.credits is None or price.usd is None:
-        extra = (
-            f" with {shot.extend_seconds:g} s of input video ({price.billed_seconds:g} s billed)"
-            if shot.extend_seconds else ""
-        )
+        extra = f" with {seconds:g} s of input video ({price.billed_seconds:g} s billed)" if seconds else ""
         return ShotEstimate(**base, credits=0.0, usd=0.0, error=f"price not published for {model}{extra}")
     return ShotEstimate(**base, credits=price.credits, usd=price.usd)
 

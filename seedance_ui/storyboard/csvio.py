@@ -4,8 +4,9 @@ Columns: shot, title, prompt, duration, model, quality, generate_audio, cast, ch
 shot's effective model/quality/audio; on import a value equal to the board's setting (or a blank cell)
 means "follow the board", anything else becomes a per-shot override. `cast` lists the names of the
 board's cast entries the shot uses, separated by "; " (a name the board has not is an error); `chain`
-is true when the shot starts from the end of the previous one (both written only for a board that has
-a cast or a chained shot, so other boards keep the seven columns). The `shot` column is informational:
+is true when the shot starts from the last frame of the previous one, `video` when it continues that
+shot's whole video, false otherwise (both written only for a board that has a cast or a chained shot,
+so other boards keep the seven columns). The `shot` column is informational:
 rows are taken in file order. Unknown columns are ignored.
 """
 
@@ -27,12 +28,13 @@ from seedance_ui.storyboard.model import (
     BoardFormatError,
     Shot,
 )
-from seedance_ui.storyboard.validation import name_key
+from seedance_ui.storyboard.validation import FROM_LAST_FRAME, FROM_VIDEO, name_key
 
 COLUMNS: tuple[str, ...] = ("shot", "title", "prompt", "duration", "model", "quality", "generate_audio")
 CONTINUITY_COLUMNS: tuple[str, ...] = ("cast", "chain")  # written when the board has a cast or a chain
 ALL_COLUMNS = (*COLUMNS, *CONTINUITY_COLUMNS)
 CAST_SEPARATOR = "; "
+CHAIN_VIDEO = "video"  # the `chain` cell of a shot that continues the previous shot's video
 REQUIRED_COLUMNS: tuple[str, ...] = ("prompt",)
 
 # Cells a spreadsheet would run as a formula get a leading apostrophe on export (stripped on import):
@@ -72,7 +74,8 @@ def board_to_csv(board: Board) -> str:
             _bool(board.audio_of(shot)),
         ]
         if continuity:
-            row += [_escape(CAST_SEPARATOR.join(e.name for e in board.cast_of(shot))), _bool(shot.chain)]
+            chain = CHAIN_VIDEO if shot.continues_video else _bool(shot.chain)
+            row += [_escape(CAST_SEPARATOR.join(e.name for e in board.cast_of(shot))), chain]
         writer.writerow(row)
     return out.getvalue()
 
@@ -122,6 +125,16 @@ def _parse_bool(value: str) -> bool:
     if lowered in _FALSE:
         return False
     raise ValueError(f"{value!r} is not true or false")
+
+
+def _parse_chain(value: str) -> str | None:
+    """The `chain` cell: how the shot continues the previous one (FROM_LAST_FRAME, FROM_VIDEO), None."""
+    if value.lower() == CHAIN_VIDEO:
+        return FROM_VIDEO
+    try:
+        return FROM_LAST_FRAME if _parse_bool(value) else None
+    except ValueError:
+        raise ValueError(f"{value!r} is not true, false or {CHAIN_VIDEO}") from None
 
 
 def _parse_duration(value: str) -> int:
@@ -214,7 +227,7 @@ def shots_from_csv(data: str | bytes, board: Board) -> list[Shot]:
         "quality": _parse_quality,
         "generate_audio": _parse_bool,
         "cast": _cast_parser(board),
-        "chain": _parse_bool,
+        "chain": _parse_chain,
     }
     shots = []
     for row_number, row in numbered[1:]:
@@ -243,7 +256,8 @@ def _shot(values: dict[str, Any], board: Board) -> Shot:
     audio = values.get("generate_audio")
     return Shot(
         cast=values.get("cast", []),
-        chain=values.get("chain", False),
+        chain=values.get("chain") is not None,
+        continues=values.get("chain") or FROM_LAST_FRAME,
         title=values.get("title", ""),
         prompt=values.get("prompt", ""),
         duration=values.get("duration", DEFAULT_DURATION),

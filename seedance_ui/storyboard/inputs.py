@@ -1,9 +1,11 @@
 """Every input of a take, as a review manifest records it: role, name, content hash, upload URL, expiry.
 
-A take's inputs are read from the request it was sent with (`Take.params`): the first frame of a
-chained shot and the reference images, in `image_urls` order. Names come from the board's cast (by the
-file's content name) or say which shot's last frame it is. The upload URL and its expiry come from
-`UploadOf` (the client that sent the job remembers each upload by content hash); unknown: None.
+A take's inputs are read from the request it was sent with (`Take.params`): the video it continues
+(`@video1`), the first frame of a chained shot and the reference images, in `image_urls` order. Names
+come from the board's cast (by the file's content name) or say which shot's take it is. An image's upload
+URL and expiry come from the job's record (`JobInfo.params["inputs"]`, written when it was uploaded),
+else from `UploadOf` (the client's upload cache); a video's from its job (`JobInfo.link_expires_at`).
+Unknown: None.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from seedance_ui.client.uploads import UploadedFile, file_sha256
+from seedance_ui.storyboard.clips import JobInfoMap
 from seedance_ui.storyboard.model import Board, Take
 
 UploadOf = Callable[[str, str], UploadedFile | None]  # (job id, sha256) -> the upload, None if unknown
@@ -21,6 +24,7 @@ UploadOf = Callable[[str, str], UploadedFile | None]  # (job id, sha256) -> the 
 ROLE_FIRST_FRAME = "first_frame"
 ROLE_LAST_FRAME = "last_frame"
 ROLE_REFERENCE = "reference_image"
+ROLE_VIDEO = "reference_video"
 
 
 def _sha256(path: str) -> str | None:
@@ -30,54 +34,91 @@ def _sha256(path: str) -> str | None:
         return None
 
 
-def _iso(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+def _iso(epoch: float | None) -> str | None:
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if epoch is not None else None
 
 
-def _entry(
-    role: str, name: str, path: str, tag: str | None, job_id: str, upload_of: UploadOf | None
-) -> dict[str, Any]:
-    digest = _sha256(path)
-    upload = upload_of(job_id, digest) if upload_of is not None and digest else None
-    return {
-        "role": role,
-        "tag": tag,
-        "name": name,
-        "file": Path(path).name,
-        "sha256": digest,
-        "upload_url": upload.file_url if upload else None,
-        "upload_expires_at": _iso(upload.expires_at) if upload else None,
-    }
+def recorded_upload(jobs: JobInfoMap | None, job_id: str, sha256: str) -> tuple[str, float] | None:
+    """(file URL, expiry) of the upload of this content the job's record holds, None without one."""
+    info = jobs.get(job_id) if jobs is not None else None
+    for entry in ((info.params or {}).get("inputs") or []) if info is not None else []:
+        expires = entry.get("expires_at") if isinstance(entry, dict) else None
+        if entry.get("sha256") == sha256 and entry.get("file_url") and isinstance(expires, int | float):
+            return str(entry["file_url"]), float(expires)
+    return None
 
 
-def take_inputs(board: Board, take: Take, upload_of: UploadOf | None = None) -> list[dict[str, Any]]:
-    """The take's image inputs in `image_urls` order (none for a text take)."""
+class _Reader:
+    """Reads the inputs of the takes of one board (the uploads they were sent with, by job)."""
+
+    def __init__(self, board: Board, upload_of: UploadOf | None, jobs: JobInfoMap | None) -> None:
+        self.board, self.upload_of, self.jobs = board, upload_of, jobs
+
+    def image(self, role: str, name: str, path: str, tag: str | None, job_id: str) -> dict[str, Any]:
+        digest = _sha256(path)
+        upload = recorded_upload(self.jobs, job_id, digest) if digest else None
+        if upload is None and digest and self.upload_of is not None:
+            cached = self.upload_of(job_id, digest)
+            upload = (cached.file_url, cached.expires_at) if cached is not None else None
+        return {
+            "role": role,
+            "tag": tag,
+            "name": name,
+            "file": Path(path).name,
+            "sha256": digest,
+            "upload_url": upload[0] if upload else None,
+            "upload_expires_at": _iso(upload[1]) if upload else None,
+        }
+
+    def video(self, take: Take, url: str) -> dict[str, Any]:
+        """The video a take continues: an extension's take, or the previous shot's (a video chain)."""
+        found = self.board.find_take(take.job_id)
+        source = found[0].extends if found is not None and found[0].extends else take.starts_from
+        info = self.jobs.get(source) if self.jobs is not None and source else None
+        return {
+            "role": ROLE_VIDEO,
+            "tag": "@video1",
+            "name": _take_name(self.board, source, "video"),
+            "file": None,
+            "sha256": None,
+            "upload_url": url,
+            "upload_expires_at": _iso(info.link_expires_at if info is not None else None),
+        }
+
+
+def take_inputs(
+    board: Board, take: Take, upload_of: UploadOf | None = None, jobs: JobInfoMap | None = None
+) -> list[dict[str, Any]]:
+    """The take's inputs: the video it continues, then its images in `image_urls` order (none for a
+    text take)."""
+    read = _Reader(board, upload_of, jobs)
     params = take.params or {}
-    frame_name = _frame_name(board, take)
+    videos = params.get("reference_video_urls") or []
+    out = [read.video(take, v) for v in videos[:1] if isinstance(v, str)]
+    frame_name = _take_name(board, take.starts_from, "last frame") if not out else ""
     cast = {entry.file_name: entry.name for entry in board.cast}
-    out = []
     for role, key in ((ROLE_FIRST_FRAME, "first_frame"), (ROLE_LAST_FRAME, "last_frame")):
         value = params.get(key)
         if isinstance(value, str) and value:
-            name = frame_name if role == ROLE_FIRST_FRAME and take.starts_from else Path(value).name
-            out.append(_entry(role, name, value, None, take.job_id, upload_of))
+            name = frame_name if role == ROLE_FIRST_FRAME and frame_name else Path(value).name
+            out.append(read.image(role, name, value, None, take.job_id))
     images = params.get("reference_images") or []
     for number, value in enumerate(images if isinstance(images, list) else [], 1):
         if not isinstance(value, str):
             continue
-        chained_frame = number == 1 and take.starts_from is not None
+        chained_frame = number == 1 and bool(frame_name)
         role = ROLE_FIRST_FRAME if chained_frame else ROLE_REFERENCE
         name = frame_name if chained_frame else cast.get(Path(value).name, Path(value).name)
-        out.append(_entry(role, name, value, f"@image{number}", take.job_id, upload_of))
+        out.append(read.image(role, name, value, f"@image{number}", take.job_id))
     return out
 
 
-def _frame_name(board: Board, take: Take) -> str:
-    """"last frame of shot 2, take 1" for a chained take (or of a take no longer on the board)."""
-    if take.starts_from is None:
+def _take_name(board: Board, job_id: str | None, what: str) -> str:
+    """"last frame of shot 2, take 1" (or "video of …") for the take of `job_id`; "" without one."""
+    if job_id is None:
         return ""
-    found = board.find_take(take.starts_from)
+    found = board.find_take(job_id)
     if found is None:
-        return "last frame of a take no longer on the board"
+        return f"{what} of a take no longer on the board"
     shot, source = found
-    return f"last frame of shot {board.number_of(shot.id)}, take {shot.takes.index(source) + 1}"
+    return f"{what} of shot {board.number_of(shot.id)}, take {shot.takes.index(source) + 1}"

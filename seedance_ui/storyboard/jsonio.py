@@ -32,7 +32,7 @@ from seedance_ui.storyboard.model import (
     is_valid_id,
     new_id,
 )
-from seedance_ui.storyboard.validation import cast_path
+from seedance_ui.storyboard.validation import CONTINUES, FROM_LAST_FRAME, cast_path
 
 FORMAT = "seedance-storyboard"
 VERSION = 1
@@ -80,6 +80,7 @@ def _shot_dict(shot: Shot) -> dict[str, Any]:
         "chosen_by_user": shot.chosen_by_user,
         "cast": list(shot.cast),
         "chain": shot.chain,
+        "continues": shot.continues,
         "notice": shot.notice,
         "extends": shot.extends,
         "extend_seconds": shot.extend_seconds,
@@ -149,6 +150,12 @@ class _Obj:
         value = self._get(key, default, False)
         if isinstance(value, bool) or not isinstance(value, int):
             raise BoardFormatError(self.where(key), f"must be a whole number (got {_kind(value)})")
+        return value
+
+    def choice(self, key: str, allowed: tuple[str, ...], default: str) -> str:
+        value = self._get(key, default, False)
+        if value not in allowed:
+            raise BoardFormatError(self.where(key), f"must be one of {', '.join(map(repr, allowed))}")
         return value
 
     def boolean(self, key: str, default: bool) -> bool:
@@ -278,6 +285,7 @@ def _shot_from(o: _Obj) -> Shot:
         chosen_by_user=o.boolean("chosen_by_user", False),
         cast=_ids(o, "cast"),
         chain=o.boolean("chain", False),
+        continues=o.choice("continues", CONTINUES, FROM_LAST_FRAME),
         notice=o.text("notice", max_len=MAX_NOTICE_CHARS),
         extends=o.ident("extends", required=False),
         extend_seconds=o.time("extend_seconds", 0.0),

@@ -18,7 +18,13 @@ from seedance_ui.options import (
     DEFAULT_QUALITY,
 )
 from seedance_ui.storyboard.cast import MAX_CAST, name_problem
-from seedance_ui.storyboard.validation import ShotProblem, board_problems, effective_request
+from seedance_ui.storyboard.validation import (
+    FROM_LAST_FRAME,
+    FROM_VIDEO,
+    ShotProblem,
+    board_problems,
+    effective_request,
+)
 
 if TYPE_CHECKING:
     from seedance_ui.client import GenerationRequest
@@ -108,11 +114,22 @@ class Shot:
     chosen_take: str | None = None
     chosen_by_user: bool = False  # True: the user picked chosen_take, automation leaves it alone
     cast: list[str] = field(default_factory=list)  # ids of the board's cast entries it uses
-    chain: bool = False  # starts from the last frame of the previous shot's chosen take
+    chain: bool = False  # starts where the previous shot's chosen take ends (see `continues`)
+    continues: str = FROM_LAST_FRAME  # a chain from the take's last frame, or (FROM_VIDEO) its whole video
     notice: str = ""  # why the last Generate did not send it (a chain stopped before it)
     extends: str | None = None  # continues the video of this job (a take of another shot) as @video1
     extend_seconds: float = 0.0  # that video's length: billed as input seconds
     id: str = field(default_factory=new_id)
+
+    @property
+    def continues_video(self) -> bool:
+        """Chained to the previous shot's take as @video1 (an extension planned before that take exists)."""
+        return self.chain and self.continues == FROM_VIDEO and not self.extends
+
+    @property
+    def continues_frame(self) -> bool:
+        """Chained to the previous shot's take by its last frame (this shot's first frame)."""
+        return self.chain and self.continues != FROM_VIDEO and not self.extends
 
     def take(self, take_id: str) -> Take:
         """The take with this id; KeyError when there is none."""
@@ -190,6 +207,14 @@ class Board:
         index = self.index_of(shot.id)
         return self.shots[index - 1] if index > 0 else None
 
+    def input_video_seconds(self, shot: Shot) -> float:
+        """The seconds of video the shot sends as @video1 (billed as input): an extension's take, or the
+        previous shot's length for a shot chained to its video (0 for every other shot)."""
+        if shot.extends:
+            return shot.extend_seconds
+        previous = self.previous(shot) if shot.continues_video else None
+        return float(previous.duration) if previous is not None else 0.0
+
     def find_take(self, job_id: str) -> tuple[Shot, Take] | None:
         """The shot and take that reference a job id, or None."""
         for shot in self.shots:
@@ -227,6 +252,7 @@ class Board:
             generate_audio=src.generate_audio,
             cast=list(src.cast),
             chain=src.chain,
+            continues=src.continues,
         )
         return self.add_shot(copy, index=self.index_of(shot_id) + 1)
 

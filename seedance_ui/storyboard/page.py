@@ -28,6 +28,7 @@ from seedance_ui.storyboard.model import (
     Shot,
     is_valid_id,
 )
+from seedance_ui.storyboard.validation import CONTINUES, FROM_LAST_FRAME
 
 BOARD = "board"  # the "follow the board" choice of a per-shot override
 AUDIO_CHOICES = {BOARD: None, "on": True, "off": False}  # the per-shot audio override: page -> shot
@@ -74,6 +75,7 @@ class Shown:
     shot_audio: Any = None
     shot_cast: Any = None  # the ids of the cast entries ticked for the shot
     shot_chain: Any = None  # "start from the end of the previous shot"
+    shot_continues: Any = None  # from its last frame (FROM_LAST_FRAME) or its whole video (FROM_VIDEO)
     session: str | None = None  # the page's own id (a Gradio session), for PageMemory
 
     @classmethod
@@ -185,6 +187,8 @@ def _apply_shot(board: Board, shot: Shot, shown: Shown, put: Any) -> None:
         put(shot, "cast", [e.id for e in board.cast if e.id in ticked])
     if isinstance(shown.shot_chain, bool):
         put(shot, "chain", shown.shot_chain)
+    if shown.shot_continues in CONTINUES:
+        put(shot, "continues", shown.shot_continues)
 
 
 def page_values(board: Board, shot: Shot | None) -> dict[str, Any]:
@@ -209,6 +213,7 @@ def page_values(board: Board, shot: Shot | None) -> dict[str, Any]:
             shot_audio=audio,
             shot_cast=[e.id for e in board.cast_of(shot)],
             shot_chain=shot.chain,
+            shot_continues=shot.continues if shot.continues in CONTINUES else FROM_LAST_FRAME,
         )
     return values
 

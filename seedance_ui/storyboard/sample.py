@@ -1,5 +1,6 @@
 """The continuity sample: a board with a cast of two (drawn here, no files shipped), shots that name them,
-and a chained cut, ready to price and generate (in demo mode the simulator answers).
+a chained cut and a shot that extends the video before it, ready to price and generate (in demo mode the
+simulator answers).
 
 The pictures are drawn with Pillow from fixed shapes, so every visitor gets the same two images (and the
 client's upload cache sends each once).
@@ -17,20 +18,25 @@ from seedance_ui.options import MODEL_FAST
 from seedance_ui.storyboard.cast import store_bytes
 from seedance_ui.storyboard.model import Board
 from seedance_ui.storyboard.page import SAMPLE_STYLE
+from seedance_ui.storyboard.validation import FROM_LAST_FRAME, FROM_VIDEO
 
 CONTINUITY_TITLE = "The lighthouse keeper — continuity sample"
 PICTURE_SIZE = (768, 512)
 KEEPER, LIGHTHOUSE = "the keeper", "the lighthouse"
+# (title, cast names, how it continues the shot before it (None: it does not), prompt)
 CONTINUITY_SHOTS = (
-    ("Storm at dusk", (LIGHTHOUSE,), False,
+    ("Storm at dusk", (LIGHTHOUSE,), None,
      "Wide establishing shot of @[the lighthouse] on a black rock as a storm rolls in at dusk, waves "
      "exploding against the cliffs, slow aerial push-in"),
-    ("The keeper", (KEEPER,), False,
+    ("The keeper", (KEEPER,), None,
      "@[the keeper] climbs the spiral stairs with an oil lamp, warm flicker on his weathered face, rain "
      "streaking the small window behind him"),
-    ("The beam", (KEEPER, LIGHTHOUSE), True,
+    ("The beam", (KEEPER, LIGHTHOUSE), FROM_LAST_FRAME,
      "In the same moment, @[the keeper] lights the great lamp of @[the lighthouse]; the beam sweeps "
      "across the dark sea and finds a small fishing boat"),
+    ("The boat", (), FROM_VIDEO,
+     "The camera follows the beam down to the fishing boat as it turns towards the harbour, spray "
+     "glittering in the light"),
 )
 
 
@@ -89,6 +95,12 @@ def continuity_sample(owner: str, media_dir: Path) -> Board:
         digest = hashlib.sha256(data).hexdigest()
         board.add_cast(name, digest, store_bytes(board.media_dir, digest, ".png", data))
     ids = {entry.name: entry.id for entry in board.cast}
-    for title, cast, chain, prompt in CONTINUITY_SHOTS:
-        board.add_shot(title=title, prompt=prompt, cast=[ids[n] for n in cast], chain=chain)
+    for title, cast, continues, prompt in CONTINUITY_SHOTS:
+        board.add_shot(
+            title=title,
+            prompt=prompt,
+            cast=[ids[n] for n in cast],
+            chain=continues is not None,
+            continues=continues or FROM_LAST_FRAME,
+        )
     return board

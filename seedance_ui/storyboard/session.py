@@ -22,12 +22,10 @@ from typing import Any, Literal, Protocol
 
 from seedance_ui.client import GenerationRequest
 from seedance_ui.client.uploads import UploadedFile
-from seedance_ui.options import VIDEO_URL_LIFETIME_SECONDS
-from seedance_ui.store import JobStatus
 from seedance_ui.storyboard.animatic import AnimaticResult, export_animatic
 from seedance_ui.storyboard.bundle import export_zip
 from seedance_ui.storyboard.cast import name_problem, store_cast_image
-from seedance_ui.storyboard.chain import stop_chain, waiting_on
+from seedance_ui.storyboard.chain import provider_link, stop_chain, waiting_on
 from seedance_ui.storyboard.chain_runner import ChainRunner
 from seedance_ui.storyboard.clips import export_stem
 from seedance_ui.storyboard.contact import export_contact_sheet
@@ -48,11 +46,9 @@ from seedance_ui.storyboard.plan import (
     submit_shots,
 )
 from seedance_ui.storyboard.sample import continuity_sample
-from seedance_ui.storyboard.states import job_status
 from seedance_ui.storyboard.validation import ShotProblem, shot_problems
 
 EXPORTS_DIRNAME = "exports"
-EXTEND_MARGIN_SECONDS = 600  # an extension is refused this close to the end of the provider link's life
 PlanScope = Literal["all", "missing", "shot"]
 TextFormat = Literal["json", "csv"]
 
@@ -487,13 +483,7 @@ class BoardSession:
 
     def _extendable(self, owner: str, job_id: str) -> tuple[str | None, str]:
         """(the provider link of a finished job, "") while it is inside its 24 hours, else (None, why)."""
-        record = self.history.get(job_id, owner)
-        if record is None or job_status(getattr(record, "status", None)) != JobStatus.COMPLETED:
-            return None, "the take to extend is not a finished video"
-        url, done = getattr(record, "video_url", None), getattr(record, "completed_at", None)
-        if not url or done is None or time.time() > done + VIDEO_URL_LIFETIME_SECONDS - EXTEND_MARGIN_SECONDS:
-            return None, "the take to extend is older than 24 hours: the provider's link to it has expired"
-        return str(url), ""
+        return provider_link(self.history.get(job_id, owner), time.time())
 
     def extend(self, shown: Shown, shot_id: str, take_id: str) -> tuple[Board, str]:
         """A new shot right after `shot_id` that continues this take's video (a references request with

@@ -22,6 +22,11 @@ PENDING_FRAME = "https://pending.invalid/last-frame-of-the-previous-shot.png"
 # What an extension carries as its @video1 until it is sent (the provider link is read from the job then).
 PENDING_VIDEO = "https://pending.invalid/the-take-to-extend.mp4"
 EXTEND_LINE = "Continue @video1 seamlessly from its last moment. "
+# How a chained shot continues the previous shot's take: from its last frame (a frames request, or the
+# frame as @image1 with a cast), or its whole video as @video1 (a references request, like an extension).
+FROM_LAST_FRAME = "frame"
+FROM_VIDEO = "video"
+CONTINUES = (FROM_LAST_FRAME, FROM_VIDEO)
 
 CAST_DIRNAME = "cast"  # the cast images, under the owner's boards folder (`media_dir`)
 MAX_CAST_NAME_CHARS = 60
@@ -85,7 +90,11 @@ class ShotLike(Protocol):
     prompt: str
     duration: int
     chain: bool
+    continues: str
     extends: str | None
+
+    @property
+    def continues_video(self) -> bool: ...
 
 
 S = TypeVar("S", bound=ShotLike)
@@ -138,8 +147,9 @@ def effective_request(
     A shot with cast entries ticked becomes a references request (their images in the board's cast
     order, `@[name]` sent as `@imageN`); a chained shot starts from `first_frame` (PENDING_FRAME when
     not known yet): a frames request, or with a cast a references request whose `@image1` is the frame.
-    An extension (`shot.extends`) is a references request continuing `@video1` (`video_url`, the take's
-    provider link; PENDING_VIDEO until it is sent), its cast as images; it is never chained.
+    An extension (`shot.extends`, a fixed take) or a shot chained to the previous shot's video
+    (`continues_video`) is a references request continuing `@video1` (`video_url`, the take's provider
+    link; PENDING_VIDEO until it is sent), its cast as images.
     The model keeps the tier of the board's (or shot's) model and takes the mode the inputs need.
     """
     entries = list(board.cast_of(shot))
@@ -147,7 +157,7 @@ def effective_request(
     prompt = compose_prompt(shot.prompt, board.style)
     frame, mode = None, MODE_REFERENCES if entries else None
     videos: tuple[str, ...] = ()
-    if shot.extends:
+    if shot.extends or shot.continues_video:
         videos, mode = (video_url or PENDING_VIDEO,), MODE_REFERENCES
         prompt = EXTEND_LINE + prompt
     elif shot.chain:

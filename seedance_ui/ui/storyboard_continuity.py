@@ -70,7 +70,7 @@ def cast_chips_html(board: Board | None) -> str:
 
 def chained_frame(board: Board, shot: Shot) -> str | None:
     """The last frame a chained shot would start from now (the previous chosen take's), when saved."""
-    previous = board.previous(shot) if shot.chain else None
+    previous = board.previous(shot) if shot.continues_frame else None
     if previous is None or previous.chosen is None:
         return None
     path = frame_path(board.media_dir, previous.chosen.job_id)
@@ -86,7 +86,7 @@ def _roles(board: Board, shot: Shot, request: GenerationRequest) -> list[tuple[s
         return [("first frame", frame_name, request.first_frame)]
     out = []
     images = list(request.reference_images)
-    if shot.chain and images:
+    if shot.continues_frame and images:
         out.append(("@image1 · first frame", frame_name, images.pop(0)))
     first = len(out) + 1
     for i, (entry, path) in enumerate(zip(cast, images, strict=False)):
@@ -94,23 +94,48 @@ def _roles(board: Board, shot: Shot, request: GenerationRequest) -> list[tuple[s
     return out
 
 
+def _video_source(board: Board, shot: Shot) -> tuple[str, bool] | None:
+    """(what the shot sends as @video1, whether that take is still to come), None without a video."""
+    if shot.extends:
+        found = board.find_take(shot.extends)
+        if found is None:
+            return "the video of a take no longer on the board", False
+        source, take = found
+        return f"video of shot {board.number_of(source.id)}, take {source.takes.index(take) + 1}", False
+    previous = board.previous(shot) if shot.continues_video else None
+    if previous is None:
+        return None
+    number = board.number_of(previous.id)
+    if previous.chosen is None:
+        return f"video of shot {number} (when its take is done)", True
+    return f"video of shot {number}, take {previous.takes.index(previous.chosen) + 1}", False
+
+
+def _input_row(tag: str, name: str, path: str | None, waiting: bool) -> str:
+    return (
+        f'<li class="sb-input{" is-waiting" if waiting else ""}" data-tag="{esc(tag)}">'
+        f"{_thumb(None if waiting else path, name)}"
+        f'<span class="sb-input-tag">{esc(tag)}</span>'
+        f'<span class="sb-input-name">{esc(name)}</span></li>'
+    )
+
+
 def sent_inputs_html(board: Board, shot: Shot) -> str:
-    """The SENT AS block's image list: each image the shot's request carries, with its tag and name."""
+    """The SENT AS block's inputs: the video it continues, then each image the shot's request
+    carries, with its tag and name."""
     frame = chained_frame(board, shot)
     request = board.effective_request(shot, frame)
     rows = []
+    video = _video_source(board, shot)
+    if video is not None:
+        rows.append(_input_row("@video1", video[0], None, video[1]))
     for tag, name, path in _roles(board, shot, request):
         waiting = path == PENDING_FRAME
         note = f" (when shot {board.number_of(shot.id) - 1}'s take is done)" if waiting else ""
-        rows.append(
-            f'<li class="sb-input{" is-waiting" if waiting else ""}" data-tag="{esc(tag)}">'
-            f"{_thumb(None if waiting else path, name)}"
-            f'<span class="sb-input-tag">{esc(tag)}</span>'
-            f'<span class="sb-input-name">{esc(name)}{esc(note)}</span></li>'
-        )
+        rows.append(_input_row(tag, name + note, path, waiting))
     if not rows:
         return ""
-    return f'<ul class="sb-inputs" data-count="{len(rows)}" aria-label="Images sent">{"".join(rows)}</ul>'
+    return f'<ul class="sb-inputs" data-count="{len(rows)}" aria-label="Inputs sent">{"".join(rows)}</ul>'
 
 
 def sent_prompt(board: Board, shot: Shot) -> str:
@@ -118,21 +143,25 @@ def sent_prompt(board: Board, shot: Shot) -> str:
     return board.effective_request(shot, chained_frame(board, shot)).prompt
 
 
+def _take_name(board: Board, found: tuple[Shot, Take]) -> str:
+    shot, take = found
+    return f"shot {board.number_of(shot.id)}, take {shot.takes.index(take) + 1}"
+
+
 def take_inputs_html(board: Board, shot: Shot, take: Take, extendable: bool = False) -> str:
     """What a take was made from: the frame it started from (and which shot's take), the video it
     extends, its cast; `extendable`: an "Extend" action (a new shot continuing this video)."""
     parts = []
-    if shot.extends and take.params and take.params.get("reference_video_urls"):
-        found = board.find_take(shot.extends)
-        where = f"shot {board.number_of(found[0].id)}" if found else "a take gone from the board"
+    params = take.params or {}
+    source = shot.extends if shot.extends else take.starts_from
+    if source and params.get("reference_video_urls"):
+        found = board.find_take(source)
+        where = _take_name(board, found) if found else "a take no longer on the board"
         video = f"continues the video of {where}"
         parts.append(f'<span class="sb-take-input" data-role="video">{esc(video)}</span>')
-    if take.starts_from:
+    elif take.starts_from:
         found = board.find_take(take.starts_from)
-        where = (
-            f"shot {board.number_of(found[0].id)}, take {found[0].takes.index(found[1]) + 1}"
-            if found else "a take no longer on the board"
-        )
+        where = _take_name(board, found) if found else "a take no longer on the board"
         frame = frame_path(board.media_dir, take.starts_from)
         parts.append(
             f'<span class="sb-take-input" data-role="first-frame">{_thumb(frame, "First frame")}'
@@ -156,8 +185,13 @@ def take_inputs_html(board: Board, shot: Shot, take: Take, extendable: bool = Fa
 def tile_marks_html(board: Board, shot: Shot, stale: str | None) -> str:
     """A tile's continuity marks: the chain link, the cast count, out of date, a chain's notice."""
     marks = []
-    if shot.chain and board.index_of(shot.id) > 0:
-        previous = board.number_of(shot.id) - 1
+    previous = board.number_of(shot.id) - 1
+    extended = board.find_take(shot.extends) if shot.extends else None
+    if extended is not None:
+        marks.append(f'<span class="sb-chip is-chain">extends shot {board.number_of(extended[0].id)}</span>')
+    elif shot.continues_video and previous > 0:
+        marks.append(f'<span class="sb-chip is-chain">extends shot {previous}</span>')
+    elif shot.continues_frame and previous > 0:
         marks.append(f'<span class="sb-chip is-chain">from the end of shot {previous}</span>')
     if shot.cast:
         n = len(board.cast_of(shot))

@@ -28,6 +28,7 @@ import gradio as gr
 from seedance_ui.options import ASPECT_RATIOS, QUALITIES
 from seedance_ui.runtime import Runtime
 from seedance_ui.storyboard.page import BOARD
+from seedance_ui.storyboard.validation import FROM_LAST_FRAME, FROM_VIDEO
 from seedance_ui.ui import storyboard_continuity as scv
 from seedance_ui.ui import storyboard_views as sv
 from seedance_ui.ui.common import (
@@ -224,8 +225,16 @@ def editor_panel(p: Page, settings: Any) -> None:
             p.shot_chain = gr.Checkbox(
                 value=False,
                 label="Start from the end of the previous shot",
-                info="Its first frame is the last frame of the previous shot's chosen take.",
+                info="It waits for the previous shot's chosen take and continues it.",
                 elem_id="sb-shot-chain",
+            )
+            p.shot_continues = gr.Radio(
+                [("From its last frame", FROM_LAST_FRAME), ("Extend its video (@video1)", FROM_VIDEO)],
+                value=FROM_LAST_FRAME,
+                label="Continue the previous take",
+                info="Its last frame becomes this shot's first frame, or its whole video is continued "
+                "(its seconds are billed as input).",
+                elem_id="sb-shot-continues",
             )
             with gr.Accordion("Per-shot overrides", open=False, elem_id="sb-overrides"):
                 p.shot_model = gr.Radio(
@@ -268,7 +277,7 @@ def wire_editor_panel(p: Page, h: StoryboardTab) -> None:
     for box in (p.shot_title, p.shot_prompt):
         gr.on([box.input, box.blur], h.on_save, shown, everything, **SAVE)
     p.shot_duration.change(h.on_save, shown, everything, **SAVE)  # the slider saves on "change"
-    for control in (p.shot_model, p.shot_quality, p.shot_audio, p.shot_cast, p.shot_chain):
+    for control in (p.shot_model, p.shot_quality, p.shot_audio, p.shot_cast, p.shot_chain, p.shot_continues):
         control.input(h.on_save, shown, everything, **SAVE)
     p.up_btn.click(h.move_up, shown, everything, **QUICK)
     p.down_btn.click(h.move_down, shown, everything, **QUICK)

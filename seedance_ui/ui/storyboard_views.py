@@ -14,7 +14,15 @@ from pathlib import Path
 
 from seedance_ui.options import MODELS, frame_size
 from seedance_ui.store import JobRecord, JobStatus
-from seedance_ui.storyboard import Board, BoardEstimate, Shot, ShotProblem, Take, compose_prompt
+from seedance_ui.storyboard import (
+    Board,
+    BoardEstimate,
+    Shot,
+    ShotEstimate,
+    ShotProblem,
+    Take,
+    compose_prompt,
+)
 from seedance_ui.storyboard.states import ACTIVE_JOB_STATUSES, ShotState
 from seedance_ui.ui.views import esc, file_url, fmt_credits, model_label, notice_html, section_html, snippet
 
@@ -187,7 +195,8 @@ def summary_html(
         f'<div class="sb-stat"><span class="sb-stat-num">{fmt_seconds(seconds)}</span>'
         '<span class="sb-stat-lab">running time</span></div>'
         f'<div class="sb-stat is-cost"><span class="sb-stat-num">{fmt_credits(total.credits)}</span>'
-        f'<span class="sb-stat-lab">credits for the whole board · ≈ ${total.usd:,.2f}</span></div>'
+        f'<span class="sb-stat-lab">credits for the whole board · ≈ ${total.usd:,.2f}{_unpriced(total)}'
+        "</span></div>"
         f'<div class="sb-stat"><span class="sb-stat-num">{fmt_credits(missing.credits)}</span>'
         f'<span class="sb-stat-lab">still to generate ({len(missing.shots)} '
         f"shot{'s' if len(missing.shots) != 1 else ''})</span></div>"
@@ -561,14 +570,17 @@ def confirm_html(
         shot = next((s for s in board.shots if s.id == line.shot_id), None)
         takes = len(shot.takes) if shot else 0
         note = f"take {takes + 1}" if takes else "first take"
-        if shot is not None and shot.chain and line.number > 1:
+        seconds = board.input_video_seconds(shot) if shot is not None else 0.0
+        if shot is not None and (shot.extends or shot.continues_video):
+            note += f" · extends a take of {seconds:g} s (input seconds billed)"
+        elif shot is not None and shot.chain and line.number > 1:
             note += f" · from the end of shot {line.number - 1}"
         rows.append(
             f'<tr data-shot="{esc(line.shot_id)}"><td class="sb-c-num">{line.number:02d}</td>'
             f"<td>{esc(snippet(line.title or f'Shot {line.number}', 48))}"
             f'<span class="sb-c-note">{note}</span></td>'
             f"<td>{esc(model_label(line.model))} · {esc(line.quality)} · {line.duration} s</td>"
-            f'<td class="sb-c-cr">{fmt_credits(line.credits)}</td></tr>'
+            f'<td class="sb-c-cr">{_line_price(line)}</td></tr>'
         )
     blocked = ""
     if problems:
@@ -591,10 +603,24 @@ def confirm_html(
         '<div class="sb-confirm-total">'
         f'<span class="sb-confirm-credits">{fmt_credits(estimate.credits)}</span>'
         f' credits <span class="sb-confirm-usd">≈ ${estimate.usd:,.2f}</span></div>'
-        f'<div class="sb-confirm-sub">{n} shot{"s" if n != 1 else ""} · published prices; the provider '
-        "reserves the exact amount when each job starts, and a failed shot is not billed.</div>"
+        f'<div class="sb-confirm-sub">{n} shot{"s" if n != 1 else ""} · published prices'
+        f"{_unpriced(estimate)}; the provider reserves the exact amount when each job starts, and a failed "
+        "shot is not billed.</div>"
         f'<table class="sb-confirm-table"><tbody>{"".join(rows)}</tbody></table>{changed_note}{blocked}</div>'
     )
+
+
+def _line_price(line: ShotEstimate) -> str:
+    """A confirmation row's credits, or "not published" (the reason in its title) for an unpriced shot."""
+    if line.error is None:
+        return fmt_credits(line.credits)
+    return f'<span class="sb-c-unpriced" title="{esc(line.error)}">not published</span>'
+
+
+def _unpriced(estimate: BoardEstimate) -> str:
+    """" (+ N without a published price)" when some shots have no published price, else ""."""
+    n = sum(1 for line in estimate.shots if line.error is not None)
+    return f" (+ {n} shot{'s' if n != 1 else ''} without a published price)" if n else ""
 
 
 def confirm_label(credits: float) -> str:
