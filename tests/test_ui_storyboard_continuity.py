@@ -161,6 +161,18 @@ def test_the_continuity_sample_generates_end_to_end_in_demo_mode(
     wait_until(lambda: sent_inputs(page) == [["@video1", "video of shot 3 (when its take is done)"]])
     assert page.inner_text("#sb-editor-info .sb-sent-prompt").startswith("Continue @video1 seamlessly")
 
+    # A cast chip puts its name into the prompt at the cursor; ticked, the keeper is sent as @image1.
+    box = page.locator("#sb-shot-prompt textarea")
+    box.click()
+    box.press("Control+End")
+    page.click("#sb-cast-chips .sb-cast-chip[data-name='the keeper']")
+    wait_until(lambda: box.input_value().endswith("in the light @[the keeper] "))
+    page.locator("#sb-shot-cast label", has_text="the keeper").click()
+    video = ["@video1", "video of shot 3 (when its take is done)"]
+    wait_until(lambda: sent_inputs(page) == [video, ["@image1", "the keeper"]])
+    sent_prompt = page.locator("#sb-editor-info .sb-sent-prompt")
+    wait_until(lambda: "in the light @image1, cinematic" in sent_prompt.inner_text())
+
     # Generate all: three references requests priced; the extension's price is not published.
     page.click("#sb-generate-all")
     page.wait_for_selector("#sb-confirm-card .sb-c-unpriced >> text=not published")
@@ -173,7 +185,8 @@ def test_the_continuity_sample_generates_end_to_end_in_demo_mode(
     assert page.inner_text("#sb-takes .sb-take-input[data-role='video']") == (
         "continues the video of shot 3, take 1"
     )
-    wait_until(lambda: sent_inputs(page) == [["@video1", "video of shot 3, take 1"]])
+    keeper = ["@image1", "the keeper"]
+    wait_until(lambda: sent_inputs(page) == [["@video1", "video of shot 3, take 1"], keeper])
     shoot(page, screenshot_dir, "continuity-sample-generated-1440")
     select_shot(page, 3)
     page.wait_for_selector("#sb-takes .sb-take-input[data-role='first-frame'] img")

@@ -49,7 +49,8 @@ def _thumb(path: str | Path | None, alt: str) -> str:
 
 
 def cast_chips_html(board: Board | None) -> str:
-    """The board's cast and looks as chips: picture, name, how a prompt names it, shots that use it."""
+    """The board's cast and looks as chips: picture, name, how a prompt names it, shots that use it; a
+    click puts that name into the selected shot's prompt at its cursor (scripts/tag-chips.js)."""
     if board is None or not board.cast:
         return (
             '<div class="sb-cast is-empty">No cast yet. Add a picture of a character, a place or a look, '
@@ -58,12 +59,15 @@ def cast_chips_html(board: Board | None) -> str:
     chips = []
     for entry in board.cast:
         used = sum(1 for s in board.shots if entry.id in s.cast)
+        tag = mention(entry.name)
         chips.append(
-            f'<div class="sb-cast-chip" data-cast="{esc(entry.id)}" data-name="{esc(entry.name)}">'
+            f'<button type="button" class="sb-cast-chip" data-cast="{esc(entry.id)}" '
+            f'data-name="{esc(entry.name)}" data-tag="{esc(tag)}" data-target="#sb-shot-prompt textarea" '
+            f'title="Put {esc(tag)} into the selected shot\'s prompt, at its cursor">'
             f"{_thumb(cast_path(board.media_dir, entry), entry.name)}"
             f'<span class="sb-cast-name">{esc(entry.name)}</span>'
-            f'<code class="sb-cast-mention">{esc(mention(entry.name))}</code>'
-            f'<span class="sb-cast-used">{used} shot{"s" if used != 1 else ""}</span></div>'
+            f'<code class="sb-cast-mention">{esc(tag)}</code>'
+            f'<span class="sb-cast-used">{used} shot{"s" if used != 1 else ""}</span></button>'
         )
     return f'<div class="sb-cast" data-count="{len(board.cast)}">{"".join(chips)}</div>'
 

@@ -1,13 +1,15 @@
-// Reference tag chips (mode_views.chips_html): a click puts the chip's tag (@image2 ...) into the
-// prompt where its cursor was, with a space either side as needed, and tells Gradio the prompt changed.
+// Tag chips: a click puts the chip's tag into a prompt where its cursor was, with a space either side as
+// needed, and tells Gradio the prompt changed. The Studio's reference chips (mode_views.chips_html, @image2
+// ...) write into the Studio prompt; the storyboard's cast chips (@[name]) into the selected shot's prompt
+// (their data-target).
 (() => {
   if (window.__sdTagChips) return;
   window.__sdTagChips = true;
   document.addEventListener('click', (e) => {
-    const chip = e.target.closest && e.target.closest('.sd-tag-chip[data-tag]');
+    const chip = e.target.closest && e.target.closest('.sd-tag-chip[data-tag], .sb-cast-chip[data-tag]');
     if (!chip) return;
-    const box = document.querySelector('#sd-prompt textarea');
-    if (!box) return;
+    const box = document.querySelector(chip.dataset.target || '#sd-prompt textarea');
+    if (!box || box.offsetParent === null) return;  // no prompt shown (no shot selected)
     e.preventDefault();
     const tag = chip.dataset.tag;
     const text = box.value;
