@@ -4,8 +4,10 @@ recording proxy, the file API on the same simulator).
 Two pictures become the board's cast through the page; a shot ticks one of them and names it, and the
 SENT AS block shows the exact prompt and image list; a second shot starts from the end of the first.
 Generate all sends the first, then the chained one from its last frame; the takes show their inputs;
-a new take chosen for shot 1 puts an out-of-date warning on shot 2's tile. Screens at 1440 and 390 px
-land in ./screenshots/storyboard-continuity-*.png.
+a new take chosen for shot 1 puts an out-of-date warning on shot 2's tile. The continuity sample in demo
+mode: one Generate all makes its cast shots, its chained cut and the shot that extends it; two takes of
+the cut compared show their inputs. Screens at 1440 and 390 px land in
+./screenshots/storyboard-continuity-*.png.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from test_ui_storyboard import NARROW, WIDE, confirm, fill, open_storyboard, sel
 
 from seedance_ui.options import MODE_FRAMES, MODE_REFERENCES, TIER_FAST, model_id
 from seedance_ui.pricing import estimate
-from seedance_ui.storyboard.chain import OUT_OF_DATE
+from seedance_ui.storyboard.chain import OUT_OF_DATE, OUT_OF_DATE_VIDEO
 
 pytestmark = [
     pytest.mark.filterwarnings("ignore:.*no_silent_downcasting"),
@@ -188,8 +190,26 @@ def test_the_continuity_sample_generates_end_to_end_in_demo_mode(
     keeper = ["@image1", "the keeper"]
     wait_until(lambda: sent_inputs(page) == [["@video1", "video of shot 3, take 1"], keeper])
     shoot(page, screenshot_dir, "continuity-sample-generated-1440")
+
+    # A second take of the chained cut, compared with the first: each shows the frame and cast it was
+    # made from. The newer take becomes the chosen one, so the extension after it is out of date.
     select_shot(page, 3)
     page.wait_for_selector("#sb-takes .sb-take-input[data-role='first-frame'] img")
+    page.click("#sb-shot-generate")
+    confirm(page, 1, estimate(model_id(MODE_REFERENCES, TIER_FAST), "480p", 5).credits)
+    page.wait_for_selector("#sb-takes .sb-take[data-number='2'][data-status='completed']", timeout=60_000)
+    page.wait_for_selector(f"#sb-tiles .sb-tile[data-number='4'] .sb-stale >> text={OUT_OF_DATE_VIDEO}")
+    page.wait_for_selector("#sb-compare-row", state="visible")
+    page.click("#sb-compare-btn")
+    page.wait_for_selector("#sb-compare .sb-compare[data-count='2']")
+    columns = page.locator("#sb-compare .sb-cmp-col")
+    for n in range(2):
+        inputs = columns.nth(n).locator(".sb-take-inputs")
+        assert inputs.locator("[data-role='first-frame'] img").count() == 1
+        roles = inputs.locator(".sb-take-input").evaluate_all("els => els.map(e => e.dataset.role)")
+        assert roles == ["first-frame", "cast", "cast"]
+    page.locator("#sb-compare").scroll_into_view_if_needed()
+    shoot(page, screenshot_dir, "continuity-compare-1440")
     page.set_viewport_size(NARROW)
-    shoot(page, screenshot_dir, "continuity-sample-generated-390")
+    shoot(page, screenshot_dir, "continuity-compare-390")
     context.close()

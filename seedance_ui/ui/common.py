@@ -164,6 +164,18 @@ def guarded(on_error: Callable[..., Any]) -> Callable[[Callable[..., Any]], Call
     return decorate
 
 
+Out = dict[Any, Any]  # a handler's answer: component -> new value or gr.update
+
+
+def keep_outputs(*_args: Any) -> Any:
+    """A failed handler's answer: leave every output as it is (Gradio applies one skip to them all)."""
+    return gr.skip()
+
+
+# The Studio tab's handlers: a failure leaves the page as it was (with a short warning).
+handler = guarded(keep_outputs)
+
+
 def listed(value: Any) -> Any:
     """A list parameter of the API or a tool as a tuple without empty items (None: empty); anything
     else is left for the request's rules to name."""

@@ -7,57 +7,28 @@ error is logged on the server and the visitor sees a short warning instead.
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import contextlib
-import dataclasses
-import functools
 import math
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 import gradio as gr
 
 from seedance_ui.client import GenerationRequest, SeedanceError, ValidationError
-from seedance_ui.client.errors import api_key_problem
 from seedance_ui.jobs.inputs import (
-    INPUTS_KEY,
-    ROLE_FIRST_FRAME,
-    ROLE_LAST_FRAME,
-    ROLE_REFERENCE_AUDIO,
-    ROLE_REFERENCE_IMAGE,
-    ROLE_REFERENCE_VIDEO,
     entries_of,
-    local_request,
-    media_fields,
 )
-from seedance_ui.options import (
-    ASPECT_RATIOS,
-    DEFAULT_ASPECT_RATIO,
-    DEFAULT_CONTENT_FILTER,
-    DEFAULT_DURATION,
-    DEFAULT_GENERATE_AUDIO,
-    DEFAULT_MODEL,
-    DEFAULT_QUALITY,
-    DEFAULT_WEB_SEARCH,
-    MODE_FRAMES,
-    MODE_REFERENCES,
-    MODEL_SPECS,
-    MODELS,
-    QUALITIES,
-)
-from seedance_ui.pricing import estimate
 from seedance_ui.runtime import Runtime
 from seedance_ui.security.identity import visitor_in_scope
 from seedance_ui.security.owners import client_address
 from seedance_ui.store import JobRecord, JobStatus
-from seedance_ui.ui import craft, views
+from seedance_ui.ui import views
+from seedance_ui.ui.api_handlers import ApiHandlers
 from seedance_ui.ui.common import (
-    API_OWNER,
-    INTERNAL_ERROR,
     TICK_SECONDS,
-    guarded,
-    listed,
+    Out,
+    handler,
     log,
     new_owner_id,
     owner_of,
@@ -65,10 +36,20 @@ from seedance_ui.ui.common import (
     toast_warning,
     valid_owner,
 )
+from seedance_ui.ui.fields import (
+    INPUT_LABELS,
+    describe_problems,
+    field_label,
+    make_request,
+    page_media,
+    prompt_too_long,
+    too_long,
+)
+from seedance_ui.ui.history_handlers import HistoryHandlers
+from seedance_ui.ui.key_handlers import KeyHandlers
 from seedance_ui.ui.mode_handlers import ModeHandlers
-from seedance_ui.ui.modes import gallery_paths, mode_of, url_lines
 from seedance_ui.ui.placeholders import Placeholders
-from seedance_ui.ui.prompt_lint import lint, straighten_quotes
+from seedance_ui.ui.prompt_handlers import PromptHandlers
 
 HISTORY_LIMIT = 60
 HISTORY_POLL_SECONDS = 1.0
@@ -76,162 +57,9 @@ HISTORY_POLL_SECONDS = 1.0
 # checks and caches every image of a redrawn gallery on its event loop, so each redraw costs about a
 # millisecond per history item.
 HISTORY_MIN_INTERVAL = 2.0
-# Prompts up to this length are linted right on the event loop (tens of microseconds); longer ones on
-# LINT_THREAD, a single worker, so parallel long prompts cannot take the loop's turns between them.
-INLINE_LINT_CHARS = 500
-LINT_THREAD = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="lint")
-KEY_SHAPE_HINT = "Nothing was stored or sent. Paste the key again, as your Evolink dashboard shows it."
-FIELD_LABELS = {
-    "prompt": "Prompt",
-    "model": "Model",
-    "duration": "Duration",
-    "quality": "Quality",
-    "aspect_ratio": "Aspect ratio",
-    "generate_audio": "Generate audio",
-    "web_search": "Web search",
-    "content_filter": "Content filter",
-    "first_frame": "First frame",
-    "last_frame": "Last frame",
-    "reference_images": "Reference images",
-    "reference_video_urls": "Reference video URLs",
-    "reference_audio_urls": "Reference audio URLs",
-}
-# An item of a list field, as the request names it ("reference_images[2]"), as the page names it.
-ITEM_LABELS = {
-    "reference_images": "Reference image @image{}",
-    "reference_video_urls": "Reference video @video{}",
-    "reference_audio_urls": "Reference audio @audio{}",
-}
-
-
-def field_label(field: str) -> str:
-    """The page's name of a request field ("reference_images[2]" -> "Reference image @image2")."""
-    name, _, rest = field.partition("[")
-    if rest.endswith("]") and rest[:-1].isdigit() and name in ITEM_LABELS:
-        return ITEM_LABELS[name].format(rest[:-1])
-    return FIELD_LABELS.get(field, field)
-
 
 def is_skip(output: Any) -> bool:
     return output == gr.skip()
-
-
-def _nothing(*_args: Any) -> Any:
-    """A failed handler's answer: leave every output as it is (Gradio applies one skip to them all)."""
-    return gr.skip()
-
-
-handler = guarded(_nothing)
-
-
-def key_refusal(key: str) -> str | None:
-    """Why a pasted key cannot be used, naming the field and the rule (never any part of the key)."""
-    problem = api_key_problem(key)
-    return None if problem is None else f"Your Evolink API key {problem}."
-
-
-def too_long(prompt: Any, limit: int) -> bool:
-    """The edge cap, checked before any other work on a prompt (O(1))."""
-    return isinstance(prompt, str) and len(prompt) > limit
-
-
-def prompt_too_long(prompt: str, limit: int) -> str:
-    return f"Prompt: must be at most {limit:,} characters (got {len(prompt):,}). Nothing was sent."
-
-
-def coerce_duration(value: Any) -> Any:
-    """Slider and API numbers as an int when whole; anything else is left for the validator to name."""
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
-
-
-def make_request(
-    prompt: Any,
-    model: Any,
-    duration: Any,
-    quality: Any,
-    aspect_ratio: Any,
-    generate_audio: Any,
-    web_search: Any,
-    **media: Any,
-) -> GenerationRequest:
-    """The request the page (or the API) describes; `media`: content_filter, first_frame, last_frame,
-    reference_images, reference_video_urls, reference_audio_urls (GenerationRequest's names)."""
-    return GenerationRequest(
-        prompt=prompt if prompt is not None else "",
-        model=model,
-        duration=coerce_duration(duration),
-        quality=quality,
-        aspect_ratio=aspect_ratio,
-        generate_audio=generate_audio,
-        web_search=web_search,
-        **media,
-    )
-
-
-# How the history names each input (n: its number among inputs of that role).
-INPUT_LABELS = {
-    ROLE_FIRST_FRAME: "First frame",
-    ROLE_LAST_FRAME: "Last frame",
-    ROLE_REFERENCE_IMAGE: "Image {n}",
-    ROLE_REFERENCE_VIDEO: "Video {n}",
-    ROLE_REFERENCE_AUDIO: "Audio {n}",
-}
-
-
-def page_media(
-    model: Any,
-    content_filter: Any,
-    first_frame: Any,
-    last_frame: Any,
-    reference_images: Any,
-    video_urls: Any,
-    audio_urls: Any,
-) -> dict[str, Any]:
-    """The media fields of a page's request: only those of the model's mode (the other mode's zones
-    keep their contents while hidden, but are not sent)."""
-    mode = mode_of(model) if model in MODEL_SPECS else None
-    media: dict[str, Any] = {"content_filter": True if content_filter is None else content_filter}
-    if mode == MODE_FRAMES:
-        media.update(first_frame=first_frame or None, last_frame=last_frame or None)
-    elif mode == MODE_REFERENCES:
-        media.update(
-            reference_images=gallery_paths(reference_images),
-            reference_video_urls=url_lines(video_urls),
-            reference_audio_urls=url_lines(audio_urls),
-        )
-    return media
-
-
-def is_references(model: Any) -> bool:
-    return isinstance(model, str) and model in MODEL_SPECS and mode_of(model) == MODE_REFERENCES
-
-
-def _whole(value: Any) -> int:
-    """A page's number as whole seconds (0 for anything else)."""
-    try:
-        return int(float(value))
-    except (TypeError, ValueError, OverflowError):
-        return 0
-
-
-def _seconds(value: Any) -> float:
-    """A measured length in seconds from a page state (0 for anything that is not a finite number >= 0)."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        return 0.0
-    return max(0.0, float(value))
-
-
-def reference_counts(value: Any) -> dict[str, int]:
-    """The page's reference counts (a state `on_refs` keeps) as kind -> int; zeros for anything else."""
-    value = value if isinstance(value, dict) else {}
-    return {kind: v if isinstance((v := value.get(kind)), int) and v >= 0 else 0
-            for kind in ("image", "video", "audio")}
-
-
-def describe_problems(problems: Sequence[ValidationError]) -> list[str]:
-    return [f"{field_label(p.field)}: {p.rule}" for p in problems]
 
 
 class HistoryWatch:
@@ -321,12 +149,10 @@ class StudioPage:
     cancel_job_btn: gr.Button
 
 
-Out = dict[Any, Any]  # a handler's answer: component -> new value or gr.update
-
-
-class Studio(ModeHandlers):
-    """All handlers of the Studio tab, bound to one runtime and the page's components (`page`); the
-    mode switch and media inputs' handlers come from `ModeHandlers`."""
+class Studio(ModeHandlers, PromptHandlers, HistoryHandlers, KeyHandlers, ApiHandlers):
+    """The Studio tab's handlers, bound to one runtime and the page's components (`page`): here the page
+    load and its watcher, generate and cancel, and the renderers the others share; each panel's own
+    events come from a mixin (modes and inputs, prompt and cost, history detail, key, the API)."""
 
     def __init__(self, runtime: Runtime) -> None:
         self.page = StudioPage()
@@ -579,108 +405,6 @@ class Studio(ModeHandlers):
         return self.gallery(owner_id)
 
     # ---------------------------------------------------------------------------------------------
-    # create panel
-    @handler
-    async def on_prompt(
-        self,
-        prompt: Any,
-        web_search: Any,
-        model: Any = None,
-        counts: Any = None,
-        request: gr.Request | None = None,
-    ) -> Out:
-        """Counter and lint on every keystroke; wired like `on_cost` (raw values, no thread hop).
-        In references mode (`model`), `counts` (the inputs of each kind, kept by `on_refs`) let the lint
-        flag a tag that names no input and an input no tag names.
-
-        Unqueued, so anyone can call it as often as they like: a prompt over the edge cap is refused
-        unread; a long one is linted on the one lint thread, one at a time per client address (a page
-        sends one at a time; more from one address are answered at once with nothing changed), so the web
-        server's loop spends microseconds on any input and one visitor cannot fill the lint thread."""
-        text = prompt if isinstance(prompt, str) else ""
-        if too_long(text, self.settings.max_prompt_chars):
-            refusal = prompt_too_long(text, self.settings.max_prompt_chars)
-            return {self.page.counter: views.notice_html("error", refusal)}
-        inputs = reference_counts(counts) if is_references(model) else None
-        check = functools.partial(lint, text, web_search=bool(web_search), inputs=inputs)
-        if len(text) <= INLINE_LINT_CHARS:
-            result = check()
-        else:
-            address = self.address_of(request) or "-"
-            if address in self._long_lints:
-                return {self.page.counter: gr.skip()}
-            self._long_lints.add(address)
-            try:
-                result = await asyncio.get_running_loop().run_in_executor(LINT_THREAD, check)
-            finally:
-                self._long_lints.discard(address)
-        straighten = gr.update(visible=result.has_curly_quotes)
-        return {self.page.counter: views.counter_html(result), self.page.straighten_btn: straighten}
-
-    @handler
-    async def on_cost(
-        self,
-        model: Any,
-        duration: Any,
-        quality: Any,
-        web_search: Any,
-        content_filter: Any = True,
-        video_seconds: Any = 0.0,
-    ) -> str:
-        """The cost card. Async and wired as `common.INSTANT`: no queue, and no Gradio pre/postprocessing
-        (the page's plain values in, HTML out). Gradio runs each pre/postprocess and every sync handler in
-        a worker thread, and each such hop waits for the GIL and a turn of the busy event loop: under load
-        that was most of a cheap event's latency (BENCHMARKS.md, capacity). `video_seconds`: the reference
-        videos' seconds, as `measure_references` measured them (billed in references mode)."""
-        model, quality = str(model or ""), str(quality or "")
-        seconds = _whole(duration)
-        videos = _seconds(video_seconds) if is_references(model) else 0.0
-        try:
-            est = (
-                estimate(model, quality, seconds, bool(web_search),
-                         content_filter=content_filter is not False,
-                         input_video_seconds=videos)
-                if seconds > 0
-                else None
-            )
-        except KeyError:
-            est = None
-        search = bool(web_search)
-        return views.cost_html(
-            est, model=model, quality=quality, duration=seconds, web_search=search, input_video_seconds=videos
-        )
-
-    @handler
-    def straighten(self, prompt: str | None) -> str:
-        return straighten_quotes(prompt or "")
-
-    def inserter(self, category: str) -> Callable[[str | None, str | None], Out]:
-        @handler
-        def insert(prompt: str | None, label: str | None) -> Out:
-            text = craft.lookup(category, label)
-            menu = {self.page.craft_menus[category]: gr.update(value=None)}  # ready for the next pick
-            return {self.page.prompt: craft.insert_snippet(prompt, text), **menu} if text else menu
-
-        insert.__name__ = f"insert_{category}"
-        return insert
-
-    @handler
-    def insert_dialogue(self, prompt: str | None, speaker: str | None, line: str | None) -> Any:
-        sentence = craft.dialogue_line(speaker, line)
-        if not sentence:
-            toast_warning("Type the line the character says first.")
-            return gr.skip()
-        return {self.page.prompt: craft.insert_snippet(prompt, sentence), self.page.line: ""}
-
-    def example_loader(self, index: int) -> Callable[[], str]:
-        @handler
-        def load_example() -> str:
-            return craft.EXAMPLES[index].prompt
-
-        load_example.__name__ = f"example_{index}"
-        return load_example
-
-    # ---------------------------------------------------------------------------------------------
     # generate, follow, cancel
     @staticmethod
     def not_sent(problems: Sequence[ValidationError]) -> str:
@@ -796,263 +520,3 @@ class Studio(ModeHandlers):
         message = self.manager.cancel(job_id, owner_id)
         toast_info(message, title="Cancel")
         return views.notice_html("info", message)
-
-    # ---------------------------------------------------------------------------------------------
-    # history detail
-    def detail_outputs(self, record: JobRecord | None) -> Out:
-        """The history's detail column for the selected item (`record`), or empty for none."""
-        p = self.page
-        path = self.video_file(record)
-        return {
-            p.selected_job: record.id if record is not None else None,
-            p.detail_video: gr.update(value=path, visible=bool(path)),
-            p.detail: self.detail_view(record),
-            p.reuse_btn: gr.update(visible=record is not None),
-            p.continue_btn: gr.update(visible=bool(path)),
-            p.delete_btn: gr.update(visible=record is not None and record.terminal),
-            p.cancel_job_btn: gr.update(visible=record is not None and not record.terminal),
-        }
-
-    @handler
-    def select(
-        self, ids: list[str] | None, owner: Any, evt: gr.SelectData, request: gr.Request | None = None
-    ) -> Out:
-        owner_id = self.owner_of(owner, request)
-        index = evt.index if isinstance(evt.index, int) else None
-        if not owner_id or index is None or not ids or not 0 <= index < len(ids):
-            return self.detail_outputs(None)
-        return self.detail_outputs(self.manager.get(ids[index], owner_id))
-
-    @handler
-    async def follow_detail(
-        self, job_id: str | None, owner: Any, request: gr.Request | None = None
-    ) -> AsyncIterator[Any]:
-        """Keep the selected item's detail live while it is in flight."""
-        owner_id, record = self.job_of(job_id, owner, request)
-        yield gr.skip()
-        if record is None or record.terminal:
-            return
-        # The detail shows nothing that changes with time alone: redraw it only when the job changes
-        # (each answer also pays Gradio's rebuild of the five skipped outputs).
-        async for live in self.manager.watch(record.id, owner_id):
-            if live.terminal:
-                yield self.detail_outputs(live)
-                return
-            if live != record:
-                record = live
-                yield {self.page.detail: self.detail_view(live)}
-
-    @handler
-    def reuse(self, job_id: str | None, owner: Any, request: gr.Request | None = None) -> Any:
-        """The create panel's fields as the selected job was sent, and a notice."""
-        _owner_id, record = self.job_of(job_id, owner, request)
-        if record is None:
-            toast_info("Select an item in your history first.")
-            return gr.skip()
-        p = record.params
-        model = p.get("model") if p.get("model") in MODELS else DEFAULT_MODEL
-        quality = p.get("quality") if p.get("quality") in QUALITIES else DEFAULT_QUALITY
-        ratio = p.get("aspect_ratio") if p.get("aspect_ratio") in ASPECT_RATIOS else DEFAULT_ASPECT_RATIO
-        duration = p.get("duration") if isinstance(p.get("duration"), int) else DEFAULT_DURATION
-        audio = (
-            p.get("generate_audio") if isinstance(p.get("generate_audio"), bool) else DEFAULT_GENERATE_AUDIO
-        )
-        web = p.get("web_search") if isinstance(p.get("web_search"), bool) else DEFAULT_WEB_SEARCH
-        toast_info("Settings restored in the create panel.")
-        inputs = [f"{v.label}: {v.name or v.url}" for v in self.input_views(record)]
-        if inputs and p.get("model") not in MODELS:  # a frames or references model: name it too
-            inputs.insert(0, f"Model: {p.get('model')}")
-        notice = views.notice_html(
-            "info", "Settings restored from your history — tweak and generate again.",
-            "This shot's inputs (add them again to use them):" if inputs else None, items=inputs,
-        )
-        ui = self.page
-        return {
-            ui.prompt: p.get("prompt", ""),
-            ui.model: model,
-            ui.duration: duration,
-            ui.quality: quality,
-            ui.aspect_ratio: ratio,
-            ui.generate_audio: audio,
-            ui.web_search: web,
-            ui.status: notice,
-        }
-
-    def reused_inputs(self, record: JobRecord) -> dict[str, Any]:
-        """The job's media fields as Reuse settings refills them: the saved copies' absolute paths
-        (images) and the URLs, by request field (first_frame, ..., reference_audio_urls)."""
-        return media_fields(local_request(self.store, record.params))
-
-    @handler
-    def delete(self, job_id: str | None, owner: Any, request: gr.Request | None = None) -> Any:
-        """Delete the selected item (ended jobs only), with its files: the gallery and an empty detail."""
-        owner_id, record = self.job_of(job_id, owner, request)
-        if record is None or owner_id is None:
-            toast_info("Select an item in your history first.")
-            return gr.skip()
-        if not record.terminal:
-            message = "This job is still running: cancel it first, or wait until it ends."
-            toast_warning(message)
-            return {self.page.status: views.notice_html("warning", message)}
-        if not self.manager.delete(record.id, owner_id):
-            toast_warning("Could not delete this item.")
-            return gr.skip()
-        toast_info("Deleted, with its video, poster and input files.")
-        return {**self.gallery(owner_id), **self.detail_outputs(None)}
-
-    @handler
-    def cancel_selected(self, job_id: str | None, owner: Any, request: gr.Request | None = None) -> str:
-        return self.cancel(job_id, owner, request)
-
-    # ---------------------------------------------------------------------------------------------
-    # visitor key (demo mode)
-    @handler
-    def set_key(
-        self, typed: str | None, owner: Any, request: gr.Request | None = None
-    ) -> Out:
-        """The session's key, a cleared textbox and the key status. The key is never echoed."""
-        p = self.page
-        key = (typed or "").strip()
-        if not key:
-            toast_warning("Paste your Evolink API key first.")
-            return {p.key_box: ""}
-        refusal = key_refusal(key)
-        if refusal is not None:
-            toast_warning(refusal, title="Key not used")
-            return {p.key_box: "", p.key_status: views.notice_html("error", refusal, KEY_SHAPE_HINT)}
-        owner_id = self.owner_of(owner, request)
-        if owner_id:
-            with contextlib.suppress(Exception):
-                resumed = self.manager.resume_with_key(owner_id, key)
-                if resumed:
-                    toast_info(f"Following {resumed} earlier job(s) again with your key.")
-        toast_info("Your key is set for this session.")
-        status = views.key_status_html(True, self.runtime.demo_mode)
-        return {p.visitor_key: key, p.key_box: "", p.key_status: status}
-
-    @handler
-    def forget_key(self) -> Out:
-        demo = self.runtime.demo_mode
-        toast_info("Your key is forgotten; demo mode again." if demo else "Your key is forgotten.")
-        return {self.page.visitor_key: None, self.page.key_status: views.key_status_html(False, demo)}
-
-    @handler
-    async def check_key(
-        self, typed: str | None, session_key: str | None, owner: Any, request: gr.Request | None = None
-    ) -> Out:
-        """Check the typed key (and keep it for the session), else the session key, else the default."""
-        p = self.page
-        typed = (typed or "").strip()
-        refusal = key_refusal(typed) if typed else None
-        if refusal is not None:
-            toast_warning(refusal, title="Check key")
-            return {p.key_box: "", p.key_status: views.notice_html("error", refusal, KEY_SHAPE_HINT)}
-        key = typed or session_key or None
-        result = await self.runtime.check_key(key)
-        status = views.notice_html("success" if result.ok else "error", result.message, result.hint)
-        if result.ok:
-            toast_info(result.message, title="Check key")
-        else:
-            toast_warning(result.message, result.hint, title="Check key")
-        if typed and result.ok:
-            owner_id = self.owner_of(owner, request)
-            if owner_id:
-                with contextlib.suppress(Exception):
-                    await asyncio.to_thread(self.manager.resume_with_key, owner_id, typed)
-            note = views.key_status_html(True, self.runtime.demo_mode)
-            return {p.visitor_key: typed, p.key_box: "", p.key_status: note + status}
-        return {p.key_box: "", p.key_status: status}
-
-    # ---------------------------------------------------------------------------------------------
-    # programmatic API
-    async def api_generate(
-        self,
-        prompt: str,
-        model: str = DEFAULT_MODEL,
-        duration: int = DEFAULT_DURATION,
-        quality: str = DEFAULT_QUALITY,
-        aspect_ratio: str = DEFAULT_ASPECT_RATIO,
-        generate_audio: bool = DEFAULT_GENERATE_AUDIO,
-        web_search: bool = DEFAULT_WEB_SEARCH,
-        first_frame: str | None = None,
-        last_frame: str | None = None,
-        reference_images: list[str] | None = None,
-        reference_video_urls: list[str] | None = None,
-        reference_audio_urls: list[str] | None = None,
-        content_filter: bool = DEFAULT_CONTENT_FILTER,
-        http: gr.Request | None = None,
-    ) -> AsyncIterator[tuple[Any, dict[str, Any]]]:
-        """Generate a video and wait for it. Yields progress; the final output is the mp4 and a JSON
-        summary whose `video_path` is the file's local path on the server. Image parameters are files
-        (gradio_client.handle_file), video and audio references lists of URLs."""
-        if too_long(prompt, self.settings.max_prompt_chars):
-            raise gr.Error("Invalid request: " + prompt_too_long(prompt, self.settings.max_prompt_chars))
-        request = dataclasses.replace(
-            make_request(prompt, model, duration, quality, aspect_ratio, generate_audio, web_search),
-            first_frame=first_frame or None,
-            last_frame=last_frame or None,
-            reference_images=listed(reference_images),
-            reference_video_urls=listed(reference_video_urls),
-            reference_audio_urls=listed(reference_audio_urls),
-            content_filter=content_filter,
-        )
-        problems = request.problems()
-        if problems:
-            raise gr.Error(
-                "Invalid request: " + "; ".join(f"{p.field}: {p.rule}" for p in problems),
-                title="Invalid request",
-            )
-        # API callers share one anonymous owner (their jobs are never listed to anyone, results go back
-        # only to the caller); a signed-in session (sign-in on) is that person's own owner.
-        # An API caller is a visitor like any other: its own cookie's owner (a client that keeps no
-        # cookies is a new visitor on every call, still bound by its address), or its signed-in account.
-        owner = self.owner_of(None, http) or API_OWNER
-        try:
-            record = await asyncio.to_thread(
-                self.manager.submit, request, owner, None, address=self.address_of(http)
-            )
-        except ValidationError as exc:  # a media rule, measured on the files: nothing was uploaded or sent
-            raise gr.Error(f"Invalid request: {exc.field}: {exc.rule}", title="Invalid request") from None
-        except SeedanceError as exc:
-            raise gr.Error(f"{exc.message} — {exc.hint}", title=type(exc).__name__) from None
-        except Exception:
-            log.exception("API submit failed")
-            raise gr.Error(INTERNAL_ERROR) from None
-        final: JobRecord | None = None
-        async for rec, changed in self.watch_ticking(record.id, owner):
-            final = rec
-            if changed and not rec.terminal:
-                yield None, self.api_summary(rec)
-        if final is None or not final.terminal:
-            raise gr.Error("Lost track of the job; see the server log.")
-        if final.status != JobStatus.COMPLETED:
-            message = final.error_message or final.status.label
-            code = f" [{final.error_code}]" if final.error_code else ""
-            hint = f" — {final.error_hint}" if final.error_hint else ""
-            raise gr.Error(f"{message}{code}{hint}", title=final.status.label.split(" —")[0])
-        path = self.video_file(final)
-        if not path:
-            raise gr.Error("The video finished but its file is missing on the server.")
-        yield path, self.api_summary(final)
-
-    def api_input(self, entry: dict[str, Any]) -> dict[str, Any]:
-        """An input as API callers see it: the saved copy's path on the server as `saved_copy` (a dict
-        with a "path" key would be taken for a file to download by gradio_client)."""
-        out = {k: v for k, v in entry.items() if k != "path"}
-        if entry.get("path"):
-            with contextlib.suppress(ValueError):
-                out["saved_copy"] = str(self.store.resolve(entry["path"]))
-        return out
-
-    def api_summary(self, record: JobRecord) -> dict[str, Any]:
-        data = record.to_public_dict()
-        path = self.store.video_file(record)
-        poster = self.store.poster_file(record)
-        data["video_path"] = str(path) if path else None
-        data["poster_path"] = str(poster) if poster else None
-        data["params"] = {k: v for k, v in record.params.items() if k != "callback_url"}
-        if INPUTS_KEY in data["params"]:
-            data["params"][INPUTS_KEY] = [self.api_input(entry) for entry in entries_of(record.params)]
-        data.pop("owner", None)
-        data["updated_at"] = record.updated_at or time.time()
-        return data

@@ -37,7 +37,7 @@ from seedance_ui.options import (
 )
 from seedance_ui.store import JobStatus
 from seedance_ui.ui import mode_views, views
-from seedance_ui.ui.common import guarded, toast_info, toast_warning
+from seedance_ui.ui.common import handler, toast_info, toast_warning
 from seedance_ui.ui.modes import (
     ADAPTIVE,
     MODE_INFO,
@@ -59,13 +59,6 @@ CONTINUE_DIR = ("ui", "continue")  # under the data directory (served: gr.Image 
 WEB_SEARCH_INFO = "For recent events; billed only if a search happens."
 WEB_SEARCH_OFF_INFO = "Only the Standard and Fast text models search the web: uncheck it for this model."
 FETCH_TIMEOUT = 30.0
-
-
-def _skip(*_args: Any) -> Any:
-    return gr.skip()
-
-
-handler = guarded(_skip)
 
 
 def reference_limits(model: Any) -> dict[str, int]:

@@ -5,74 +5,31 @@ by the components it changes. The components are the tab's `Page`, placed by `st
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
-from seedance_ui.client import SeedanceError
 from seedance_ui.options import MODELS
 from seedance_ui.runtime import Runtime
-from seedance_ui.security.owners import client_address
-from seedance_ui.storyboard import Board, StoryboardError, board_estimate, shot_estimate, shot_problems
+from seedance_ui.storyboard import Board, board_estimate, shot_estimate, shot_problems
 from seedance_ui.storyboard.model import is_valid_id
 from seedance_ui.storyboard.page import FIELDS, Shown, find_shot
-from seedance_ui.storyboard.session import BoardSession, Plan, PlanScope, Refused, Sent
+from seedance_ui.storyboard.session import BoardSession, Refused
 from seedance_ui.storyboard.states import ShotState
 from seedance_ui.ui import storyboard_continuity as scv
 from seedance_ui.ui import storyboard_views as sv
-from seedance_ui.ui.common import INTERNAL_ERROR, guarded, owner_of
+from seedance_ui.ui.common import Out, owner_of
+from seedance_ui.ui.storyboard_boards import BoardHandlers
+from seedance_ui.ui.storyboard_exports import ExportHandlers
+from seedance_ui.ui.storyboard_generate import GenerateHandlers
+from seedance_ui.ui.storyboard_page import Page, handler
 from seedance_ui.ui.views import notice_html
 
-Out = dict[Any, Any]  # a handler's answer: component -> new value or gr.update
+__all__ = ["Page", "StoryboardTab"]
 
 
-class Page:
-    """The tab's components, placed by the panel functions of `storyboard_tab`. The board settings and
-    the shot editor's fields are named as `seedance_ui.storyboard.page.FIELDS` names them, so what a page
-    sends is matched to its fields by name, once, here."""
-
-    def __init__(self, owner: gr.BrowserState, visitor_key: gr.State) -> None:
-        self.owner, self.visitor_key = owner, visitor_key
-
-    def fields(self) -> list[Any]:
-        """The field components, in FIELDS order."""
-        return [getattr(self, name) for name in FIELDS]
-
-    def shown_inputs(self) -> list[Any]:
-        """What every event sends first: the owner, the open board and shot, then the fields."""
-        return [self.owner, self.board_box, self.shot_box, *self.fields()]
-
-    def everything(self) -> list[Any]:
-        """Every component a render may change."""
-        return [
-            *(self.board_box, self.shot_box, self.takes_sig, self.plan, self.compared, self.timer),
-            *(self.picker, self.summary, self.notice, self.tiles, self.editor_head, self.editor),
-            *(self.editor_info, self.shot_gen_btn, self.takes, self.compare_row, self.compare_pick),
-            *(self.compare_col, self.compare, self.confirm_group, self.confirm_html, self.confirm_btn),
-            *(self.downloads, self.export_note, self.sheet_preview, self.animatic_preview),
-            *(self.cast_chips, self.cast_remove),
-            *self.fields(),
-        ]
-
-    def export_outputs(self) -> list[Any]:
-        return [self.downloads, self.export_note, self.sheet_preview, self.animatic_preview, self.notice]
-
-
-# --------------------------------------------------------------------------------------------------
-# The handlers: page event -> BoardSession call -> components
-
-
-def _internal_error(tab: StoryboardTab, *_args: Any) -> Out:
-    return {tab.page.notice: notice_html("error", INTERNAL_ERROR)}
-
-
-handler = guarded(_internal_error)
-
-
-class StoryboardTab:
+class StoryboardTab(BoardHandlers, GenerateHandlers, ExportHandlers):
     """The tab's handlers (one instance per app), over one BoardSession."""
 
     def __init__(self, runtime: Runtime, page: Page) -> None:
@@ -351,270 +308,6 @@ class StoryboardTab:
             p.compared: chosen,
             p.notice: "",
         }
-
-    # ---------------------------------------------------------------------------------------------
-    # boards
-    @handler
-    def switch_board(self, request: gr.Request, *values: Any) -> Out:
-        shown, (chosen,) = self.shown(values, request)
-        if shown.owner is None or not is_valid_id(chosen):
-            self.session.commit(shown)
-            return {self.page.notice: gr.skip()}
-        try:
-            board = self.session.switch(shown, chosen)
-        except Refused as refusal:
-            return self.refused(refusal)
-        return self.full(board, shown, None)
-
-    @handler
-    def new_board(self, request: gr.Request, *values: Any) -> Out:
-        shown = self.shown(values, request)[0]
-        try:
-            board, shot_id = self.session.new_board(shown)
-        except Refused as refusal:
-            return self.refused(refusal)
-        return self.full(board, shown, shot_id, "A new board: write the first shot.")
-
-    @handler
-    def import_file(self, request: gr.Request, *values: Any) -> Out:
-        shown, (upload,) = self.shown(values, request)
-        if shown.owner is None or not upload:
-            self.session.commit(shown)
-            return {self.page.notice: gr.skip()}
-        path = Path(upload if isinstance(upload, str) else getattr(upload, "name", ""))
-        try:
-            if path.suffix.lower() == ".csv":  # CSV shots join the open board, after its shots
-                board, first = self.session.append_csv(shown, path)
-                n = len(board.shots) - board.index_of(first) if first and find_shot(board, first) else 0
-                message = f"Added {n} shot{'s' if n != 1 else ''} from {path.name} at the end of the board."
-                return self.full(board, shown, first, message, "success")
-            board = self.session.import_file(shown, path)
-        except Refused as refusal:
-            return self.refused(refusal)
-        n = len(board.shots)
-        message = f"Imported “{board.title}”: {n} shot{'s' if n != 1 else ''}, as a new board."
-        return self.full(board, shown, None, message, "success")
-
-    def _extend(self, shown: Shown, shot_id: str, take_id: str) -> Out:
-        """ "Extend" on a finished take: a new shot after it continuing its video (nothing sent yet)."""
-        try:
-            board, new_shot = self.session.extend(shown, shot_id, take_id)
-        except Refused as refusal:
-            return self.refused(refusal)
-        message = (
-            f"Shot {board.number_of(new_shot)} continues shot {board.number_of(shot_id)}'s take as @video1: "
-            "describe what happens next, then generate it."
-        )
-        return self.full(board, shown, new_shot, message, "success")
-
-    @handler
-    def open_sample(self, request: gr.Request, *values: Any) -> Out:
-        """A new board from the continuity sample: a cast of two, shots naming them, a chained cut."""
-        shown = self.shown(values, request)[0]
-        try:
-            board = self.session.open_sample(shown)
-        except Refused as refusal:
-            return self.refused(refusal)
-        message = (
-            f"“{board.title}”: a cast of two named in the prompts, and shot 3 starting where shot 2 ends. "
-            "Generate all to see it play as one piece."
-        )
-        return self.full(board, shown, None, message, "success")
-
-    @handler
-    def add_cast(self, request: gr.Request, *values: Any) -> Out:
-        """A picture and a name become a cast entry of the open board."""
-        shown, (image, name) = self.shown(values, request)
-        if not image:
-            return self.say("warning", "Cast: choose a picture first (JPEG, PNG or WebP).")
-        try:
-            board = self.session.add_cast(shown, str(name or ""), Path(str(image)))
-        except Refused as refusal:
-            return self.refused(refusal)
-        entry = board.cast[-1]
-        message = f"“{entry.name}” is in the cast: tick it in a shot, write @[{entry.name}] in its prompt."
-        out = self.full(board, shown, shown.shot_id, message, "success", keep_compare=True)
-        out.update({self.page.cast_image: None, self.page.cast_name: ""})
-        return out
-
-    @handler
-    def remove_cast(self, request: gr.Request, *values: Any) -> Out:
-        shown, (entry_id,) = self.shown(values, request)
-        if not entry_id:
-            return self.say("info", "Cast: pick the entry to remove first.")
-        try:
-            board = self.session.remove_cast(shown, str(entry_id))
-        except Refused as refusal:
-            return self.refused(refusal)
-        return self.full(board, shown, shown.shot_id, "Removed from the cast.", "success", keep_compare=True)
-
-    @handler
-    def export_json(self, request: gr.Request, *values: Any) -> Out:
-        return self._export_text(self.shown(values, request)[0], "json")
-
-    @handler
-    def export_csv(self, request: gr.Request, *values: Any) -> Out:
-        return self._export_text(self.shown(values, request)[0], "csv")
-
-    def _export_text(self, shown: Shown, fmt: Any) -> Out:
-        try:
-            board, path = self.session.export_text(shown, fmt)
-        except Refused as refusal:
-            return self.refused(refusal)
-        return self.downloads(board, shown.owner or "", f"Exported {path.name}.")
-
-    # ---------------------------------------------------------------------------------------------
-    # generation: ask, then confirm
-    def _ask(self, values: tuple[Any, ...], request: Any, scope: PlanScope, what: str) -> Out:
-        shown = self.shown(values, request)[0]
-        try:
-            plan = self.session.plan(shown, scope)
-        except Refused as refusal:
-            return self.refused(refusal)
-        if scope == "shot" and plan.shot_ids:
-            what = f"Shot {plan.board.number_of(plan.shot_ids[0])}: a new take"
-        return self.confirmation(plan, what)
-
-    def confirmation(self, plan: Plan, what: str) -> Out:
-        p = self.page
-        if not plan.shot_ids:
-            nothing = "Nothing to generate: every shot has a take that is done or on its way."
-            return {p.confirm_group: gr.update(visible=False), p.plan: None, **self.say("info", nothing)}
-        credits, blocked = plan.estimate.credits, bool(plan.problems)
-        return {
-            p.confirm_group: gr.update(visible=True),
-            p.confirm_html: sv.confirm_html(
-                plan.board, plan.estimate, what, plan.problems, changed=plan.changed
-            ),
-            p.confirm_btn: gr.update(
-                value=sv.confirm_label(credits), interactive=not blocked, visible=not blocked
-            ),
-            p.plan: plan.token(what),
-            p.notice: "",
-        }
-
-    @handler
-    def ask_all(self, request: gr.Request, *values: Any) -> Out:
-        return self._ask(values, request, "all", "Generate all shots")
-
-    @handler
-    def ask_missing(self, request: gr.Request, *values: Any) -> Out:
-        return self._ask(values, request, "missing", "Generate missing or failed shots")
-
-    @handler
-    def ask_shot(self, request: gr.Request, *values: Any) -> Out:
-        return self._ask(values, request, "shot", "Shot: a new take")
-
-    @handler
-    def cancel_plan(self) -> Out:
-        return {self.page.confirm_group: gr.update(visible=False), self.page.plan: None, self.page.notice: ""}
-
-    @handler
-    async def confirm(self, request: gr.Request, *values: Any) -> Out:
-        """Submit the planned shots (only if the total is still what the reviewer confirmed)."""
-        shown, (token, visitor_key) = self.shown(values, request)
-        address = client_address(request, trust_proxy=self.runtime.settings.trust_proxy)
-        result = await asyncio.to_thread(self.session.generate, shown, token, visitor_key, address)
-        p = self.page
-        if result is None:
-            return {p.confirm_group: gr.update(visible=False), p.plan: None}
-        if isinstance(result, Plan):
-            return self.confirmation(result, str(token.get("what", "")))
-        out = self.live(result.board, shown.owner or "", shown.shot_id)
-        out.update({p.confirm_group: gr.update(visible=False), p.plan: None, p.timer: gr.Timer(active=True)})
-        out.update(self.sent_notice(result))
-        return out
-
-    def sent_notice(self, sent: Sent) -> Out:
-        n = len(sent.takes)
-        shots = f"{n} shot{'s' if n != 1 else ''}"
-        waiting = len(sent.waiting)
-        follow = (
-            f" {waiting} chained shot{'s' if waiting != 1 else ''} will follow, each once the shot before it "
-            "is done." if waiting else ""
-        )
-        if not sent.errors:
-            return self.say(
-                "success",
-                f"Sent {shots}: the tiles follow each one live.{follow}",
-                "Jobs keep running if you close this tab; they are saved to your history.",
-            )
-        lines = []
-        for sid, exc in sent.errors.items():
-            number = sent.board.number_of(sid) if find_shot(sent.board, sid) else "?"
-            text = exc.message if isinstance(exc, SeedanceError) else str(exc) or type(exc).__name__
-            if isinstance(exc, RuntimeError):
-                text = "the job manager is not running"
-            lines.append(f"Shot {number}: {text}")
-        return self.say(
-            "warning",
-            f"{shots} sent; {len(sent.errors)} could not be sent.",
-            "The others are rendering; fix the shots named here and retry them.",
-            items=lines,
-        )
-
-    # ---------------------------------------------------------------------------------------------
-    # review exports
-    def downloads(
-        self, board: Board, owner: str, message: str, kind: str = "success", extra: Out | None = None
-    ) -> Out:
-        files = self.session.exported(board, owner)
-        return {
-            self.page.downloads: gr.update(value=[str(p) for p in files] or None, visible=bool(files)),
-            self.page.export_note: sv.exports_html(files, message, kind),
-            **(extra or {}),
-        }
-
-    async def _export(
-        self, values: tuple[Any, ...], request: Any, what: str, make: Callable[..., Out]
-    ) -> Out:
-        shown, extras = self.shown(values, request)
-        try:
-            return await asyncio.to_thread(make, shown, *extras)
-        except Refused as refusal:
-            return {self.page.export_note: notice_html(refusal.kind, refusal.message)}
-        except StoryboardError as exc:
-            return {self.page.export_note: notice_html("warning", f"No {what} yet: {exc}.")}
-
-    @handler
-    async def export_sheet(self, request: gr.Request, *values: Any) -> Out:
-        def make(shown: Shown) -> Out:
-            board, path = self.session.contact_sheet(shown)
-            rows = len(board.shots)
-            message = f"Contact sheet ready: {rows} row{'s' if rows != 1 else ''}, {path.name}."
-            preview = {self.page.sheet_preview: gr.update(value=str(path), visible=True)}
-            return self.downloads(board, shown.owner or "", message, extra=preview)
-
-        return await self._export(values, request, "contact sheet", make)
-
-    @handler
-    async def export_animatic(self, request: gr.Request, *values: Any) -> Out:
-        def make(shown: Shown, cards: Any) -> Out:
-            board, result = self.session.animatic(shown, bool(cards))
-            shots = len([s for s in result.segments if s.kind == "shot"])
-            message = (
-                f"Animatic ready: {sv.fmt_seconds(result.duration)} at {result.width}×{result.height}, "
-                f"{shots} shots."
-            )
-            kind = "success"
-            if result.skipped:
-                missing = ", ".join(
-                    str(board.number_of(sid)) for sid in result.skipped if find_shot(board, sid)
-                )
-                message += f" Left out (no chosen take yet): shot {missing}."
-                kind = "warning"
-            preview = {self.page.animatic_preview: gr.update(value=str(result.path), visible=True)}
-            return self.downloads(board, shown.owner or "", message, kind, extra=preview)
-
-        return await self._export(values, request, "animatic", make)
-
-    @handler
-    async def export_review_zip(self, request: gr.Request, *values: Any) -> Out:
-        def make(shown: Shown) -> Out:
-            board, path = self.session.review_zip(shown)
-            return self.downloads(board, shown.owner or "", f"Review zip ready: {path.name}.")
-
-        return await self._export(values, request, "review zip", make)
 
 
 def _takes_inputs(board: Board, view: sv.ShotView | None) -> dict[str, str] | None:

@@ -1,0 +1,91 @@
+"""The key panel: a visitor's own Evolink key, set for the session, checked, forgotten. A mixin of
+`handlers.Studio`. A key is checked for shape before it is kept or sent, and is never echoed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import TYPE_CHECKING, Any
+
+import gradio as gr
+
+from seedance_ui.client.errors import api_key_problem
+from seedance_ui.ui import views
+from seedance_ui.ui.common import Out, handler, toast_info, toast_warning
+
+if TYPE_CHECKING:
+    from seedance_ui.ui.handlers import StudioPage
+
+KEY_SHAPE_HINT = "Nothing was stored or sent. Paste the key again, as your Evolink dashboard shows it."
+
+
+def key_refusal(key: str) -> str | None:
+    """Why a pasted key cannot be used, naming the field and the rule (never any part of the key)."""
+    problem = api_key_problem(key)
+    return None if problem is None else f"Your Evolink API key {problem}."
+
+
+class KeyHandlers:
+    """Set, check and forget the session's key; `Studio` provides page, runtime, manager, `owner_of`."""
+
+    page: StudioPage
+    runtime: Any
+    manager: Any
+
+    @handler
+    def set_key(
+        self, typed: str | None, owner: Any, request: gr.Request | None = None
+    ) -> Out:
+        """The session's key, a cleared textbox and the key status. The key is never echoed."""
+        p = self.page
+        key = (typed or "").strip()
+        if not key:
+            toast_warning("Paste your Evolink API key first.")
+            return {p.key_box: ""}
+        refusal = key_refusal(key)
+        if refusal is not None:
+            toast_warning(refusal, title="Key not used")
+            return {p.key_box: "", p.key_status: views.notice_html("error", refusal, KEY_SHAPE_HINT)}
+        owner_id = self.owner_of(owner, request)
+        if owner_id:
+            with contextlib.suppress(Exception):
+                resumed = self.manager.resume_with_key(owner_id, key)
+                if resumed:
+                    toast_info(f"Following {resumed} earlier job(s) again with your key.")
+        toast_info("Your key is set for this session.")
+        status = views.key_status_html(True, self.runtime.demo_mode)
+        return {p.visitor_key: key, p.key_box: "", p.key_status: status}
+
+    @handler
+    def forget_key(self) -> Out:
+        demo = self.runtime.demo_mode
+        toast_info("Your key is forgotten; demo mode again." if demo else "Your key is forgotten.")
+        return {self.page.visitor_key: None, self.page.key_status: views.key_status_html(False, demo)}
+
+    @handler
+    async def check_key(
+        self, typed: str | None, session_key: str | None, owner: Any, request: gr.Request | None = None
+    ) -> Out:
+        """Check the typed key (and keep it for the session), else the session key, else the default."""
+        p = self.page
+        typed = (typed or "").strip()
+        refusal = key_refusal(typed) if typed else None
+        if refusal is not None:
+            toast_warning(refusal, title="Check key")
+            return {p.key_box: "", p.key_status: views.notice_html("error", refusal, KEY_SHAPE_HINT)}
+        key = typed or session_key or None
+        result = await self.runtime.check_key(key)
+        status = views.notice_html("success" if result.ok else "error", result.message, result.hint)
+        if result.ok:
+            toast_info(result.message, title="Check key")
+        else:
+            toast_warning(result.message, result.hint, title="Check key")
+        if typed and result.ok:
+            owner_id = self.owner_of(owner, request)
+            if owner_id:
+                with contextlib.suppress(Exception):
+                    await asyncio.to_thread(self.manager.resume_with_key, owner_id, typed)
+            note = views.key_status_html(True, self.runtime.demo_mode)
+            return {p.visitor_key: typed, p.key_box: "", p.key_status: note + status}
+        return {p.key_box: "", p.key_status: status}
