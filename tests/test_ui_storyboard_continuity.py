@@ -192,12 +192,13 @@ def test_the_continuity_sample_generates_end_to_end_in_demo_mode(
     shoot(page, screenshot_dir, "continuity-sample-generated-1440")
 
     # A second take of the chained cut, compared with the first: each shows the frame and cast it was
-    # made from. The newer take becomes the chosen one, so the extension after it is out of date.
+    # made from. Choosing the newer take puts the extension after it out of date.
     select_shot(page, 3)
     page.wait_for_selector("#sb-takes .sb-take-input[data-role='first-frame'] img")
     page.click("#sb-shot-generate")
     confirm(page, 1, estimate(model_id(MODE_REFERENCES, TIER_FAST), "480p", 5).credits)
     page.wait_for_selector("#sb-takes .sb-take[data-number='2'][data-status='completed']", timeout=60_000)
+    page.click("#sb-takes .sb-take[data-number='2'] .sb-take-pick")
     page.wait_for_selector(f"#sb-tiles .sb-tile[data-number='4'] .sb-stale >> text={OUT_OF_DATE_VIDEO}")
     page.wait_for_selector("#sb-compare-row", state="visible")
     page.click("#sb-compare-btn")
