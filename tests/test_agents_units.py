@@ -55,7 +55,7 @@ def test_the_key_header_is_read_in_any_letter_case_and_blank_means_none() -> Non
     assert header_key(None) is None
 
 
-@pytest.mark.parametrize("value", ["two words", "k" * 600, "bad\x00key"])
+@pytest.mark.parametrize("value", ["two words", "k" * 600, "bad\x00key", "sk-clé"])
 def test_a_header_that_cannot_be_a_key_is_refused_without_quoting_it(value: str) -> None:
     with pytest.raises(ValueError) as refused:
         header_key({KEY_HEADER: value})

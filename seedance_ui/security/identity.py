@@ -173,7 +173,8 @@ class VisitorCookie:
         await self.app(scope, receive, send_with_cookie)
 
 
-def _scope(request: Any) -> dict[str, Any] | None:
+def request_scope(request: Any) -> dict[str, Any] | None:
+    """The ASGI scope of a gr.Request (its Starlette request's) or of a Starlette request; None without."""
     underlying = getattr(request, "request", None) or request
     scope = getattr(underlying, "scope", None)
     return scope if isinstance(scope, dict) else None
@@ -181,13 +182,13 @@ def _scope(request: Any) -> dict[str, Any] | None:
 
 def owner_in_scope(request: Any) -> str | None:
     """The owner `VisitorCookie` put in a request's scope (a gr.Request or a Starlette request)."""
-    scope = _scope(request)
+    scope = request_scope(request)
     owner = scope.get(SCOPE_OWNER) if scope else None
     return owner if isinstance(owner, str) else None
 
 
 def visitor_in_scope(request: Any) -> str | None:
     """The cookie's own visitor id of a request (None: the request did not come through the middleware)."""
-    scope = _scope(request)
+    scope = request_scope(request)
     visitor = scope.get(SCOPE_VISITOR) if scope else None
     return visitor if isinstance(visitor, str) else None

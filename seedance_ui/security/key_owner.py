@@ -15,12 +15,12 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 
+from seedance_ui.client.errors import api_key_problem
 from seedance_ui.security.owners import address_pseudonym
 
 KEY_HEADER = "X-Evolink-Key"
 KEY_OWNER_PREFIX = "key:"
 KEY_OWNER_HEX = 32
-MAX_KEY_CHARS = 512  # longer header values are not keys; refused before any use
 
 
 def _sha256_hex(text: str) -> str:
@@ -40,7 +40,8 @@ def address_owner(host: str | None) -> str:
 
 def header_key(headers: Mapping[str, str] | None) -> str | None:
     """The caller's key from the `X-Evolink-Key` header (any letter case), stripped; None when absent
-    or blank. ValueError (naming the header, never quoting it) when it cannot be a key."""
+    or blank. ValueError (naming the header and the rule, never quoting it) when it cannot be a key: the
+    same shape check as a key pasted into the page (`api_key_problem`)."""
     if not headers:
         return None
     wanted = KEY_HEADER.lower()
@@ -48,9 +49,7 @@ def header_key(headers: Mapping[str, str] | None) -> str | None:
     key = (value or "").strip()
     if not key:
         return None
-    if len(key) > MAX_KEY_CHARS or any(c.isspace() or not c.isprintable() for c in key):
-        raise ValueError(
-            f"{KEY_HEADER}: must be one Evolink API key (printable, no spaces, at most {MAX_KEY_CHARS} "
-            "characters)"
-        )
+    problem = api_key_problem(key)
+    if problem is not None:
+        raise ValueError(f"{KEY_HEADER}: {problem}")
     return key

@@ -20,7 +20,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from seedance_ui.security.identity import owner_in_scope
+from seedance_ui.security.identity import owner_in_scope, request_scope
 
 SIGNED_IN_PREFIX = "hf:"
 ADDRESS_PREFIX = "addr:"  # a hashed client address, a subject of per-visitor limits (client_address)
@@ -58,9 +58,8 @@ def _session(request: Any) -> Mapping[str, Any] | None:
     """The signed session of a request (Starlette's SessionMiddleware), or None when there is none."""
     if request is None:
         return None
-    underlying = getattr(request, "request", None) or request
-    scope = getattr(underlying, "scope", None)
-    if isinstance(scope, dict):
+    scope = request_scope(request)
+    if scope is not None:
         session = scope.get("session")
         return session if isinstance(session, Mapping) else None
     session = getattr(request, "session", None)
