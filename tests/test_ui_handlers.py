@@ -347,9 +347,13 @@ def test_a_frames_job_shows_its_input_reuses_it_and_delete_removes_it(
             [done.id], owner, gr.SelectData(None, {"index": 0, "value": None})
         )
         assert f'<img src="{file_url(copy)}"' in detail and "First frame" in detail
-        restored = studio.reuse(done.id, owner)
+        restored = studio.reuse(done.id, owner)  # the controls, the content filter, the status
         assert restored[0] == "Reuse me: the picture comes alive"
-        assert "First frame: quad.png" in restored[-1] and FRAMES in restored[-1]
+        assert restored[1]["value"] == FRAMES  # the Frames mode's model, its tiers as the choices
+        assert restored[7] is True and "Its inputs are back in their places" in restored[-1]
+        first, last = studio.reuse_inputs(done.id, owner)[:2]  # then the zones, once the mode shows
+        assert first == str(copy) and last is None
+        assert "First frame: quad.png" in restored[-1]
         assert studio.reused_inputs(done)["first_frame"] == str(copy)
         assert copy.read_bytes() == picture.read_bytes()
         studio.delete(done.id, owner)

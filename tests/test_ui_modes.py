@@ -254,6 +254,28 @@ def test_reference_chips_tag_two_images_that_reach_the_api_in_order(
     # Both URLs in the order of the tags: each holds exactly the picture dropped in that place.
     for url, picture in zip(urls, (pictures["quad"], pictures["second"]), strict=True):
         assert httpx.get(url, timeout=10).content == picture.read_bytes()
+
+    # A fresh page, then "Reuse settings" on that job: the mode, the prompt and both pictures come back
+    # in their order; Generate sends them again without uploading either a second time.
+    page = open_page(context, files_app)
+    assert checked_label(page, "sd-mode") == "Text"
+    page.wait_for_selector("#sd-history .thumbnail-item")
+    page.locator("#sd-history .thumbnail-item").first.click()
+    page.wait_for_selector('#sd-detail .sd-detail[data-status="completed"]')
+    page.click("#sd-reuse")
+    wait_until(lambda: checked_label(page, "sd-mode") == "References")
+    page.wait_for_selector('#sd-ref-tags [data-tag="@image2"]')
+    box = page.locator("#sd-prompt textarea")
+    wait_until(lambda: " ".join(box.input_value().split()) == prompt)
+    images = page.locator("#sd-ref-images .thumbnail-item img")
+    wait_until(lambda: images.count() == 2)
+    shown = [page.request.get(src).body() for src in images.evaluate_all("els => els.map(e => e.src)")]
+    assert shown == [pictures["quad"].read_bytes(), pictures["second"].read_bytes()]
+    assert "Its inputs are back in their places" in page.inner_text("#sd-status")
+    sent = uploads(files_app)
+    assert finish(page) == "completed"
+    again = files_app.proxy.creates_with("References in the page")[-1]
+    assert again.body["image_urls"] == urls and uploads(files_app) == sent
     context.close()
 
 

@@ -18,12 +18,16 @@ from seedance_ui.options import (
     DEFAULT_MODEL,
     DEFAULT_QUALITY,
     DEFAULT_WEB_SEARCH,
+    MODE_FRAMES,
+    MODE_TEXT,
+    MODEL_SPECS,
     MODELS,
     QUALITIES,
 )
 from seedance_ui.store import JobRecord
 from seedance_ui.ui import views
 from seedance_ui.ui.common import Out, handler, toast_info, toast_warning
+from seedance_ui.ui.modes import mode_of, tier_choices
 
 if TYPE_CHECKING:
     from seedance_ui.ui.handlers import StudioPage
@@ -82,7 +86,8 @@ class HistoryHandlers:
 
     @handler
     def reuse(self, job_id: str | None, owner: Any, request: gr.Request | None = None) -> Any:
-        """The create panel's fields as the selected job was sent, and a notice."""
+        """The create panel's fields as the selected job was sent, its inputs back in their zones (a
+        frames or references job: its mode, its saved pictures, its URLs), and a notice."""
         _owner_id, record = self.job_of(job_id, owner, request)
         if record is None:
             toast_info("Select an item in your history first.")
@@ -96,13 +101,12 @@ class HistoryHandlers:
             p.get("generate_audio") if isinstance(p.get("generate_audio"), bool) else DEFAULT_GENERATE_AUDIO
         )
         web = p.get("web_search") if isinstance(p.get("web_search"), bool) else DEFAULT_WEB_SEARCH
-        toast_info("Settings restored in the create panel.")
+        model_update = self.reused_model(record)
+        toast_info("Settings and inputs restored." if model_update else "Settings restored.")
         inputs = [f"{v.label}: {v.name or v.url}" for v in self.input_views(record)]
-        if inputs and p.get("model") not in MODELS:  # a frames or references model: name it too
-            inputs.insert(0, f"Model: {p.get('model')}")
         notice = views.notice_html(
             "info", "Settings restored from your history — tweak and generate again.",
-            "This shot's inputs (add them again to use them):" if inputs else None, items=inputs,
+            "Its inputs are back in their places:" if inputs else None, items=inputs,
         )
         ui = self.page
         return {
@@ -113,7 +117,41 @@ class HistoryHandlers:
             ui.aspect_ratio: ratio,
             ui.generate_audio: audio,
             ui.web_search: web,
+            **model_update,
             ui.status: notice,
+        }
+
+    @staticmethod
+    def media_model(record: JobRecord) -> str | None:
+        """The job's model when it is a frames or references model, else None."""
+        model = record.params.get("model")
+        return model if model in MODEL_SPECS and mode_of(model) != MODE_TEXT else None
+
+    def reused_model(self, record: JobRecord) -> Out:
+        """A frames or references job's model and content filter (the mode follows the model); else {}."""
+        model, ui = self.media_model(record), self.page
+        if model is None:
+            return {}
+        return {
+            ui.model: gr.update(choices=tier_choices(mode_of(model)), value=model),
+            ui.content_filter: record.params.get("content_filter") is not False,
+        }
+
+    @handler
+    def reuse_inputs(self, job_id: str | None, owner: Any, request: gr.Request | None = None) -> Any:
+        """After `reuse` (once the page shows the job's mode): its saved pictures and its URLs back in
+        the create panel's zones."""
+        _owner_id, record = self.job_of(job_id, owner, request)
+        model = self.media_model(record) if record is not None else None
+        if record is None or model is None:
+            return gr.skip()
+        fields, ui = self.reused_inputs(record), self.page
+        if mode_of(model) == MODE_FRAMES:
+            return {ui.first_frame: fields["first_frame"], ui.last_frame: fields["last_frame"]}
+        return {
+            ui.ref_images: fields["reference_images"] or None,
+            ui.ref_videos: "\n".join(fields["reference_video_urls"]),
+            ui.ref_audios: "\n".join(fields["reference_audio_urls"]),
         }
 
     def reused_inputs(self, record: JobRecord) -> dict[str, Any]:

@@ -531,8 +531,12 @@ def history_panel(studio: Studio) -> None:
         studio.follow_detail, inputs=[p.selected_job, p.owner], outputs=detail, **WATCH
     )
     p.gallery.select(None, None, None, cancels=[detail_follow], api_visibility="private", queue=False)
-    p.reuse_btn.click(
-        studio.reuse, inputs=[p.selected_job, p.owner], outputs=[*controls(p), p.status], **LIGHT
+    reused = p.reuse_btn.click(
+        studio.reuse, inputs=[p.selected_job, p.owner], outputs=[*controls(p), p.content_filter, p.status],
+        **LIGHT,
+    )
+    reused.then(  # once the page shows the job's mode: its inputs (their events read the new model)
+        studio.reuse_inputs, inputs=[p.selected_job, p.owner], outputs=media_inputs(p)[1:], **LIGHT
     )
     p.continue_btn.click(
         studio.continue_shot,
