@@ -159,3 +159,20 @@ def test_reference_videos_are_measured_for_the_cost_card(settings: Settings, tmp
         assert "@video1: could not be fetched (HTTP 404)" in notes
         _seconds, notes = run_async(studio.measure_references("http://10.0.0.1/private.mp4", ""))
         assert "@video1: must" in notes  # a private address: the provider could not fetch it
+
+
+def test_continue_this_shot_saves_the_last_frame_and_delete_takes_it_away(settings: Settings) -> None:
+    from seedance_ui.client import GenerationRequest
+    from seedance_ui.ui.mode_handlers import continue_frame
+
+    with running(settings) as (runtime, studio):
+        owner = new_owner_id()
+        request = GenerationRequest(prompt="Continue me", model=MODEL_FAST, duration=4, quality="480p")
+        done = runtime.manager.wait(runtime.manager.submit(request, owner).id, 60)
+        assert done.status == JobStatus.COMPLETED
+        model, first, last, _ratio, _status = run_async(studio.continue_shot(done.id, owner))
+        frame = continue_frame(runtime.store.data_dir, done.id)
+        assert update(model)["value"] == model_id(MODE_FRAMES, TIER_FAST) and first == str(frame)
+        assert frame.is_file() and last is None
+        studio.delete(done.id, owner)
+        assert runtime.manager.get(done.id, owner) is None and not frame.exists()

@@ -27,6 +27,7 @@ from seedance_ui.options import (
 from seedance_ui.store import JobRecord
 from seedance_ui.ui import views
 from seedance_ui.ui.common import Out, handler, toast_info, toast_warning
+from seedance_ui.ui.mode_handlers import continue_frame
 from seedance_ui.ui.modes import mode_of, tier_choices
 
 if TYPE_CHECKING:
@@ -173,6 +174,7 @@ class HistoryHandlers:
         if not self.manager.delete(record.id, owner_id):
             toast_warning("Could not delete this item.")
             return gr.skip()
+        continue_frame(self.store.data_dir, record.id).unlink(missing_ok=True)
         toast_info("Deleted, with its video, poster and input files.")
         return {**self.gallery(owner_id), **self.detail_outputs(None)}
 

@@ -56,6 +56,12 @@ if TYPE_CHECKING:
     from seedance_ui.ui.handlers import StudioPage
 
 CONTINUE_DIR = ("ui", "continue")  # under the data directory (served: gr.Image shows the file from there)
+
+
+def continue_frame(data_dir: Path, job_id: str) -> Path:
+    """Where "Continue this shot" keeps the last frame of a job's video (deleted with the job)."""
+    return Path(data_dir, *CONTINUE_DIR, f"{job_id}-last.png")
+
 WEB_SEARCH_INFO = "For recent events; billed only if a search happens."
 WEB_SEARCH_OFF_INFO = "Only the Standard and Fast text models search the web: uncheck it for this model."
 FETCH_TIMEOUT = 30.0
@@ -238,7 +244,7 @@ class ModeHandlers:
         if record is None or record.status != JobStatus.COMPLETED or video is None:
             toast_info("Select a finished video in your history first.")
             return gr.skip()
-        target = Path(self.store.data_dir, *CONTINUE_DIR, f"{record.id}-last.png")
+        target = continue_frame(self.store.data_dir, record.id)
         try:
             await asyncio.to_thread(save_last_frame, Path(video), target)
         except (MediaError, OSError):
