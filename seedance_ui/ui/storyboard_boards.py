@@ -78,15 +78,16 @@ class BoardHandlers:
 
     @handler
     def open_sample(self, request: gr.Request, *values: Any) -> Out:
-        """A new board from the continuity sample: a cast of two, shots naming them, a chained cut."""
+        """A new board from the continuity sample: a cast of two, shots naming them, a chained cut and a
+        shot that extends the cut's video."""
         shown = self.shown(values, request)[0]
         try:
             board = self.session.open_sample(shown)
         except Refused as refusal:
             return self.refused(refusal)
         message = (
-            f"“{board.title}”: a cast of two named in the prompts, and shot 3 starting where shot 2 ends. "
-            "Generate all to see it play as one piece."
+            f"“{board.title}”: a cast of two named in the prompts, shot 3 starting where shot 2 ends, and "
+            "shot 4 extending shot 3's video. Generate all to see it play as one piece."
         )
         return self.full(board, shown, None, message, "success")
 
