@@ -19,8 +19,8 @@ from typing import Any, Literal
 import av
 from PIL import Image
 
-from seedance_ui.options import VIDEO_URL_LIFETIME_SECONDS
 from seedance_ui.store import JobStatus
+from seedance_ui.storyboard.clips import link_expiry
 from seedance_ui.storyboard.files import atomic_path
 from seedance_ui.storyboard.model import Board, Shot, Take
 from seedance_ui.storyboard.states import ACTIVE_JOB_STATUSES, job_status
@@ -103,8 +103,8 @@ def provider_link(record: Any, now: float) -> tuple[str | None, str]:
     what an extension, or a shot chained to the video, sends as @video1."""
     if record is None or job_status(getattr(record, "status", None)) != JobStatus.COMPLETED:
         return None, "the take to extend is not a finished video"
-    url, done = getattr(record, "video_url", None), getattr(record, "completed_at", None)
-    if not url or done is None or now > done + VIDEO_URL_LIFETIME_SECONDS - LINK_MARGIN_SECONDS:
+    url, expires = getattr(record, "video_url", None), link_expiry(record)
+    if not url or expires is None or now > expires - LINK_MARGIN_SECONDS:
         return None, "the take to extend is older than 24 hours: the provider's link to it has expired"
     return str(url), ""
 

@@ -43,11 +43,13 @@ def job_info_from_record(record: Any) -> JobInfo:
         credits_estimated=getattr(record, "credits_estimated", None),
         credits_reserved=getattr(record, "credits_reserved", None),
         video_duration=getattr(record, "video_duration", None),
-        link_expires_at=_link_expiry(record),
+        link_expires_at=link_expiry(record),
     )
 
 
-def _link_expiry(record: Any) -> float | None:
+def link_expiry(record: Any) -> float | None:
+    """When the provider's link to a job's video expires (epoch s): 24 h after it completed; None
+    without a link or a completion time."""
     done = getattr(record, "completed_at", None)
     has_link = getattr(record, "video_url", None) and isinstance(done, int | float)
     return float(done) + VIDEO_URL_LIFETIME_SECONDS if has_link else None

@@ -117,8 +117,4 @@ def _take_name(board: Board, job_id: str | None, what: str) -> str:
     """"last frame of shot 2, take 1" (or "video of …") for the take of `job_id`; "" without one."""
     if job_id is None:
         return ""
-    found = board.find_take(job_id)
-    if found is None:
-        return f"{what} of a take no longer on the board"
-    shot, source = found
-    return f"{what} of shot {board.number_of(shot.id)}, take {shot.takes.index(source) + 1}"
+    return f"{what} of {board.take_label(job_id) or 'a take no longer on the board'}"

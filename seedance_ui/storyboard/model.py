@@ -223,6 +223,14 @@ class Board:
                 return shot, take
         return None
 
+    def take_label(self, job_id: str) -> str | None:
+        """"shot 2, take 1" for the take of a job id; None when no shot has it."""
+        found = self.find_take(job_id)
+        if found is None:
+            return None
+        shot, take = found
+        return f"shot {self.number_of(shot.id)}, take {shot.takes.index(take) + 1}"
+
     # --- operations ---------------------------------------------------------------------------------
 
     def add_shot(self, shot: Shot | None = None, *, index: int | None = None, **fields: Any) -> Shot:

@@ -101,18 +101,14 @@ def _roles(board: Board, shot: Shot, request: GenerationRequest) -> list[tuple[s
 def _video_source(board: Board, shot: Shot) -> tuple[str, bool] | None:
     """(what the shot sends as @video1, whether that take is still to come), None without a video."""
     if shot.extends:
-        found = board.find_take(shot.extends)
-        if found is None:
-            return "the video of a take no longer on the board", False
-        source, take = found
-        return f"video of shot {board.number_of(source.id)}, take {source.takes.index(take) + 1}", False
+        label = board.take_label(shot.extends)
+        return (f"video of {label}" if label else "the video of a take no longer on the board"), False
     previous = board.previous(shot) if shot.continues_video else None
     if previous is None:
         return None
-    number = board.number_of(previous.id)
     if previous.chosen is None:
-        return f"video of shot {number} (when its take is done)", True
-    return f"video of shot {number}, take {previous.takes.index(previous.chosen) + 1}", False
+        return f"video of shot {board.number_of(previous.id)} (when its take is done)", True
+    return f"video of {board.take_label(previous.chosen.job_id)}", False
 
 
 def _input_row(tag: str, name: str, path: str | None, waiting: bool) -> str:
@@ -147,11 +143,6 @@ def sent_prompt(board: Board, shot: Shot) -> str:
     return board.effective_request(shot, chained_frame(board, shot)).prompt
 
 
-def _take_name(board: Board, found: tuple[Shot, Take]) -> str:
-    shot, take = found
-    return f"shot {board.number_of(shot.id)}, take {shot.takes.index(take) + 1}"
-
-
 def take_inputs_html(board: Board, shot: Shot, take: Take, extendable: bool = False) -> str:
     """What a take was made from: the frame it started from (and which shot's take), the video it
     extends, its cast; `extendable`: an "Extend" action (a new shot continuing this video)."""
@@ -159,13 +150,11 @@ def take_inputs_html(board: Board, shot: Shot, take: Take, extendable: bool = Fa
     params = take.params or {}
     source = shot.extends if shot.extends else take.starts_from
     if source and params.get("reference_video_urls"):
-        found = board.find_take(source)
-        where = _take_name(board, found) if found else "a take no longer on the board"
+        where = board.take_label(source) or "a take no longer on the board"
         video = f"continues the video of {where}"
         parts.append(f'<span class="sb-take-input" data-role="video">{esc(video)}</span>')
     elif take.starts_from:
-        found = board.find_take(take.starts_from)
-        where = _take_name(board, found) if found else "a take no longer on the board"
+        where = board.take_label(take.starts_from) or "a take no longer on the board"
         frame = frame_path(board.media_dir, take.starts_from)
         parts.append(
             f'<span class="sb-take-input" data-role="first-frame">{_thumb(frame, "First frame")}'
