@@ -35,3 +35,10 @@ def checked_label(page: Any, elem_id: str) -> str:
 
 def shoot(page: Any, directory: Path, name: str) -> None:
     page.screenshot(path=str(directory / f"{name}.png"), full_page=True)
+
+
+def open_newest(page: Any, status: str = "completed") -> None:
+    """Open the newest item of the history in the detail column, once it shows that `status`."""
+    page.wait_for_selector("#sd-history .thumbnail-item")
+    page.locator("#sd-history .thumbnail-item").first.click()
+    page.wait_for_selector(f'#sd-detail .sd-detail[data-status="{status}"]')

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from conftest import SERVER_KEY, LiveApp, card_attributes, wait_until
-from page_helpers import NARROW, WIDE, checked_label, open_page, pick, shoot
+from page_helpers import NARROW, WIDE, checked_label, open_newest, open_page, pick, shoot
 
 from seedance_ui.client import count_english_words
 from seedance_ui.options import MODEL_FAST, frame_size
@@ -199,8 +199,7 @@ def test_create_generate_play_history_reuse(browser: Any, live_app: LiveApp, scr
     assert checked_label(page, "sd-model") == "Standard"
 
     # Open it: its video, prompt, parameters and status.
-    page.locator("#sd-history .thumbnail-item").first.click()
-    page.wait_for_selector('#sd-detail .sd-detail[data-status="completed"]')
+    open_newest(page)
     assert "lighthouse keeper trims" in page.inner_text("#sd-detail")
     page.wait_for_function(
         "() => { const v = document.querySelector('#sd-detail-video video'); return v && v.readyState >= 2; }"
@@ -242,9 +241,7 @@ def test_narrow_screen_flow(browser: Any, live_app: LiveApp, screenshot_dir: Pat
         "() => { const v = document.querySelector('#sd-video video'); return v && v.readyState >= 2; }"
     )
     shoot(page, screenshot_dir, "04-result-390")
-    page.wait_for_selector("#sd-history .thumbnail-item")
-    page.locator("#sd-history .thumbnail-item").first.click()
-    page.wait_for_selector('#sd-detail .sd-detail[data-status="completed"]')
+    open_newest(page)
     shoot(page, screenshot_dir, "05-history-390")
     # Nothing overflows sideways at 390 px.
     assert page.evaluate("document.documentElement.scrollWidth") <= NARROW["width"] + 1
@@ -287,8 +284,7 @@ def test_provider_failure_and_invalid_fields_show_in_the_page(
 
     # The failed item is in history with its error.
     wait_until(lambda: gallery_captions(page) and gallery_captions(page)[0].startswith("Failed"))
-    page.locator("#sd-history .thumbnail-item").first.click()
-    page.wait_for_selector('#sd-detail .sd-detail[data-status="failed"]')
+    open_newest(page, "failed")
     assert message in page.inner_text("#sd-detail")
 
     # Cancel: the provider is asked to stop the running task; the card ends as cancelled.

@@ -26,7 +26,7 @@ from conftest import (
     wait_until,
 )
 from media_files import QUADRANTS, close_to, first_and_last_frames, margin_points, plain_image, quadrant_image
-from page_helpers import NARROW, WIDE, checked_label, open_page, pick, shoot
+from page_helpers import NARROW, WIDE, checked_label, open_newest, open_page, pick, shoot
 from PIL import Image
 
 from seedance_ui.options import MODE_FRAMES, TIER_STANDARD, UPLOAD_STREAM_PATH, model_id
@@ -259,9 +259,7 @@ def test_reference_chips_tag_two_images_that_reach_the_api_in_order(
     # in their order; Generate sends them again without uploading either a second time.
     page = open_page(context, files_app)
     assert checked_label(page, "sd-mode") == "Text"
-    page.wait_for_selector("#sd-history .thumbnail-item")
-    page.locator("#sd-history .thumbnail-item").first.click()
-    page.wait_for_selector('#sd-detail .sd-detail[data-status="completed"]')
+    open_newest(page)
     page.click("#sd-reuse")
     wait_until(lambda: checked_label(page, "sd-mode") == "References")
     page.wait_for_selector('#sd-ref-tags [data-tag="@image2"]')
@@ -327,9 +325,7 @@ def test_continue_this_shot_takes_the_last_frame_of_a_history_video(
     clip.write_bytes(fetch(page, "#sd-video video"))
     _first, last = first_and_last_frames(clip)
 
-    page.wait_for_selector("#sd-history .thumbnail-item")
-    page.locator("#sd-history .thumbnail-item").first.click()
-    page.wait_for_selector('#sd-detail .sd-detail[data-status="completed"]')
+    open_newest(page)
     page.click("#sd-continue")
     page.wait_for_selector("#sd-frames", state="visible")
     wait_until(lambda: checked_label(page, "sd-mode") == "Frames")
