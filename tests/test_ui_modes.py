@@ -269,6 +269,8 @@ def test_reference_chips_tag_two_images_that_reach_the_api_in_order(
     wait_until(lambda: images.count() == 2)
     shown = [page.request.get(src).body() for src in images.evaluate_all("els => els.map(e => e.src)")]
     assert shown == [pictures["quad"].read_bytes(), pictures["second"].read_bytes()]
+    captions = page.locator("#sd-ref-images .caption-label").all_inner_texts()
+    assert [c.strip() for c in captions] == ["@image1", "@image2"]  # tagged as when they were dropped
     assert "Its inputs are back in their places" in page.inner_text("#sd-status")
     sent = uploads(files_app)
     assert finish(page) == "completed"

@@ -27,7 +27,7 @@ from seedance_ui.options import (
 from seedance_ui.store import JobRecord
 from seedance_ui.ui import views
 from seedance_ui.ui.common import Out, handler, toast_info, toast_warning
-from seedance_ui.ui.mode_handlers import continue_frame
+from seedance_ui.ui.mode_handlers import captioned, continue_frame
 from seedance_ui.ui.modes import mode_of, tier_choices
 
 if TYPE_CHECKING:
@@ -107,7 +107,7 @@ class HistoryHandlers:
         inputs = [f"{v.label}: {v.name or v.url}" for v in self.input_views(record)]
         notice = views.notice_html(
             "info", "Settings restored from your history — tweak and generate again.",
-            "Its inputs are back in their places:" if inputs else None, items=inputs,
+            "Its inputs are back in their places, as listed above." if inputs else None, items=inputs,
         )
         ui = self.page
         return {
@@ -150,7 +150,7 @@ class HistoryHandlers:
         if mode_of(model) == MODE_FRAMES:
             return {ui.first_frame: fields["first_frame"], ui.last_frame: fields["last_frame"]}
         return {
-            ui.ref_images: fields["reference_images"] or None,
+            ui.ref_images: captioned(tuple(fields["reference_images"])) or None,
             ui.ref_videos: "\n".join(fields["reference_video_urls"]),
             ui.ref_audios: "\n".join(fields["reference_audio_urls"]),
         }
