@@ -174,7 +174,7 @@ def test_a_browser_kept_id_is_adopted_once_into_the_cookie_identity(studio: Live
 
 
 def test_a_flood_of_large_prompts_leaves_clicks_and_health_free(studio: LiveApp, monkeypatch: Any) -> None:
-    from seedance_ui.ui import prompt_handlers
+    from seedance_ui.ui.studio import create as prompt_handlers
 
     found = events(studio)
     lint_event, cost_event = found["on_prompt"], found["on_cost"]
@@ -236,7 +236,8 @@ def test_a_flood_of_large_prompts_leaves_clicks_and_health_free(studio: LiveApp,
 
 
 def test_submit_and_generate_refuse_a_long_prompt_before_any_work(studio: LiveApp, monkeypatch: Any) -> None:
-    from seedance_ui.ui import api_handlers, handlers
+    from seedance_ui.ui.studio import api as api_handlers
+    from seedance_ui.ui.studio import preview as handlers
 
     validated: list[int] = []
     real_make = handlers.make_request

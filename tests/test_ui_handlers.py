@@ -26,7 +26,7 @@ from seedance_ui.pricing import estimate
 from seedance_ui.runtime import Runtime, build_runtime
 from seedance_ui.store import JobStatus
 from seedance_ui.ui.common import OWNER_SECRET, OWNER_STORAGE_KEY, new_owner_id, valid_owner
-from seedance_ui.ui.handlers import Studio, is_skip
+from seedance_ui.ui.studio.preview import Studio, is_skip
 from seedance_ui.ui.views import file_url
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")

@@ -163,7 +163,7 @@ def test_reference_videos_are_measured_for_the_cost_card(settings: Settings, tmp
 
 def test_continue_this_shot_saves_the_last_frame_and_delete_takes_it_away(settings: Settings) -> None:
     from seedance_ui.client import GenerationRequest
-    from seedance_ui.ui.mode_handlers import continue_frame
+    from seedance_ui.ui.studio.media import continue_frame
 
     with running(settings) as (runtime, studio):
         owner = new_owner_id()

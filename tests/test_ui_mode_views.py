@@ -16,7 +16,7 @@ from seedance_ui.options import (
     TIER_STANDARD,
     model_id,
 )
-from seedance_ui.ui import mode_views, modes
+from seedance_ui.ui.studio import mode_views, modes
 
 
 def test_the_tier_radio_offers_the_modes_three_model_ids_and_keeps_the_tier_across_modes() -> None:

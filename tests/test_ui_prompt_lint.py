@@ -6,8 +6,8 @@ import pytest
 
 from seedance_ui.client import GenerationRequest, count_chinese_chars, count_english_words
 from seedance_ui.options import MAX_PROMPT_CHINESE_CHARS, MAX_PROMPT_ENGLISH_WORDS
-from seedance_ui.ui import craft
 from seedance_ui.ui.prompt_lint import find_aspect_ratio, lint, straighten_quotes
+from seedance_ui.ui.studio import craft
 
 
 def codes(text: str, *, web_search: bool = False) -> set[str]:

@@ -26,8 +26,8 @@ from seedance_ui.options import MODEL_FAST, frame_size
 from seedance_ui.pricing import estimate
 from seedance_ui.simulator.errors import failure_message
 from seedance_ui.storyboard.page import Shown, apply_shown, sample_board
-from seedance_ui.ui import storyboard_views as sv
 from seedance_ui.ui.common import owner_of
+from seedance_ui.ui.storyboard import views as sv
 
 pytestmark = [
     pytest.mark.filterwarnings("ignore:.*no_silent_downcasting"),

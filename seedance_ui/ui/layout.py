@@ -33,7 +33,7 @@ from seedance_ui.options import (
 )
 from seedance_ui.pricing import estimate
 from seedance_ui.runtime import Runtime
-from seedance_ui.ui import craft, views
+from seedance_ui.ui import views
 from seedance_ui.ui.agent_api import add_agent_api, mcp_footer
 from seedance_ui.ui.common import (
     API_LIMIT,
@@ -52,12 +52,13 @@ from seedance_ui.ui.common import (
     group,
     section,
 )
-from seedance_ui.ui.handlers import Studio, StudioPage
-from seedance_ui.ui.mode_handlers import WEB_SEARCH_INFO, reference_limits
-from seedance_ui.ui.mode_views import chips_html, frames_note_html
-from seedance_ui.ui.modes import MODE_INFO, MODE_LABELS, TIER_INFO, input_counts, tier_choices
 from seedance_ui.ui.prompt_lint import lint
-from seedance_ui.ui.storyboard_tab import build_storyboard_tab
+from seedance_ui.ui.storyboard.tab import build_storyboard_tab
+from seedance_ui.ui.studio import craft
+from seedance_ui.ui.studio.media import WEB_SEARCH_INFO, reference_limits
+from seedance_ui.ui.studio.mode_views import chips_html, frames_note_html
+from seedance_ui.ui.studio.modes import MODE_INFO, MODE_LABELS, TIER_INFO, input_counts, tier_choices
+from seedance_ui.ui.studio.preview import Studio, StudioPage
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
 

@@ -13,9 +13,9 @@ from seedance_ui.client import SeedanceError
 from seedance_ui.security.owners import client_address
 from seedance_ui.storyboard.page import find_shot
 from seedance_ui.storyboard.session import BoardSession, Plan, PlanScope, Refused, Sent
-from seedance_ui.ui import storyboard_views as sv
 from seedance_ui.ui.common import Out
-from seedance_ui.ui.storyboard_page import Page, handler
+from seedance_ui.ui.storyboard import views as sv
+from seedance_ui.ui.storyboard.page import Page, handler
 
 
 class GenerateHandlers:

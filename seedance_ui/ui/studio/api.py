@@ -26,7 +26,7 @@ from seedance_ui.options import (
 )
 from seedance_ui.store import JobRecord, JobStatus
 from seedance_ui.ui.common import API_OWNER, INTERNAL_ERROR, listed, log
-from seedance_ui.ui.fields import make_request, prompt_too_long, too_long
+from seedance_ui.ui.studio.fields import make_request, prompt_too_long, too_long
 
 
 class ApiHandlers:

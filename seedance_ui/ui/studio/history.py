@@ -27,11 +27,11 @@ from seedance_ui.options import (
 from seedance_ui.store import JobRecord
 from seedance_ui.ui import views
 from seedance_ui.ui.common import Out, handler, toast_info, toast_warning
-from seedance_ui.ui.mode_handlers import captioned, continue_frame
-from seedance_ui.ui.modes import mode_of, tier_choices
+from seedance_ui.ui.studio.media import captioned, continue_frame
+from seedance_ui.ui.studio.modes import mode_of, tier_choices
 
 if TYPE_CHECKING:
-    from seedance_ui.ui.handlers import StudioPage
+    from seedance_ui.ui.studio.preview import StudioPage
 
 
 class HistoryHandlers:

@@ -36,9 +36,10 @@ from seedance_ui.options import (
     model_id,
 )
 from seedance_ui.store import JobStatus
-from seedance_ui.ui import mode_views, views
+from seedance_ui.ui import views
 from seedance_ui.ui.common import handler, toast_info, toast_warning
-from seedance_ui.ui.modes import (
+from seedance_ui.ui.studio import mode_views
+from seedance_ui.ui.studio.modes import (
     ADAPTIVE,
     MODE_INFO,
     gallery_paths,
@@ -53,7 +54,7 @@ from seedance_ui.ui.modes import (
 )
 
 if TYPE_CHECKING:
-    from seedance_ui.ui.handlers import StudioPage
+    from seedance_ui.ui.studio.preview import StudioPage
 
 CONTINUE_DIR = ("ui", "continue")  # under the data directory (served: gr.Image shows the file from there)
 

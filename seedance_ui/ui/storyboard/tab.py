@@ -29,8 +29,6 @@ from seedance_ui.options import ASPECT_RATIOS, QUALITIES
 from seedance_ui.runtime import Runtime
 from seedance_ui.storyboard.page import BOARD
 from seedance_ui.storyboard.validation import FROM_LAST_FRAME, FROM_VIDEO
-from seedance_ui.ui import storyboard_continuity as scv
-from seedance_ui.ui import storyboard_views as sv
 from seedance_ui.ui.common import (
     EXPORT_LIMIT,
     SUBMIT_LIMIT,
@@ -41,7 +39,9 @@ from seedance_ui.ui.common import (
     script,
     section,
 )
-from seedance_ui.ui.storyboard_handlers import Page, StoryboardTab
+from seedance_ui.ui.storyboard import continuity as scv
+from seedance_ui.ui.storyboard import views as sv
+from seedance_ui.ui.storyboard.panel import Page, StoryboardTab
 
 QUICK = group("storyboard", UI_LIMIT, show_progress="hidden")
 SAVE = {**QUICK, "trigger_mode": "always_last"}  # a burst of keystrokes folds into one save

@@ -13,7 +13,7 @@ from seedance_ui.storyboard.model import is_valid_id
 from seedance_ui.storyboard.page import Shown, find_shot
 from seedance_ui.storyboard.session import BoardSession, Refused
 from seedance_ui.ui.common import Out
-from seedance_ui.ui.storyboard_page import Page, handler
+from seedance_ui.ui.storyboard.page import Page, handler
 
 
 class BoardHandlers:

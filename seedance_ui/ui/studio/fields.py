@@ -17,7 +17,7 @@ from seedance_ui.jobs.inputs import (
     ROLE_REFERENCE_VIDEO,
 )
 from seedance_ui.options import MODE_FRAMES, MODE_REFERENCES, MODEL_SPECS
-from seedance_ui.ui.modes import gallery_paths, mode_of, url_lines
+from seedance_ui.ui.studio.modes import gallery_paths, mode_of, url_lines
 
 FIELD_LABELS = {
     "prompt": "Prompt",

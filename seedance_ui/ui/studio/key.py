@@ -15,7 +15,7 @@ from seedance_ui.ui import views
 from seedance_ui.ui.common import Out, handler, toast_info, toast_warning
 
 if TYPE_CHECKING:
-    from seedance_ui.ui.handlers import StudioPage
+    from seedance_ui.ui.studio.preview import StudioPage
 
 KEY_SHAPE_HINT = "Nothing was stored or sent. Paste the key again, as your Evolink dashboard shows it."
 

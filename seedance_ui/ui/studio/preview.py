@@ -24,7 +24,6 @@ from seedance_ui.security.identity import visitor_in_scope
 from seedance_ui.security.owners import client_address
 from seedance_ui.store import JobRecord, JobStatus
 from seedance_ui.ui import views
-from seedance_ui.ui.api_handlers import ApiHandlers
 from seedance_ui.ui.common import (
     TICK_SECONDS,
     Out,
@@ -36,7 +35,9 @@ from seedance_ui.ui.common import (
     toast_warning,
     valid_owner,
 )
-from seedance_ui.ui.fields import (
+from seedance_ui.ui.studio.api import ApiHandlers
+from seedance_ui.ui.studio.create import PromptHandlers
+from seedance_ui.ui.studio.fields import (
     INPUT_LABELS,
     describe_problems,
     field_label,
@@ -45,11 +46,10 @@ from seedance_ui.ui.fields import (
     prompt_too_long,
     too_long,
 )
-from seedance_ui.ui.history_handlers import HistoryHandlers
-from seedance_ui.ui.key_handlers import KeyHandlers
-from seedance_ui.ui.mode_handlers import ModeHandlers
-from seedance_ui.ui.placeholders import Placeholders
-from seedance_ui.ui.prompt_handlers import PromptHandlers
+from seedance_ui.ui.studio.history import HistoryHandlers
+from seedance_ui.ui.studio.key import KeyHandlers
+from seedance_ui.ui.studio.media import ModeHandlers
+from seedance_ui.ui.studio.placeholders import Placeholders
 
 HISTORY_LIMIT = 60
 HISTORY_POLL_SECONDS = 1.0

@@ -13,7 +13,7 @@ from seedance_ui.ui.common import INTERNAL_ERROR, Out, guarded
 from seedance_ui.ui.views import notice_html
 
 if TYPE_CHECKING:
-    from seedance_ui.ui.storyboard_handlers import StoryboardTab
+    from seedance_ui.ui.storyboard.panel import StoryboardTab
 
 
 class Page:

@@ -16,9 +16,11 @@ from typing import TYPE_CHECKING, Any
 import gradio as gr
 
 from seedance_ui.pricing import estimate
-from seedance_ui.ui import craft, views
+from seedance_ui.ui import views
 from seedance_ui.ui.common import Out, handler, toast_warning
-from seedance_ui.ui.fields import (
+from seedance_ui.ui.prompt_lint import lint, straighten_quotes
+from seedance_ui.ui.studio import craft
+from seedance_ui.ui.studio.fields import (
     is_references,
     measured_seconds,
     prompt_too_long,
@@ -26,10 +28,9 @@ from seedance_ui.ui.fields import (
     too_long,
     whole_seconds,
 )
-from seedance_ui.ui.prompt_lint import lint, straighten_quotes
 
 if TYPE_CHECKING:
-    from seedance_ui.ui.handlers import StudioPage
+    from seedance_ui.ui.studio.preview import StudioPage
 
 # Prompts up to this length are linted right on the event loop (tens of microseconds); longer ones on
 # LINT_THREAD, a single worker, so parallel long prompts cannot take the loop's turns between them.

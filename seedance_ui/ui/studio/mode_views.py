@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from seedance_ui.ui.modes import ADAPTIVE, Picture, ratio_mismatch
+from seedance_ui.ui.studio.modes import ADAPTIVE, Picture, ratio_mismatch
 from seedance_ui.ui.views import esc
 
 FRAME_LABELS = {"first_frame": "First frame", "last_frame": "Last frame"}

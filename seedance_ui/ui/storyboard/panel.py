@@ -17,13 +17,13 @@ from seedance_ui.storyboard.model import is_valid_id
 from seedance_ui.storyboard.page import FIELDS, Shown, find_shot
 from seedance_ui.storyboard.session import BoardSession, Refused
 from seedance_ui.storyboard.states import ShotState
-from seedance_ui.ui import storyboard_continuity as scv
-from seedance_ui.ui import storyboard_views as sv
 from seedance_ui.ui.common import Out, owner_of
-from seedance_ui.ui.storyboard_boards import BoardHandlers
-from seedance_ui.ui.storyboard_exports import ExportHandlers
-from seedance_ui.ui.storyboard_generate import GenerateHandlers
-from seedance_ui.ui.storyboard_page import Page, handler
+from seedance_ui.ui.storyboard import continuity as scv
+from seedance_ui.ui.storyboard import views as sv
+from seedance_ui.ui.storyboard.board import BoardHandlers
+from seedance_ui.ui.storyboard.exports import ExportHandlers
+from seedance_ui.ui.storyboard.generate import GenerateHandlers
+from seedance_ui.ui.storyboard.page import Page, handler
 from seedance_ui.ui.views import notice_html
 
 __all__ = ["Page", "StoryboardTab"]

@@ -13,9 +13,9 @@ import gradio as gr
 from seedance_ui.storyboard import Board, StoryboardError
 from seedance_ui.storyboard.page import Shown, find_shot
 from seedance_ui.storyboard.session import BoardSession, Refused
-from seedance_ui.ui import storyboard_views as sv
 from seedance_ui.ui.common import Out
-from seedance_ui.ui.storyboard_page import Page, handler
+from seedance_ui.ui.storyboard import views as sv
+from seedance_ui.ui.storyboard.page import Page, handler
 from seedance_ui.ui.views import notice_html
 
 
