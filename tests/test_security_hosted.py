@@ -240,7 +240,7 @@ def studio_fn(app: Hosted, name: str) -> int:
     """The queue index of one of the Studio's handlers (the page calls them by this number)."""
     for index, fn in app.demo.fns.items():
         owner = getattr(fn.fn, "__self__", None)
-        if fn.name == name and type(owner).__name__ == "Studio":
+        if fn.name == name and type(owner).__module__.startswith("seedance_ui.ui.studio."):
             return index
     raise KeyError(name)
 

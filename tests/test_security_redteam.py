@@ -174,22 +174,22 @@ def test_a_browser_kept_id_is_adopted_once_into_the_cookie_identity(studio: Live
 
 
 def test_a_flood_of_large_prompts_leaves_clicks_and_health_free(studio: LiveApp, monkeypatch: Any) -> None:
-    from seedance_ui.ui.studio import create as prompt_handlers
+    from seedance_ui.ui.studio import create
 
     found = events(studio)
     lint_event, cost_event = found["on_prompt"], found["on_cost"]
     assert not lint_event.queued and not cost_event.queued
     release = threading.Event()
     linted: list[str] = []
-    real_lint = prompt_handlers.lint
+    real_lint = create.lint
 
     def held_lint(text: str, **kw: Any) -> Any:
         linted.append(threading.current_thread().name)
-        if len(text) > prompt_handlers.INLINE_LINT_CHARS:
+        if len(text) > create.INLINE_LINT_CHARS:
             release.wait(30)  # a lint that takes as long as the test wants
         return real_lint(text, **kw)
 
-    monkeypatch.setattr(prompt_handlers, "lint", held_lint)
+    monkeypatch.setattr(create, "lint", held_lint)
     giant = "静" * 1_900_000
 
     async def scenario() -> dict[str, Any]:
@@ -236,17 +236,16 @@ def test_a_flood_of_large_prompts_leaves_clicks_and_health_free(studio: LiveApp,
 
 
 def test_submit_and_generate_refuse_a_long_prompt_before_any_work(studio: LiveApp, monkeypatch: Any) -> None:
-    from seedance_ui.ui.studio import api as api_handlers
-    from seedance_ui.ui.studio import preview as handlers
+    from seedance_ui.ui.studio import api, preview
 
     validated: list[int] = []
-    real_make = handlers.make_request
+    real_make = preview.make_request
 
     def counted(*args: Any, **kwargs: Any) -> Any:
         validated.append(1)
         return real_make(*args, **kwargs)
 
-    for module in (handlers, api_handlers):  # the page's submit, and /generate
+    for module in (preview, api):  # the page's submit, and /generate
         monkeypatch.setattr(module, "make_request", counted)
     giant = "静" * 300_000
     creates = len(studio.proxy.creates())

@@ -67,7 +67,8 @@ class SignInApp:
     def on_load_as(self, cookie: str | None, browser_id: str | None) -> list[Any]:
         """The page-load event as a browser holding `cookie` and `browser_id` sends it; its outputs."""
         [index] = [i for i, fn in self.demo.fns.items()
-                   if fn.name == "on_load" and type(getattr(fn.fn, "__self__", None)).__name__ == "Studio"]
+                   if fn.name == "on_load"
+                   and type(getattr(fn.fn, "__self__", None)).__module__ == "seedance_ui.ui.studio.preview"]
         session = secrets.token_hex(6)
         headers = {"Cookie": f"session={cookie}"} if cookie else {}
         with httpx.Client(base_url=self.url.rstrip("/"), headers=headers, timeout=20) as http:

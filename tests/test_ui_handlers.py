@@ -26,7 +26,9 @@ from seedance_ui.pricing import estimate
 from seedance_ui.runtime import Runtime, build_runtime
 from seedance_ui.store import JobStatus
 from seedance_ui.ui.common import OWNER_SECRET, OWNER_STORAGE_KEY, new_owner_id, valid_owner
-from seedance_ui.ui.studio.preview import Studio, is_skip
+from seedance_ui.ui.studio.page import Panel
+from seedance_ui.ui.studio.preview import is_skip
+from seedance_ui.ui.studio.tab import Studio
 from seedance_ui.ui.views import file_url
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
@@ -59,10 +61,14 @@ def slow_tasks(simulator: Any, estimated_time: int) -> Iterator[None]:
 class AsSent:
     """The studio's handlers on a built page, answering as the page receives them: one value per output
     of the handler's event, in the order the event lists them (a skip where the handler leaves an output
-    as it is). Handlers answer with dicts keyed by component, or one skip for all."""
+    as it is). Handlers answer with dicts keyed by component, or one skip for all. The Studio's panels
+    (`studio.key`, `studio.history`, ...) answer the same way."""
 
-    def __init__(self, studio: Studio, demo: gr.Blocks) -> None:
+    def __init__(self, studio: Any, demo: gr.Blocks | dict[str, list[Any]]) -> None:
         self.studio = studio
+        if isinstance(demo, dict):
+            self.outputs = demo
+            return
         self.outputs: dict[str, list[Any]] = {}
         for fn in demo.fns.values():
             self.outputs.setdefault(fn.name, list(fn.outputs))
@@ -75,6 +81,8 @@ class AsSent:
 
     def __getattr__(self, name: str) -> Any:
         attr = getattr(self.studio, name)
+        if isinstance(attr, Panel):
+            return AsSent(attr, self.outputs)
         outputs = self.outputs.get(name)
         if not callable(attr) or not outputs or len(outputs) == 1:
             return attr
@@ -123,28 +131,30 @@ def test_the_cost_and_lint_events_take_the_pages_raw_values(settings: Settings) 
     with running(settings) as (_runtime, studio):
         expected = estimate(MODEL_STANDARD, "720p", 7)
         for duration in (7, 7.0, "7"):
-            card = run_async(studio.on_cost(MODEL_STANDARD, duration, "720p", False))
+            card = run_async(studio.create.on_cost(MODEL_STANDARD, duration, "720p", False))
             assert f'data-credits="{expected.credits:.4f}"' in card
         for model, duration, quality in (("nope", 7, "720p"), (MODEL_STANDARD, "x", "720p"),
                                          (None, None, None), (MODEL_FAST, 0, "<b>1080p</b>")):
-            card = run_async(studio.on_cost(model, duration, quality, "yes"))
+            card = run_async(studio.create.on_cost(model, duration, quality, "yes"))
             assert "data-credits" not in card and "sd-cost-main" in card and "<b>" not in card
-        counter, straighten = run_async(studio.on_prompt("A \u201cquoted\u201d line", False))
+        counter, straighten = run_async(studio.create.on_prompt("A \u201cquoted\u201d line", False))
         assert "curly_quotes" in counter and straighten.get("visible") is True
-        counter, straighten = run_async(studio.on_prompt(None, None))
+        counter, straighten = run_async(studio.create.on_prompt(None, None))
         assert "sd-counter" in counter and straighten.get("visible") is False
 
 
 def test_history_persists_across_restarts_and_is_scoped_to_the_owner(settings: Settings) -> None:
     owner, stranger = new_owner_id(), new_owner_id()
     with running(settings) as (runtime, studio):
-        assert studio.on_load(None)[0] != studio.on_load(None)[0]  # a fresh id for each new browser
+        preview = studio.preview
+        assert preview.on_load(None)[0] != preview.on_load(None)[0]  # a fresh id for each new browser
         record = runtime.manager.submit(GenerationRequest(prompt="Restart check: a lantern", **QUICK), owner)
         done = runtime.manager.wait(record.id, timeout=30)
         assert done.status == JobStatus.COMPLETED
 
     with running(settings) as (runtime, studio):  # a server restart on the same data directory
-        kept, items, ids, current, progress, video, download, params, _status, _drawn = studio.on_load(owner)
+        preview = studio.preview
+        kept, items, ids, current, progress, video, download, params, _status, _drawn = preview.on_load(owner)
         assert kept == owner and ids == [record.id] and current == record.id
         poster, caption = items[0]
         assert Path(poster).is_file() and Path(poster).is_relative_to(runtime.store.data_dir)
@@ -152,7 +162,7 @@ def test_history_persists_across_restarts_and_is_scoped_to_the_owner(settings: S
         assert 'data-status="completed"' in progress
         assert Path(value(video)).is_file() and value(download) == value(video)
         assert "480p" in params
-        other = studio.on_load(stranger)
+        other = studio.preview.on_load(stranger)
         assert other[0] == stranger and other[1] == [] and other[2] == [] and other[3] is None
         assert runtime.manager.get(record.id, stranger) is None
 
@@ -161,7 +171,8 @@ def test_invalid_fields_are_all_named_and_nothing_is_sent(settings: Settings, si
     with running(settings) as (runtime, studio):
         before = simulator.create_count
         owner = new_owner_id()
-        out = run_async(studio.submit("  ", "seedance-9", 3.0, "1080p", "2:1", True, False, owner, None))
+        submit = studio.preview.submit
+        out = run_async(submit("  ", "seedance-9", 3.0, "1080p", "2:1", True, False, owner, None))
         kept, current, status = out[:3]
         assert kept == owner and current is None
         for label in ("Prompt", "Model", "Duration", "Quality", "Aspect ratio"):
@@ -176,7 +187,7 @@ def test_submit_reuse_cancel_and_delete(settings: Settings, simulator: Any) -> N
         owner = new_owner_id()
         with slow_tasks(simulator, 400):  # ten seconds at the test speed: time to cancel
             out = run_async(
-                studio.submit(
+                studio.preview.submit(
                     "Cancel me: a slow sunrise", MODEL_FAST, 7.0, "720p", "21:9", False, True, owner, None
                 )
             )
@@ -185,20 +196,20 @@ def test_submit_reuse_cancel_and_delete(settings: Settings, simulator: Any) -> N
         wait_until(lambda: runtime.manager.get(job_id, owner).status == JobStatus.PROCESSING)
 
         # In flight: cannot be deleted; reuse gives back exactly what was sent.
-        gallery, ids, *_rest, notice = studio.delete(job_id, owner)
+        gallery, ids, *_rest, notice = studio.history.delete(job_id, owner)
         assert "still running" in notice
-        restored = studio.reuse(job_id, owner)
+        restored = studio.history.reuse(job_id, owner)
         assert restored[:7] == ("Cancel me: a slow sunrise", MODEL_FAST, 7, "720p", "21:9", False, True)
 
-        message = studio.cancel(job_id, owner)
+        message = studio.preview.cancel(job_id, owner)
         assert "Cancel" in message
         final = runtime.manager.wait(job_id, 20)
         assert final.status == JobStatus.CANCELLED
-        assert isinstance(studio.cancel(job_id, owner), dict)  # already ended: the panel is left alone
+        assert isinstance(studio.preview.cancel(job_id, owner), dict)  # already ended: left alone
 
         # Ended: delete removes the record (and its files) from this owner's history only.
-        assert studio.delete(job_id, new_owner_id()) == tuple(gr.skip() for _ in range(10))
-        gallery, ids, selected, *_ = studio.delete(job_id, owner)
+        assert studio.history.delete(job_id, new_owner_id()) == tuple(gr.skip() for _ in range(10))
+        gallery, ids, selected, *_ = studio.history.delete(job_id, owner)
         assert gallery == [] and ids == [] and selected is None
         assert runtime.manager.get(job_id, owner) is None
 
@@ -210,11 +221,11 @@ def test_delete_removes_video_and_poster(settings: Settings) -> None:
         done = runtime.manager.wait(record.id, 30)
         video, poster = runtime.store.video_file(done), runtime.store.poster_file(done)
         assert video and poster
-        selected, detail_video, detail, *_buttons = studio.select(
+        selected, detail_video, detail, *_buttons = studio.history.select(
             [record.id], owner, gr.SelectData(None, {"index": 0, "value": None})
         )
         assert selected == record.id and "Delete me" in detail and value(detail_video) == str(video)
-        studio.delete(record.id, owner)
+        studio.history.delete(record.id, owner)
         assert not video.exists() and not poster.exists()
 
 
@@ -234,19 +245,19 @@ def test_visitor_key_is_kept_for_the_session_and_never_echoed(tmp_path: Path, si
         demo = run_async(runtime.check_key(None))
         assert demo.ok and "Demo simulator" in demo.message
 
-        state, box, status = run_async(studio.check_key("sk-not-the-right-key", None, owner))
+        state, box, status = run_async(studio.key.check_key("sk-not-the-right-key", None, owner))
         assert box == "" and "sk-not-the-right-key" not in status
         assert "is-error" in status and "API key" in status
 
-        state, box, status = studio.set_key(f"  {SERVER_KEY}  ", owner)
+        state, box, status = studio.key.set_key(f"  {SERVER_KEY}  ", owner)
         assert state == SERVER_KEY and box == ""
         assert "Your key is set for this session." in status and SERVER_KEY not in status
         assert SERVER_KEY[-4:] not in status
 
-        _state, box, status = run_async(studio.check_key("", state, owner))
+        _state, box, status = run_async(studio.key.check_key("", state, owner))
         assert "Your key works" in status and SERVER_KEY not in status
 
-        forgotten, status = studio.forget_key()
+        forgotten, status = studio.key.forget_key()
         assert forgotten is None and "Demo mode" in status
 
 
@@ -278,12 +289,12 @@ def test_the_page_watcher_ticks_the_card_and_signals_the_outcome_and_the_history
     with running(settings) as (runtime, studio):
         owner = new_owner_id()
         with slow_tasks(simulator, 120):  # about 3 s at the test speed: a few ticks
-            out = run_async(studio.submit("Watcher: a kite over dunes", MODEL_FAST, 4, "480p", "16:9", False,
-                                          False, owner, None))
+            out = run_async(studio.preview.submit("Watcher: a kite over dunes", MODEL_FAST, 4, "480p", "16:9",
+                                                  False, False, owner, None))
         job_id, drawn = out[1], out[9]
         assert drawn["job"] == [job_id, False] and drawn["history"]
 
-        ticks = run_async(collect(studio.watch_page(job_id, owner, drawn)))
+        ticks = run_async(collect(studio.preview.watch_page(job_id, owner, drawn)))
         cards = [card for card, _outcome, _history in ticks if not is_skip(card)]
         outcomes = [outcome for _card, outcome, _history in ticks if not is_skip(outcome)]
         histories = [history for _card, _outcome, history in ticks if not is_skip(history)]
@@ -295,22 +306,22 @@ def test_the_page_watcher_ticks_the_card_and_signals_the_outcome_and_the_history
         assert drawn["history"] not in histories
 
         # What the outcome signal draws: the video and the notice; nothing for someone else.
-        video, download, params, notice, items, ids = studio.show_outcome(outcomes[0], owner)
+        video, download, params, notice, items, ids = studio.preview.show_outcome(outcomes[0], owner)
         assert Path(value(video)).is_file() and value(download) == value(video)
         assert "480p" in params and "ready" in notice
         assert ids == [job_id] and Path(items[0][0]).is_file() and items[0][1].startswith("4s")
-        assert all(is_skip(o) for o in studio.show_outcome(outcomes[0], new_owner_id()))
-        items, ids = studio.show_history(owner)
+        assert all(is_skip(o) for o in studio.preview.show_outcome(outcomes[0], new_owner_id()))
+        items, ids = studio.preview.show_history(owner)
         assert ids == [job_id] and Path(items[0][0]).is_file()
 
         # A page that already drew the finished job: nothing to do, the stream ends at once. A page
         # that drew it while it was still running: the outcome is signalled.
-        shown = studio.history_signature(runtime.manager.list(owner))
-        done = studio.drawn(runtime.manager.get(job_id, owner), shown)
-        assert run_async(collect(studio.watch_page(job_id, owner, done))) == [NOTHING]
-        stale = run_async(collect(studio.watch_page(job_id, owner, drawn)))
+        shown = studio.history.history_signature(runtime.manager.list(owner))
+        done = studio.preview.drawn(runtime.manager.get(job_id, owner), shown)
+        assert run_async(collect(studio.preview.watch_page(job_id, owner, done))) == [NOTHING]
+        stale = run_async(collect(studio.preview.watch_page(job_id, owner, drawn)))
         assert [o for _c, o, _h in stale if not is_skip(o)] == [[job_id, "completed"]]
-        stranger = run_async(collect(studio.watch_page(job_id, new_owner_id(), None)))
+        stranger = run_async(collect(studio.preview.watch_page(job_id, new_owner_id(), None)))
         assert all(is_skip(card) and is_skip(outcome) for card, outcome, _h in stranger)
 
 
@@ -322,7 +333,7 @@ def test_the_detail_follows_an_in_flight_item_only_when_it_changes(
         request = GenerationRequest(prompt="Detail: a heron lifts off", **QUICK)
         with slow_tasks(simulator, 120):  # about 3 s at the test speed
             record = runtime.manager.submit(request, owner)
-        answers = run_async(collect(studio.follow_detail(record.id, owner)))
+        answers = run_async(collect(studio.history.follow_detail(record.id, owner)))
         details = [a[2] for a in answers if not is_skip(a[2])]
         assert all(a != b for a, b in itertools.pairwise(details))  # a redraw is a change
         selected, video, detail, _reuse, continue_btn, delete, _cancel = answers[-1]
@@ -343,18 +354,18 @@ def test_a_frames_job_shows_its_input_reuses_it_and_delete_removes_it(
         done = runtime.manager.wait(runtime.manager.submit(request, owner).id, 60)
         assert done.status == JobStatus.COMPLETED
         copy = runtime.store.inputs_dir(done.id) / "first_frame-1.png"
-        _selected, _video, detail, *_buttons = studio.select(
+        _selected, _video, detail, *_buttons = studio.history.select(
             [done.id], owner, gr.SelectData(None, {"index": 0, "value": None})
         )
         assert f'<img src="{file_url(copy)}"' in detail and "First frame" in detail
-        restored = studio.reuse(done.id, owner)  # the controls, the content filter, the status
+        restored = studio.history.reuse(done.id, owner)  # the controls, the content filter, the status
         assert restored[0] == "Reuse me: the picture comes alive"
         assert restored[1]["value"] == FRAMES  # the Frames mode's model, its tiers as the choices
         assert restored[7] is True and "Its inputs are back in their places" in restored[-1]
-        first, last = studio.reuse_inputs(done.id, owner)[:2]  # then the zones, once the mode shows
+        first, last = studio.history.reuse_inputs(done.id, owner)[:2]  # then the zones, once the mode shows
         assert first == str(copy) and last is None
         assert "First frame: quad.png" in restored[-1]
-        assert studio.reused_inputs(done)["first_frame"] == str(copy)
+        assert studio.history.reused_inputs(done)["first_frame"] == str(copy)
         assert copy.read_bytes() == picture.read_bytes()
-        studio.delete(done.id, owner)
+        studio.history.delete(done.id, owner)
         assert not copy.parent.exists() and picture.is_file()

@@ -59,10 +59,10 @@ def update(value: Any) -> dict[str, Any]:
 
 def test_the_model_id_carries_the_mode_and_what_follows_it(settings: Settings) -> None:
     with running(settings) as (_runtime, studio):
-        [model] = studio.on_mode(MODE_REFERENCES, MODEL_FAST).values()  # its one output
+        [model] = studio.media.on_mode(MODE_REFERENCES, MODEL_FAST).values()  # its one output
         assert update(model)["value"] == model_id(MODE_REFERENCES, TIER_FAST)
 
-        mode, tiers, quality, web, frames, refs, tags = studio.on_model(FRAMES, "720p", False)
+        mode, tiers, quality, web, frames, refs, tags = studio.media.on_model(FRAMES, "720p", False)
         assert update(mode)["value"] == MODE_FRAMES
         assert [v for _, v in update(tiers)["choices"]] == [
             model_id(MODE_FRAMES, t) for t in (TIER_STANDARD, TIER_FAST, TIER_MINI)
@@ -73,23 +73,25 @@ def test_the_model_id_carries_the_mode_and_what_follows_it(settings: Settings) -
         assert update(tags)["visible"] is False
 
         # Mini has no 1080p: the quality falls back; web search still checked stays in sight to be unchecked.
-        _mode, _tiers, quality, web, *_ = studio.on_model(model_id(MODE_FRAMES, TIER_MINI), "1080p", True)
+        mini_frames = model_id(MODE_FRAMES, TIER_MINI)
+        _mode, _tiers, quality, web, *_ = studio.media.on_model(mini_frames, "1080p", True)
         assert update(quality)["value"] == "720p" and "1080p" not in update(quality)["choices"]
         assert update(web)["visible"] is True and "uncheck it" in update(web)["info"]
-        mode, *_ = studio.on_model(MODEL_STANDARD, "720p", False)
+        mode, *_ = studio.media.on_model(MODEL_STANDARD, "720p", False)
         assert update(mode)["value"] == MODE_TEXT
 
 
 def test_cost_and_lint_follow_the_mode_from_raw_values(settings: Settings) -> None:
     with running(settings) as (_runtime, studio):
         off = estimate(FRAMES, "720p", 5, content_filter=False)
-        card = run_async(studio.on_cost(FRAMES, 5, "720p", False, False, 0))
+        card = run_async(studio.create.on_cost(FRAMES, 5, "720p", False, False, 0))
         assert f'data-credits="{off.credits:.4f}"' in card and "×1.1" in card
-        mini = run_async(studio.on_cost(model_id(MODE_REFERENCES, TIER_MINI), "5", "720p", False, True, 0))
+        mini_refs = model_id(MODE_REFERENCES, TIER_MINI)
+        mini = run_async(studio.create.on_cost(mini_refs, "5", "720p", False, True, 0))
         assert 'data-published="false"' in mini and "data-credits" not in mini
         # Reference-video seconds are billed in references mode only (and junk is none).
         def billed(model: str, video_seconds: Any) -> bool | str:
-            card = run_async(studio.on_cost(model, 5, "720p", False, True, video_seconds))
+            card = run_async(studio.create.on_cost(model, 5, "720p", False, True, video_seconds))
             return card.split('data-billed-seconds="')[1].split('"')[0]
 
         assert billed(REFERENCES, 8.0) == "13"
@@ -97,11 +99,11 @@ def test_cost_and_lint_follow_the_mode_from_raw_values(settings: Settings) -> No
             assert billed(REFERENCES, junk) == "5"
         assert billed(FRAMES, 8.0) == "5"
 
-        counter, _straighten = run_async(studio.on_prompt("@image1 meets @image3", False, REFERENCES,
+        counter, _straighten = run_async(studio.create.on_prompt("@image1 meets @image3", False, REFERENCES,
                                                           {"image": 2, "video": 0, "audio": 0}))
         assert 'data-code="tag_without_input"' in counter and "@image2 is not in the prompt" in counter
         for model, counts in ((FRAMES, {"image": 2}), (REFERENCES, "junk"), (None, None)):
-            counter, _ = run_async(studio.on_prompt("@image3 walks", False, model, counts))
+            counter, _ = run_async(studio.create.on_prompt("@image3 walks", False, model, counts))
             if model == REFERENCES:
                 assert "no images given" in counter  # junk counts are none
             else:
@@ -117,20 +119,21 @@ def test_generate_sends_only_the_modes_media_and_checks_the_files_first(
         owner = new_owner_id()
         creates, uploads = simulator.create_count, simulator.count("POST", UPLOAD_STREAM_PATH)
 
-        out = run_async(studio.submit("Refused: a tiny picture", FRAMES, 4, "480p", "adaptive", False, False,
-                                      owner, None, True, str(small)))
+        submit = studio.preview.submit
+        out = run_async(submit("Refused: a tiny picture", FRAMES, 4, "480p", "adaptive", False, False,
+                               owner, None, True, str(small)))
         assert out[1] is None and "First frame" in out[2] and "each side must be 300-6000 px" in out[2]
         assert (simulator.create_count, simulator.count("POST", UPLOAD_STREAM_PATH)) == (creates, uploads)
 
         # A text model: the frames zone's picture stays on the page but is not sent.
-        out = run_async(studio.submit("Text only: a kite", MODEL_FAST, 4, "480p", "16:9", False, False,
-                                      owner, None, True, str(picture), None, [(str(picture), "@image1")]))
+        out = run_async(submit("Text only: a kite", MODEL_FAST, 4, "480p", "16:9", False, False,
+                               owner, None, True, str(picture), None, [(str(picture), "@image1")]))
         text_job = runtime.manager.get(out[1], owner)
         assert text_job is not None and "first_frame" not in text_job.params
         assert "reference_images" not in text_job.params
 
-        out = run_async(studio.submit("Frames: the quadrants turn", FRAMES, 4, "480p", "adaptive", False,
-                                      False, owner, None, False, str(picture)))
+        out = run_async(submit("Frames: the quadrants turn", FRAMES, 4, "480p", "adaptive", False,
+                               False, owner, None, False, str(picture)))
         done = runtime.manager.wait(out[1], timeout=30)
         assert done.status == JobStatus.COMPLETED
         # The job keeps its own copy of the picture, written before anything was sent.
@@ -150,29 +153,29 @@ def test_reference_videos_are_measured_for_the_cost_card(settings: Settings, tmp
     video_file(folder / "nine-too.mp4", 9)
     with MediaHost(folder) as host, running(dataclasses.replace(settings, files_url=host.url)) as (_, studio):
         # The host is trusted as the file API's origin (a public URL stands in for it here).
-        seconds, notes = run_async(studio.measure_references(f"{host.url}/three.mp4\n", ""))
+        seconds, notes = run_async(studio.media.measure_references(f"{host.url}/three.mp4\n", ""))
         assert seconds == pytest.approx(3, abs=0.1) and "@video1: 3.0 s" in notes
         two = f"{host.url}/nine.mp4\n{host.url}/nine-too.mp4"
-        seconds, notes = run_async(studio.measure_references(two, ""))
+        seconds, notes = run_async(studio.media.measure_references(two, ""))
         assert "must last at most 15 s together (got 18.0 s)" in notes
-        _seconds, notes = run_async(studio.measure_references(f"{host.url}/missing.mp4", ""))
+        _seconds, notes = run_async(studio.media.measure_references(f"{host.url}/missing.mp4", ""))
         assert "@video1: could not be fetched (HTTP 404)" in notes
-        _seconds, notes = run_async(studio.measure_references("http://10.0.0.1/private.mp4", ""))
+        _seconds, notes = run_async(studio.media.measure_references("http://10.0.0.1/private.mp4", ""))
         assert "@video1: must" in notes  # a private address: the provider could not fetch it
 
 
 def test_continue_this_shot_saves_the_last_frame_and_delete_takes_it_away(settings: Settings) -> None:
     from seedance_ui.client import GenerationRequest
-    from seedance_ui.ui.studio.media import continue_frame
+    from seedance_ui.ui.studio.history import continue_frame
 
     with running(settings) as (runtime, studio):
         owner = new_owner_id()
         request = GenerationRequest(prompt="Continue me", model=MODEL_FAST, duration=4, quality="480p")
         done = runtime.manager.wait(runtime.manager.submit(request, owner).id, 60)
         assert done.status == JobStatus.COMPLETED
-        model, first, last, _ratio, _status = run_async(studio.continue_shot(done.id, owner))
+        model, first, last, _ratio, _status = run_async(studio.history.continue_shot(done.id, owner))
         frame = continue_frame(runtime.store.data_dir, done.id)
         assert update(model)["value"] == model_id(MODE_FRAMES, TIER_FAST) and first == str(frame)
         assert frame.is_file() and last is None
-        studio.delete(done.id, owner)
+        studio.history.delete(done.id, owner)
         assert runtime.manager.get(done.id, owner) is None and not frame.exists()

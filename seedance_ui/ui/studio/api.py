@@ -1,5 +1,5 @@
 """The programmatic API (`/generate`, and the MCP tool built on it): generate a video and wait for it,
-with the same durable job, limits and history as the page. A mixin of `handlers.Studio`.
+with the same durable job, limits and history as the page: its hidden components and its handler.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ import gradio as gr
 from seedance_ui.client import SeedanceError, ValidationError
 from seedance_ui.jobs.inputs import INPUTS_KEY, entries_of
 from seedance_ui.options import (
+    ALL_QUALITIES,
+    ASPECT_RATIOS,
     DEFAULT_ASPECT_RATIO,
     DEFAULT_CONTENT_FILTER,
     DEFAULT_DURATION,
@@ -23,19 +25,59 @@ from seedance_ui.options import (
     DEFAULT_MODEL,
     DEFAULT_QUALITY,
     DEFAULT_WEB_SEARCH,
+    MODEL_SPECS,
 )
 from seedance_ui.store import JobRecord, JobStatus
-from seedance_ui.ui.common import API_OWNER, INTERNAL_ERROR, listed, log
+from seedance_ui.ui.common import API_LIMIT, API_OWNER, INTERNAL_ERROR, listed, log
 from seedance_ui.ui.studio.fields import make_request, prompt_too_long, too_long
+from seedance_ui.ui.studio.page import Panel
 
 
-class ApiHandlers:
-    """`api_generate` and the summary it answers with; `Studio` provides settings, manager, store and
-    `owner_of`, `address_of`, `watch_ticking`, `video_file`."""
+class ApiPanel(Panel):
+    """`/generate`: hidden components (the API's parameters take their labels as names), `api_generate` and
+    the summary it answers with."""
 
-    settings: Any
-    manager: Any
-    store: Any
+    def build(self) -> None:
+        """The programmatic API: /generate (hidden components; the names come from the function)."""
+        with gr.Column(visible=False):
+            api_prompt = gr.Textbox(label="prompt")
+            api_model = gr.Dropdown(
+                list(MODEL_SPECS), value=DEFAULT_MODEL, label="model", allow_custom_value=True
+            )
+            api_duration = gr.Number(value=DEFAULT_DURATION, label="duration", precision=0)
+            api_quality = gr.Dropdown(
+                list(ALL_QUALITIES), value=DEFAULT_QUALITY, label="quality", allow_custom_value=True
+            )
+            api_ratio = gr.Dropdown(
+                list(ASPECT_RATIOS), value=DEFAULT_ASPECT_RATIO, label="aspect_ratio", allow_custom_value=True
+            )
+            api_audio = gr.Checkbox(value=DEFAULT_GENERATE_AUDIO, label="generate_audio")
+            api_web = gr.Checkbox(value=DEFAULT_WEB_SEARCH, label="web_search")
+            # Image files exactly as sent (gr.File: Gradio's Image would re-encode them), URLs as lists.
+            api_first = gr.File(label="first_frame", file_types=["image"], type="filepath")
+            api_last = gr.File(label="last_frame", file_types=["image"], type="filepath")
+            api_images = gr.File(label="reference_images", file_types=["image"], type="filepath",
+                                 file_count="multiple")
+            api_videos = gr.Dropdown([], value=[], multiselect=True, allow_custom_value=True,
+                                     label="reference_video_urls")
+            api_audios = gr.Dropdown([], value=[], multiselect=True, allow_custom_value=True,
+                                     label="reference_audio_urls")
+            api_filter = gr.Checkbox(value=DEFAULT_CONTENT_FILTER, label="content_filter")
+            api_video = gr.Video(label="video")
+            api_result = gr.JSON(label="result")
+            api_trigger = gr.Button("generate")
+        api_trigger.click(
+            self.api_generate,
+            inputs=[api_prompt, api_model, api_duration, api_quality, api_ratio, api_audio, api_web,
+                    api_first, api_last, api_images, api_videos, api_audios, api_filter],
+            outputs=[api_video, api_result],
+            api_name="generate",
+            api_description="Generate a video with Seedance 2.0 and wait for it (text, frames or references: "
+            "the model picks the mode). The final output is the mp4 and a JSON summary whose `video_path` is "
+            "the file's local path on the server.",
+            concurrency_id="api-generate",
+            concurrency_limit=API_LIMIT,
+        )
 
     async def api_generate(
         self,
@@ -126,3 +168,17 @@ class ApiHandlers:
         data.pop("owner", None)
         data["updated_at"] = record.updated_at or time.time()
         return data
+
+
+def accept_short_calls(demo: gr.Blocks, api_name: str = "generate") -> None:
+    """Callers written for `/generate`'s first seven parameters keep working: values missing at the end
+    of a raw call take their components' defaults (gradio_client fills them in itself; Gradio alone
+    would refuse the call)."""
+    check = demo.validate_inputs
+
+    def validate_inputs(block_fn: Any, inputs: list[Any]) -> None:
+        if block_fn.api_name == api_name and len(inputs) < len(block_fn.inputs):
+            inputs.extend(component.value for component in block_fn.inputs[len(inputs):])
+        check(block_fn, inputs)
+
+    demo.validate_inputs = validate_inputs  # type: ignore[method-assign]

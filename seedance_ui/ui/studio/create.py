@@ -1,5 +1,6 @@
-"""The create panel's prompt and cost events: the counter and lint on every keystroke, the cost card, and
-the prompt craft's inserts. A mixin of `handlers.Studio` (same page, same runtime).
+"""The create panel: the left column, where a shot is described and priced. Its prompt (the counter and
+lint on every keystroke), the prompt craft's inserts, the settings and the cost card are here; the mode
+switch and the media inputs are the media panel's (`media.MediaPanel`), placed in this column.
 
 The lint and cost events skip the queue (`common.INSTANT`), so anyone can send them as often as they
 like: each is bounded here (the prompt cap first, long prompts on one lint thread).
@@ -11,13 +12,27 @@ import asyncio
 import concurrent.futures
 import functools
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import gradio as gr
 
+from seedance_ui.options import (
+    ASPECT_RATIOS,
+    CONTENT_FILTER_OFF_FACTOR,
+    DEFAULT_ASPECT_RATIO,
+    DEFAULT_CONTENT_FILTER,
+    DEFAULT_DURATION,
+    DEFAULT_GENERATE_AUDIO,
+    DEFAULT_MODEL,
+    DEFAULT_QUALITY,
+    DEFAULT_WEB_SEARCH,
+    MODE_TEXT,
+    QUALITIES,
+)
 from seedance_ui.pricing import estimate
+from seedance_ui.runtime import Runtime
 from seedance_ui.ui import views
-from seedance_ui.ui.common import Out, handler, toast_warning
+from seedance_ui.ui.common import INSTANT, Out, duration_slider, handler, section, toast_warning
 from seedance_ui.ui.prompt_lint import lint, straighten_quotes
 from seedance_ui.ui.studio import craft
 from seedance_ui.ui.studio.fields import (
@@ -28,22 +43,194 @@ from seedance_ui.ui.studio.fields import (
     too_long,
     whole_seconds,
 )
-
-if TYPE_CHECKING:
-    from seedance_ui.ui.studio.preview import StudioPage
+from seedance_ui.ui.studio.media import WEB_SEARCH_INFO, MediaPanel
+from seedance_ui.ui.studio.modes import TIER_INFO, tier_choices
+from seedance_ui.ui.studio.page import QUIET, Panel, StudioPage
 
 # Prompts up to this length are linted right on the event loop (tens of microseconds); longer ones on
 # LINT_THREAD, a single worker, so parallel long prompts cannot take the loop's turns between them.
 INLINE_LINT_CHARS = 500
 LINT_THREAD = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="lint")
 
+# The prompt-craft menus (category, label, table of (label, snippet)), laid out two a row.
+CRAFT_MENUS = (
+    (("shot", "Shot size", craft.SHOT_SIZES), ("camera", "Camera move", craft.CAMERA_MOVES)),
+    (("lighting", "Lighting", craft.LIGHTING), ("style", "Style", craft.STYLES)),
+)
 
-class PromptHandlers:
-    """Prompt lint, cost and craft; `Studio` provides page, settings, `_long_lints` and `address_of`."""
+PROMPT_PLACEHOLDER = (
+    "Describe the shot: who or what, doing what, the camera (pan, tilt, dolly, orbit…), the light and "
+    'the mood. Put spoken lines in straight double quotes: She whispers: "We made it."'
+)
 
-    page: StudioPage
-    settings: Any
-    _long_lints: set[str]  # client addresses with a long prompt on the lint thread
+
+def initial_cost() -> str:
+    """The cost card for the default settings, as the page first shows it."""
+    est = estimate(DEFAULT_MODEL, DEFAULT_QUALITY, DEFAULT_DURATION, DEFAULT_WEB_SEARCH)
+    return views.cost_html(
+        est,
+        model=DEFAULT_MODEL,
+        quality=DEFAULT_QUALITY,
+        duration=DEFAULT_DURATION,
+        web_search=DEFAULT_WEB_SEARCH,
+    )
+
+
+class CreatePanel(Panel):
+    """Prompt, craft, settings and cost, with their events; handed the media panel, whose parts it places."""
+
+    def __init__(self, page: StudioPage, runtime: Runtime, media: MediaPanel) -> None:
+        super().__init__(page, runtime)
+        self.media = media
+        self._long_lints: set[str] = set()  # client addresses with a long prompt on the lint thread
+
+    def build(self) -> None:
+        """The left column: mode and media, prompt, craft, settings, cost, and Generate and Cancel (the
+        preview panel wires those two: `PreviewPanel.wire`)."""
+        media = self.media
+        with gr.Column(scale=6, min_width=340, elem_classes="sd-panel", elem_id="sd-create"):
+            section("Create", "Pick a mode, describe the shot, check the cost.")
+            media.mode_switch()
+            media.frames_panel()
+            media.references_panel()
+            self.prompt_box()
+            media.tag_chips()
+            self.craft_panel()
+            self.settings_panel()
+            media.wire()
+            with gr.Row():
+                self.page.generate_btn = gr.Button(
+                    "Generate", variant="primary", size="lg", scale=3, elem_id="sd-generate"
+                )
+                self.page.cancel_btn = gr.Button(
+                    "Cancel", variant="stop", size="lg", scale=1, min_width=110, elem_id="sd-cancel"
+                )
+
+    def prompt_box(self) -> None:
+        """The prompt, its counter and lint, and "Straighten quotes"."""
+        p = self.page
+        p.prompt = gr.Textbox(
+            label="Prompt",
+            lines=6,
+            max_lines=18,
+            placeholder=PROMPT_PLACEHOLDER,
+            max_length=self.settings.max_prompt_chars,
+            elem_id="sd-prompt",
+        )
+        p.counter = gr.HTML(views.counter_html(lint("")), elem_id="sd-counter")
+        p.straighten_btn = gr.Button(
+            "Straighten quotes", size="sm", visible=False, elem_id="sd-straighten", variant="secondary"
+        )
+        p.straighten_btn.click(self.straighten, inputs=[p.prompt], outputs=[p.prompt], **QUIET)
+
+    def craft_panel(self) -> None:
+        """Prompt craft: snippet menus, a dialogue line, example prompts."""
+        p = self.page
+        with gr.Accordion("Prompt craft", open=True, elem_id="sd-craft"):
+            p.craft_menus = {}
+            for pair in CRAFT_MENUS:  # two menus a row
+                with gr.Row():
+                    for category, label, table in pair:
+                        p.craft_menus[category] = gr.Dropdown(
+                            [name for name, _ in table],
+                            label=label,
+                            value=None,
+                            min_width=150,
+                            elem_id=f"sd-craft-{category}",
+                        )
+            with gr.Row(equal_height=False, elem_id="sd-dialogue-row"):
+                speaker = gr.Textbox(
+                    label="Who speaks", placeholder="She", scale=1, min_width=110, elem_id="sd-speaker"
+                )
+                p.line = gr.Textbox(
+                    label="Dialogue line", placeholder="You're here.", scale=3, min_width=180,
+                    elem_id="sd-line",
+                )
+                dialogue_btn = gr.Button("Insert line", scale=1, min_width=110, elem_id="sd-dialogue")
+            gr.HTML('<div class="sd-craft-label">Start from an example</div>')
+            with gr.Row(elem_classes="sd-chips"):
+                example_btns = [
+                    gr.Button(
+                        ex.title,
+                        size="sm",
+                        elem_classes="sd-chip",
+                        variant="secondary",
+                        elem_id=f"sd-example-{i}",
+                    )
+                    for i, ex in enumerate(craft.EXAMPLES)
+                ]
+
+        for category, menu in p.craft_menus.items():
+            menu.input(self.inserter(category), inputs=[p.prompt, menu], outputs=[p.prompt, menu], **QUIET)
+        dialogue_btn.click(
+            self.insert_dialogue, inputs=[p.prompt, speaker, p.line], outputs=[p.prompt, p.line], **QUIET
+        )
+        for i, button in enumerate(example_btns):
+            button.click(self.example_loader(i), inputs=None, outputs=[p.prompt], **QUIET)
+
+    def settings_panel(self) -> None:
+        """Model tier, quality, duration, frame, audio, web search, the content filter, and the cost card
+        that follows them."""
+        p = self.page
+        with gr.Row():
+            p.model = gr.Radio(
+                tier_choices(MODE_TEXT),
+                value=DEFAULT_MODEL,
+                label="Model",
+                info=TIER_INFO,
+                min_width=200,
+                elem_id="sd-model",
+            )
+            p.quality = gr.Radio(
+                list(QUALITIES), value=DEFAULT_QUALITY, label="Quality", min_width=160, elem_id="sd-quality"
+            )
+        p.duration = duration_slider("sd-duration")
+        p.aspect_ratio = gr.Radio(
+            list(ASPECT_RATIOS),
+            value=DEFAULT_ASPECT_RATIO,
+            label="Aspect ratio",
+            elem_classes="sd-ratio",
+            elem_id="sd-ratio",
+        )
+        with gr.Row():
+            p.generate_audio = gr.Checkbox(
+                value=DEFAULT_GENERATE_AUDIO,
+                label="Generate audio",
+                info="Ambient sound, music and dialogue — free.",
+                elem_id="sd-audio",
+            )
+            p.web_search = gr.Checkbox(
+                value=DEFAULT_WEB_SEARCH,
+                label="Web search",
+                info=WEB_SEARCH_INFO,
+                elem_id="sd-web",
+            )
+        with gr.Accordion("Advanced", open=False, elem_id="sd-advanced"):
+            p.content_filter = gr.Checkbox(
+                value=DEFAULT_CONTENT_FILTER,
+                label="Content filter",
+                info=f"On by default. Off is billed ×{CONTENT_FILTER_OFF_FACTOR:g} (the estimate shows it).",
+                elem_id="sd-content-filter",
+            )
+        cost = gr.HTML(initial_cost(), elem_id="sd-cost")
+
+        gr.on(
+            [p.prompt.change, p.web_search.change, p.model.change, p.ref_counts.change],
+            self.on_prompt,
+            inputs=[p.prompt, p.web_search, p.model, p.ref_counts],
+            outputs=[p.counter, p.straighten_btn],
+            trigger_mode="always_last",
+            **INSTANT,
+        )
+        gr.on(
+            [p.model.change, p.duration.change, p.quality.change, p.web_search.change,
+             p.content_filter.change, p.video_seconds.change],
+            self.on_cost,
+            inputs=[p.model, p.duration, p.quality, p.web_search, p.content_filter, p.video_seconds],
+            outputs=[cost],
+            trigger_mode="always_last",
+            **INSTANT,
+        )
 
     @handler
     async def on_prompt(

@@ -1,15 +1,18 @@
-"""The history's detail column: select an item, follow it while it runs, reuse its settings, delete it,
-cancel it. A mixin of `handlers.Studio` (same page, same runtime).
+"""The history panel: the owner's gallery, and the selected item's detail column: select an item, follow it
+while it runs, reuse its settings, continue it, delete it, cancel it.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING, Any
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
+from typing import Any
 
 import gradio as gr
 
-from seedance_ui.jobs.inputs import local_request, media_fields
+from seedance_ui.jobs.inputs import entries_of, local_request, media_fields
+from seedance_ui.media import MediaError, save_last_frame
 from seedance_ui.options import (
     ASPECT_RATIOS,
     DEFAULT_ASPECT_RATIO,
@@ -23,24 +26,168 @@ from seedance_ui.options import (
     MODEL_SPECS,
     MODELS,
     QUALITIES,
+    model_id,
 )
-from seedance_ui.store import JobRecord
+from seedance_ui.runtime import Runtime
+from seedance_ui.store import JobRecord, JobStatus
 from seedance_ui.ui import views
-from seedance_ui.ui.common import Out, handler, toast_info, toast_warning
-from seedance_ui.ui.studio.media import captioned, continue_frame
-from seedance_ui.ui.studio.modes import mode_of, tier_choices
+from seedance_ui.ui.common import Out, handler, section, toast_info, toast_warning
+from seedance_ui.ui.studio.fields import INPUT_LABELS
+from seedance_ui.ui.studio.media import captioned
+from seedance_ui.ui.studio.modes import ADAPTIVE, mode_of, spec_of, tier_choices
+from seedance_ui.ui.studio.page import (
+    LIGHT,
+    SUBMIT,
+    WATCH,
+    Panel,
+    StudioPage,
+    controls,
+    media_inputs,
+)
+from seedance_ui.ui.studio.placeholders import Placeholders
 
-if TYPE_CHECKING:
-    from seedance_ui.ui.studio.preview import StudioPage
+HISTORY_LIMIT = 60
+CONTINUE_DIR = ("ui", "continue")  # under the data directory (served: gr.Image shows the file from there)
 
 
-class HistoryHandlers:
-    """The detail column's events; `Studio` provides page, manager, store and the shared renderers
-    (`job_of`, `owner_of`, `video_file`, `detail_view`, `input_views`, `gallery`, `cancel`)."""
+def continue_frame(data_dir: Path, job_id: str) -> Path:
+    """Where "Continue this shot" keeps the last frame of a job's video (deleted with the job)."""
+    return Path(data_dir, *CONTINUE_DIR, f"{job_id}-last.png")
 
-    page: StudioPage
-    manager: Any
-    store: Any
+
+class HistoryPanel(Panel):
+    """The gallery and the detail column, with their events; it draws the gallery for the other panels
+    too (`gallery`)."""
+
+    def __init__(self, page: StudioPage, runtime: Runtime) -> None:
+        super().__init__(page, runtime)
+        self.placeholders = Placeholders(runtime.store.data_dir)
+        self.placeholders.warm()
+
+    def build(self) -> None:
+        """The owner's history: a gallery, and the selected item's detail and actions."""
+        p = self.page
+        with gr.Column(elem_classes="sd-panel", elem_id="sd-history-panel"):
+            section("History", "Your shots in this browser, newest first — kept across visits.")
+            with gr.Row(equal_height=False):
+                p.gallery = gr.Gallery(
+                    label="History",
+                    show_label=False,
+                    columns=4,
+                    height="auto",
+                    object_fit="cover",
+                    allow_preview=False,
+                    interactive=False,
+                    scale=3,
+                    min_width=300,
+                    elem_id="sd-history",
+                    buttons=[],
+                )
+                with gr.Column(scale=2, min_width=300, elem_id="sd-detail-col"):
+                    p.detail_video = gr.Video(
+                        label="Selected",
+                        show_label=False,
+                        interactive=False,
+                        visible=False,
+                        elem_id="sd-detail-video",
+                        loop=True,
+                    )
+                    p.detail = gr.HTML(views.detail_html(None), elem_id="sd-detail")
+                    with gr.Row():
+                        p.reuse_btn = gr.Button(
+                            "Reuse settings", variant="primary", visible=False, elem_id="sd-reuse",
+                            min_width=120,
+                        )
+                        p.continue_btn = gr.Button(
+                            "Continue this shot", variant="secondary", visible=False, elem_id="sd-continue",
+                            min_width=150,
+                        )
+                        p.delete_btn = gr.Button(
+                            "Delete", variant="stop", visible=False, elem_id="sd-delete", min_width=90
+                        )
+                        p.cancel_job_btn = gr.Button(
+                            "Cancel job", variant="stop", visible=False, elem_id="sd-cancel-job",
+                            min_width=110,
+                        )
+
+        detail = [
+            p.selected_job, p.detail_video, p.detail, p.reuse_btn, p.continue_btn, p.delete_btn,
+            p.cancel_job_btn,
+        ]
+        selected = p.gallery.select(self.select, inputs=[p.history_ids, p.owner], outputs=detail, **LIGHT)
+        detail_follow = selected.then(
+            self.follow_detail, inputs=[p.selected_job, p.owner], outputs=detail, **WATCH
+        )
+        p.gallery.select(None, None, None, cancels=[detail_follow], api_visibility="private", queue=False)
+        reused = p.reuse_btn.click(
+            self.reuse,
+            inputs=[p.selected_job, p.owner],
+            outputs=[*controls(p), p.content_filter, p.status],
+            **LIGHT,
+        )
+        reused.then(  # once the page shows the job's mode: its inputs (their events read the new model)
+            self.reuse_inputs, inputs=[p.selected_job, p.owner], outputs=media_inputs(p)[1:], **LIGHT
+        )
+        p.continue_btn.click(
+            self.continue_shot,
+            inputs=[p.selected_job, p.owner],
+            outputs=[p.model, p.first_frame, p.last_frame, p.aspect_ratio, p.status],
+            **LIGHT,
+        )
+        p.delete_btn.click(
+            self.delete,
+            inputs=[p.selected_job, p.owner],
+            outputs=[p.gallery, p.history_ids, *detail, p.status],
+            **LIGHT,
+        )
+        p.cancel_job_btn.click(
+            self.cancel_selected, inputs=[p.selected_job, p.owner], outputs=[p.status], **SUBMIT
+        )
+
+    def input_views(self, record: JobRecord | None) -> list[views.InputView]:
+        """The job's inputs for the history detail: image copies as thumbnails, URLs as chips."""
+        out: list[views.InputView] = []
+        counts: dict[str, int] = {}
+        for entry in entries_of(record.params) if record is not None else []:
+            role = entry["role"]
+            counts[role] = counts.get(role, 0) + 1
+            label = INPUT_LABELS[role].format(n=counts[role])
+            try:
+                path = self.store.resolve(entry.get("path"))
+            except ValueError:
+                path = None
+            image = views.file_url(path) if path is not None and path.is_file() else None
+            out.append(views.InputView(role, label, image, entry.get("url"), entry.get("name")))
+        return out
+
+    def detail_view(self, record: JobRecord | None) -> str:
+        return views.detail_html(record, self.input_views(record))
+
+    def gallery(self, owner: str | None, records: Sequence[JobRecord] | None = None) -> Out:
+        """The history gallery and the job ids of its items."""
+        items, ids = self.gallery_items(owner, records)
+        return {self.page.gallery: items, self.page.history_ids: ids}
+
+    def gallery_items(
+        self, owner: str | None, records: Sequence[JobRecord] | None = None
+    ) -> tuple[list[tuple[str, str]], list[str]]:
+        if not owner:
+            return [], []
+        if records is None:
+            records = self.manager.list(owner, HISTORY_LIMIT)
+        items: list[tuple[str, str]] = []
+        ids: list[str] = []
+        for rec in records:
+            poster = self.store.poster_file(rec) if rec.status == JobStatus.COMPLETED else None
+            image = poster or self.placeholders.for_record(rec)
+            items.append((str(image), views.history_caption(rec)))
+            ids.append(rec.id)
+        return items, ids
+
+    @staticmethod
+    def history_signature(records: Sequence[JobRecord]) -> str:
+        """Changes whenever the gallery would: an item added, removed, or its status or poster changed."""
+        return "|".join(f"{r.id}:{r.status.value}:{r.poster_path or ''}" for r in records)
 
     def detail_outputs(self, record: JobRecord | None) -> Out:
         """The history's detail column for the selected item (`record`), or empty for none."""
@@ -181,3 +328,37 @@ class HistoryHandlers:
     @handler
     def cancel_selected(self, job_id: str | None, owner: Any, request: gr.Request | None = None) -> str:
         return self.cancel(job_id, owner, request)
+
+    # ---------------------------------------------------------------------------------------------
+    # continue this shot
+    @handler
+    async def continue_shot(self, job_id: Any, owner: Any, request: gr.Request | None = None) -> Any:
+        """The selected video's last frame becomes the first frame of a new Frames generation: the
+        mode switches to Frames (same tier), the frame fills the first-frame zone, the last is cleared."""
+        _owner_id, record = self.job_of(job_id, owner, request)
+        video = self.store.video_file(record) if record is not None else None
+        if record is None or record.status != JobStatus.COMPLETED or video is None:
+            toast_info("Select a finished video in your history first.")
+            return gr.skip()
+        target = continue_frame(self.store.data_dir, record.id)
+        try:
+            await asyncio.to_thread(save_last_frame, Path(video), target)
+        except (MediaError, OSError):
+            toast_warning("The last frame of this video could not be read.", "Pick another video.")
+            return gr.skip()
+        params = record.params or {}
+        model = params.get("model")
+        tier = MODEL_SPECS[model].tier if model in MODEL_SPECS else spec_of(None).tier
+        p = self.page
+        toast_info("The last frame is your new first frame.")
+        return {
+            p.model: gr.update(choices=tier_choices(MODE_FRAMES), value=model_id(MODE_FRAMES, tier)),
+            p.first_frame: str(target),
+            p.last_frame: None,
+            p.aspect_ratio: ADAPTIVE,
+            p.status: views.notice_html(
+                "info",
+                "Continuing this shot: its last frame is now the first frame of a new Frames generation.",
+                "Describe what happens next, then press Generate.",
+            ),
+        }

@@ -1,21 +1,21 @@
-"""The key panel: a visitor's own Evolink key, set for the session, checked, forgotten. A mixin of
-`handlers.Studio`. A key is checked for shape before it is kept or sent, and is never echoed.
+"""The key panel: a visitor's own Evolink key, set for the session, checked, forgotten (above the tabs: the
+Storyboard's generations use it too). A key is checked for shape before it is kept or sent, and is never
+echoed.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import gradio as gr
 
 from seedance_ui.client.errors import api_key_problem
+from seedance_ui.runtime import Runtime
 from seedance_ui.ui import views
 from seedance_ui.ui.common import Out, handler, toast_info, toast_warning
-
-if TYPE_CHECKING:
-    from seedance_ui.ui.studio.preview import StudioPage
+from seedance_ui.ui.studio.page import KEY, Panel
 
 KEY_SHAPE_HINT = "Nothing was stored or sent. Paste the key again, as your Evolink dashboard shows it."
 
@@ -26,12 +26,43 @@ def key_refusal(key: str) -> str | None:
     return None if problem is None else f"Your Evolink API key {problem}."
 
 
-class KeyHandlers:
-    """Set, check and forget the session's key; `Studio` provides page, runtime, manager, `owner_of`."""
+def key_panel_title(runtime: Runtime) -> str:
+    """The key accordion's title: a visitor may always bring a key (SEEDANCE_REQUIRE_USER_KEY: must)."""
+    if runtime.settings.require_user_key:
+        return "Your Evolink key — required to generate here"
+    if runtime.demo_mode:
+        return "Demo mode — use your own Evolink key for real videos"
+    return "Use your own Evolink key (optional)"
 
-    page: StudioPage
-    runtime: Any
-    manager: Any
+
+class KeyPanel(Panel):
+    """Set, check and forget the session's key."""
+
+    def build(self) -> None:
+        """The visitor's own key: in server memory for this session only."""
+        p, runtime = self.page, self.runtime
+        with gr.Accordion(key_panel_title(runtime), open=runtime.settings.require_user_key, elem_id="sd-key"):
+            p.key_status = gr.HTML(views.key_status_html(False, runtime.demo_mode))
+            with gr.Row(elem_id="sd-key-row"):
+                p.key_box = gr.Textbox(
+                    label="Your Evolink API key (this session only)",
+                    type="password",
+                    placeholder="Paste your key — kept in server memory for this session, never stored",
+                    scale=4,
+                    min_width=240,
+                    elem_id="sd-key-box",
+                )
+                use_key_btn = gr.Button("Use key", variant="primary", scale=1, min_width=110)
+                check_key_btn = gr.Button("Check key", variant="secondary", scale=1, min_width=110)
+                forget_key_btn = gr.Button("Forget", variant="secondary", scale=1, min_width=90)
+
+        outputs = [p.visitor_key, p.key_box, p.key_status]
+        use_key_btn.click(self.set_key, inputs=[p.key_box, p.owner], outputs=outputs, **KEY)
+        p.key_box.submit(self.set_key, inputs=[p.key_box, p.owner], outputs=outputs, **KEY)
+        forget_key_btn.click(self.forget_key, inputs=None, outputs=[p.visitor_key, p.key_status], **KEY)
+        check_key_btn.click(
+            self.check_key, inputs=[p.key_box, p.visitor_key, p.owner], outputs=outputs, **KEY
+        )
 
     @handler
     def set_key(

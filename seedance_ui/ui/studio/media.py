@@ -1,8 +1,8 @@
-"""The create panel's mode handlers: the mode switch, the model's fields, the frames and references
-inputs, and "Continue this shot". A mixin of `handlers.Studio` (same page, same runtime).
+"""The create panel's media: the mode switch, the frames and references inputs, and their events (the
+model's fields follow the mode). The create panel places them (`CreatePanel.build`).
 
 Everything here is a queued event (it may read an image file or fetch a URL); the per-keystroke events
-(`Studio.on_prompt`, `Studio.on_cost`) only get the plain values these leave in states.
+(`CreatePanel.on_prompt`, `CreatePanel.on_cost`) only get the plain values these leave in states.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import gradio as gr
 import httpx
@@ -26,22 +26,23 @@ from seedance_ui.client.media_rules import (
     total_problem,
     video_problem,
 )
-from seedance_ui.media import MediaError, save_last_frame
 from seedance_ui.options import (
     AUDIO_TOTAL_SECONDS,
+    DEFAULT_ASPECT_RATIO,
     MODE_FRAMES,
     MODE_REFERENCES,
-    MODEL_SPECS,
+    MODE_TEXT,
+    TIERS,
     VIDEO_TOTAL_SECONDS,
     model_id,
 )
-from seedance_ui.store import JobStatus
-from seedance_ui.ui import views
-from seedance_ui.ui.common import handler, toast_info, toast_warning
+from seedance_ui.ui.common import handler
 from seedance_ui.ui.studio import mode_views
+from seedance_ui.ui.studio.mode_views import chips_html, frames_note_html
 from seedance_ui.ui.studio.modes import (
     ADAPTIVE,
     MODE_INFO,
+    MODE_LABELS,
     gallery_paths,
     input_counts,
     measure_picture,
@@ -52,16 +53,7 @@ from seedance_ui.ui.studio.modes import (
     tier_choices,
     url_lines,
 )
-
-if TYPE_CHECKING:
-    from seedance_ui.ui.studio.preview import StudioPage
-
-CONTINUE_DIR = ("ui", "continue")  # under the data directory (served: gr.Image shows the file from there)
-
-
-def continue_frame(data_dir: Path, job_id: str) -> Path:
-    """Where "Continue this shot" keeps the last frame of a job's video (deleted with the job)."""
-    return Path(data_dir, *CONTINUE_DIR, f"{job_id}-last.png")
+from seedance_ui.ui.studio.page import FETCH, QUIET, Panel
 
 WEB_SEARCH_INFO = "For recent events; billed only if a search happens."
 WEB_SEARCH_OFF_INFO = "Only the Standard and Fast text models search the web: uncheck it for this model."
@@ -89,12 +81,112 @@ def captioned(paths: tuple[str, ...]) -> list[tuple[str, str]]:
     return [(path, f"@image{i}") for i, path in enumerate(paths, 1)]
 
 
-class ModeHandlers:
-    """Handlers for the mode switch and the media inputs; `Studio` provides page, runtime, store, ..."""
+class MediaPanel(Panel):
+    """The mode switch and the media inputs of the create panel, and their handlers (each a queued event:
+    it may read an image file or fetch a URL)."""
 
-    page: StudioPage
-    runtime: Any
-    store: Any
+    def mode_switch(self) -> None:
+        """Text, Frames or References: one radio over the same panel (the model id follows it)."""
+        p = self.page
+        p.mode = gr.Radio(
+            [(label, mode) for mode, label in MODE_LABELS.items()],
+            value=MODE_TEXT,
+            label="Mode",
+            info=MODE_INFO[MODE_TEXT],
+            elem_classes="sd-modes",
+            elem_id="sd-mode",
+        )
+
+    def frames_panel(self) -> None:
+        """Frames mode: the first frame and the optional last frame, what they are, and the ratio advice."""
+        p = self.page
+        with gr.Column(visible=False, elem_classes="sd-media-panel", elem_id="sd-frames") as p.frames_panel:
+            with gr.Row(equal_height=True, elem_id="sd-frame-zones"):
+                p.first_frame = frame_zone("First frame", "sd-first-frame")
+                p.last_frame = frame_zone("Last frame (optional)", "sd-last-frame")
+            p.frames_note = gr.HTML(frames_note_html({}, DEFAULT_ASPECT_RATIO), elem_id="sd-frames-note")
+            p.adaptive_btn = gr.Button(
+                "Use adaptive — keep the picture's shape", size="sm", variant="secondary", visible=False,
+                elem_id="sd-use-adaptive",
+            )
+
+    def references_panel(self) -> None:
+        """References mode: up to 9 images (a gallery, in tag order) and the video and audio URLs."""
+        p = self.page
+        limits = reference_limits(model_id(MODE_REFERENCES, TIERS[0]))
+        with gr.Column(visible=False, elem_classes="sd-media-panel", elem_id="sd-refs") as p.refs_panel:
+            p.ref_images = gr.Gallery(
+                label=f"Reference images · up to {limits['image']}",
+                type="filepath",
+                file_types=["image"],
+                interactive=True,
+                columns=6,
+                fit_columns=False,
+                height=230,
+                object_fit="cover",
+                allow_preview=False,
+                buttons=[],
+                elem_id="sd-ref-images",
+            )
+            p.add_refs_btn = gr.UploadButton(
+                "＋ Add images", file_count="multiple", file_types=["image"], size="sm", variant="secondary",
+                elem_id="sd-add-refs",
+            )
+            with gr.Row(equal_height=False):
+                p.ref_videos = url_box("video", limits["video"], "a 2–15 s MP4 or MOV the provider can fetch")
+                p.ref_audios = url_box("audio", limits["audio"], "a 2–15 s WAV or MP3")
+            p.ref_measures = gr.HTML("", elem_id="sd-ref-measures")
+
+    def tag_chips(self) -> None:
+        """The reference tags' chips (under the prompt, in references mode)."""
+        self.page.ref_tags = gr.HTML(
+            chips_html(input_counts((), (), ()), reference_limits(model_id(MODE_REFERENCES, TIERS[0]))),
+            visible=False,
+            elem_id="sd-ref-tags",
+        )
+
+    def wire(self) -> None:
+        """The mode switch, the model's fields, the frames note and the reference chips (queued: they may
+        read a file or fetch a URL)."""
+        p = self.page
+        p.mode.input(self.on_mode, inputs=[p.mode, p.model], outputs=[p.model], **QUIET)
+        gr.on(
+            [p.model.change, p.web_search.change],
+            self.on_model,
+            inputs=[p.model, p.quality, p.web_search],
+            outputs=[p.mode, p.model, p.quality, p.web_search, p.frames_panel, p.refs_panel, p.ref_tags],
+            trigger_mode="always_last",
+            **QUIET,
+        )
+        gr.on(
+            [p.first_frame.change, p.last_frame.change, p.aspect_ratio.change],
+            self.on_frames,
+            inputs=[p.first_frame, p.last_frame, p.aspect_ratio],
+            outputs=[p.frames_note, p.adaptive_btn],
+            trigger_mode="always_last",
+            **QUIET,
+        )
+        p.adaptive_btn.click(self.use_adaptive, inputs=None, outputs=[p.aspect_ratio], **QUIET)
+        p.ref_images.upload(self.caption_refs, inputs=[p.ref_images], outputs=[p.ref_images], **QUIET)
+        p.add_refs_btn.upload(
+            self.add_refs, inputs=[p.ref_images, p.add_refs_btn], outputs=[p.ref_images], **QUIET
+        )
+        gr.on(
+            [p.ref_images.change, p.ref_videos.change, p.ref_audios.change],
+            self.on_refs,
+            inputs=[p.ref_images, p.ref_videos, p.ref_audios, p.model],
+            outputs=[p.ref_tags, p.ref_counts],
+            trigger_mode="always_last",
+            **QUIET,
+        )
+        gr.on(
+            [p.ref_videos.blur, p.ref_audios.blur, p.ref_videos.submit, p.ref_audios.submit],
+            self.measure_references,
+            inputs=[p.ref_videos, p.ref_audios],
+            outputs=[p.video_seconds, p.ref_measures],
+            trigger_mode="always_last",
+            **FETCH,
+        )
 
     # ---------------------------------------------------------------------------------------------
     # mode and model
@@ -234,36 +326,28 @@ class ModeHandlers:
             notes.append((False, f"Reference {kind}s: {together.rule}"))
         return sum(i.seconds for i in infos if i is not None), notes
 
-    # ---------------------------------------------------------------------------------------------
-    # continue this shot
-    @handler
-    async def continue_shot(self, job_id: Any, owner: Any, request: gr.Request | None = None) -> Any:
-        """The selected video's last frame becomes the first frame of a new Frames generation: the
-        mode switches to Frames (same tier), the frame fills the first-frame zone, the last is cleared."""
-        _owner_id, record = self.job_of(job_id, owner, request)  # type: ignore[attr-defined]
-        video = self.store.video_file(record) if record is not None else None
-        if record is None or record.status != JobStatus.COMPLETED or video is None:
-            toast_info("Select a finished video in your history first.")
-            return gr.skip()
-        target = continue_frame(self.store.data_dir, record.id)
-        try:
-            await asyncio.to_thread(save_last_frame, Path(video), target)
-        except (MediaError, OSError):
-            toast_warning("The last frame of this video could not be read.", "Pick another video.")
-            return gr.skip()
-        params = record.params or {}
-        model = params.get("model")
-        tier = MODEL_SPECS[model].tier if model in MODEL_SPECS else spec_of(None).tier
-        p = self.page
-        toast_info("The last frame is your new first frame.")
-        return {
-            p.model: gr.update(choices=tier_choices(MODE_FRAMES), value=model_id(MODE_FRAMES, tier)),
-            p.first_frame: str(target),
-            p.last_frame: None,
-            p.aspect_ratio: ADAPTIVE,
-            p.status: views.notice_html(
-                "info",
-                "Continuing this shot: its last frame is now the first frame of a new Frames generation.",
-                "Describe what happens next, then press Generate.",
-            ),
-        }
+
+def frame_zone(label: str, elem_id: str) -> gr.Image:
+    """A drop zone for one frame: the file as dropped (image_mode None: never re-encoded), with a preview."""
+    return gr.Image(
+        label=label,
+        type="filepath",
+        image_mode=None,
+        sources=["upload", "clipboard"],
+        height=220,
+        min_width=150,
+        buttons=[],
+        elem_id=elem_id,
+    )
+
+
+def url_box(kind: str, limit: int, what: str) -> gr.Textbox:
+    """A box of reference URLs of one kind (video or audio), one a line."""
+    return gr.Textbox(
+        label=f"Reference {kind} URLs · up to {limit}, one a line",
+        placeholder=f"https://… {what}",
+        lines=2,
+        max_lines=4,
+        min_width=220,
+        elem_id=f"sd-ref-{kind}s",
+    )

@@ -1,7 +1,9 @@
-"""Event handlers: the UI side of the studio. They talk to `runtime.manager`, never to HTTP directly.
+"""The preview column and what fills it: the page load, Generate and Cancel, and the page watcher that
+follows the job they start (its progress card, then the finished video and the history).
 
 Every handler is wrapped so that no exception (and no traceback) reaches the page: an unexpected
-error is logged on the server and the visitor sees a short warning instead.
+error is logged on the server and the visitor sees a short warning instead. Handlers talk to
+`runtime.manager`, never to HTTP directly.
 """
 
 from __future__ import annotations
@@ -16,29 +18,21 @@ from typing import Any
 import gradio as gr
 
 from seedance_ui.client import GenerationRequest, SeedanceError, ValidationError
-from seedance_ui.jobs.inputs import (
-    entries_of,
-)
 from seedance_ui.runtime import Runtime
 from seedance_ui.security.identity import visitor_in_scope
-from seedance_ui.security.owners import client_address
 from seedance_ui.store import JobRecord, JobStatus
 from seedance_ui.ui import views
 from seedance_ui.ui.common import (
-    TICK_SECONDS,
     Out,
     handler,
     log,
     new_owner_id,
-    owner_of,
+    section,
     toast_info,
     toast_warning,
     valid_owner,
 )
-from seedance_ui.ui.studio.api import ApiHandlers
-from seedance_ui.ui.studio.create import PromptHandlers
 from seedance_ui.ui.studio.fields import (
-    INPUT_LABELS,
     describe_problems,
     field_label,
     make_request,
@@ -46,17 +40,24 @@ from seedance_ui.ui.studio.fields import (
     prompt_too_long,
     too_long,
 )
-from seedance_ui.ui.studio.history import HistoryHandlers
-from seedance_ui.ui.studio.key import KeyHandlers
-from seedance_ui.ui.studio.media import ModeHandlers
-from seedance_ui.ui.studio.placeholders import Placeholders
+from seedance_ui.ui.studio.history import HISTORY_LIMIT, HistoryPanel
+from seedance_ui.ui.studio.page import (
+    LIGHT,
+    REDRAW,
+    SUBMIT,
+    WATCHER,
+    Panel,
+    StudioPage,
+    controls,
+    media_inputs,
+)
 
-HISTORY_LIMIT = 60
 HISTORY_POLL_SECONDS = 1.0
 # A page redraws its gallery at most this often while jobs move on (the first change at once): Gradio
 # checks and caches every image of a redrawn gallery on its event loop, so each redraw costs about a
 # millisecond per history item.
 HISTORY_MIN_INTERVAL = 2.0
+
 
 def is_skip(output: Any) -> bool:
     return output == gr.skip()
@@ -67,16 +68,16 @@ class HistoryWatch:
     history signature when it differs from what the page shows (at most every HISTORY_MIN_INTERVAL s),
     else a skip; busy while a job is in flight or a change is still to be signalled."""
 
-    def __init__(self, studio: Studio, owner: str, drawn: str | None) -> None:
-        self.studio, self.owner, self.drawn = studio, owner, drawn
+    def __init__(self, history: HistoryPanel, owner: str, drawn: str | None) -> None:
+        self.history, self.owner, self.drawn = history, owner, drawn
         # The load or submit handler that drew `drawn` has just redrawn the gallery: that counts.
         self.signalled_at = time.monotonic() if drawn is not None else -math.inf
 
     async def signature(self) -> tuple[str, bool]:
         """(history signature, anything in flight), read off the event loop (the store's lock may be
         held by the job manager's thread for a moment)."""
-        records = await asyncio.to_thread(self.studio.manager.list, self.owner, HISTORY_LIMIT)
-        return self.studio.history_signature(records), any(not r.terminal for r in records)
+        records = await asyncio.to_thread(self.history.manager.list, self.owner, HISTORY_LIMIT)
+        return self.history.history_signature(records), any(not r.terminal for r in records)
 
     async def tick(self) -> tuple[Any, bool]:
         signature, in_flight = await self.signature()
@@ -94,143 +95,91 @@ class HistoryWatch:
         self.signalled_at = time.monotonic()
 
 
-class StudioPage:
-    """The Studio tab's components, placed by the panel functions of `layout`. A handler answers with a
-    dict keyed by the components it changes (Gradio leaves the others as they are)."""
+class PreviewPanel(Panel):
+    """The preview column: live progress, then the finished shot. Handed the history panel, whose gallery
+    the page load, a finished job and Generate redraw."""
 
-    owner: gr.BrowserState
-    visitor_key: gr.State
-    current_job: gr.State
-    drawn: gr.State
-    outcome_signal: gr.State
-    history_signal: gr.State
-    history_ids: gr.State
-    selected_job: gr.State
-    ref_counts: gr.State
-    video_seconds: gr.State
-    key_box: gr.Textbox
-    key_status: gr.HTML
-    prompt: gr.Textbox
-    counter: gr.HTML
-    straighten_btn: gr.Button
-    craft_menus: dict[str, gr.Dropdown]
-    line: gr.Textbox
-    mode: gr.Radio
-    model: gr.Radio
-    content_filter: gr.Checkbox
-    frames_panel: gr.Column
-    first_frame: gr.Image
-    last_frame: gr.Image
-    frames_note: gr.HTML
-    adaptive_btn: gr.Button
-    refs_panel: gr.Column
-    ref_images: gr.Gallery
-    add_refs_btn: gr.UploadButton
-    ref_videos: gr.Textbox
-    ref_audios: gr.Textbox
-    ref_measures: gr.HTML
-    ref_tags: gr.HTML
-    duration: gr.Slider
-    quality: gr.Radio
-    aspect_ratio: gr.Radio
-    generate_audio: gr.Checkbox
-    web_search: gr.Checkbox
-    status: gr.HTML
-    progress: gr.HTML
-    video: gr.Video
-    download: gr.DownloadButton
-    params: gr.HTML
-    gallery: gr.Gallery
-    detail_video: gr.Video
-    detail: gr.HTML
-    reuse_btn: gr.Button
-    delete_btn: gr.Button
-    continue_btn: gr.Button
-    cancel_job_btn: gr.Button
-
-
-class Studio(ModeHandlers, PromptHandlers, HistoryHandlers, KeyHandlers, ApiHandlers):
-    """The Studio tab's handlers, bound to one runtime and the page's components (`page`): here the page
-    load and its watcher, generate and cancel, and the renderers the others share; each panel's own
-    events come from a mixin (modes and inputs, prompt and cost, history detail, key, the API)."""
-
-    def __init__(self, runtime: Runtime) -> None:
-        self.page = StudioPage()
-        self.runtime = runtime
-        self.settings = runtime.settings
-        self.manager = runtime.manager
-        self.store = runtime.store
-        self.placeholders = Placeholders(runtime.store.data_dir)
-        self.placeholders.warm()
+    def __init__(self, page: StudioPage, runtime: Runtime, history: HistoryPanel) -> None:
+        super().__init__(page, runtime)
+        self.history = history
         self._page_watchers: dict[str, object] = {}  # session -> the token of its current page watcher
-        self._long_lints: set[str] = set()  # client addresses with a long prompt on the lint thread
 
-    def owner_of(self, owner: Any, request: Any = None) -> str | None:
-        """The owner of one event (`common.owner_of`, shared by every tab)."""
-        return owner_of(owner, request, self.settings)
+    def build(self) -> None:
+        """The right column: live progress, then the finished shot."""
+        p = self.page
+        with gr.Column(scale=5, min_width=340, elem_classes="sd-panel", elem_id="sd-preview"):
+            section("Preview", "Live progress, then your shot.")
+            p.status = gr.HTML("", elem_id="sd-status")
+            p.progress = gr.HTML(views.progress_card(None), elem_id="sd-progress")
+            p.video = gr.Video(
+                label="Result",
+                show_label=False,
+                interactive=False,
+                visible=False,
+                elem_id="sd-video",
+                buttons=["download"],
+                loop=True,
+            )
+            p.download = gr.DownloadButton(
+                "Download MP4", visible=False, variant="secondary", elem_id="sd-download"
+            )
+            p.params = gr.HTML("", elem_id="sd-params")
 
-    def address_of(self, request: Any) -> str | None:
-        """The hashed client address of an event (a subject of the per-visitor limits)."""
-        return client_address(request, trust_proxy=self.settings.trust_proxy)
+    def wire(self, demo: gr.Blocks) -> None:
+        """The page load, Generate and Cancel (placed by the create panel), and the page watcher that
+        follows the job they start."""
+        p = self.page
+        generate_btn, cancel_btn = p.generate_btn, p.cancel_btn
+        preview = [p.progress, p.video, p.download, p.params, p.status]
+        loaded = demo.load(
+            self.on_load,
+            inputs=[p.owner],
+            outputs=[p.owner, p.gallery, p.history_ids, p.current_job, *preview, p.drawn],
+            **LIGHT,
+        )
+        # One stream per open page, and only while a job of its owner is in flight.
+        watch_inputs = [p.current_job, p.owner, p.drawn]
+        watch_outputs = [p.progress, p.outcome_signal, p.history_signal]
+        load_watch = loaded.then(self.watch_page, inputs=watch_inputs, outputs=watch_outputs, **WATCHER)
+        p.outcome_signal.change(
+            self.show_outcome,
+            inputs=[p.outcome_signal, p.owner],
+            outputs=[p.video, p.download, p.params, p.status, p.gallery, p.history_ids],
+            **REDRAW,
+        )
+        p.history_signal.change(
+            self.show_history, inputs=[p.owner], outputs=[p.gallery, p.history_ids], **REDRAW
+        )
 
-    def job_of(self, job_id: Any, owner: Any, request: Any = None) -> tuple[str | None, JobRecord | None]:
-        """(the event's owner, its job `job_id`): the record is None when the owner has no such job."""
-        owner_id = self.owner_of(owner, request)
-        return owner_id, self.manager.get(job_id, owner_id) if job_id and owner_id else None
+        submitted = generate_btn.click(
+            self.submit,
+            inputs=[*controls(p), p.owner, p.visitor_key, *media_inputs(p)],
+            outputs=[
+                p.owner,
+                p.current_job,
+                p.status,
+                p.progress,
+                p.video,
+                p.download,
+                p.params,
+                p.gallery,
+                p.history_ids,
+                p.drawn,
+            ],
+            **SUBMIT,
+            show_progress="minimal",
+            show_progress_on=[generate_btn],
+            trigger_mode="once",
+        )
+        gen_watch = submitted.then(self.watch_page, inputs=watch_inputs, outputs=watch_outputs, **WATCHER)
+        # A new Generate replaces this page's watcher (the jobs themselves keep going).
+        generate_btn.click(
+            None, None, None, cancels=[load_watch, gen_watch], api_visibility="private", queue=False
+        )
+        cancel_btn.click(self.cancel, inputs=[p.current_job, p.owner], outputs=[p.status], **SUBMIT)
 
     # ---------------------------------------------------------------------------------------------
     # shared renderers
-    def input_views(self, record: JobRecord | None) -> list[views.InputView]:
-        """The job's inputs for the history detail: image copies as thumbnails, URLs as chips."""
-        out: list[views.InputView] = []
-        counts: dict[str, int] = {}
-        for entry in entries_of(record.params) if record is not None else []:
-            role = entry["role"]
-            counts[role] = counts.get(role, 0) + 1
-            label = INPUT_LABELS[role].format(n=counts[role])
-            try:
-                path = self.store.resolve(entry.get("path"))
-            except ValueError:
-                path = None
-            image = views.file_url(path) if path is not None and path.is_file() else None
-            out.append(views.InputView(role, label, image, entry.get("url"), entry.get("name")))
-        return out
-
-    def detail_view(self, record: JobRecord | None) -> str:
-        return views.detail_html(record, self.input_views(record))
-
-    def video_file(self, record: JobRecord | None) -> str | None:
-        if record is None or record.status != JobStatus.COMPLETED:
-            return None
-        path = self.store.video_file(record)
-        return str(path) if path else None
-
-    def gallery(self, owner: str | None, records: Sequence[JobRecord] | None = None) -> Out:
-        """The history gallery and the job ids of its items."""
-        items, ids = self.gallery_items(owner, records)
-        return {self.page.gallery: items, self.page.history_ids: ids}
-
-    def gallery_items(
-        self, owner: str | None, records: Sequence[JobRecord] | None = None
-    ) -> tuple[list[tuple[str, str]], list[str]]:
-        if not owner:
-            return [], []
-        if records is None:
-            records = self.manager.list(owner, HISTORY_LIMIT)
-        items: list[tuple[str, str]] = []
-        ids: list[str] = []
-        for rec in records:
-            poster = self.store.poster_file(rec) if rec.status == JobStatus.COMPLETED else None
-            image = poster or self.placeholders.for_record(rec)
-            items.append((str(image), views.history_caption(rec)))
-            ids.append(rec.id)
-        return items, ids
-
-    @staticmethod
-    def history_signature(records: Sequence[JobRecord]) -> str:
-        """Changes whenever the gallery would: an item added, removed, or its status or poster changed."""
-        return "|".join(f"{r.id}:{r.status.value}:{r.poster_path or ''}" for r in records)
-
     @staticmethod
     def drawn(record: JobRecord | None, history: str | None) -> dict[str, Any]:
         """What a handler has just drawn on the page: the page watcher starts from it (`watch_page`)."""
@@ -262,34 +211,6 @@ class Studio(ModeHandlers, PromptHandlers, HistoryHandlers, KeyHandlers, ApiHand
         kind = "error" if record.status == JobStatus.FAILED else "warning"
         return views.notice_html(kind, message, record.error_hint, code=record.error_code)
 
-    async def watch_ticking(self, job_id: str, owner: str) -> AsyncIterator[tuple[JobRecord, bool]]:
-        """(record, changed) on every change of the job and at least every TICK_SECONDS."""
-        iterator = self.manager.watch(job_id, owner).__aiter__()
-        last: JobRecord | None = None
-        pending: asyncio.Future[JobRecord] = asyncio.ensure_future(iterator.__anext__())
-        try:
-            while True:
-                done, _ = await asyncio.wait({pending}, timeout=TICK_SECONDS)
-                if pending in done:
-                    try:
-                        record = pending.result()
-                    except StopAsyncIteration:
-                        return
-                    last = record
-                    yield record, True
-                    if record.terminal:
-                        return
-                    pending = asyncio.ensure_future(iterator.__anext__())
-                elif last is not None:
-                    yield last, False
-        finally:
-            if not pending.done():
-                pending.cancel()
-                with contextlib.suppress(BaseException):
-                    await pending
-            with contextlib.suppress(BaseException):
-                await iterator.aclose()
-
     # ---------------------------------------------------------------------------------------------
     # page load and history
     @handler
@@ -311,12 +232,12 @@ class Studio(ModeHandlers, PromptHandlers, HistoryHandlers, KeyHandlers, ApiHand
         p = self.page
         return {
             p.owner: browser_id,
-            **self.gallery(owner_id, records),
+            **self.history.gallery(owner_id, records),
             p.current_job: latest.id if latest is not None else None,
             p.progress: views.progress_card(latest),
             **self.result(latest),
             p.status: self.outcome_notice(latest, toast=False) if ended and latest else "",
-            p.drawn: self.drawn(latest, self.history_signature(records)),
+            p.drawn: self.drawn(latest, self.history.history_signature(records)),
         }
 
     # ---------------------------------------------------------------------------------------------
@@ -362,7 +283,7 @@ class Studio(ModeHandlers, PromptHandlers, HistoryHandlers, KeyHandlers, ApiHand
     ) -> AsyncIterator[Out]:
         p = self.page
         drawn = drawn if isinstance(drawn, dict) else {}
-        history = HistoryWatch(self, owner_id, drawn.get("history"))
+        history = HistoryWatch(self.history, owner_id, drawn.get("history"))
         record = await asyncio.to_thread(self.manager.get, job_id, owner_id) if job_id else None
         if record is not None and not (record.terminal and drawn.get("job") == [record.id, True]):
             async for live, changed in self.watch_ticking(record.id, owner_id):
@@ -394,7 +315,7 @@ class Studio(ModeHandlers, PromptHandlers, HistoryHandlers, KeyHandlers, ApiHand
         if record is None or not record.terminal:
             return gr.skip()
         status = {self.page.status: self.outcome_notice(record, toast=True)}
-        return {**self.result(record), **status, **self.gallery(owner_id)}
+        return {**self.result(record), **status, **self.history.gallery(owner_id)}
 
     @handler
     def show_history(self, owner: Any, request: gr.Request | None = None) -> Any:
@@ -402,7 +323,7 @@ class Studio(ModeHandlers, PromptHandlers, HistoryHandlers, KeyHandlers, ApiHand
         owner_id = self.owner_of(owner, request)
         if not owner_id:
             return gr.skip()
-        return self.gallery(owner_id)
+        return self.history.gallery(owner_id)
 
     # ---------------------------------------------------------------------------------------------
     # generate, follow, cancel
@@ -503,20 +424,6 @@ class Studio(ModeHandlers, PromptHandlers, HistoryHandlers, KeyHandlers, ApiHand
             p.status: "",
             p.progress: views.progress_card(record),
             **self.result(record),  # a new job has no video yet: hidden, and its parameters
-            **self.gallery(owner_id, records),
-            p.drawn: self.drawn(record, self.history_signature(records)),
+            **self.history.gallery(owner_id, records),
+            p.drawn: self.drawn(record, self.history.history_signature(records)),
         }
-
-    @handler
-    def cancel(self, job_id: str | None, owner: Any, request: gr.Request | None = None) -> str:
-        owner_id, record = self.job_of(job_id, owner, request)
-        if record is None:
-            toast_info("Nothing to cancel: no job is running in this panel.")
-            return views.notice_html("info", "Nothing to cancel: no job is running in this panel.")
-        if record.terminal:
-            message = f"This job has already ended ({record.status.label})."
-            toast_info(message)
-            return gr.skip()
-        message = self.manager.cancel(job_id, owner_id)
-        toast_info(message, title="Cancel")
-        return views.notice_html("info", message)
