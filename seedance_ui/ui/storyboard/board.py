@@ -1,5 +1,5 @@
-"""The board bar and the cast panel: switch, create, import and export boards, open the continuity sample,
-add and remove cast entries, and Extend a take into a new shot. A mixin of `StoryboardTab`.
+"""The board bar: switch, create, import and export boards, open the continuity sample, and the board's
+settings (saved as they change).
 """
 
 from __future__ import annotations
@@ -9,19 +9,87 @@ from typing import Any
 
 import gradio as gr
 
+from seedance_ui.options import ASPECT_RATIOS, QUALITIES
+from seedance_ui.runtime import Runtime
 from seedance_ui.storyboard.model import is_valid_id
 from seedance_ui.storyboard.page import Shown, find_shot
 from seedance_ui.storyboard.session import BoardSession, Refused
-from seedance_ui.ui.common import Out
-from seedance_ui.ui.storyboard.page import Page, handler
+from seedance_ui.ui.common import Out, section
+from seedance_ui.ui.storyboard import views as sv
+from seedance_ui.ui.storyboard.exports import ExportsPanel
+from seedance_ui.ui.storyboard.page import QUICK, SAVE, Page, handler
+from seedance_ui.ui.storyboard.panel import TabPanel
 
 
-class BoardHandlers:
-    """Board and cast events; `StoryboardTab` provides `shown`, `say`, `refused`, `full` and `downloads`."""
+class BoardBar(TabPanel):
+    """The board bar (picker, title, new, sample, import, export JSON or CSV) and the board's settings;
+    handed the exports panel, whose downloads list an exported board joins."""
 
-    page: Page
-    session: BoardSession
-    runtime: Any
+    def __init__(self, runtime: Runtime, page: Page, session: BoardSession, exports: ExportsPanel) -> None:
+        super().__init__(runtime, page, session)
+        self.exports = exports
+
+    def build(self) -> None:
+        """The board bar (picker, title, new / import / export) and the board's settings."""
+        p = self.page
+        with gr.Column(elem_classes="sd-panel", elem_id="sb-board"):
+            section("Storyboard", "Plan a sequence of shots, generate them, compare takes, share the review.")
+            with gr.Row(equal_height=False, elem_id="sb-board-bar"):
+                p.picker = gr.Dropdown(
+                    [], label="Board", scale=3, min_width=220, elem_id="sb-picker", interactive=True
+                )
+                p.title = gr.Textbox(
+                    label="Board title", scale=3, min_width=200, max_lines=1, elem_id="sb-title"
+                )
+                with gr.Column(scale=5, min_width=280), gr.Row(elem_id="sb-board-actions"):
+                    p.new_btn = gr.Button("New board", size="sm", elem_id="sb-new", min_width=100)
+                    p.sample_btn = gr.Button(
+                        "Continuity sample", size="sm", elem_id="sb-sample", min_width=140
+                    )
+                    p.import_btn = gr.UploadButton(
+                        "Import JSON / CSV",
+                        file_types=[".json", ".csv"],
+                        size="sm",
+                        elem_id="sb-import",
+                        min_width=140,
+                    )
+                    p.json_btn = gr.Button("Export JSON", size="sm", elem_id="sb-export-json", min_width=110)
+                    p.csv_btn = gr.Button("Export CSV", size="sm", elem_id="sb-export-csv", min_width=110)
+            with gr.Row(equal_height=False, elem_id="sb-settings-row"):
+                p.style = gr.Textbox(
+                    label="Style line — appended to every prompt",
+                    placeholder="e.g. cinematic, 35mm film grain, muted teal and amber palette",
+                    max_lines=2,
+                    scale=5,
+                    min_width=280,
+                    elem_id="sb-style",
+                )
+                p.quality = gr.Radio(
+                    list(QUALITIES), label="Quality", scale=2, min_width=150, elem_id="sb-quality"
+                )
+                p.model = gr.Radio(
+                    sv.model_choices(), label="Model", scale=2, min_width=190, elem_id="sb-model"
+                )
+                p.audio = gr.Checkbox(label="Audio", info="Free", scale=1, min_width=100, elem_id="sb-audio")
+            p.aspect_ratio = gr.Radio(
+                list(ASPECT_RATIOS), label="Aspect ratio", elem_classes="sd-ratio", elem_id="sb-ratio"
+            )
+
+    def wire(self) -> None:
+        p = self.page
+        everything, shown = p.everything(), p.shown_inputs()
+        # Saved as the reviewer types or clicks. Gradio's textbox "input" follows typing only, so text is also
+        # saved when the field loses focus (a paste); every action commits the page first.
+        gr.on([p.style.input, p.style.blur], self.on_save, shown, everything, **SAVE)
+        gr.on([p.title.input, p.title.blur], self.on_save_title, shown, everything, **SAVE)
+        for control in (p.aspect_ratio, p.quality, p.model, p.audio):
+            control.input(self.on_save, shown, everything, **SAVE)
+        p.picker.input(self.switch_board, [*shown, p.picker], everything, **QUICK)
+        p.new_btn.click(self.new_board, shown, everything, **QUICK)
+        p.sample_btn.click(self.open_sample, shown, everything, **QUICK)
+        p.import_btn.upload(self.import_file, [*shown, p.import_btn], everything, **QUICK)
+        p.json_btn.click(self.export_json, shown, p.export_outputs(), **QUICK)
+        p.csv_btn.click(self.export_csv, shown, p.export_outputs(), **QUICK)
 
     @handler
     def switch_board(self, request: gr.Request, *values: Any) -> Out:
@@ -64,18 +132,6 @@ class BoardHandlers:
         message = f"Imported “{board.title}”: {n} shot{'s' if n != 1 else ''}, as a new board."
         return self.full(board, shown, None, message, "success")
 
-    def _extend(self, shown: Shown, shot_id: str, take_id: str) -> Out:
-        """ "Extend" on a finished take: a new shot after it continuing its video (nothing sent yet)."""
-        try:
-            board, new_shot = self.session.extend(shown, shot_id, take_id)
-        except Refused as refusal:
-            return self.refused(refusal)
-        message = (
-            f"Shot {board.number_of(new_shot)} continues shot {board.number_of(shot_id)}'s take as @video1: "
-            "describe what happens next, then generate it."
-        )
-        return self.full(board, shown, new_shot, message, "success")
-
     @handler
     def open_sample(self, request: gr.Request, *values: Any) -> Out:
         """A new board from the continuity sample: a cast of two, shots naming them, a chained cut and a
@@ -92,33 +148,6 @@ class BoardHandlers:
         return self.full(board, shown, None, message, "success")
 
     @handler
-    def add_cast(self, request: gr.Request, *values: Any) -> Out:
-        """A picture and a name become a cast entry of the open board."""
-        shown, (image, name) = self.shown(values, request)
-        if not image:
-            return self.say("warning", "Cast: choose a picture first (JPEG, PNG or WebP).")
-        try:
-            board = self.session.add_cast(shown, str(name or ""), Path(str(image)))
-        except Refused as refusal:
-            return self.refused(refusal)
-        entry = board.cast[-1]
-        message = f"“{entry.name}” is in the cast: tick it in a shot, write @[{entry.name}] in its prompt."
-        out = self.full(board, shown, shown.shot_id, message, "success", keep_compare=True)
-        out.update({self.page.cast_image: None, self.page.cast_name: ""})
-        return out
-
-    @handler
-    def remove_cast(self, request: gr.Request, *values: Any) -> Out:
-        shown, (entry_id,) = self.shown(values, request)
-        if not entry_id:
-            return self.say("info", "Cast: pick the entry to remove first.")
-        try:
-            board = self.session.remove_cast(shown, str(entry_id))
-        except Refused as refusal:
-            return self.refused(refusal)
-        return self.full(board, shown, shown.shot_id, "Removed from the cast.", "success", keep_compare=True)
-
-    @handler
     def export_json(self, request: gr.Request, *values: Any) -> Out:
         return self._export_text(self.shown(values, request)[0], "json")
 
@@ -131,4 +160,4 @@ class BoardHandlers:
             board, path = self.session.export_text(shown, fmt)
         except Refused as refusal:
             return self.refused(refusal)
-        return self.downloads(board, shown.owner or "", f"Exported {path.name}.")
+        return self.exports.downloads(board, shown.owner or "", f"Exported {path.name}.")

@@ -1,5 +1,5 @@
 """The review exports of the chosen takes (contact sheet, animatic, review zip) and the downloads list.
-A mixin of `StoryboardTab`; the exports decode and encode video, so they run off the event loop.
+The exports decode and encode video, so they run off the event loop.
 """
 
 from __future__ import annotations
@@ -12,19 +12,59 @@ import gradio as gr
 
 from seedance_ui.storyboard import Board, StoryboardError
 from seedance_ui.storyboard.page import Shown, find_shot
-from seedance_ui.storyboard.session import BoardSession, Refused
-from seedance_ui.ui.common import Out
+from seedance_ui.storyboard.session import Refused
+from seedance_ui.ui.common import Out, section
 from seedance_ui.ui.storyboard import views as sv
-from seedance_ui.ui.storyboard.page import Page, handler
+from seedance_ui.ui.storyboard.page import EXPORT, handler
+from seedance_ui.ui.storyboard.panel import TabPanel
 from seedance_ui.ui.views import notice_html
 
 
-class ExportHandlers:
-    """Export events; `StoryboardTab` provides `shown`."""
+class ExportsPanel(TabPanel):
+    """Contact sheet, animatic and review zip, and the downloads list (the board bar's exports join it)."""
 
-    page: Page
-    session: BoardSession
-    runtime: Any
+    def build(self) -> None:
+        """The review exports of the chosen takes: contact sheet, animatic, review zip, and the downloads."""
+        p = self.page
+        with gr.Column(elem_classes="sd-panel", elem_id="sb-exports"):
+            section(
+                "Review exports",
+                "The chosen take of each shot: a contact sheet (PNG), an animatic (MP4) and a review zip "
+                "with the videos and a manifest.",
+            )
+            with gr.Row(equal_height=False, elem_id="sb-export-row"):
+                p.sheet_btn = gr.Button("Contact sheet", elem_id="sb-export-sheet", min_width=140)
+                p.animatic_btn = gr.Button("Animatic", elem_id="sb-export-animatic", min_width=120)
+                p.zip_btn = gr.Button("Review zip", variant="primary", elem_id="sb-export-zip", min_width=140)
+                p.cards = gr.Checkbox(
+                    value=True, label="Title cards in the animatic", elem_id="sb-title-cards", min_width=200
+                )
+            p.export_note = gr.HTML("", elem_id="sb-export-note")
+            with gr.Row(equal_height=False):
+                p.sheet_preview = gr.Image(
+                    label="Contact sheet",
+                    visible=False,
+                    interactive=False,
+                    type="filepath",
+                    elem_id="sb-sheet-preview",
+                    buttons=["download", "fullscreen"],
+                )
+                p.animatic_preview = gr.Video(
+                    label="Animatic", visible=False, interactive=False, elem_id="sb-animatic-preview"
+                )
+            p.downloads = gr.File(
+                label="Downloads", file_count="multiple", interactive=False, visible=False,
+                elem_id="sb-downloads",
+            )
+
+    def wire(self) -> None:
+        p = self.page
+        shown, outputs = p.shown_inputs(), p.export_outputs()
+        p.sheet_btn.click(self.export_sheet, shown, outputs, show_progress_on=[p.sheet_btn], **EXPORT)
+        p.animatic_btn.click(
+            self.export_animatic, [*shown, p.cards], outputs, show_progress_on=[p.animatic_btn], **EXPORT
+        )
+        p.zip_btn.click(self.export_review_zip, shown, outputs, show_progress_on=[p.zip_btn], **EXPORT)
 
     def downloads(
         self, board: Board, owner: str, message: str, kind: str = "success", extra: Out | None = None

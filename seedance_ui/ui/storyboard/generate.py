@@ -1,5 +1,5 @@
 """Generate on the board: ask (price the plan and show the confirmation), then confirm (send exactly what
-was priced, or the new plan when the board changed). A mixin of `StoryboardTab`.
+was priced, or the new plan when the board changed). Handed to the shots column and the editor.
 """
 
 from __future__ import annotations
@@ -12,18 +12,16 @@ import gradio as gr
 from seedance_ui.client import SeedanceError
 from seedance_ui.security.owners import client_address
 from seedance_ui.storyboard.page import find_shot
-from seedance_ui.storyboard.session import BoardSession, Plan, PlanScope, Refused, Sent
+from seedance_ui.storyboard.session import Plan, PlanScope, Refused, Sent
 from seedance_ui.ui.common import Out
 from seedance_ui.ui.storyboard import views as sv
-from seedance_ui.ui.storyboard.page import Page, handler
+from seedance_ui.ui.storyboard.page import handler
+from seedance_ui.ui.storyboard.panel import TabPanel
 
 
-class GenerateHandlers:
-    """Ask and confirm; `StoryboardTab` provides `shown`, `say`, `refused`, `full` and `live`."""
-
-    page: Page
-    session: BoardSession
-    runtime: Any
+class Generate(TabPanel):
+    """Ask and confirm. It places no components of its own: the shots column (Generate all, Generate
+    missing, the confirmation) and the editor (Generate this shot) wire their buttons to it."""
 
     def _ask(self, values: tuple[Any, ...], request: Any, scope: PlanScope, what: str) -> Out:
         shown = self.shown(values, request)[0]

@@ -1,23 +1,25 @@
-"""The Storyboard tab's components (`Page`, placed by `storyboard_tab`'s panels) and the guard every
-handler of the tab wears (`handler`: a failure shows a short error in the tab's notice, no traceback).
+"""The Storyboard tab's components (`Page`, placed by the tab's panels), the options its events run with,
+and the guard every handler of the tab wears (`handler`: a failure shows a short error in the tab's notice,
+no traceback).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import gradio as gr
 
 from seedance_ui.storyboard.page import FIELDS
-from seedance_ui.ui.common import INTERNAL_ERROR, Out, guarded
+from seedance_ui.ui.common import EXPORT_LIMIT, INTERNAL_ERROR, UI_LIMIT, Out, group, guarded
 from seedance_ui.ui.views import notice_html
 
-if TYPE_CHECKING:
-    from seedance_ui.ui.storyboard.panel import StoryboardTab
+QUICK = group("storyboard", UI_LIMIT, show_progress="hidden")
+SAVE = {**QUICK, "trigger_mode": "always_last"}  # a burst of keystrokes folds into one save
+EXPORT = group("storyboard-export", EXPORT_LIMIT, show_progress="minimal")
 
 
 class Page:
-    """The tab's components, placed by the panel functions of `storyboard_tab`. The board settings and
+    """The tab's components, placed by the panels (`build`). The board settings and
     the shot editor's fields are named as `seedance_ui.storyboard.page.FIELDS` names them, so what a page
     sends is matched to its fields by name, once, here."""
 
@@ -52,8 +54,8 @@ class Page:
 # The handlers: page event -> BoardSession call -> components
 
 
-def _internal_error(tab: StoryboardTab, *_args: Any) -> Out:
-    return {tab.page.notice: notice_html("error", INTERNAL_ERROR)}
+def _internal_error(panel: Any, *_args: Any) -> Out:
+    return {panel.page.notice: notice_html("error", INTERNAL_ERROR)}
 
 
 handler = guarded(_internal_error)

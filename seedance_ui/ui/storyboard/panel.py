@@ -1,6 +1,7 @@
-"""The Storyboard tab's handlers: each translates a page event into one `BoardSession` call
-(seedance_ui/storyboard/session.py, no Gradio) and its result into components, answering with a dict keyed
-by the components it changes. The components are the tab's `Page`, placed by `storyboard_tab`'s panels.
+"""What every panel of the Storyboard tab is (`TabPanel`): its handlers each translate a page event into one
+`BoardSession` call (seedance_ui/storyboard/session.py, no Gradio) and its result into components, answering
+with a dict keyed by the components it changes. The components are the tab's `Page` (page.py), placed by
+the panels themselves.
 """
 
 from __future__ import annotations
@@ -20,21 +21,18 @@ from seedance_ui.storyboard.states import ShotState
 from seedance_ui.ui.common import Out, owner_of
 from seedance_ui.ui.storyboard import continuity as scv
 from seedance_ui.ui.storyboard import views as sv
-from seedance_ui.ui.storyboard.board import BoardHandlers
-from seedance_ui.ui.storyboard.exports import ExportHandlers
-from seedance_ui.ui.storyboard.generate import GenerateHandlers
 from seedance_ui.ui.storyboard.page import Page, handler
 from seedance_ui.ui.views import notice_html
 
-__all__ = ["Page", "StoryboardTab"]
 
+class TabPanel:
+    """A part of the Storyboard tab, handed the runtime, the page (`Page`, whose components it places and
+    answers with) and the board session; a panel that works with another is handed that one too. Here
+    what they all do: read what the page sent (`shown`), and draw the board back (`live`, `full`), and the
+    verbs several panels share (save, a shot verb, pick or extend a take)."""
 
-class StoryboardTab(BoardHandlers, GenerateHandlers, ExportHandlers):
-    """The tab's handlers (one instance per app), over one BoardSession."""
-
-    def __init__(self, runtime: Runtime, page: Page) -> None:
-        self.runtime, self.page = runtime, page
-        self.session = BoardSession(runtime.data_dir, runtime.manager, runtime.store)
+    def __init__(self, runtime: Runtime, page: Page, session: BoardSession) -> None:
+        self.runtime, self.page, self.session = runtime, page, session
 
     def shown(self, values: tuple[Any, ...], request: Any) -> tuple[Shown, list[Any]]:
         """What the page sent (`Page.shown_inputs` first), and the event's further inputs."""
@@ -138,51 +136,11 @@ class StoryboardTab(BoardHandlers, GenerateHandlers, ExportHandlers):
         return {
             self.page.compare_pick: gr.update(choices=choices, value=sv.default_compare(view)),
             self.page.compare_row: gr.update(visible=len(choices) >= sv.MIN_COMPARE),
-            self.page.takes_sig: _takes_sig(view),
+            self.page.takes_sig: takes_sig(view),
         }
 
     # ---------------------------------------------------------------------------------------------
-    # opening, ticking, saving
-    @handler
-    def on_open(self, request: gr.Request, owner: Any, board_id: Any, shot_id: Any) -> Out:
-        """The tab was selected: open the board shown (refreshed), or the owner's latest."""
-        return self._open(
-            Shown.of(
-                owner_of(owner, request, self.runtime.settings),
-                board_id,
-                shot_id,
-                session=getattr(request, "session_hash", None),
-            )
-        )
-
-    def _open(self, shown: Shown) -> Out:
-        if shown.owner is None:  # the studio's load has not given this browser its id yet: the timer retries
-            return {self.page.tiles: sv.tiles_html(None, [], None), self.page.timer: gr.Timer(active=True)}
-        board, shot_id = self.session.open(shown.owner, shown.board_id, shown.shot_id)
-        return self.full(board, shown, shot_id, keep_compare=True)
-
-    @handler
-    def on_tick(self, request: gr.Request, owner: Any, board_id: Any, shot_id: Any, sig: Any) -> Out:
-        """Every second while jobs of the board are in flight (or while the tab waits for its owner)."""
-        shown = Shown.of(
-            owner_of(owner, request, self.runtime.settings),
-            board_id,
-            shot_id,
-            session=getattr(request, "session_hash", None),
-        )
-        if shown.owner is None:
-            return {self.page.timer: gr.Timer(active=True)}
-        if shown.board_id is None:
-            return self._open(shown)
-        board = self.session.refreshed(Shown.of(shown.owner, shown.board_id, None))
-        if board is None:
-            return {self.page.timer: gr.Timer(active=False)}
-        out = self.live(board, shown.owner, shown.shot_id)
-        view = next((v for v in self.views(board, shown.owner) if v.shot.id == shown.shot_id), None)
-        if _takes_sig(view) != (sig or ""):
-            out.update(self.compare_choices(view))
-        return out
-
+    # saving (the board bar and the editor)
     @handler
     def on_save(self, request: gr.Request, *values: Any) -> Out:
         """A setting or a field of the editor changed: save it; tiles, totals and notes follow."""
@@ -209,7 +167,8 @@ class StoryboardTab(BoardHandlers, GenerateHandlers, ExportHandlers):
         return out
 
     # ---------------------------------------------------------------------------------------------
-    # shots: each verb returns the board and the shot to select; everything is drawn again
+    # shots: each verb returns the board and the shot to select; everything is drawn again (the shots
+    # column and the editor)
     def _shots(
         self, verb: Callable[..., tuple[Board, str | None]], values: tuple[Any, ...], request: Any, *args: Any
     ) -> Out:
@@ -220,48 +179,8 @@ class StoryboardTab(BoardHandlers, GenerateHandlers, ExportHandlers):
             return self.refused(refusal)
         return self.full(board, shown, shot_id)
 
-    @handler
-    def add_shot(self, request: gr.Request, *values: Any) -> Out:
-        return self._shots(self.session.add_shot, values, request)
-
-    @handler
-    def duplicate_shot(self, request: gr.Request, *values: Any) -> Out:
-        return self._shots(self.session.duplicate_shot, values, request)
-
-    @handler
-    def delete_shot(self, request: gr.Request, *values: Any) -> Out:
-        return self._shots(self.session.delete_shot, values, request)
-
-    @handler
-    def move_up(self, request: gr.Request, *values: Any) -> Out:
-        return self._shots(self.session.move_shot, values, request, -1)
-
-    @handler
-    def move_down(self, request: gr.Request, *values: Any) -> Out:
-        return self._shots(self.session.move_shot, values, request, 1)
-
-    @handler
-    def on_tiles(self, evt: gr.EventData, request: gr.Request, *values: Any) -> Out:
-        """A click in the tiles: select a shot, "Edit and retry" (the same, and the editor shows the reason
-        and "Retry shot"; the tiles' script puts the cursor in the prompt), or add one."""
-        data = getattr(evt, "_data", None) or {}
-        action, target = data.get("action"), data.get("shot")
-        if action == "add":
-            return self._shots(self.session.add_shot, values, request)
-        if action not in ("select", "retry") or not is_valid_id(target):
-            return {self.page.notice: gr.skip()}
-        return self._shots(self.session.select, values, request, target)
-
-    @handler
-    def on_pick_take(self, evt: gr.EventData, request: gr.Request, *values: Any) -> Out:
-        """ "Use this take" in the takes strip."""
-        return self._pick(values, evt, request, in_compare=False)
-
-    @handler
-    def on_compare_click(self, evt: gr.EventData, request: gr.Request, *values: Any) -> Out:
-        """ "Pick take N" (or "Close") in the compare panel."""
-        return self._pick(values, evt, request, in_compare=True)
-
+    # ---------------------------------------------------------------------------------------------
+    # takes: "Use this take" and "Extend" in the editor's takes strip, "Pick take N" in compare
     def _pick(self, values: tuple[Any, ...], evt: gr.EventData, request: Any, *, in_compare: bool) -> Out:
         p = self.page
         data = getattr(evt, "_data", None) or {}
@@ -289,25 +208,17 @@ class StoryboardTab(BoardHandlers, GenerateHandlers, ExportHandlers):
             out[p.compare] = sv.compare_html(board, view, list(compared), scv.takes_inputs(board, view.shot))
         return out
 
-    @handler
-    def show_compare(self, request: gr.Request, *values: Any) -> Out:
-        shown, (picked,) = self.shown(values, request)
-        board = self.session.commit(shown)
-        if board is None or shown.owner is None:
-            return self.say("warning", "Open a board first.")
-        view = next((v for v in self.views(board, shown.owner) if v.shot.id == shown.shot_id), None)
-        playable = {t.take.id for t in (view.takes if view else ()) if t.playable}
-        chosen = [t for t in (picked or []) if t in playable]
-        if view is None or not sv.MIN_COMPARE <= len(chosen) <= sv.MAX_COMPARE:
-            tick = f"Tick {sv.MIN_COMPARE} to {sv.MAX_COMPARE} finished takes of this shot to compare."
-            return self.say("warning", tick)
-        p = self.page
-        return {
-            p.compare_col: gr.update(visible=True),
-            p.compare: sv.compare_html(board, view, chosen, scv.takes_inputs(board, view.shot)),
-            p.compared: chosen,
-            p.notice: "",
-        }
+    def _extend(self, shown: Shown, shot_id: str, take_id: str) -> Out:
+        """ "Extend" on a finished take: a new shot after it continuing its video (nothing sent yet)."""
+        try:
+            board, new_shot = self.session.extend(shown, shot_id, take_id)
+        except Refused as refusal:
+            return self.refused(refusal)
+        message = (
+            f"Shot {board.number_of(new_shot)} continues shot {board.number_of(shot_id)}'s take as @video1: "
+            "describe what happens next, then generate it."
+        )
+        return self.full(board, shown, new_shot, message, "success")
 
 
 def _takes_inputs(board: Board, view: sv.ShotView | None) -> dict[str, str] | None:
@@ -326,7 +237,7 @@ def _shot_button_label(view: sv.ShotView | None) -> str:
     return "Generate a new take"
 
 
-def _takes_sig(view: sv.ShotView | None) -> str:
+def takes_sig(view: sv.ShotView | None) -> str:
     """Changes when the shot's finished takes or its choice do (the compare picker then follows)."""
     if view is None:
         return ""
@@ -335,3 +246,6 @@ def _takes_sig(view: sv.ShotView | None) -> str:
         + ":"
         + ",".join(f"{t.take.id}{'*' if t.chosen else ''}" for t in view.takes if t.playable)
     )
+
+
+__all__ = ["Page", "TabPanel", "handler"]

@@ -267,7 +267,7 @@ def _running_label(record: JobRecord | None) -> str:
 
 
 def tile_html(view: ShotView, board: Board, selected: bool, marks: str = "") -> str:
-    """One shot's tile; `marks`: its continuity marks (storyboard_continuity.tile_marks_html)."""
+    """One shot's tile; `marks`: its continuity marks (continuity.tile_marks_html)."""
     shot = view.shot
     state = view.state
     label, tone = _STATE[state]
@@ -435,7 +435,7 @@ def editor_info_html(
 
 
 def takes_html(view: ShotView | None, inputs: Mapping[str, str] | None = None) -> str:
-    """The shot's takes; `inputs`: take id -> what it was made from (storyboard_continuity)."""
+    """The shot's takes; `inputs`: take id -> what it was made from (continuity.py)."""
     inputs = inputs or {}
     if view is None or not view.takes:
         return (
