@@ -144,7 +144,7 @@ def build_runtime(settings: Settings | None = None, *, start: bool = True) -> Ru
     """Wire store, manager and (with no server key) the simulator; start the manager unless told not to."""
     settings = settings or load_settings()
     protect_logs(settings.api_key)  # the server key never reaches a log line, whoever logs it
-    store = HistoryStore(settings.data_dir)
+    store = HistoryStore(settings.data_dir, visitor_disk_bytes=settings.visitor_disk_mb * 1024 * 1024)
     simulator = None
     if settings.demo_mode:
         from seedance_ui.simulator import Simulator  # demo mode only: the real API needs none of it

@@ -147,8 +147,47 @@ def _migration_3(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX uploads_expires ON uploads (expires_at)")
 
 
+def _migration_4(conn: sqlite3.Connection) -> None:
+    """Input pictures stored once per content: which jobs use which blob (`inputs/blobs/...`), so a blob
+    goes only with the last job that uses it, and a visitor's share of the disk is the sum of their
+    distinct blobs."""
+    conn.execute(
+        """
+        CREATE TABLE input_refs (
+            job_id TEXT NOT NULL,
+            owner  TEXT NOT NULL,
+            path   TEXT NOT NULL,          -- the blob, relative to the data directory
+            sha256 TEXT NOT NULL,
+            size   INTEGER NOT NULL,
+            PRIMARY KEY (job_id, path)
+        )
+        """
+    )
+    conn.execute("CREATE INDEX input_refs_path ON input_refs (path)")
+    conn.execute("CREATE INDEX input_refs_owner ON input_refs (owner)")
+
+
+def _migration_5(conn: sqlite3.Connection) -> None:
+    """Idempotency keys: the job a submission with a key made, per owner and key (the page's submission
+    token, `/generate`'s and start_video's `idempotency_key`), so the same key never creates twice, after
+    a restart too."""
+    conn.execute(
+        """
+        CREATE TABLE idempotency_keys (
+            owner      TEXT NOT NULL,
+            key        TEXT NOT NULL,
+            job_id     TEXT NOT NULL,
+            created_at REAL NOT NULL,
+            PRIMARY KEY (owner, key)
+        )
+        """
+    )
+
+
 # Ordered: MIGRATIONS[n - 1] takes the schema from version n - 1 to n. Append only.
-MIGRATIONS: list[Migration] = [_migration_1, _migration_2, _migration_3]
+MIGRATIONS: list[Migration] = [
+    _migration_1, _migration_2, _migration_3, _migration_4, _migration_5
+]
 
 
 class SchemaTooNewError(RuntimeError):
@@ -274,6 +313,10 @@ class SqliteDatabase:
         """Run one statement; the number of rows it changed."""
         with self._lock:
             return self._conn.execute(sql, args).rowcount
+
+    def _write_many(self, sql: str, rows: builtins.list[Any]) -> None:
+        with self._transaction() as conn:
+            conn.executemany(sql, rows)
 
     def close(self) -> None:
         with self._lock:
@@ -431,6 +474,50 @@ class SqliteDatabase:
     def forget_uploads(self, before: float) -> int:
         """Drop every upload that expires before `before` (epoch s); how many went."""
         return self._write("DELETE FROM uploads WHERE expires_at < ?", (float(before),))
+
+    # -- input blobs (a job's input pictures, stored once per content) -----------------------------------
+
+    def add_input_refs(self, job_id: str, owner: str, blobs: builtins.list[tuple[str, str, int]]) -> None:
+        """Record that the job uses these blobs: (path, sha256, size) each."""
+        self._write_many(
+            "INSERT OR IGNORE INTO input_refs (job_id, owner, path, sha256, size) VALUES (?, ?, ?, ?, ?)",
+            [(job_id, owner, path, sha, int(size)) for path, sha, size in blobs],
+        )
+
+    def release_input_refs(self, job_id: str) -> builtins.list[str]:
+        """Forget the job's blobs; the paths of those no other job uses any more (to delete)."""
+        with self._transaction() as conn:
+            paths = [r[0] for r in conn.execute("SELECT path FROM input_refs WHERE job_id = ?", (job_id,))]
+            conn.execute("DELETE FROM input_refs WHERE job_id = ?", (job_id,))
+            used = "SELECT 1 FROM input_refs WHERE path = ? LIMIT 1"
+            return [p for p in paths if conn.execute(used, (p,)).fetchone() is None]
+
+    def input_bytes(self, owner: str) -> int:
+        """The bytes of the distinct blobs the owner's jobs use."""
+        row = self._row(
+            "SELECT COALESCE(SUM(size), 0) FROM (SELECT DISTINCT path, size FROM input_refs WHERE owner = ?)",
+            (owner,),
+        )
+        return int(row[0]) if row is not None else 0
+
+    def owner_has_input(self, owner: str, path: str) -> bool:
+        """Some job of the owner already uses this blob (it costs them nothing more)."""
+        found = self._row("SELECT 1 FROM input_refs WHERE owner = ? AND path = ? LIMIT 1", (owner, path))
+        return found is not None
+
+    # -- idempotency keys (one job per owner and key) -------------------------------------------------------
+
+    def idempotent_job(self, owner: str, key: str) -> str | None:
+        """The id of the job the owner's submission with `key` made, or None."""
+        found = self._row("SELECT job_id FROM idempotency_keys WHERE owner = ? AND key = ?", (owner, key))
+        return None if found is None else str(found[0])
+
+    def put_idempotent_job(self, owner: str, key: str, job_id: str, now: float) -> bool:
+        """Bind the owner's `key` to `job_id`; False (and nothing changed) when it is bound already."""
+        return self._write(
+            "INSERT OR IGNORE INTO idempotency_keys (owner, key, job_id, created_at) VALUES (?, ?, ?, ?)",
+            (owner, key, job_id, float(now)),
+        ) == 1
 
     # -- identities ---------------------------------------------------------------------------------------
 
