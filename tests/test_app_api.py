@@ -29,7 +29,7 @@ pytestmark = [
 
 PARAM_NAMES = ["prompt", "model", "duration", "quality", "aspect_ratio", "generate_audio", "web_search",
                "first_frame", "last_frame", "reference_images", "reference_video_urls",
-               "reference_audio_urls", "content_filter"]
+               "reference_audio_urls", "content_filter", "idempotency_key"]
 
 
 @pytest.fixture(scope="module")
@@ -83,9 +83,10 @@ def test_generate_returns_a_playable_mp4_and_sends_exactly_the_values(
     assert info.duration == pytest.approx(4, abs=0.3)
     assert (info.width, info.height) == frame_size("480p", "9:16")
     assert info.has_audio is False
-    # The final output names the local file on the server, inside the data directory.
-    local = Path(result["video_path"])
-    assert local.is_file() and local.is_relative_to(live_app.data_dir.resolve())
+    # The final output names the file in the data directory, relative to it (no absolute server path).
+    assert not Path(result["video_path"]).is_absolute()
+    local = live_app.data_dir / result["video_path"]
+    assert local.is_file() and local.resolve().is_relative_to(live_app.data_dir.resolve())
     assert local.read_bytes() == Path(video).read_bytes()
     assert result["status"] == "completed" and result["params"]["web_search"] is True
     assert "idempotency_token" not in result and "video_url" not in result

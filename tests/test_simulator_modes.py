@@ -217,6 +217,7 @@ def test_reference_video_seconds_are_billed_and_checked(sim, client, pictures, t
     (tmp_path / "www").mkdir()
     (tmp_path / "www" / "clip.mp4").write_bytes((pictures / "clip.mp4").read_bytes())
     with MediaHost(tmp_path / "www") as host:
+        sim.trust(host.url)  # a loopback host: the simulator fetches only public addresses otherwise
         clip_url = f"{host.url}/clip.mp4"
         accepted = create(client, model=REFS, video_urls=[clip_url], content_filter=False)
         task = wait(client, accepted.json()["id"])

@@ -16,6 +16,7 @@ from typing import Any
 import gradio as gr
 
 from seedance_ui.client import GenerationRequest, SeedanceError, ValidationError
+from seedance_ui.jobs.idempotency import existing_job, key_problem, new_key, submit_once
 from seedance_ui.jobs.inputs import (
     entries_of,
 )
@@ -106,6 +107,8 @@ class StudioPage:
     history_signal: gr.State
     history_ids: gr.State
     selected_job: gr.State
+    submit_token: gr.Textbox
+    generate_btn: gr.Button
     ref_counts: gr.State
     video_seconds: gr.State
     key_box: gr.Textbox
@@ -317,6 +320,7 @@ class Studio(ModeHandlers, PromptHandlers, HistoryHandlers, KeyHandlers, ApiHand
             **self.result(latest),
             p.status: self.outcome_notice(latest, toast=False) if ended and latest else "",
             p.drawn: self.drawn(latest, self.history_signature(records)),
+            p.submit_token: new_key(),
         }
 
     # ---------------------------------------------------------------------------------------------
@@ -454,16 +458,23 @@ class Studio(ModeHandlers, PromptHandlers, HistoryHandlers, KeyHandlers, ApiHand
         reference_images: Any = None,
         video_urls: Any = None,
         audio_urls: Any = None,
+        submit_token: Any = None,
         http: gr.Request | None = None,
     ) -> Out:
         """Validate (the fields, then the media files themselves), then hand the job to the manager:
         this browser's id, the new current job, the status (the problems, named, when nothing was
-        sent), its progress card and the gallery. Only the model's mode's media are sent."""
+        sent), its progress card and the gallery. Only the model's mode's media are sent.
+
+        `submit_token` (the page's, renewed by every accepted submission) makes one job at most: the
+        same token again (a slow answer, a replayed event) answers with the job it made."""
         p = self.page
         browser_id = valid_owner(owner) or new_owner_id()
         owner_id = self.owner_of(browser_id, http) or browser_id
         if visitor_in_scope(http) is not None:  # the cookie decides; the page keeps no id of its own
             browser_id = None
+        token, made = await asyncio.to_thread(self._token_job, owner_id, submit_token)
+        if made is not None:
+            return await self._accepted(made, owner_id, browser_id)
         if too_long(prompt, self.settings.max_prompt_chars):
             status = views.notice_html("error", prompt_too_long(prompt, self.settings.max_prompt_chars))
             return {p.owner: browser_id, p.current_job: None, p.status: status}
@@ -479,9 +490,11 @@ class Studio(ModeHandlers, PromptHandlers, HistoryHandlers, KeyHandlers, ApiHand
             problems = [problem] if problem is not None else []
         if problems:
             return {p.owner: browser_id, p.current_job: None, p.status: self.not_sent(problems)}
+        address = self.address_of(http)
         try:
-            record = await asyncio.to_thread(
-                self.manager.submit, request, owner_id, visitor_key or None, address=self.address_of(http)
+            record, _new = await asyncio.to_thread(
+                submit_once, self.manager, owner_id, token,
+                lambda: self.manager.submit(request, owner_id, visitor_key or None, address=address),
             )
         except ValidationError as exc:
             toast_warning(exc.message, exc.hint, title="Not sent")
@@ -496,6 +509,23 @@ class Studio(ModeHandlers, PromptHandlers, HistoryHandlers, KeyHandlers, ApiHand
             message = "The job manager is not running, so nothing was sent."
             toast_warning(message, "Reload the page in a moment; if it persists, restart the server.")
             return {p.owner: browser_id, p.current_job: None, p.status: views.notice_html("error", message)}
+        return await self._accepted(record, owner_id, browser_id)
+
+    def _token_job(self, owner_id: str, token: Any) -> tuple[str | None, JobRecord | None]:
+        """(the page's submission token if it can bind a job, the job it made already). A token binds
+        when well-formed and its job, if it made one, still exists; anything else (no token: a client of
+        an older page; a job deleted since) binds nothing."""
+        if not isinstance(token, str) or not token or key_problem(token) is not None:
+            return None, None
+        try:
+            return token, existing_job(self.manager, owner_id, token)
+        except ValidationError:
+            return None, None
+
+    async def _accepted(self, record: JobRecord, owner_id: str, browser_id: str | None) -> Out:
+        """The answer to an accepted submission: the job as the current one, the gallery, and a new
+        submission token (the next press is a new job)."""
+        p = self.page
         records = await asyncio.to_thread(self.manager.list, owner_id, HISTORY_LIMIT)
         return {
             p.owner: browser_id,
@@ -505,6 +535,8 @@ class Studio(ModeHandlers, PromptHandlers, HistoryHandlers, KeyHandlers, ApiHand
             **self.result(record),  # a new job has no video yet: hidden, and its parameters
             **self.gallery(owner_id, records),
             p.drawn: self.drawn(record, self.history_signature(records)),
+            p.submit_token: new_key(),
+            p.generate_btn: gr.update(interactive=False),  # on again once the answer settled (layout)
         }
 
     @handler

@@ -56,6 +56,7 @@ from seedance_ui.ui.handlers import Studio, StudioPage
 from seedance_ui.ui.mode_handlers import WEB_SEARCH_INFO, reference_limits
 from seedance_ui.ui.mode_views import chips_html, frames_note_html
 from seedance_ui.ui.modes import MODE_INFO, MODE_LABELS, TIER_INFO, input_counts, tier_choices
+from seedance_ui.ui.picture_inputs import guarded
 from seedance_ui.ui.prompt_lint import lint
 from seedance_ui.ui.storyboard_tab import build_storyboard_tab
 
@@ -73,6 +74,14 @@ SUBMIT = group("submit", SUBMIT_LIMIT)
 # Fetching reference videos and audio to measure them: network-bound, a few at once.
 FETCH = group("fetch", FETCH_LIMIT, show_progress="hidden")
 KEY = group("key", KEY_LIMIT)
+# Generate is disabled in the page the moment it is pressed, and enabled again this long after the
+# answer (the job shows on the page meanwhile): a nervous burst of clicks is one press.
+GENERATE_SETTLE_MS = 1500
+_BUTTON_OFF_JS = "() => ({__type__: 'update', interactive: false})"
+_BUTTON_ON_JS = (
+    "() => new Promise((done) => setTimeout(() => done({__type__: 'update', interactive: true}), "
+    f"{GENERATE_SETTLE_MS}))"
+)
 
 # The prompt-craft menus (category, label, table of (label, snippet)), laid out two a row.
 CRAFT_MENUS = (
@@ -148,6 +157,9 @@ def page_state(studio: Studio) -> None:
     p.history_signal = gr.State(None)
     p.history_ids = gr.State([])
     p.selected_job = gr.State(None)
+    # The page's submission token: a new one on every page load (Studio.on_load) and every accepted
+    # submission; the server makes one job per token (Studio.submit), whatever the events that carry it.
+    p.submit_token = gr.Textbox("", visible=False, elem_id="sd-submit-token")
     # What the per-keystroke events need to know about the media inputs, kept by queued events that
     # read them (on_refs, measure_references): plain values only.
     p.ref_counts = gr.State(input_counts((), (), ()))
@@ -260,8 +272,8 @@ def frames_panel(studio: Studio) -> None:
     p = studio.page
     with gr.Column(visible=False, elem_classes="sd-media-panel", elem_id="sd-frames") as p.frames_panel:
         with gr.Row(equal_height=True, elem_id="sd-frame-zones"):
-            p.first_frame = frame_zone("First frame", "sd-first-frame")
-            p.last_frame = frame_zone("Last frame (optional)", "sd-last-frame")
+            p.first_frame = frame_zone("First frame", "sd-first-frame", "first_frame")
+            p.last_frame = frame_zone("Last frame (optional)", "sd-last-frame", "last_frame")
         p.frames_note = gr.HTML(frames_note_html({}, DEFAULT_ASPECT_RATIO), elem_id="sd-frames-note")
         p.adaptive_btn = gr.Button(
             "Use adaptive — keep the picture's shape", size="sm", variant="secondary", visible=False,
@@ -269,9 +281,10 @@ def frames_panel(studio: Studio) -> None:
         )
 
 
-def frame_zone(label: str, elem_id: str) -> gr.Image:
-    """A drop zone for one frame: the file as dropped (image_mode None: never re-encoded), with a preview."""
-    return gr.Image(
+def frame_zone(label: str, elem_id: str, field: str) -> gr.Image:
+    """A drop zone for one frame: the file as dropped (image_mode None: never re-encoded), with a preview;
+    measured from its header before Gradio opens it (`guarded`: refused past the limits, never decoded)."""
+    zone = gr.Image(
         label=label,
         type="filepath",
         image_mode=None,
@@ -281,6 +294,7 @@ def frame_zone(label: str, elem_id: str) -> gr.Image:
         buttons=[],
         elem_id=elem_id,
     )
+    return guarded(zone, field)
 
 
 def references_panel(studio: Studio) -> None:
@@ -451,6 +465,7 @@ def create_panel(studio: Studio) -> tuple[gr.Button, gr.Button]:
         media_events(studio)
         with gr.Row():
             generate_btn = gr.Button("Generate", variant="primary", size="lg", scale=3, elem_id="sd-generate")
+            studio.page.generate_btn = generate_btn
             cancel_btn = gr.Button(
                 "Cancel", variant="stop", size="lg", scale=1, min_width=110, elem_id="sd-cancel"
             )
@@ -572,7 +587,7 @@ def wire_page(demo: gr.Blocks, studio: Studio, generate_btn: gr.Button, cancel_b
     loaded = demo.load(
         studio.on_load,
         inputs=[p.owner],
-        outputs=[p.owner, p.gallery, p.history_ids, p.current_job, *preview, p.drawn],
+        outputs=[p.owner, p.gallery, p.history_ids, p.current_job, *preview, p.drawn, p.submit_token],
         **LIGHT,
     )
     # One stream per open page, and only while a job of its owner is in flight.
@@ -589,9 +604,12 @@ def wire_page(demo: gr.Blocks, studio: Studio, generate_btn: gr.Button, cancel_b
         studio.show_history, inputs=[p.owner], outputs=[p.gallery, p.history_ids], **REDRAW
     )
 
+    # One press pays once: the button is off from the click (in the page, at once) until the answer has
+    # settled, and the submission token makes one job of every event that carries it.
+    generate_btn.click(None, None, [generate_btn], js=_BUTTON_OFF_JS, queue=False, api_visibility="private")
     submitted = generate_btn.click(
         studio.submit,
-        inputs=[*controls(p), p.owner, p.visitor_key, *media_inputs(p)],
+        inputs=[*controls(p), p.owner, p.visitor_key, *media_inputs(p), p.submit_token],
         outputs=[
             p.owner,
             p.current_job,
@@ -603,12 +621,15 @@ def wire_page(demo: gr.Blocks, studio: Studio, generate_btn: gr.Button, cancel_b
             p.gallery,
             p.history_ids,
             p.drawn,
+            p.submit_token,
+            generate_btn,
         ],
         **SUBMIT,
         show_progress="minimal",
         show_progress_on=[generate_btn],
         trigger_mode="once",
     )
+    submitted.then(None, None, [generate_btn], js=_BUTTON_ON_JS, queue=False, api_visibility="private")
     gen_watch = submitted.then(studio.watch_page, inputs=watch_inputs, outputs=watch_outputs, **WATCHER)
     # A new Generate replaces this page's watcher (the jobs themselves keep going).
     generate_btn.click(
@@ -643,18 +664,20 @@ def api_endpoint(studio: Studio) -> None:
         api_audios = gr.Dropdown([], value=[], multiselect=True, allow_custom_value=True,
                                  label="reference_audio_urls")
         api_filter = gr.Checkbox(value=DEFAULT_CONTENT_FILTER, label="content_filter")
+        api_key = gr.Textbox(value="", label="idempotency_key")
         api_video = gr.Video(label="video")
         api_result = gr.JSON(label="result")
         api_trigger = gr.Button("generate")
     api_trigger.click(
         studio.api_generate,
         inputs=[api_prompt, api_model, api_duration, api_quality, api_ratio, api_audio, api_web,
-                api_first, api_last, api_images, api_videos, api_audios, api_filter],
+                api_first, api_last, api_images, api_videos, api_audios, api_filter, api_key],
         outputs=[api_video, api_result],
         api_name="generate",
         api_description="Generate a video with Seedance 2.0 and wait for it (text, frames or references: "
         "the model picks the mode). The final output is the mp4 and a JSON summary whose `video_path` is "
-        "the file's local path on the server.",
+        "the file's path in the server's data folder. A call with the same `idempotency_key` as an earlier "
+        "one follows that call's job instead of making another.",
         concurrency_id="api-generate",
         concurrency_limit=API_LIMIT,
     )
