@@ -28,9 +28,9 @@ from gradio_client import Client, handle_file
 from media_files import plain_image
 from PIL import Image
 
-from bench.gradio_api import API, Event, astream, find_events, session_hash
+from bench.gradio_api import API, Event, acall, astream, find_events, session_hash
 from seedance_ui.client.media_rules import image_problem, measure_image
-from seedance_ui.options import IMAGE_MAX_PIXELS, IMAGE_MAX_SIDE
+from seedance_ui.options import IMAGE_MAX_PIXELS, IMAGE_MAX_SIDE, UPLOAD_STREAM_PATH
 from seedance_ui.simulator import Simulator
 
 pytestmark = [
@@ -53,6 +53,7 @@ class App:
     client: Client
     data_dir: Path
     pictures: Path
+    sim: Simulator  # the provider: its creates and file uploads are counted
 
     def reset_peak(self) -> None:
         Path(f"/proc/{self.process.pid}/clear_refs").write_text("5")
@@ -91,7 +92,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
             url = f"http://127.0.0.1:{port}"
             wait_healthy(url, process, log_path)
             client = Client(url, verbose=False, download_files=False)
-            yield App(url, process, client, root / "data", pictures)
+            yield App(url, process, client, root / "data", pictures, sim)
         finally:
             stop_app(process)
 
@@ -113,30 +114,38 @@ def upload(app: App, path: Path) -> dict[str, Any]:
     return {"path": served, "orig_name": path.name, "meta": {"_type": "gradio.FileData"}}
 
 
-async def _refusal(app: App, event: Event, data: list[Any]) -> tuple[float, str]:
-    """Run one page event; (seconds the server worked on it: from its start to its answer, the queue's
-    wait and the HTTP round trips left out; the error it answered with)."""
+async def _refusal(
+    app: App, event: Event, data: list[Any], before: tuple[Event, list[Any]] | None = None
+) -> tuple[float, str]:
+    """Run one page event (in a page session that has run `before` first); (seconds the server worked on
+    it: from its start to its answer, the queue's wait and the HTTP round trips left out; the error it
+    answered with)."""
     seen: dict[str, float] = {}
 
     def clock(message: dict[str, Any]) -> None:
         seen.setdefault(str(message.get("msg")), time.perf_counter())
 
     async with httpx.AsyncClient(timeout=60) as http:
+        sh = session_hash()
+        if before is not None:
+            await acall(http, app.url, *before, sh)
         try:
-            await astream(http, app.url, [(event, data)], session_hash(), on_message=clock)
+            await astream(http, app.url, [(event, data)], sh, on_message=clock)
         except RuntimeError as exc:
             return seen["process_completed"] - seen["process_starts"], str(exc)
     return seen["process_completed"] - seen["process_starts"], ""
 
 
-def refusals(app: App, event: Event, data: list[Any]) -> tuple[list[tuple[float, str]], float]:
-    """AT_ONCE copies of one event at the same time: each (seconds, error), and the app's peak RSS
-    growth in MB meanwhile."""
+def refusals(
+    app: App, event: Event, data: list[Any], first: tuple[Event, list[Any]] | None = None
+) -> tuple[list[tuple[float, str]], float]:
+    """AT_ONCE copies of one event at the same time (each in a session that ran `first`): each (seconds,
+    error), and the app's peak RSS growth in MB meanwhile."""
     app.reset_peak()
     before = app.peak_mb()
 
     async def all_at_once() -> list[tuple[float, str]]:
-        return list(await asyncio.gather(*(_refusal(app, event, data) for _ in range(AT_ONCE))))
+        return list(await asyncio.gather(*(_refusal(app, event, data, first) for _ in range(AT_ONCE))))
 
     answers = run_async(all_at_once())
     return answers, app.peak_mb() - before
@@ -352,3 +361,68 @@ def test_the_page_refuses_a_server_path_in_a_frame_zone(app: App) -> None:
     copy = next((app.data_dir / "inputs").rglob("*.png"))
     _seconds, error = run_async(_refusal(app, on_frames, [served(copy), None, "16:9"]))
     assert "first_frame: must be a file uploaded with this request" in error, error
+
+
+# --------------------------------------------------------------------------------------------------
+# 4, through the page: the references gallery and "Add images" take only files uploaded with the event
+
+REFERENCES_MODEL = "seedance-2.0-fast-reference-to-video"
+
+
+def provider_calls(app: App) -> tuple[int, int]:
+    """(creates, file uploads) the provider has seen so far."""
+    return app.sim.create_count, app.sim.count("POST", UPLOAD_STREAM_PATH)
+
+
+def references_mode(app: App) -> tuple[Event, list[Any]]:
+    """The mode switch to References, as the page sends it first (the model's choices follow it)."""
+    return find_events(app.url)["on_mode"], ["references", "seedance-2.0-fast-text-to-video"]
+
+
+def page_generate(prompt: str, references: list[dict[str, Any]]) -> list[Any]:
+    """The Generate click's inputs as the page sends them, a references model and its gallery."""
+    gallery = [{"image": item, "caption": f"@image{n}"} for n, item in enumerate(references, 1)]
+    return [prompt, REFERENCES_MODEL, 4, "480p", "16:9", False, False, None, None, True, None, None, gallery,
+            "", "", ""]
+
+
+def victims_copy(app: App) -> Path:
+    """The saved input copy of another visitor's job (made over `/generate`), as a path on the server."""
+    _video, victim = app.client.predict(
+        prompt="The victim's reference", model=REFERENCES_MODEL, duration=4, quality="480p",
+        generate_audio=False, reference_images=[handle_file(str(app.pictures / "victim.png"))],
+        api_name="/generate",
+    )
+    [job] = [j for j in all_jobs(app.data_dir) if j.id == victim["id"]]
+    copy = (app.data_dir / job.params["inputs"][0]["path"]).resolve()
+    assert copy.is_file() and copy.is_relative_to(app.data_dir.resolve() / "inputs")
+    return copy
+
+
+def test_the_pages_generate_refuses_another_visitors_input_copy_as_a_reference_image(app: App) -> None:
+    copy = victims_copy(app)
+    submit = find_events(app.url)["submit"]
+    before, jobs = provider_calls(app), len(all_jobs(app.data_dir))
+    own = upload(app, app.pictures / "victim.png")
+    for references, field in (
+        ([own, served(copy)], "Reference image @image2"),  # Gradio's file value, as the page sends it
+        ([{"path": str(copy)}], "Reference image @image1"),  # a bare path: no `meta`, no check of Gradio's
+    ):
+        data = page_generate("The attacker's references", references)
+        _seconds, error = run_async(_refusal(app, submit, data, references_mode(app)))
+        assert f"{field}: must be a file uploaded with this request" in error, error
+    # "Add images" would pass a named file on into the gallery, and from there to Generate.
+    add_refs = find_events(app.url)["add_refs"]
+    _seconds, error = run_async(_refusal(app, add_refs, [None, [served(copy)]]))
+    assert "Added image 1: must be a file uploaded with this request" in error, error
+    assert provider_calls(app) == before and len(all_jobs(app.data_dir)) == jobs
+
+
+def test_four_bombs_at_once_in_the_references_gallery_are_refused_undecoded(app: App) -> None:
+    submit = find_events(app.url)["submit"]
+    before = provider_calls(app)
+    own, picture = upload(app, app.pictures / "victim.png"), upload(app, app.pictures / "bomb.png")
+    data = page_generate("Bombs as references", [own, picture])
+    answers, growth = refusals(app, submit, data, references_mode(app))
+    assert_refused_fast_and_small(answers, growth, "Reference image @image2", f"{IMAGE_MAX_SIDE} px")
+    assert provider_calls(app) == before

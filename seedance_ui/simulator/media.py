@@ -21,6 +21,7 @@ from PIL import Image, UnidentifiedImageError
 
 from seedance_ui import options
 from seedance_ui.addresses import AddressRefused, PublicTransport, Trusted
+from seedance_ui.simulator.files import FileRefused, ImageTooLarge, image_header
 from seedance_ui.simulator.validation import CreateParams
 
 FETCH_TIMEOUT = 5.0  # per URL
@@ -127,13 +128,16 @@ def _shape(width: int, height: int, kind: str) -> None:
 
 
 def _image(http: httpx.Client, url: str, frames_dir: Path, outcome: FetchedMedia) -> str:
-    """Check one image; keep it under its content hash and return that path."""
+    """Check one image (measured from its header first: a picture past the contract's limits is never
+    decoded); keep it under its content hash and return that path."""
     data = _download(http, url, "image", outcome)
     try:
+        fmt, width, height = image_header(data)
         with Image.open(io.BytesIO(data)) as image:
-            fmt, width, height = image.format, image.width, image.height
             image.load()
-    except (UnidentifiedImageError, OSError, ValueError):
+    except ImageTooLarge as refused:
+        raise _invalid(f"{refused.msg}.") from None
+    except (FileRefused, UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
         raise MediaFailure("image_processing_error", "The image could not be decoded.") from None
     if fmt not in options.IMAGE_FORMATS:
         raise _invalid(f"Unsupported image format {fmt}: use JPEG, PNG or WebP.")

@@ -8,14 +8,18 @@ uploaded, so it could name any file of the server. `guarded` puts a check in fro
 `preprocess`: the value must be a file in Gradio's upload folder, and its header must keep to the
 contract's limits (bytes, sides); otherwise a `gr.Error` names the field and the rule, and nothing was
 decoded. `upload_problem` is the same "uploaded with the request" rule for `/generate`'s files.
+`guarded_gallery` and `guarded_uploads` hold the references gallery and its "Add images" button to the
+same rules, item by item.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
+from gradio.data_classes import ListFiles
 from gradio.processing_utils import save_file_to_cache
 from gradio.utils import get_upload_folder
 
@@ -57,26 +61,86 @@ def guarded(image: gr.Image, field: str) -> gr.Image:
 
     def checked(payload: Any) -> Any:
         if payload is not None:
-            url = getattr(payload, "url", None)
-            problem = (
-                f"{field}: {UPLOADED_RULE}"
-                if isinstance(url, str) and url.startswith("data:")
-                else picture_problem(field, payload.path)
-            )
-            if problem is not None:
-                raise gr.Error(problem, title="Picture refused")
+            refuse(file_problem(field, payload))
         return preprocess(payload)
 
     postprocess = image.postprocess
 
     def handed_over(value: Any) -> Any:
-        """A server file a handler puts into the input (a saved copy, a video's last frame) goes to the
-        page as a copy in the upload folder, so it comes back as one the guard lets through."""
-        server_file = isinstance(value, str | Path) and str(value) and Path(value).is_file()
-        if server_file and upload_problem("", value):
-            value = save_file_to_cache(value, get_upload_folder())
-        return postprocess(value)
+        return postprocess(handed(value))
 
     image.preprocess = checked  # type: ignore[method-assign]
     image.postprocess = handed_over  # type: ignore[method-assign]
     return image
+
+
+def guarded_gallery(gallery: gr.Gallery, field: Callable[[int], str]) -> gr.Gallery:
+    """`gallery` (type="filepath") with `picture_problem` checked for every item before any handler gets
+    its value (a `gr.Error` naming the item, `field(n)` for the n-th, otherwise): what the page sends as
+    a gallery can name any server file, another visitor's input copy included. Server files a handler
+    puts into the gallery (Reuse settings: a job's saved copies) go to the page as copies in the upload
+    folder, so they come back as uploads."""
+    preprocess = gallery.preprocess
+
+    def checked(payload: Any) -> Any:
+        for n, item in enumerate(getattr(payload, "root", None) or (), 1):
+            media = getattr(item, "image", None) or getattr(item, "video", None)
+            refuse(file_problem(field(n), media))
+        return preprocess(payload)
+
+    postprocess = gallery.postprocess
+
+    def handed_over(value: Any) -> Any:
+        items = [_handed_item(item) for item in value] if isinstance(value, list | tuple) else value
+        return postprocess(items)
+
+    gallery.preprocess = checked  # type: ignore[method-assign]
+    gallery.postprocess = handed_over  # type: ignore[method-assign]
+    return gallery
+
+
+def guarded_uploads(button: gr.UploadButton, field: Callable[[int], str]) -> gr.UploadButton:
+    """An upload button (type="filepath") whose files must be uploaded with the request and keep to the
+    picture limits (`field(n)` names the n-th in a refusal): a handler that passes its files on (into the
+    references gallery) would otherwise hand a named server file to the page as an upload."""
+    preprocess = button.preprocess
+
+    def checked(payload: Any) -> Any:
+        files = payload.root if isinstance(payload, ListFiles) else [payload] if payload is not None else []
+        for n, item in enumerate(files, 1):
+            refuse(file_problem(field(n), item))
+        return preprocess(payload)
+
+    button.preprocess = checked  # type: ignore[method-assign]
+    return button
+
+
+def file_problem(field: str, payload: Any) -> str | None:
+    """`picture_problem` for a file value the page sent (Gradio's FileData or ImageData): a `data:` URL
+    or a missing path is not an upload either."""
+    url = getattr(payload, "url", None)
+    if payload is None or (isinstance(url, str) and url.startswith("data:")):
+        return f"{field}: {UPLOADED_RULE}"
+    return picture_problem(field, getattr(payload, "path", None))
+
+
+def refuse(problem: str | None) -> None:
+    """Raise the page's refusal for `problem` (a toast naming the field), if any."""
+    if problem is not None:
+        raise gr.Error(problem, title="Picture refused")
+
+
+def _handed_item(item: Any) -> Any:
+    """A gallery item (a path, or a (path, caption) pair) with its file `handed` over."""
+    if isinstance(item, list | tuple) and item:
+        return (handed(item[0]), *item[1:])
+    return handed(item)
+
+
+def handed(value: Any) -> Any:
+    """A server file a handler puts into an input (a saved copy, a video's last frame) as a copy in the
+    upload folder, so it comes back from the page as one the guards let through; anything else as is."""
+    server_file = isinstance(value, str | Path) and str(value) and Path(value).is_file()
+    if server_file and upload_problem("", value):
+        return save_file_to_cache(value, get_upload_folder())
+    return value
