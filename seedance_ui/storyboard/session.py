@@ -13,6 +13,8 @@ as it is on disk (`PageMemory`, a field-level three-way merge).
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -156,6 +158,8 @@ class BoardSession:
         self._locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
         self.chains = ChainRunner(self.boards, self._lock, self.jobs, jobs)
+        # board -> files (name -> text) its review zip adds: set by ReviewService.attach (reviews)
+        self.review_files: Callable[[Board], dict[str, str]] | None = None
         if jobs is not None:  # resume the chains a restart interrupted (their shots wait on disk)
             self.chains.resume()
 
@@ -603,11 +607,18 @@ class BoardSession:
         return board, AnimaticResult.from_dict({**answer, "path": str(path)})
 
     def review_zip(self, shown: Shown, ticket: Ticket | None = None) -> tuple[Board, Path]:
+        """The review zip; a board shared for review also gets its notes CSV and EDL (`review_files`)."""
+        opened = self.refreshed(shown) if self.review_files is not None else None
+        extra = self.review_files(opened) if self.review_files is not None and opened is not None else {}
+        digest = hashlib.sha256(json.dumps(extra, sort_keys=True).encode("utf-8")).hexdigest()
+        options = {"review": digest} if extra else {}  # changed notes make a new zip
+
         def make(board: Board, folder: Path, jobs: OwnerJobs) -> tuple[Path, None]:
-            path = export_zip(board, folder, jobs.video_path_of, jobs.infos(board), upload_of=self._upload_of)
+            path = export_zip(board, folder, jobs.video_path_of, jobs.infos(board), upload_of=self._upload_of,
+                              extra_files=extra)
             return path, None
 
-        board, path, _answer = self._made(shown, "review.zip", {}, ticket, make)
+        board, path, _answer = self._made(shown, "review.zip", options, ticket, make)
         return board, path
 
     def _upload_of(self, job_id: str, sha256: str) -> UploadedFile | None:

@@ -35,6 +35,8 @@ class StoryboardTab(BoardHandlers, GenerateHandlers, ExportHandlers):
     def __init__(self, runtime: Runtime, page: Page) -> None:
         self.runtime, self.page = runtime, page
         self.session = BoardSession(runtime.data_dir, runtime.manager, runtime.store)
+        if getattr(runtime, "reviews", None) is not None:  # a shared board's zip carries its notes and EDL
+            runtime.reviews.attach(self.session)
 
     def shown(self, values: tuple[Any, ...], request: Any) -> tuple[Shown, list[Any]]:
         """What the page sent (`Page.shown_inputs` first), and the event's further inputs."""
