@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import SERVER_KEY, LiveApp
+from conftest import SERVER_KEY, LiveApp, wait_until
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 
@@ -160,7 +160,7 @@ def test_one_generation_never_blocks_another(client: Client, live_app: LiveApp) 
 
     slow = threading.Thread(target=run, args=("slow", "Slow lane: rain on a tin roof [sim:slow]"))
     slow.start()
-    time.sleep(0.3)
+    wait_until(lambda: live_app.proxy.creates_with("Slow lane"))  # the slow one is at the provider first
     run("quick", "Quick lane: a match flares in the dark")
     slow.join(timeout=60)
     assert finished["quick"] < finished["slow"]

@@ -36,6 +36,7 @@ from seedance_ui.options import (
     DURATION_MIN,
     MODEL_FAST,
     MODEL_SPECS,
+    TASK_PATH,
     UPLOAD_STREAM_PATH,
     model_id,
 )
@@ -56,6 +57,7 @@ KEY_B = "sk-agent-b-fedcba9876543210"
 KEY_C = "sk-agent-c-0011223344556677"
 README_URL = "http://127.0.0.1:7860" + MCP_PATH
 WAIT = 60.0  # longest wait for a job to end (a deadline for polling, not an assertion on speed)
+TASK_PREFIX = TASK_PATH.split("{")[0]  # the polls of any task
 
 
 @dataclass
@@ -294,15 +296,17 @@ async def test_a_client_that_leaves_generate_video_midway_finds_the_job_finished
     async def progress(done: float, total: float | None, message: str | None) -> None:
         first.set()
 
-    with contextlib.suppress(Exception):  # the abandoned session may complain while closing
-        async with session(studio.mcp_url) as mcp:
-            waiting = asyncio.create_task(
-                call(mcp, "generate_video", {"prompt": text_prompt, **SMALL}, progress_callback=progress)
-            )
-            await asyncio.wait_for(first.wait(), WAIT)
-            waiting.cancel()
-    [left] = [j for j in all_jobs(studio.data_dir) if j.params["prompt"] == text_prompt]
-    assert not left.status.terminal, "the client should leave while the job still runs"
+    # The studio's polls are held at the proxy until the client has left: the job cannot end before.
+    with studio.proxy.holding(TASK_PREFIX):
+        with contextlib.suppress(Exception):  # the abandoned session may complain while closing
+            async with session(studio.mcp_url) as mcp:
+                waiting = asyncio.create_task(
+                    call(mcp, "generate_video", {"prompt": text_prompt, **SMALL}, progress_callback=progress)
+                )
+                await asyncio.wait_for(first.wait(), WAIT)
+                waiting.cancel()
+        [left] = [j for j in all_jobs(studio.data_dir) if j.params["prompt"] == text_prompt]
+        assert not left.status.terminal, "the client should leave while the job still runs"
     async with session(studio.mcp_url) as mcp:
         job = await wait_done(mcp, left.id)
         error, text = await call(mcp, "list_videos", {"limit": 100})

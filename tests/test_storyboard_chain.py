@@ -550,6 +550,35 @@ def test_a_chain_started_on_a_visitors_key_waits_for_that_key_after_a_restart(
         assert board.shots[1].takes[0].starts_from == first
 
 
+def test_the_key_entered_again_on_the_studio_tab_continues_a_chain_waiting_for_it(
+    slow_proxy: RecordingProxy, tmp_path: Path
+) -> None:
+    """The visitor enters their key on the key panel (the Studio tab's `set_key`, on the page as the app
+    builds it): their job and the storyboard chain that waited for it both go on with that key."""
+    from seedance_ui.runtime import Runtime
+    from seedance_ui.ui.handlers import Studio as StudioHandlers
+    from seedance_ui.ui.layout import build_demo
+
+    with running(tmp_path / "data", slow_proxy) as studio:
+        prompts = (f"A lighthouse at dusk {SLOW}", "The keeper climbs the stairs")
+        board = _board(studio, *prompts, chained=(2,))
+        shown = Shown.of(OWNER, board.id, None)
+        studio.session.generate(shown, studio.session.plan(shown, "all").token("t"), VISITOR_KEY, ADDRESS)
+        studio.restart()
+        wait_until(lambda: studio.board(board.id).shots[1].notice == KEY_WAIT_NOTICE)
+        # The page over this data, as the app builds it: its storyboard session follows the chains now.
+        studio.session.close()
+        handlers = StudioHandlers(Runtime(studio.settings, studio.store, studio.manager))
+        build_demo(handlers.runtime, handlers)
+        studio.session = handlers.board_session
+
+        handlers.set_key(VISITOR_KEY, OWNER)
+        board = studio.settled(board.id, 1, 2)
+        assert [c.authorization for c in slow_proxy.creates()] == [f"Bearer {VISITOR_KEY}"] * 2
+        assert board.shots[1].notice == ""
+        assert board.shots[1].takes[0].starts_from == _job_of(studio, board.id, 1)
+
+
 def test_a_chain_on_the_servers_key_continues_after_a_restart_with_the_owners_address(
     slow_proxy: RecordingProxy, tmp_path: Path
 ) -> None:

@@ -52,11 +52,12 @@ from seedance_ui.ui.common import (
     group,
     section,
 )
+from seedance_ui.ui.fields import field_label
 from seedance_ui.ui.handlers import Studio, StudioPage
 from seedance_ui.ui.mode_handlers import WEB_SEARCH_INFO, reference_limits
 from seedance_ui.ui.mode_views import chips_html, frames_note_html
 from seedance_ui.ui.modes import MODE_INFO, MODE_LABELS, TIER_INFO, input_counts, tier_choices
-from seedance_ui.ui.picture_inputs import guarded
+from seedance_ui.ui.picture_inputs import guarded, guarded_gallery, guarded_uploads
 from seedance_ui.ui.prompt_lint import lint
 from seedance_ui.ui.storyboard_tab import build_storyboard_tab
 
@@ -297,12 +298,24 @@ def frame_zone(label: str, elem_id: str, field: str) -> gr.Image:
     return guarded(zone, field)
 
 
+def reference_image_label(n: int) -> str:
+    """How a refusal names the n-th reference image (as the chips tag it: "Reference image @image2")."""
+    return field_label(f"reference_images[{n}]")
+
+
+def added_image_label(n: int) -> str:
+    """How a refusal names the n-th file of one press of "Add images" (not tagged yet)."""
+    return f"Added image {n}"
+
+
 def references_panel(studio: Studio) -> None:
-    """References mode: up to 9 images (a gallery, in tag order) and the video and audio URLs."""
+    """References mode: up to 9 images (a gallery, in tag order) and the video and audio URLs. The
+    gallery and "Add images" take only files uploaded with the request, measured from their header
+    before any handler sees them (`guarded_gallery`, `guarded_uploads`)."""
     p = studio.page
     limits = reference_limits(model_id(MODE_REFERENCES, TIERS[0]))
     with gr.Column(visible=False, elem_classes="sd-media-panel", elem_id="sd-refs") as p.refs_panel:
-        p.ref_images = gr.Gallery(
+        p.ref_images = guarded_gallery(gr.Gallery(
             label=f"Reference images · up to {limits['image']}",
             type="filepath",
             file_types=["image"],
@@ -314,11 +327,11 @@ def references_panel(studio: Studio) -> None:
             allow_preview=False,
             buttons=[],
             elem_id="sd-ref-images",
-        )
-        p.add_refs_btn = gr.UploadButton(
+        ), reference_image_label)
+        p.add_refs_btn = guarded_uploads(gr.UploadButton(
             "＋ Add images", file_count="multiple", file_types=["image"], size="sm", variant="secondary",
             elem_id="sd-add-refs",
-        )
+        ), added_image_label)
         with gr.Row(equal_height=False):
             p.ref_videos = url_box("video", limits["video"], "a 2–15 s MP4 or MOV the provider can fetch")
             p.ref_audios = url_box("audio", limits["audio"], "a 2–15 s WAV or MP3")
@@ -580,6 +593,12 @@ def media_inputs(p: StudioPage) -> list[Any]:
     return [p.content_filter, p.first_frame, p.last_frame, p.ref_images, p.ref_videos, p.ref_audios]
 
 
+# Set on <body> once the page load's answer is in the page (its owner id, history and states): a mark
+# for what must wait for it (tests/page_helpers.py). Invisible, and nothing in the accessibility tree.
+LOADED_ATTRIBUTE = "data-sd-loaded"
+LOADED_JS = f"() => {{ document.body.setAttribute('{LOADED_ATTRIBUTE}', 'true'); }}"
+
+
 def wire_page(demo: gr.Blocks, studio: Studio, generate_btn: gr.Button, cancel_btn: gr.Button) -> None:
     """The page load, Generate and Cancel, and the page watcher that follows the job they start."""
     p = studio.page
@@ -590,6 +609,7 @@ def wire_page(demo: gr.Blocks, studio: Studio, generate_btn: gr.Button, cancel_b
         outputs=[p.owner, p.gallery, p.history_ids, p.current_job, *preview, p.drawn, p.submit_token],
         **LIGHT,
     )
+    loaded.then(None, None, None, js=LOADED_JS, queue=False, api_visibility="private")
     # One stream per open page, and only while a job of its owner is in flight.
     watch_inputs = [p.current_job, p.owner, p.drawn]
     watch_outputs = [p.progress, p.outcome_signal, p.history_signal]
@@ -713,7 +733,10 @@ def build_demo(runtime: Runtime, studio: Studio | None = None) -> gr.Blocks:
                     generate_btn, cancel_btn = create_panel(studio)
                     preview_panel(studio)
                 history_panel(studio)
-            build_storyboard_tab(runtime, owner=studio.page.owner, visitor_key=studio.page.visitor_key)
+            storyboard = build_storyboard_tab(
+                runtime, owner=studio.page.owner, visitor_key=studio.page.visitor_key
+            )
+            studio.board_session = storyboard.session  # a key entered on the key panel resumes its chains too
         gr.HTML(
             f'<div class="sd-foot">Seedance Studio {__version__} · your prompts and videos stay on this '
             "server; provider links expire after 24 hours, so every video is saved the moment it is ready."
