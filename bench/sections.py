@@ -5,10 +5,21 @@ from __future__ import annotations
 import importlib.util
 import math
 import os
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import browser, capacity, coldstart, flood, inputs_bench, media_bench, polling, storyboard_chain
+from bench import (
+    abuse,
+    browser,
+    capacity,
+    coldstart,
+    flood,
+    inputs_bench,
+    media_bench,
+    polling,
+    storyboard_chain,
+)
 from bench.common import Row, Section, fmt_ms, fmt_s, median, percentile, verdict
 from seedance_ui.config import Settings
 
@@ -21,6 +32,9 @@ FLOOD_RATIO_TARGET = 10.0  # flood p99 / idle p99, same machine, same run
 CHECK_TARGET = 0.300  # checking one input before sending
 LAST_FRAME_TARGET = 0.150
 BOARD_RATIO_TARGET = 1.1  # a board generated at once / the least wall time its cap allows
+HOSTILE_RSS_MB = 50  # RSS growth of the studio per hostile upload or imported board (issue 20)
+HOSTILE_REFUSE_TARGET = 0.300  # a hostile upload refused within
+VICTIM_EXPORT_TARGET = 2.0  # a victim's one-shot contact sheet while another visitor exports
 
 
 @dataclass(frozen=True)
@@ -56,6 +70,7 @@ class Scale:
     inputs_runs: int = 7
     inputs_seconds: int = 15
     board_task: float = 3.0  # the storyboard section's fixed task time, real seconds
+    abuse: abuse.Plan = abuse.FULL
 
 
 FULL = Scale()
@@ -65,7 +80,7 @@ QUICK = Scale(durations=(60,), race_tasks=3, race_speed=100.0, race_max_real=5.0
               capacity_estimate=60, capacity_idle=1.0, capacity_without_pages=False, cold_runs=1,
               cold_warmup=False, media_runs=1, media_sheet_runs=1, media_seconds=2, flood_clients=3,
               flood_oversized=1, flood_rounds=1, flood_idle=1.0, flood_seconds=2.0, inputs_jobs=10,
-              inputs_runs=1, inputs_seconds=3, board_task=0.5)
+              inputs_runs=1, inputs_seconds=3, board_task=0.5, abuse=abuse.QUICK)
 
 
 def pct(values: list[float], digits: int = 2) -> str:
@@ -574,6 +589,161 @@ def board_rows(r: storyboard_chain.ChainResult, default_cap: int) -> Section:
         sec.notes.append(f"{one.failed} shots failed when sent one by one.")
     sec.data.update(task=r.task, one_by_one=one.wall, **{f"cap_{x.cap}": x.wall for x in r.at_once})
     return sec
+
+
+def abuse_section(scale: Scale, work: Path) -> Section:
+    """Issue 20: hostile uploads, boards, disk use, exports and Generate bursts against the studio."""
+    plan = scale.abuse
+    r = abuse.run(plan, work)
+    sec = abuse_judged(r, plan)
+    sec.method = (
+        "Each attack runs against a fresh studio (`python app.py`, demo mode, its own data dir and "
+        "GRADIO_TEMP_DIR), driven from the outside only: Debian's Chromium "
+        f"{r.chromium} through Playwright for what the page does, plain HTTP for anonymous uploads, "
+        "gradio_client for `/generate`. Memory: the studio's peak RSS (VmRSS sampled every 5 ms, and "
+        "VmHWM reset first through /proc/<pid>/clear_refs) minus its RSS just before; a "
+        f"{plan.bomb_side}x{plan.bomb_side} 1-bit PNG of {r.memory[0].file_bytes / 1000:.0f} KB given to the "
+        "cast's image input, then \"Add to cast\" (one visitor, then "
+        f"{plan.at_once} at once), timed from the press to the page's answer (from giving the file "
+        "when the page answers the upload itself); a board file whose "
+        f"cast embeds {plan.board_bombs} distinct such pictures imported, then its contact sheet asked "
+        "for. Disk: the data dir plus the upload folder (allocated blocks) before and after each hostile "
+        f"visitor: {plan.flood} distinct {plan.upload_mb:g} MB pictures posted to /gradio_api/upload "
+        f"with no cookie, {plan.flood_clients} at a time; {plan.input_jobs} `/generate` jobs each sending "
+        f"one {plan.upload_mb:g} MB picture as all {plan.input_refs} of its references; boards embedding "
+        f"{plan.board_pictures} distinct {plan.upload_mb:g} MB picture each imported through the page until "
+        "they pass the per-visitor quota. Exports: a victim's contact sheet of a one-shot board, alone "
+        f"({plan.victim_runs} runs) and while one attacker's two pages export the animatic of a "
+        f"{plan.shots}-shot board whose shots all choose one {plan.take_seconds} s {plan.take_quality} "
+        "take (made through the page: a board exported as JSON, its shot copied, imported back); a probe "
+        "process sends the page's cost event (3 visitors, every 0.2 s) all along. Generate: a new "
+        f"visitor types a prompt and clicks Generate {plan.clicks} times {plan.click_gap * 1000:.0f} ms "
+        "apart with the mouse; the jobs the studio recorded with that prompt, once none came for 3 s.")
+    return sec
+
+
+def abuse_judged(r: abuse.AbuseResult, plan: abuse.Plan) -> Section:
+    """Rows and notes from the measured numbers (no I/O: the smoke test feeds made-up ones)."""
+    sec = Section("Hostile input: memory, disk, exports and credits")
+    for m in r.memory:
+        sec.rows.append(_memory_row(m, plan))
+    sec.rows.append(_row("A plain 640x480 picture added to the cast the same way (the page's own round trip)",
+                         "(no target)", fmt_ms(r.memory[0].control_seconds), "INFO"))
+    for d in r.disk:
+        sec.rows.append(_disk_row(d, plan))
+    sec.rows.append(_row(f"Storyboard tab opening after {r.disk[-1].sent} board imports", "(no target)",
+                         fmt_s(r.board_open_seconds), "INFO"))
+    e = r.exports
+    quiet = median(e.victim_quiet)
+    attackers = ", ".join(fmt_s(s, 1) for s in e.attacker_seconds)
+    sec.rows.append(_row(
+        f"Victim's contact sheet while an attacker exports two animatics of a {e.shots}-shot board",
+        f"< {VICTIM_EXPORT_TARGET:g} s", f"{fmt_s(e.victim_attacked)} (alone {fmt_s(quiet)}; the "
+        f"attacker's animatics {attackers})", verdict(e.victim_attacked < VICTIM_EXPORT_TARGET)))
+    attacked = percentile(e.probe_attacked, 99)
+    sec.rows.append(_row("Cheap event p99 meanwhile", f"< {P99_TARGET * 1000:.0f} ms",
+                         f"{fmt_ms(attacked)} (before the attack {fmt_ms(percentile(e.probe_quiet, 99))}; "
+                         f"{len(e.probe_attacked)} samples)", verdict(attacked < P99_TARGET)))
+    sec.rows.append(_row(f"Creates per burst of {plan.clicks} clicks on Generate", "1",
+                         ", ".join(map(str, r.creates)) or "n/a",
+                         verdict(bool(r.creates) and all(n == 1 for n in r.creates))))
+    sec.notes += _abuse_notes(r)
+    sec.detail = _abuse_detail(r)
+    sec.data.update(memory=[vars(m) for m in r.memory], disk=[vars(d) for d in r.disk],
+                    exports=vars(e), creates=r.creates)
+    return sec
+
+
+def _answers(m: abuse.MemoryAttack) -> str:
+    """Each distinct answer once, with how many got it."""
+    counts = Counter(m.answers)
+    return "; ".join(f"{n} x {a}" if n > 1 else a for a, n in counts.items())
+
+
+def _memory_row(m: abuse.MemoryAttack, plan: abuse.Plan) -> Row:
+    upload = m.name != "bomb board"
+    longest = max(m.seconds, default=math.nan)
+    growth = f"RSS +{m.growth_mb:.0f} MB (peak {m.rss_peak_kib / 1024:.0f} MB, " \
+             f"after {m.rss_after_kib / 1024:.0f} MB)"
+    answer = "refused" if m.refused else _answers(m)[:200]
+    if upload:
+        metric = (f"Hostile upload, {m.name}: a {plan.bomb_side}x{plan.bomb_side} 1-bit PNG of "
+                  f"{m.file_bytes / 1000:.0f} KB in the cast's image input")
+        target = f"refused in < {HOSTILE_REFUSE_TARGET * 1000:.0f} ms, RSS growth < {HOSTILE_RSS_MB} MB"
+        ok = m.refused and longest < HOSTILE_REFUSE_TARGET and m.growth_mb < HOSTILE_RSS_MB
+        return _row(metric, target, f"{answer} in {fmt_ms(longest)} (slowest); {growth}", verdict(ok))
+    metric = f"Imported board of {plan.board_bombs} bomb cast pictures ({m.file_bytes / 1e6:.1f} MB file)"
+    ok = m.refused and m.growth_mb < HOSTILE_RSS_MB
+    return _row(metric, f"refused, RSS growth < {HOSTILE_RSS_MB} MB",
+                f"{answer} in {fmt_s(longest)}; {growth}", verdict(ok))
+
+
+def _disk_row(d: abuse.DiskAttack, plan: abuse.Plan) -> Row:
+    grown = d.growth_bytes / abuse.MB
+    size = f"{plan.upload_mb:g} MB"
+    what = {"one picture reused as inputs": f"{d.sent} jobs x {plan.input_refs} references of {size}",
+            "board imports": f"{d.sent} boards of {plan.board_pictures} x {size} pictures"}
+    metric = f"Disk growth per hostile visitor: {d.name} ({what.get(d.name, f'{d.sent} x {size}')})"
+    target = f"<= {d.quota_mb} MB ({d.quota_name})" if d.quota_mb else f"bounded ({d.quota_name}: none)"
+    result = f"{grown:.0f} MB of {d.sent_bytes / abuse.MB:.0f} MB sent ({d.taken} / {d.sent} taken)"
+    return _row(metric, target, result, verdict(bool(d.quota_mb) and grown <= (d.quota_mb or 0)))
+
+
+def _abuse_notes(r: abuse.AbuseResult) -> list[str]:
+    notes = []
+    for m in r.memory:
+        slow = m.name != "bomb board" and not max(m.seconds, default=math.nan) < HOSTILE_REFUSE_TARGET
+        if not m.refused or m.growth_mb >= HOSTILE_RSS_MB or slow:
+            notes.append(f"{m.name}: the studio answered {_answers(m)[:300]} after "
+                         f"{', '.join(fmt_s(s) for s in m.seconds)}; its RSS went from "
+                         f"{m.rss_before_kib / 1024:.0f} MB to a peak of {m.rss_peak_kib / 1024:.0f} MB and "
+                         f"was {m.rss_after_kib / 1024:.0f} MB a second after the last answer.")
+    for d in r.disk:
+        if not d.quota_mb or d.growth_bytes > d.quota_mb * abuse.MB:
+            notes.append(f"{d.name}: {d.growth_bytes / abuse.MB:.0f} MB more on disk for one visitor, "
+                         f"{d.taken} of {d.sent} accepted"
+                         + (f", over the {d.quota_name} of {d.quota_mb} MB." if d.quota_mb else
+                            f"; this checkout has no {d.quota_name} setting."))
+    e = r.exports
+    if not e.victim_attacked < VICTIM_EXPORT_TARGET:
+        notes.append(f"The victim's contact sheet took {fmt_s(e.victim_attacked)} while the attacker's "
+                     f"animatics ran ({fmt_s(median(e.victim_quiet))} alone); the attacker's pages got "
+                     f"{', '.join(e.attacker_answers)} after "
+                     f"{', '.join(fmt_s(s) for s in e.attacker_seconds)}.")
+    if not percentile(e.probe_attacked, 99) < P99_TARGET:
+        during = e.probe_attacked
+        notes.append(f"While the attacker exported, the cost event p99 was {fmt_ms(percentile(during, 99))} "
+                     f"(p50 {fmt_ms(percentile(during, 50))}; before the attack p99 "
+                     f"{fmt_ms(percentile(e.probe_quiet, 99))}), with {e.probe_errors} failed.")
+    if r.creates and any(n != 1 for n in r.creates):
+        notes.append(f"Bursts of clicks on Generate recorded {', '.join(map(str, r.creates))} jobs each.")
+    return notes
+
+
+def _abuse_detail(r: abuse.AbuseResult) -> str:
+    lines = ["| Attack | Answers | Seconds | RSS before | Peak | After |", "|---|---|---|---|---|---|"]
+    for m in r.memory:
+        lines.append(f"| {m.name} | {_answers(m)[:200]} | "
+                     f"{', '.join(f'{s:.2f}' for s in m.seconds)} | {m.rss_before_kib / 1024:.0f} MB | "
+                     f"{m.rss_peak_kib / 1024:.0f} MB | {m.rss_after_kib / 1024:.0f} MB |")
+    control = r.memory[0].control_seconds
+    lines += ["", f"For comparison, a plain 640x480 picture added to the cast the same way (after the "
+              f"attack, another visitor): {fmt_ms(control)} from the press to the page's answer."]
+    lines += ["", "| Hostile visitor | Sent | Taken | Disk growth | Bound | Last refusal |",
+              "|---|---|---|---|---|---|"]
+    for d in r.disk:
+        lines.append(f"| {d.name} | {d.sent} ({d.sent_bytes / abuse.MB:.0f} MB) | {d.taken} | "
+                     f"{d.growth_bytes / abuse.MB:.0f} MB | {d.quota_mb or 'none'} MB ({d.quota_name}) | "
+                     f"{d.refusal[:160] or '-'} |")
+    e = r.exports
+    lines += ["", f"Victim's contact sheet alone: {', '.join(fmt_s(s) for s in e.victim_quiet)}; "
+              f"under attack: {fmt_s(e.victim_attacked)}. Attacker's animatics: "
+              + "; ".join(f"{a} after {fmt_s(s)}" for a, s in zip(e.attacker_answers, e.attacker_seconds,
+                                                                strict=True))
+              + f". Cost-event probe p50 / p99: before {fmt_ms(percentile(e.probe_quiet, 50))} / "
+              f"{fmt_ms(percentile(e.probe_quiet, 99))}, during {fmt_ms(percentile(e.probe_attacked, 50))} / "
+              f"{fmt_ms(percentile(e.probe_attacked, 99))} ({e.probe_errors} failed)."]
+    return "\n".join(lines)
 
 
 def _row(metric: str, target: str, result: str, status: str) -> Row:

@@ -73,12 +73,19 @@ class Settings:
     # Hosting safety (see seedance_ui/jobs/budget.py and seedance_ui/security/): 0 turns a limit off.
     daily_budget_credits: float = 0.0  # all visitors together, on the server's key, per UTC day
     visitor_daily_budget_credits: float = 0.0  # one visitor, on the server's key, per UTC day
-    visitor_submits_per_minute: int = 0  # one visitor, any key
+    visitor_submits_per_minute: int = 0  # one visitor, any key (auto: on beyond loopback)
+    visitor_max_unfinished_jobs: int = 0  # one visitor's jobs waiting or being made (auto: as above)
     require_user_key: bool = False  # every generation needs the visitor's own key
     max_prompt_chars: int = 10000  # longest prompt accepted at our edge
+    visitor_disk_mb: int = 500  # one visitor's files on disk: job inputs, boards, exports (0: off)
+    uploads_per_address_mb: int = 200  # anonymous file uploads per client address per hour (0: off)
+    uploads_per_address: int = 100  # how many of them per client address per hour (0: off)
+    upload_keep_minutes: int = 60  # uploaded files older than this are swept from Gradio's upload folder
     sign_in: bool = False  # "Sign in with Hugging Face": the owner becomes hf:<username>
     on_space: bool = False  # running on Hugging Face Spaces (SPACE_ID set): the page is in an iframe
-    trust_proxy: bool = False  # take the client address from the first X-Forwarded-For hop
+    # Trusted proxies in front of the app (0: none, True: one): the client address is the X-Forwarded-For
+    # hop the outermost one added, counted from the right (security.owners.forwarded_hop).
+    trust_proxy: int = 0
     mcp: bool = True  # the MCP server for agents at /gradio_api/mcp/ (seedance_ui/ui/agent_api.py)
 
     @property
@@ -114,9 +121,16 @@ def load_settings(env: dict[str, str] | None = None, *, dotenv_path: str | Path 
         server_port=_int(env, "GRADIO_SERVER_PORT", 7860, minimum=1),
         daily_budget_credits=_float(env, "SEEDANCE_DAILY_BUDGET_CREDITS", 0.0),
         visitor_daily_budget_credits=_float(env, "SEEDANCE_VISITOR_DAILY_BUDGET_CREDITS", 0.0),
-        visitor_submits_per_minute=_int(env, "SEEDANCE_VISITOR_SUBMITS_PER_MINUTE", 0),
+        visitor_submits_per_minute=_hosted_limit(env, "SEEDANCE_VISITOR_SUBMITS_PER_MINUTE",
+                                                 HOSTED_SUBMITS_PER_MINUTE),
+        visitor_max_unfinished_jobs=_hosted_limit(env, "SEEDANCE_VISITOR_MAX_UNFINISHED_JOBS",
+                                                  HOSTED_MAX_UNFINISHED_JOBS),
         require_user_key=_bool(env, "SEEDANCE_REQUIRE_USER_KEY", False),
         max_prompt_chars=_int(env, "SEEDANCE_MAX_PROMPT_CHARS", 10000, minimum=100),
+        visitor_disk_mb=_int(env, "SEEDANCE_VISITOR_DISK_MB", 500),
+        uploads_per_address_mb=_int(env, "SEEDANCE_UPLOADS_PER_ADDRESS_MB", 200),
+        uploads_per_address=_int(env, "SEEDANCE_UPLOADS_PER_ADDRESS", 100),
+        upload_keep_minutes=_int(env, "SEEDANCE_UPLOAD_KEEP_MINUTES", 60, minimum=1),
         sign_in=_sign_in(env),
         on_space=bool(env.get("SPACE_ID")),
         trust_proxy=_trust_proxy(env),
@@ -151,12 +165,34 @@ def _check_sign_in(settings: Settings, *, real_oauth: bool) -> None:
         )
 
 
-def _trust_proxy(env: dict[str, str]) -> bool:
-    """SEEDANCE_TRUST_PROXY: 1/0, or unset/"auto": on when running on a Space (behind its proxy)."""
-    raw = _get(env, "SEEDANCE_TRUST_PROXY", "auto").lower()
+def _trust_proxy(env: dict[str, str]) -> int:
+    """SEEDANCE_TRUST_PROXY: how many trusted proxies stand in front of the app: 1/0 (on/off), a number
+    of proxies, or unset/"auto": one when running on a Space (behind its proxy), else none."""
+    name = "SEEDANCE_TRUST_PROXY"
+    raw = _get(env, name, "auto").lower()
     if raw == "auto":
-        return bool(env.get("SPACE_ID"))
-    return _bool(env, "SEEDANCE_TRUST_PROXY", False)
+        return 1 if env.get("SPACE_ID") else 0
+    if raw.isdigit():
+        return _int(env, name, 0)
+    try:
+        return int(_bool(env, name, False))
+    except ConfigError:
+        raise ConfigError(
+            f"{name} must be auto, 1/0 (on/off) or the number of proxies in front of the app, got {raw!r}"
+        ) from None
+
+
+# Per-visitor limits that are on by default when the server listens beyond loopback (auto).
+HOSTED_SUBMITS_PER_MINUTE = 6
+HOSTED_MAX_UNFINISHED_JOBS = 6
+
+
+def _hosted_limit(env: dict[str, str], name: str, hosted: int) -> int:
+    """A per-visitor limit: a whole number (0: off), or unset/"auto": `hosted` when the server listens
+    beyond loopback (GRADIO_SERVER_NAME), off on loopback (only this machine can reach it)."""
+    if _get(env, name, "auto").lower() == "auto":
+        return 0 if is_loopback(_get(env, "GRADIO_SERVER_NAME", Settings.server_name)) else hosted
+    return _int(env, name, 0)
 
 
 def _sign_in(env: dict[str, str]) -> bool:

@@ -17,6 +17,7 @@ from typing import Any
 import av
 from PIL import Image, ImageDraw
 
+from seedance_ui.client.media_rules import image_limit_problem, measure_image
 from seedance_ui.options import MODEL_SPECS, MODELS
 from seedance_ui.textdraw import Font, fit, font_for, wrap
 
@@ -242,6 +243,32 @@ def extract_frames(video_path: Path, count: int, *, max_width: int | None = None
         return [_to_image(frame, stream, max_width) for frame in frames]
 
 
+# --- thumbnails of pictures ---------------------------------------------------------------------------
+
+_PALETTE_MODES = ("1", "P", "PA")  # resized by nearest pixel only: made small first, then converted
+
+
+def thumbnail(path: Path | str, size: int) -> Image.Image | None:
+    """An RGB thumbnail of a picture file, its longer side at most `size`; None when it is unreadable or
+    breaks the contract's limits (measured from its header first: such a picture is never decoded).
+
+    Decoded at a reduced scale where the format allows (JPEG's draft, Pillow's reduce), and converted
+    once small: never a full-size convert."""
+    if image_limit_problem("picture", measure_image(Path(path))) is not None:
+        return None
+    try:
+        with Image.open(path) as image:
+            image.draft("RGB", (size, size))  # JPEG: decoded at 1/2 to 1/8 of its size
+            small: Image.Image = image
+            if small.mode in _PALETTE_MODES:
+                small.thumbnail((size * 4, size * 4), Image.Resampling.NEAREST)
+                small = small.convert("RGBA" if "transparency" in small.info else "RGB")
+            small.thumbnail((size, size), Image.Resampling.LANCZOS, reducing_gap=2.0)
+            return small.convert("RGB")
+    except (OSError, ValueError, Image.DecompressionBombError):
+        return None
+
+
 # --- contact sheets ------------------------------------------------------------------------------------
 
 SHEET_WIDTH = 1600
@@ -414,14 +441,12 @@ def cast_strip(items: Sequence[tuple[Image.Image, str]], width: int = SHEET_WIDT
     return band
 
 
-def stack_above(band: Image.Image, path: Path) -> Path:
-    """Put `band` above the image at `path` (same width), rewriting it atomically."""
-    with Image.open(path) as sheet:
-        sheet.load()
-        out = Image.new("RGB", (sheet.width, band.height + sheet.height), SHEET_BACKGROUND)
-        out.paste(band, (0, 0))
-        out.paste(sheet, (0, band.height))
-    return _save_atomically(out, path, "PNG")
+def _stacked(band: Image.Image, sheet: Image.Image) -> Image.Image:
+    """`band` above `sheet` (same width), in memory (a written sheet is never read back)."""
+    out = Image.new("RGB", (sheet.width, band.height + sheet.height), SHEET_BACKGROUND)
+    out.paste(band, (0, 0))
+    out.paste(sheet, (0, band.height))
+    return out
 
 
 def contact_sheet(
@@ -431,10 +456,12 @@ def contact_sheet(
     title: str | None = None,
     frames_per_row: int = 4,
     width: int = SHEET_WIDTH,
+    band: Image.Image | None = None,
 ) -> Path:
     """Render a storyboard as a PNG: a row per shot (info column, then `frames_per_row` frames).
 
-    Rows are `_MARGIN * 2` apart with a thin rule between them; an optional title band on top.
+    Rows are `_MARGIN * 2` apart with a thin rule between them; an optional title band on top, and
+    above everything an optional `band` of the sheet's width (`cast_strip`).
     The file appears atomically; returns `out_path`.
     """
     if not 1 <= frames_per_row <= 8:
@@ -452,4 +479,4 @@ def contact_sheet(
             draw.line((_MARGIN, top - _MARGIN, width - _MARGIN, top - _MARGIN), fill=_RULE, width=1)
         _draw_row(sheet, layout, top, frames_per_row)
         top += layout.height + 2 * _MARGIN
-    return _save_atomically(sheet, out_path, "PNG")
+    return _save_atomically(_stacked(band, sheet) if band is not None else sheet, out_path, "PNG")

@@ -185,6 +185,7 @@ IMAGE_FORMATS: tuple[str, ...] = ("JPEG", "PNG", "WEBP")  # Pillow's names; GIF 
 UPLOAD_FORMATS: tuple[str, ...] = (*IMAGE_FORMATS, "GIF")
 IMAGE_MIN_SIDE = 300
 IMAGE_MAX_SIDE = 6000
+IMAGE_MAX_PIXELS = IMAGE_MAX_SIDE * IMAGE_MAX_SIDE  # the most pixels a picture may have (Pillow's bomb limit)
 MEDIA_MIN_RATIO = 0.4  # width / height
 MEDIA_MAX_RATIO = 2.5
 IMAGE_MAX_BYTES = 30 * MB

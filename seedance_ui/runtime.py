@@ -1,8 +1,8 @@
 """Composition root: settings -> store, job manager and (in demo mode) the in-process simulator.
 
 No Gradio here. `build_runtime(settings)` wires everything and starts the manager (which recovers the
-jobs a previous run left unfinished); the UI only ever talks to `runtime.manager` and, for the
-"Check key" action, to `Runtime.check_key`.
+jobs a previous run left unfinished); the UI only ever talks to `runtime.manager`, to `runtime.reviews`
+(board reviews, `seedance_ui/review/`) and, for the "Check key" action, to `Runtime.check_key`.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import Any
 from seedance_ui.client import SeedanceClient, SeedanceError
 from seedance_ui.config import Settings, load_settings
 from seedance_ui.jobs import DEMO_API_KEY, JobManager
+from seedance_ui.review import ReviewService
 from seedance_ui.security.identity import Identities, VisitorSigner
 from seedance_ui.security.redact import protect_logs
 from seedance_ui.store import HistoryStore
@@ -45,6 +46,7 @@ class Runtime:
     simulator: Any | None = None  # seedance_ui.simulator.Simulator in demo mode
     client_factory: ClientFactory | None = field(default=None, repr=False)
     identities: Identities | None = field(default=None, repr=False)
+    reviews: ReviewService | None = field(default=None, repr=False)  # board reviews (seedance_ui/review)
 
     @property
     def demo_mode(self) -> bool:
@@ -144,7 +146,7 @@ def build_runtime(settings: Settings | None = None, *, start: bool = True) -> Ru
     """Wire store, manager and (with no server key) the simulator; start the manager unless told not to."""
     settings = settings or load_settings()
     protect_logs(settings.api_key)  # the server key never reaches a log line, whoever logs it
-    store = HistoryStore(settings.data_dir)
+    store = HistoryStore(settings.data_dir, visitor_disk_bytes=settings.visitor_disk_mb * 1024 * 1024)
     simulator = None
     if settings.demo_mode:
         from seedance_ui.simulator import Simulator  # demo mode only: the real API needs none of it
@@ -160,6 +162,7 @@ def build_runtime(settings: Settings | None = None, *, start: bool = True) -> Ru
         simulator=simulator,
         client_factory=factory,
         identities=build_identities(store, settings),
+        reviews=ReviewService(store),
     )
     if start:
         try:

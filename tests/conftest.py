@@ -69,6 +69,9 @@ class Recorded:
     headers: dict[str, str] = field(default_factory=dict)  # every request header, names in lower case
 
 
+HOLD_LIMIT = 120.0  # seconds a held request waits at most (RecordingProxy.holding), should a test forget it
+
+
 class RecordingProxy:
     """Forwards every request to `upstream` and records method, path, Authorization, JSON body and
     headers."""
@@ -80,6 +83,7 @@ class RecordingProxy:
         self.upstream_host, self.upstream_port = parts.hostname, parts.port
         self.records: list[Recorded] = []
         self._lock = threading.Lock()
+        self._holds: list[tuple[str, threading.Event]] = []  # (path prefix, gate): see `holding`
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -100,6 +104,7 @@ class RecordingProxy:
                         Recorded(self.command, self.path, self.headers.get("Authorization"), body,
                                  {k.lower(): v for k, v in self.headers.items()})
                     )
+                proxy.wait_if_held(self.path)
                 conn = http.client.HTTPConnection(proxy.upstream_host, proxy.upstream_port, timeout=60)
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
                 try:
@@ -132,6 +137,27 @@ class RecordingProxy:
     def stop(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+    @contextlib.contextmanager
+    def holding(self, path_prefix: str) -> Iterator[None]:
+        """While inside, requests on paths starting with `path_prefix` are recorded but wait here,
+        unanswered, until the block ends (then they go on): a test keeps a job where it is (e.g. its polls
+        never learn it ended) for as long as it needs, with no clock involved."""
+        hold = (path_prefix, threading.Event())
+        with self._lock:
+            self._holds.append(hold)
+        try:
+            yield
+        finally:
+            hold[1].set()
+            with self._lock:
+                self._holds.remove(hold)
+
+    def wait_if_held(self, path: str) -> None:
+        with self._lock:
+            gates = [gate for prefix, gate in self._holds if path.startswith(prefix)]
+        for gate in gates:
+            gate.wait(HOLD_LIMIT)
 
     def creates(self) -> list[Recorded]:
         with self._lock:

@@ -3,25 +3,31 @@ what is selected, and save full-page screenshots."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
 from conftest import LiveApp
 
+from seedance_ui.ui.studio.preview import LOADED_ATTRIBUTE
+
 WIDE = {"width": 1440, "height": 1000}
 NARROW = {"width": 390, "height": 844}
 TIMEOUT_MS = 20_000
+LOADED = f"body[{LOADED_ATTRIBUTE}]"
+
+
+def wait_loaded(page: Any) -> None:
+    """Wait until the page's load event has answered: its mark on <body> (`LOADED_ATTRIBUTE`, set by the
+    preview panel's wiring of the load) says this browser has its owner id, history and states. (The
+    progress card is there before that.)"""
+    page.wait_for_selector(LOADED, state="attached")
 
 
 def open_page(context: Any, app: LiveApp) -> Any:
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
     page.goto(app.url)
-    page.wait_for_selector("#sd-prompt textarea")
-    # The page is ready once the load event has given this browser its owner id and history.
-    page.wait_for_function("() => !!document.querySelector('#sd-progress .sd-progress')")
-    time.sleep(0.3)
+    wait_loaded(page)
     return page
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import SERVER_KEY, LiveApp
+from conftest import SERVER_KEY, LiveApp, wait_until
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 
@@ -29,7 +29,7 @@ pytestmark = [
 
 PARAM_NAMES = ["prompt", "model", "duration", "quality", "aspect_ratio", "generate_audio", "web_search",
                "first_frame", "last_frame", "reference_images", "reference_video_urls",
-               "reference_audio_urls", "content_filter"]
+               "reference_audio_urls", "content_filter", "idempotency_key"]
 
 
 @pytest.fixture(scope="module")
@@ -83,9 +83,10 @@ def test_generate_returns_a_playable_mp4_and_sends_exactly_the_values(
     assert info.duration == pytest.approx(4, abs=0.3)
     assert (info.width, info.height) == frame_size("480p", "9:16")
     assert info.has_audio is False
-    # The final output names the local file on the server, inside the data directory.
-    local = Path(result["video_path"])
-    assert local.is_file() and local.is_relative_to(live_app.data_dir.resolve())
+    # The final output names the file in the data directory, relative to it (no absolute server path).
+    assert not Path(result["video_path"]).is_absolute()
+    local = live_app.data_dir / result["video_path"]
+    assert local.is_file() and local.resolve().is_relative_to(live_app.data_dir.resolve())
     assert local.read_bytes() == Path(video).read_bytes()
     assert result["status"] == "completed" and result["params"]["web_search"] is True
     assert "idempotency_token" not in result and "video_url" not in result
@@ -159,7 +160,7 @@ def test_one_generation_never_blocks_another(client: Client, live_app: LiveApp) 
 
     slow = threading.Thread(target=run, args=("slow", "Slow lane: rain on a tin roof [sim:slow]"))
     slow.start()
-    time.sleep(0.3)
+    wait_until(lambda: live_app.proxy.creates_with("Slow lane"))  # the slow one is at the provider first
     run("quick", "Quick lane: a match flares in the dark")
     slow.join(timeout=60)
     assert finished["quick"] < finished["slow"]

@@ -100,7 +100,7 @@ def test_generate_over_the_api_in_demo_mode(served: tuple[str, Path, subprocess.
     assert info.duration == pytest.approx(4, abs=0.3)
     assert (info.width, info.height) == frame_size("480p", "4:3")
     assert info.has_audio
-    assert Path(result["video_path"]).parent == (data_dir / "videos").resolve()
+    assert (data_dir / result["video_path"]).parent.resolve() == (data_dir / "videos").resolve()
 
 
 def test_app_stops_cleanly_on_sigterm(served: tuple[str, Path, subprocess.Popen]) -> None:

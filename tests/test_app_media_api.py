@@ -39,7 +39,7 @@ FRAMES = model_id("frames", "Fast")
 REFERENCES = model_id("references", "Fast")
 TEXT = model_id("text", "Fast")
 MEDIA_PARAMS = ["first_frame", "last_frame", "reference_images", "reference_video_urls",
-                "reference_audio_urls", "content_filter"]
+                "reference_audio_urls", "content_filter", "idempotency_key"]
 SECOND_PICTURE = ((20, 20, 20), (250, 250, 250), (250, 140, 0), (120, 0, 160))
 
 
@@ -105,24 +105,29 @@ def test_a_frames_job_uploads_its_png_once_and_the_clip_opens_on_it(app: App) ->
         generate_audio=False, first_frame=handle_file(str(picture)), api_name="/generate",
     )
     [upload] = app.uploads()
-    assert b'filename="first_frame-1.png"' in upload.body  # our copy's name, not the caller's temp path
+    digest = hashlib.sha256(picture.read_bytes()).hexdigest()
+    # our copy's name (kept once per content), not the caller's temp path
+    assert f'filename="{digest}.png"'.encode() in upload.body
     [create] = app.proxy.creates_with("API frames")
     [entry] = result["params"]["inputs"]
-    assert create.body["image_urls"] == [entry["file_url"]]
-    assert entry["role"] == "first_frame" and entry["name"] == "quad.png"
-    assert entry["sha256"] == hashlib.sha256(picture.read_bytes()).hexdigest()
-    copy = Path(entry["saved_copy"])
-    assert copy.is_file() and copy.read_bytes() == picture.read_bytes()
     [stored] = app.job_for(prompt).params["inputs"]  # the record: the copy relative to the data dir
-    assert (app.data_dir / stored.pop("path")).resolve() == copy.resolve()
-    assert stored == {k: v for k, v in entry.items() if k != "saved_copy"}
-    first, _ = first_and_last_frames(Path(result["video_path"]))
+    assert create.body["image_urls"] == [stored["file_url"]]
+    assert "file_url" not in entry  # the upload's URL (the simulator's, on loopback) stays on the server
+    assert entry["role"] == "first_frame" and entry["name"] == "quad.png"
+    assert entry["sha256"] == digest
+    assert not Path(entry["saved_copy"]).is_absolute()  # relative to the data dir, like video_path
+    copy = app.data_dir / entry["saved_copy"]
+    assert copy.is_file() and copy.read_bytes() == picture.read_bytes()
+    assert stored.pop("path") == entry["saved_copy"]
+    assert {k: v for k, v in stored.items() if k != "file_url"} == {
+        k: v for k, v in entry.items() if k != "saved_copy"}
+    first, _ = first_and_last_frames(app.data_dir / result["video_path"])
     for point, colour in zip(margin_points(*first.size), QUADRANTS, strict=True):
         assert close_to(first.getpixel(point), colour), (point, first.getpixel(point), colour)
     # The history's thumbnail: the copy is served like posters are.
     served = httpx.get(f"{app.url}/gradio_api/file={copy.resolve()}", timeout=10)
     assert served.status_code == 200 and served.content == picture.read_bytes()
-    assert Path(video["path"]) == Path(result["video_path"])  # the mp4 itself is the first output
+    assert Path(video["path"]).resolve() == (app.data_dir / result["video_path"]).resolve()  # the mp4
 
 
 def test_a_references_job_sends_both_images_in_order(app: App) -> None:
@@ -139,7 +144,8 @@ def test_a_references_job_sends_both_images_in_order(app: App) -> None:
     entries = result["params"]["inputs"]
     assert [(e["role"], e["name"]) for e in entries] == [("reference_image", "quad.png"),
                                                          ("reference_image", "second.png")]
-    assert create.body["image_urls"] == [e["file_url"] for e in entries]
+    stored = app.job_for(prompt).params["inputs"]
+    assert create.body["image_urls"] == [e["file_url"] for e in stored]
     assert len(set(create.body["image_urls"])) == 2
     # quad.png was uploaded by the frames test under the same key: only second.png goes up now.
     assert len(app.uploads()) - before == 1

@@ -4,27 +4,32 @@ The in-process benchmarks (polling race against the naive client, completion to 
 for real through `python -m bench --quick`; the sections that start the studio, Chromium or a probe
 process are covered by `make bench` itself, and here by importing them and by the report renderer. The
 flood section's inputs are checked against the studio's own edge limits, and its sample windows and
-report text without starting anything.
+report text without starting anything; so are the abuse section's attack files and its verdicts.
 """
 
 from __future__ import annotations
 
 import importlib
+import io
 import json
 import math
+import os
+import struct
 import subprocess
 import sys
 from pathlib import Path
 
 import httpx
 import pytest
+from PIL import Image
 
-from bench import flood, inputs_bench, sections, storyboard_chain
+from bench import abuse, flood, inputs_bench, sections, storyboard_chain
 from bench.__main__ import parse_args
 from bench.common import Row, Section, percentile
 from bench.report import render
 from seedance_ui.config import load_settings
 from seedance_ui.security.edge import MAX_REQUEST_BYTES, instant_request_bytes
+from seedance_ui.storyboard.jsonio import loads_board
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -68,7 +73,7 @@ def test_percentile_interpolates() -> None:
 @pytest.mark.parametrize("module", ["bench.browser", "bench.capacity", "bench.coldstart", "bench.probe",
                                     "bench.gradio_api", "bench.studio", "bench.naive", "bench.machine",
                                     "bench.flood", "bench.inputs_bench",
-                                    "bench.storyboard_chain"])
+                                    "bench.storyboard_chain", "bench.abuse"])
 def test_every_bench_module_imports(module: str) -> None:
     importlib.import_module(module)
 
@@ -231,3 +236,88 @@ def test_storyboard_board_has_two_chains_of_three_and_six_free_shots() -> None:
     shape = storyboard_chain.board_shape()
     assert len(shape) == 12 and sum(shape) == 4
     assert shape[:6] == [False, True, True, False, True, True] and not any(shape[6:])
+
+
+# --------------------------------------------------------------------------------------------------
+# abuse (issue 20): the attack files, the measuring helpers and the verdicts, without a studio
+
+
+def test_abuse_bomb_is_a_20_kb_png_of_13000_square_one_bit_pixels() -> None:
+    data = abuse.bomb(13000, abuse.bomb_pixels(13000), "bomb 1")
+    assert data.startswith(abuse.PNG_SIGNATURE) and len(data) < 25_000  # the issue's 20,587 bytes
+    width, height, depth, colour = struct.unpack(">IIBB", data[16:26])  # IHDR, read without decoding
+    assert (width, height, depth, colour) == (13000, 13000, 1, 0)
+    assert abuse.bomb(13000, abuse.bomb_pixels(13000), "bomb 2") != data  # distinct files, distinct hashes
+
+
+def test_abuse_boards_are_studio_board_files(tmp_path: Path) -> None:
+    side, pixels = abuse.noise_pixels(400_000, seed=1)
+    picture = abuse.picture(side, pixels, "cast")
+    with Image.open(io.BytesIO(picture)) as im:
+        assert im.size == (side, side) and len(picture) > 400_000
+    source = abuse.board_file("Source", [abuse.shot("a lighthouse at dusk", 15)], [picture])
+    board = loads_board(json.dumps(source), owner="visitor")
+    assert [s.duration for s in board.shots] == [15] and len(board.cast) == 1
+    job = abuse.new_id()
+    take = {"id": abuse.new_id(), "job_id": job, "created_at": 1.0, "params": {}}
+    source["shots"][0].update(takes=[take], chosen_take=take["id"])
+    attack = loads_board(json.dumps(abuse.many_shots_of_one_take({**source, "owner": "x"}, 30)), owner="a")
+    assert len(attack.shots) == 30 and len({s.id for s in attack.shots}) == 30
+    assert {s.chosen_take for s in attack.shots} == {t.id for s in attack.shots for t in s.takes}
+    assert {t.job_id for s in attack.shots for t in s.takes} == {job}
+
+
+def test_abuse_measures_rss_growth_and_disk_use(tmp_path: Path) -> None:
+    watch = abuse.RssWatch(os.getpid())
+    block = bytearray(96 * 2**20)  # zero pages cost no RSS until written
+    for i in range(0, len(block), 4096):
+        block[i] = 1
+    before, peak, _now = watch.stop()
+    del block
+    assert (peak - before) / 1024 > 80
+    (tmp_path / "a").write_bytes(os.urandom(3 * 2**20))
+    assert abuse.disk_bytes(tmp_path) >= 3 * 2**20
+
+
+def _abuse_result(*, refused: bool, rss_mb: float, disk_mb: float, victim: float, cheap: float,
+                  creates: list[int]) -> abuse.AbuseResult:
+    answer = "refused: cast image: each side must be 300-6000 px" if refused else "accepted"
+    memory = [abuse.MemoryAttack(name, [answer] * n, [0.12] * n, 200_000, 200_000 + int(rss_mb * 1024),
+                                 200_000, 20_646) for name, n in (("one bomb", 1), ("4 bombs at once", 4))]
+    memory.append(abuse.MemoryAttack("bomb board", [answer], [0.5], 200_000, 200_000 + int(rss_mb * 1024),
+                                     200_000, 1_100_000))
+    disk = [abuse.DiskAttack(name, 8, 80 * 2**20, 8, int(disk_mb * 2**20), quota, label)
+            for name, quota, label in (("anonymous uploads", 200, "per-address upload quota"),
+                                       ("one picture reused as inputs", 500, "per-visitor disk quota"),
+                                       ("board imports", 500, "per-visitor disk quota"))]
+    exports = abuse.ExportAttack(30, 15, [0.1] * 3, victim, [40.0, math.nan],
+                                 ["done", "refused|one at a time"], [0.02] * 50, [cheap] * 50)
+    return abuse.AbuseResult(memory, disk, exports, creates, 0.8, "156")
+
+
+def test_abuse_section_passes_an_attack_that_is_refused_and_bounded() -> None:
+    r = _abuse_result(refused=True, rss_mb=3, disk_mb=150, victim=0.4, cheap=0.05, creates=[1, 1, 1])
+    sec = sections.abuse_judged(r, abuse.FULL)
+    assert [row.status for row in sec.rows] == [*["PASS"] * 3, "INFO", *["PASS"] * 3, "INFO", *["PASS"] * 3]
+    assert sec.rows[0].target == "refused in < 300 ms, RSS growth < 50 MB"
+    assert sec.rows[4].target == "<= 200 MB (per-address upload quota)"
+    assert sec.rows[-1].result == "1, 1, 1" and not sec.notes
+    text = render([sec], {"CPU": "test"}, wall=60, command="python -m bench", quick=False)
+    assert "**9 of 9 targets met.**" in text
+
+
+@pytest.mark.parametrize(("change", "missed"), [
+    ({"refused": False}, [0, 1, 2]),  # accepted bombs
+    ({"rss_mb": 700}, [0, 1, 2]),  # refused, but after decoding them
+    ({"disk_mb": 300}, [3]),  # over the upload quota (the other two are 500 MB)
+    ({"victim": 115.0}, [6]),
+    ({"cheap": 0.4}, [7]),
+    ({"creates": [4, 1, 1]}, [8]),
+])
+def test_abuse_section_misses_each_attack_that_succeeds(change: dict[str, object], missed: list[int]) -> None:
+    kwargs: dict[str, object] = {"refused": True, "rss_mb": 3, "disk_mb": 150, "victim": 0.4, "cheap": 0.05,
+                                 "creates": [1, 1, 1]}
+    sec = sections.abuse_judged(_abuse_result(**{**kwargs, **change}), abuse.FULL)  # type: ignore[arg-type]
+    judged = [row for row in sec.rows if row.status != "INFO"]
+    assert [i for i, row in enumerate(judged) if row.status == "MISS"] == missed
+    assert sec.notes

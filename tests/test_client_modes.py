@@ -6,6 +6,7 @@ the simulator's request log counts uploads and creates. Refusals must come befor
 
 from __future__ import annotations
 
+import socket
 import time
 from pathlib import Path
 
@@ -69,8 +70,9 @@ def sim(simulator, proxy):
 
 
 @pytest.fixture(scope="module")
-def media(tmp_path_factory):
-    """Pictures, clips and sounds, some hosted on a loopback web server the client is told to trust."""
+def media(tmp_path_factory, simulator):
+    """Pictures, clips and sounds, some hosted on a loopback web server the client and the simulator
+    (which fetches only public addresses otherwise, as the provider does) are told to trust."""
     folder = tmp_path_factory.mktemp("media")
     quadrant_image(folder / "quad.png")
     quadrant_image(folder / "second.png", colours=SECOND_PICTURE)
@@ -87,6 +89,7 @@ def media(tmp_path_factory):
     wav_file(folder / "long.wav", 16)
     wav_file(folder / "voice.wav", 3)
     with MediaHost(folder) as host:
+        simulator.trust(host.url)
         yield folder, host
 
 
@@ -363,14 +366,21 @@ async def test_an_input_the_provider_cannot_fetch_fails_the_task_with_its_messag
     assert "public and still valid" in caught.value.hint
 
 
-async def test_a_name_that_resolves_to_a_private_address_is_refused_before_fetching(sim, proxy, media):
-    import ipaddress
-    import socket
+@pytest.mark.parametrize("address", ["10.20.30.40", "127.0.0.1", "169.254.169.254", "fd00::7"])
+async def test_a_name_that_resolves_to_a_private_address_is_refused_before_fetching(
+    sim, proxy, media, monkeypatch, address
+):
+    name = "pictures.studio-cdn.example"  # public-looking; the test's own resolver maps it inside
+    real = socket.getaddrinfo
 
-    name = socket.gethostname()  # a name without dots that passes the text rules
-    address = ipaddress.ip_address(socket.getaddrinfo(name, None)[0][4][0])
-    if address.is_global:
-        pytest.skip(f"{name} resolves to a public address here")
+    def getaddrinfo(host, port, *args, **kwargs):
+        if host == name:  # what a hostile or split-horizon DNS would answer
+            if ":" in address:
+                return [(socket.AF_INET6, socket.SOCK_STREAM, 6, "", (address, port or 0, 0, 0))]
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port or 0))]
+        return real(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
     request = GenerationRequest(
         prompt="@image1 at dusk.", model=REFERENCES, duration=4, quality="480p",
         reference_images=(f"https://{name}/picture.png",),
@@ -379,5 +389,5 @@ async def test_a_name_that_resolves_to_a_private_address_is_refused_before_fetch
         with pytest.raises(ValidationError) as caught:
             await client.create(request)
     assert caught.value.field == "reference_images[1]"
-    assert f"must point at a public address ({name} resolves to" in caught.value.message
+    assert f"must point at a public address ({name} resolves to {address})" in caught.value.message
     assert uploads(sim) == 0 and creates(sim) == 0

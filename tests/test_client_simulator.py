@@ -289,7 +289,7 @@ async def test_the_idempotency_key_reaches_the_provider_on_the_wire(sim):
         proxy.stop()
     keyed, plain = proxy.creates()
     assert keyed.headers["idempotency-key"] == "job-123"
-    assert "idempotency-key" not in plain.headers
+    assert plain.headers["idempotency-key"] not in ("", "job-123")  # every create carries a key
     assert sim.create_count == 2
 
 

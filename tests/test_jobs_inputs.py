@@ -82,7 +82,7 @@ def test_every_input_is_on_disk_with_its_job_before_anything_is_sent(jobs, pictu
                                                          ("reference_image", "second.png")]
     for entry, original in zip(entries, ("quad.png", "second.png"), strict=True):
         copy = m.store.resolve(entry["path"])
-        assert copy.parent == m.store.inputs_dir(record.id) and copy.name.startswith("reference_image-")
+        assert copy == m.store.blob_path(entry["sha256"], ".png")  # kept once per content
         assert copy.read_bytes() == (pictures / original).read_bytes()
         assert entry["sha256"] == sha256(pictures / original)
     # The record alone rebuilds the request: the copies, in order, no temporary path of the caller.
@@ -192,10 +192,10 @@ def test_a_refused_upload_fails_the_job_with_the_providers_message_and_creates_n
 def test_delete_removes_the_input_copies(jobs, pictures):
     m = manager(jobs)
     done = m.wait(m.submit(frames(pictures / "quad.png"), OWNER).id, timeout=60)
-    folder = m.store.inputs_dir(done.id)
-    assert any(folder.iterdir())
+    copy = m.store.resolve(entries_of(done.params)[0]["path"])
+    assert copy.is_file()
     assert m.delete(done.id, OWNER)
-    assert not folder.exists()
+    assert not copy.exists()
     assert (pictures / "quad.png").is_file()  # the caller's own file is never touched
 
 

@@ -245,7 +245,7 @@ def test_a_job_completes_with_no_watcher_and_fills_the_history(harness: Harness,
     assert done.has_audio is True and done.completed_at and done.submitted_at
     assert done.error_message is None
     assert api.count("create") == 1 and api.count("download") == 1
-    assert api.idempotency_keys == [rec.idempotency_token]
+    assert api.idempotency_keys == [rec.id]  # the job id: the same on every attempt at this job
     assert harness.factory_keys == [SERVER_KEY]
 
 

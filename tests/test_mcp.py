@@ -36,6 +36,7 @@ from seedance_ui.options import (
     DURATION_MIN,
     MODEL_FAST,
     MODEL_SPECS,
+    TASK_PATH,
     UPLOAD_STREAM_PATH,
     model_id,
 )
@@ -47,7 +48,7 @@ from seedance_ui.ui.server import create_app, launch_kwargs
 
 GENERATION_PARAMS = ["prompt", "model", "duration", "quality", "aspect_ratio", "generate_audio", "web_search",
                      "first_frame", "last_frame", "reference_images", "reference_video_urls",
-                     "reference_audio_urls", "content_filter"]
+                     "reference_audio_urls", "content_filter", "idempotency_key"]
 FRAMES = model_id("frames", "Fast")
 REFERENCES = model_id("references", "Fast")
 SMALL = {"model": MODEL_FAST, "duration": 4, "quality": "480p", "generate_audio": False}
@@ -56,6 +57,7 @@ KEY_B = "sk-agent-b-fedcba9876543210"
 KEY_C = "sk-agent-c-0011223344556677"
 README_URL = "http://127.0.0.1:7860" + MCP_PATH
 WAIT = 60.0  # longest wait for a job to end (a deadline for polling, not an assertion on speed)
+TASK_PREFIX = TASK_PATH.split("{")[0]  # the polls of any task
 
 
 @dataclass
@@ -72,6 +74,7 @@ def running_studio(tmp_path: Path, **env: str) -> Iterator[Studio]:
     """app.py (live mode, server key) against a simulator that accepts any key, through the proxy."""
     with Simulator(speed=20) as sim:
         proxy = RecordingProxy(sim.base_url).start()
+        sim.trust(proxy.url)  # the API's own address, as the provider's file URLs are on its own
         port = free_port()
         data_dir, log_path = tmp_path / "data", tmp_path / "app.log"
         app = start_app({**app_env(proxy.url, SERVER_KEY, data_dir, port), **env}, log_path)
@@ -93,14 +96,17 @@ def studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Studio]:
 
 @pytest.fixture(scope="module")
 def keyed_studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Studio]:
-    env = {"SEEDANCE_REQUIRE_USER_KEY": "1", "SEEDANCE_VISITOR_SUBMITS_PER_MINUTE": "1"}
+    env = {"SEEDANCE_REQUIRE_USER_KEY": "1", "SEEDANCE_VISITOR_SUBMITS_PER_MINUTE": "1",
+           "SEEDANCE_TRUST_PROXY": "1"}  # a test may call from an address of its own (X-Forwarded-For)
     with running_studio(tmp_path_factory.mktemp("mcp-keyed"), **env) as app:
         yield app
 
 
 @contextlib.asynccontextmanager
-async def session(url: str, key: str | None = None) -> AsyncIterator[ClientSession]:
-    headers = {KEY_HEADER: key} if key else None
+async def session(
+    url: str, key: str | None = None, address: str | None = None
+) -> AsyncIterator[ClientSession]:
+    headers = {**({KEY_HEADER: key} if key else {}), **({"x-forwarded-for": address} if address else {})}
     timeout = httpx.Timeout(30, read=300)  # as the README shows: generate_video waits on one read
     async with (
         httpx.AsyncClient(headers=headers, timeout=timeout) as http,
@@ -290,20 +296,23 @@ async def test_a_client_that_leaves_generate_video_midway_finds_the_job_finished
     async def progress(done: float, total: float | None, message: str | None) -> None:
         first.set()
 
-    with contextlib.suppress(Exception):  # the abandoned session may complain while closing
-        async with session(studio.mcp_url) as mcp:
-            waiting = asyncio.create_task(
-                call(mcp, "generate_video", {"prompt": text_prompt, **SMALL}, progress_callback=progress)
-            )
-            await asyncio.wait_for(first.wait(), WAIT)
-            waiting.cancel()
-    [left] = [j for j in all_jobs(studio.data_dir) if j.params["prompt"] == text_prompt]
-    assert not left.status.terminal, "the client should leave while the job still runs"
+    # The studio's polls are held at the proxy until the client has left: the job cannot end before.
+    with studio.proxy.holding(TASK_PREFIX):
+        with contextlib.suppress(Exception):  # the abandoned session may complain while closing
+            async with session(studio.mcp_url) as mcp:
+                waiting = asyncio.create_task(
+                    call(mcp, "generate_video", {"prompt": text_prompt, **SMALL}, progress_callback=progress)
+                )
+                await asyncio.wait_for(first.wait(), WAIT)
+                waiting.cancel()
+        [left] = [j for j in all_jobs(studio.data_dir) if j.params["prompt"] == text_prompt]
+        assert not left.status.terminal, "the client should leave while the job still runs"
     async with session(studio.mcp_url) as mcp:
         job = await wait_done(mcp, left.id)
         error, text = await call(mcp, "list_videos", {"limit": 100})
     assert job["status"] == "completed", job
-    assert not error and left.id in [v["job_id"] for v in json.loads(text)["videos"]]
+    # Without a key, the job is found by its id only: an address is no identity, so nothing is listed.
+    assert error and KEY_HEADER in text and "get_video" in text, text
     assert len(studio.proxy.creates_with(text_prompt)) == 1
 
 
@@ -352,7 +361,8 @@ async def test_a_key_is_the_bearer_token_and_another_key_cannot_see_or_cancel_it
 
 async def test_the_per_visitor_rate_limit_applies_to_each_key(keyed_studio: Studio) -> None:
     first, second = prompt("rate 1"), prompt("rate 2")
-    async with session(keyed_studio.mcp_url, KEY_C) as c:
+    # From an address of its own: the limit binds the caller's address as well as its key.
+    async with session(keyed_studio.mcp_url, KEY_C, "198.51.100.7") as c:
         error, text = await call(c, "start_video", {"prompt": first, **SMALL})
         assert not error, text
         error, text = await call(c, "start_video", {"prompt": second, **SMALL})

@@ -32,6 +32,7 @@ import pytest
 from conftest import RecordingProxy, card_attributes, free_port, wait_until
 from gradio_client import Client
 from gradio_client.exceptions import AppError
+from page_helpers import wait_loaded
 from starlette.middleware import Middleware
 
 from seedance_ui.config import Settings
@@ -190,9 +191,7 @@ def visitor(browser: Any, app: Hosted) -> tuple[Any, Any, list[str]]:
     page.on("response", lambda response: responses.append(response))
     RESPONSES[id(page)] = responses
     page.goto(app.url)
-    page.wait_for_selector("#sd-prompt textarea")
-    page.wait_for_function("() => !!document.querySelector('#sd-progress .sd-progress')")
-    time.sleep(0.3)
+    wait_loaded(page)
     return context, page, dialogs
 
 
@@ -289,8 +288,7 @@ def test_two_visitors_cannot_reach_each_others_items(browser: Any, hosted: Hoste
 
     # B, another browser, sees none of it: an idle panel, an empty history, even after a reload.
     page_b.reload()
-    page_b.wait_for_function("() => !!document.querySelector('#sd-progress .sd-progress')")
-    time.sleep(0.5)
+    wait_loaded(page_b)  # the load has answered with B's history: what it shows is all there is
     assert captions(page_b) == [] and card(page_b)[0] == "idle"
     assert "lantern festival" not in page_b.content()
 
@@ -372,7 +370,8 @@ def test_two_visitors_cannot_reach_each_others_items(browser: Any, hosted: Hoste
     box.fill("15")
     box.press("Enter")
     box.blur()
-    time.sleep(0.3)
+    # The page holds the new values once the cost card has answered for them.
+    page_a.wait_for_selector("#sd-cost .sd-cost-note >> text=720p · 15 s")
     page_a.click("#sd-generate")
     page_a.wait_for_selector("#sd-status .sd-notice.is-error")
     status = page_a.inner_text("#sd-status")
@@ -445,7 +444,9 @@ def test_script_payloads_in_prompts_and_provider_messages_stay_inert(browser: An
     page.wait_for_selector('#sd-detail .sd-detail[data-status="completed"]')
     page.click("#sd-reuse")
     wait_until(lambda: page.input_value("#sd-prompt textarea") == prompt)
-    time.sleep(0.5)  # let every toast and re-render land
+    # Reuse has answered: its notice and its toast are in the page.
+    page.wait_for_selector("#sd-status .sd-notice >> text=Settings restored from your history")
+    page.wait_for_selector('[data-testid="toast-body"] >> text=Settings restored.')
     assert_inert(page, dialogs)
     # The request reached the provider verbatim (escaping is for display only).
     assert hosted.proxy.creates_with("XSS prompt")[0].body["prompt"] == prompt

@@ -10,7 +10,6 @@ import json
 import logging
 import secrets
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -114,8 +113,11 @@ def test_a_deep_link_cannot_hand_a_visitor_another_identity(browser: Any, studio
     before = sorted(links.iterdir()) if links.exists() else []
     saved = page.request.get(f"{studio.base}/gradio_api/deep_link?session_hash={hashes[-1]}")
     assert saved.status == 404, "the deep-link route must be refused"
-    link = saved.text().strip('"') if saved.ok else "0" * 20
     assert (sorted(links.iterdir()) if links.exists() else []) == before
+    # Had it answered, the link would be a real one: made here by Gradio's own route, past the gate.
+    [route] = [r for r in studio.demo.server_app.routes if getattr(r, "path", "") == "/gradio_api/deep_link"]
+    link = route.endpoint(session_hash=hashes[-1])
+    assert link and "attacker's lighthouse" in (links / link / "state.json").read_text()
 
     # The victim opens the link; the page is theirs alone, after a reload too.
     victim = browser.new_context()
@@ -123,6 +125,7 @@ def test_a_deep_link_cannot_hand_a_visitor_another_identity(browser: Any, studio
     vpage.set_default_timeout(TIMEOUT_MS)
     vpage.goto(f"{studio.url}?deep_link={link}")
     vpage.wait_for_selector("#sd-prompt textarea")
+    assert vpage.input_value("#sd-prompt textarea") == ""  # the page's config came without the link's state
     vpage.reload()
     vpage.wait_for_selector("#sd-prompt textarea")
     vpage.fill("#sd-prompt textarea", "Takeover: the victim's own harbour at dawn")
@@ -133,7 +136,7 @@ def test_a_deep_link_cannot_hand_a_visitor_another_identity(browser: Any, studio
     assert [r.params["prompt"] for r in studio.runtime.manager.list(attacker_owner)] == [
         "Takeover: the attacker's lighthouse at midnight"
     ]
-    time.sleep(0.5)
+    vpage.wait_for_selector('#sd-progress .sd-progress:not([data-status="idle"])')  # its own job drawn
     assert "attacker's lighthouse" not in vpage.content()
 
     # The identity is an HttpOnly cookie no script can read or copy into another browser.

@@ -25,12 +25,14 @@ import pytest
 from conftest import SERVER_KEY, RecordingProxy, card_attributes, free_port, wait_until
 from gradio_client import Client
 from gradio_client.exceptions import AppError
+from page_helpers import wait_loaded
 
 from seedance_ui.config import Settings
 from seedance_ui.options import MODEL_FAST
 from seedance_ui.security.identity import COOKIE_NAME
 from seedance_ui.storyboard import BoardStore
 from seedance_ui.storyboard.page import SAMPLE_TITLE
+from seedance_ui.storyboard.persist import INDEX_NAME
 
 pytestmark = [
     pytest.mark.browser,
@@ -128,9 +130,7 @@ def open_as(
     page = context.new_page()
     page.set_default_timeout(40_000)  # a loaded 2-core CI machine
     page.goto(app.url)
-    page.wait_for_selector("#sd-prompt textarea")
-    page.wait_for_function("() => !!document.querySelector('#sd-progress .sd-progress')")
-    time.sleep(0.5)
+    wait_loaded(page)
     return context, page
 
 
@@ -266,7 +266,9 @@ def test_signed_in_storyboards_belong_to_the_account_not_to_the_browser(
         assert board_title(page4) == SAMPLE_TITLE and not shows(page4, title)
         ctx4.close()
 
-    with_title = [p for p in boards.root.glob("*/*.json") if title in p.read_text(encoding="utf-8")]
+    # the boards that hold the title (not the board list's index)
+    with_title = [p for p in boards.root.glob("*/*.json")
+                  if p.name != INDEX_NAME and title in p.read_text(encoding="utf-8")]
     assert with_title == [boards.path_for("hf:alice", board.id)]
 
 

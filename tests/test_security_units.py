@@ -548,10 +548,13 @@ def test_client_addresses_are_pseudonyms_and_forwarded_only_behind_a_trusted_pro
 
     from seedance_ui.security.owners import client_address
 
-    request = SimpleNamespace(headers={"x-forwarded-for": "203.0.113.9, 10.0.0.1"},
+    # The client sent a hop of its choosing; the trusted proxy (the peer, 10.0.0.1) appended the real one.
+    request = SimpleNamespace(headers={"x-forwarded-for": "198.51.100.66, 203.0.113.9"},
                               client=SimpleNamespace(host="10.0.0.1"))
     trusted, direct = client_address(request, trust_proxy=True), client_address(request, trust_proxy=False)
     assert trusted != direct and trusted.startswith("addr:") and "203.0.113.9" not in trusted
     assert client_address(SimpleNamespace(headers={}, client=SimpleNamespace(host="203.0.113.9")),
                           trust_proxy=True) == trusted
+    assert client_address(SimpleNamespace(headers={}, client=SimpleNamespace(host="198.51.100.66")),
+                          trust_proxy=2) == client_address(request, trust_proxy=2)  # two proxies: 2nd hop
     assert client_address(None, trust_proxy=True) is None

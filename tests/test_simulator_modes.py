@@ -6,6 +6,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from datetime import datetime
@@ -14,6 +16,7 @@ from pathlib import Path
 import av
 import httpx
 import pytest
+from conftest import free_port, wait_until
 from media_files import (
     QUADRANTS,
     MediaHost,
@@ -23,6 +26,7 @@ from media_files import (
     quadrant_image,
     video_file,
 )
+from PIL import Image
 
 from seedance_ui import options
 from seedance_ui.simulator import Simulator
@@ -217,6 +221,7 @@ def test_reference_video_seconds_are_billed_and_checked(sim, client, pictures, t
     (tmp_path / "www").mkdir()
     (tmp_path / "www" / "clip.mp4").write_bytes((pictures / "clip.mp4").read_bytes())
     with MediaHost(tmp_path / "www") as host:
+        sim.trust(host.url)  # a loopback host: the simulator fetches only public addresses otherwise
         clip_url = f"{host.url}/clip.mp4"
         accepted = create(client, model=REFS, video_urls=[clip_url], content_filter=False)
         task = wait(client, accepted.json()["id"])
@@ -274,3 +279,95 @@ def test_frames_render_directly(tmp_path, pictures):
     points = margin_points(*frames[0].size)
     assert all(close_to(frames[0].getpixel(p), c) for p, c in zip(points, QUADRANTS, strict=True))
     assert frames[0].tobytes() != frames[-1].tobytes()  # the picture moves (a slow push-in)
+
+
+# ---------------------------------------------------------------- pictures past the limits (issue 20)
+
+BOMB_SIDE = 13_000  # 169 M pixels in about 20 KB: hundreds of MB once decoded
+REFUSE_SECONDS = 0.3  # a picture past the limits is refused this fast ...
+REFUSE_RSS_MB = 50  # ... for at most this much more peak memory
+
+
+def bomb(path: Path) -> Path:
+    """A 1-bit PNG claiming BOMB_SIDE x BOMB_SIDE pixels, a few KB on disk."""
+    Image.new("1", (BOMB_SIDE, BOMB_SIDE)).save(path, optimize=True)
+    return path
+
+
+def peak_mb(pid: int | str = "self") -> float:
+    """VmHWM (peak resident memory) of a process, in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError("no VmHWM")
+
+
+def reset_peak(pid: int | str = "self") -> float:
+    Path(f"/proc/{pid}/clear_refs").write_text("5")
+    return peak_mb(pid)
+
+
+@pytest.fixture(scope="module")
+def standalone(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, str]]:
+    """`python -m seedance_ui.simulator` in its own process (nothing of the studio imported: Pillow's
+    limits are the simulator's own); its pid and base URL."""
+    port = free_port()
+    folder = tmp_path_factory.mktemp("standalone")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "seedance_ui.simulator", "--port", str(port), "--api-key", "test-key",
+         "--video-cache-dir", str(folder)],
+        cwd=Path(__file__).resolve().parents[1], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+
+    def up() -> bool:
+        try:
+            return httpx.get(f"{url}/api/v1/files/quota", headers=KEY, timeout=1).status_code == 200
+        except httpx.HTTPError:
+            return process.poll() is not None  # stopped: the assertion below says so
+
+    try:
+        wait_until(up, timeout=30)
+        assert process.poll() is None, "the standalone simulator did not start"
+        yield process.pid, url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")
+def test_the_standalone_file_api_refuses_a_bomb_from_its_header(standalone, tmp_path):
+    pid, url = standalone
+    data = bomb(tmp_path / "bomb.png").read_bytes()
+    assert len(data) < 64 * 1024
+    before = reset_peak(pid)
+    with httpx.Client(base_url=url, headers=KEY, timeout=20) as http:
+        started = time.perf_counter()
+        response = http.post(options.UPLOAD_STREAM_PATH, files={"file": ("bomb.png", data, "image/png")})
+        elapsed = time.perf_counter() - started
+        quota = http.get("/api/v1/files/quota").json()["data"]
+    assert response.status_code == 400, response.text
+    answer = response.json()
+    assert answer["success"] is False and answer["code"] == 400 and answer.get("data") is None
+    assert "Image too large" in answer["msg"] and f"{options.IMAGE_MAX_SIDE} px" in answer["msg"]
+    assert elapsed < REFUSE_SECONDS, f"refused after {elapsed:.2f} s"
+    assert peak_mb(pid) - before < REFUSE_RSS_MB
+    assert quota["used_files"] == 0  # nothing was stored
+
+
+@pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")
+def test_a_bomb_behind_an_image_url_fails_the_task_undecoded(sim, client, tmp_path):
+    (tmp_path / "www").mkdir()
+    bomb(tmp_path / "www" / "bomb.png")
+    side = options.IMAGE_MAX_SIDE + 1  # within Pillow's own limits, past the contract's sides
+    Image.new("1", (side, 400)).save(tmp_path / "www" / "wide.png", optimize=True)
+    with MediaHost(tmp_path / "www") as host:
+        sim.trust(host.url)
+        before = reset_peak()
+        tasks = [wait(client, create(client, model=FRAMES, image_urls=[f"{host.url}/{name}"]).json()["id"])
+                 for name in ("bomb.png", "wide.png")]
+        growth = peak_mb() - before
+    assert growth < REFUSE_RSS_MB, f"peak RSS grew {growth:.0f} MB"
+    for task, size in zip(tasks, ("over", f"{side}x400 px"), strict=True):
+        assert task["status"] == "failed" and task["error"]["code"] == "invalid_parameters", task
+        assert "Image too large" in task["error"]["message"] and size in task["error"]["message"]

@@ -28,6 +28,7 @@ from PIL import Image, ImageChops
 
 from seedance_ui.config import Settings
 from seedance_ui.jobs import JobManager
+from seedance_ui.jobs.budget import utc_day
 from seedance_ui.options import (
     MODE_FRAMES,
     MODE_REFERENCES,
@@ -43,11 +44,14 @@ from seedance_ui.store import HistoryStore, JobStatus
 from seedance_ui.storyboard import Board, dumps_board
 from seedance_ui.storyboard.cast import frame_path, store_cast_image
 from seedance_ui.storyboard.chain import OUT_OF_DATE, OUT_OF_DATE_VIDEO, out_of_date
+from seedance_ui.storyboard.chain_runner import KEY_WAIT_NOTICE
 from seedance_ui.storyboard.clips import board_clips
 from seedance_ui.storyboard.contact import CHAINED_CUT, sheet_rows
 from seedance_ui.storyboard.inputs import take_inputs
 from seedance_ui.storyboard.jsonio import board_to_dict
+from seedance_ui.storyboard.model import Take
 from seedance_ui.storyboard.page import Shown
+from seedance_ui.storyboard.persist import BoardStore
 from seedance_ui.storyboard.session import BoardSession, Refused, Sent
 from seedance_ui.storyboard.validation import EXTEND_LINE
 
@@ -462,3 +466,166 @@ def _sample_end_to_end(studio: Studio, proxy: RecordingProxy) -> None:
     board = studio.board(board.id)
     assert out_of_date(board) == {board.shots[3].id: OUT_OF_DATE_VIDEO}
     assert len(board.shots[3].takes) == 1
+
+
+# --- waiting on events, and the chain's key after a restart (issue 20, items 11 and 12) -------------------
+
+VISITOR_KEY = "sk-visitor-chain-key"
+ADDRESS = "addr-chain-visitor"
+
+
+class CountingBoards(BoardStore):
+    """The session's board store, counting every board file it reads."""
+
+    reads = 0
+
+    def _read(self, owner: str, path: Path) -> Board | None:
+        self.reads += 1
+        return super()._read(owner, path)
+
+
+def _count_reads(studio: Studio) -> CountingBoards:
+    boards = studio.session.boards
+    boards.__class__ = CountingBoards  # the same store the chain runner holds, now counting
+    return boards  # type: ignore[return-value]
+
+
+def _large(board: Board, megabytes: float) -> Board:
+    """Old takes (jobs this studio never had) with big recorded params, until the file is this large."""
+    filler = {"prompt": "x" * 20_000}
+    while len(dumps_board(board)) < megabytes * 2**20:
+        board.shots[1].takes.append(Take(job_id=Board(owner=OWNER).id, created_at=1.0, params=filler))
+    return board
+
+
+def _job_of(studio: Studio, board_id: str, number: int) -> str:
+    return studio.board(board_id).shots[number - 1].takes[0].job_id
+
+
+def test_a_chain_waiting_on_a_slow_shot_does_not_read_its_large_board_again(
+    slow_proxy: RecordingProxy, tmp_path: Path
+) -> None:
+    with running(tmp_path / "data", slow_proxy) as studio:
+        prompts = (f"A lighthouse at dusk {SLOW}", "The keeper climbs the stairs")
+        board = studio.session.boards.save(_large(_board(studio, *prompts, chained=(2,)), 4))
+        studio.generate(board)
+        job = _job_of(studio, board.id, 1)
+        start = wait_until(lambda: (r := studio.manager.get(job, OWNER)).progress and r.status, timeout=30)
+        assert start == JobStatus.PROCESSING
+        boards, begun = _count_reads(studio), studio.manager.get(job, OWNER).progress
+        # The slow shot moves on by 15 points (a second or more, dozens of changes of its record): the
+        # chain waiting for it looks at the job's status when it changes, never at the 4 MB board.
+        wait_until(lambda: studio.manager.get(job, OWNER).progress >= begun + 15, timeout=30)
+        assert studio.status(job) == JobStatus.PROCESSING and boards.reads <= 1
+        board = studio.settled(board.id, 1, 2)  # and the chain still goes on when the shot is done
+        assert board.shots[1].takes[-1].starts_from == job
+
+
+def test_a_chain_started_on_a_visitors_key_waits_for_that_key_after_a_restart(
+    slow_proxy: RecordingProxy, tmp_path: Path
+) -> None:
+    with running(tmp_path / "data", slow_proxy) as studio:
+        prompts = (f"A lighthouse at dusk {SLOW}", "The keeper climbs the stairs")
+        board = _board(studio, *prompts, chained=(2,))
+        shown = Shown.of(OWNER, board.id, None)
+        token = studio.session.plan(shown, "all").token("t")
+        sent = studio.session.generate(shown, token, VISITOR_KEY, ADDRESS)
+        assert isinstance(sent, Sent) and sent.waiting == [board.shots[1].id]
+        saved = studio.board(board.id)
+        assert (saved.chain_key, saved.chain_address) == ("visitor", ADDRESS)  # the key itself is not saved
+        studio.restart()  # the visitor's key was in memory only: shot 1 and the chain both wait for it
+        first = _job_of(studio, board.id, 1)
+        wait_until(lambda: studio.board(board.id).shots[1].notice == KEY_WAIT_NOTICE)
+
+        studio.manager.resume_with_key(OWNER, VISITOR_KEY)  # the Studio tab's key: shot 1 is followed again
+        assert studio.manager.wait(first, timeout=60).status == JobStatus.COMPLETED
+        assert studio.session.chains.advance(OWNER, board.id) == []  # done, yet not sent on the server's key
+        assert len(_creates(slow_proxy)) == 1
+        assert studio.board(board.id).shots[1].notice == KEY_WAIT_NOTICE
+
+        assert studio.session.chains.resume_with_key(OWNER, VISITOR_KEY) == 1
+        board = studio.settled(board.id, 1, 2)
+        second = slow_proxy.creates()[1]
+        assert second.authorization == f"Bearer {VISITOR_KEY}" and board.shots[1].notice == ""
+        assert board.shots[1].takes[0].starts_from == first
+
+
+def test_the_key_entered_again_on_the_studio_tab_continues_a_chain_waiting_for_it(
+    slow_proxy: RecordingProxy, tmp_path: Path
+) -> None:
+    """The visitor enters their key on the key panel (the Studio tab's `set_key`, on the page as the app
+    builds it): their job and the storyboard chain that waited for it both go on with that key."""
+    from seedance_ui.runtime import Runtime
+    from seedance_ui.ui.layout import build_demo
+    from seedance_ui.ui.studio.tab import Studio as StudioTab
+
+    with running(tmp_path / "data", slow_proxy) as studio:
+        prompts = (f"A lighthouse at dusk {SLOW}", "The keeper climbs the stairs")
+        board = _board(studio, *prompts, chained=(2,))
+        shown = Shown.of(OWNER, board.id, None)
+        studio.session.generate(shown, studio.session.plan(shown, "all").token("t"), VISITOR_KEY, ADDRESS)
+        studio.restart()
+        wait_until(lambda: studio.board(board.id).shots[1].notice == KEY_WAIT_NOTICE)
+        # The page over this data, as the app builds it: its storyboard session follows the chains now.
+        studio.session.close()
+        tab = StudioTab(Runtime(studio.settings, studio.store, studio.manager))
+        build_demo(tab.runtime, tab)
+        studio.session = tab.key.board_session
+
+        tab.key.set_key(VISITOR_KEY, OWNER)
+        board = studio.settled(board.id, 1, 2)
+        assert [c.authorization for c in slow_proxy.creates()] == [f"Bearer {VISITOR_KEY}"] * 2
+        assert board.shots[1].notice == ""
+        assert board.shots[1].takes[0].starts_from == _job_of(studio, board.id, 1)
+
+
+def test_a_chain_on_the_servers_key_continues_after_a_restart_with_the_owners_address(
+    slow_proxy: RecordingProxy, tmp_path: Path
+) -> None:
+    with running(tmp_path / "data", slow_proxy) as studio:
+        prompts = (f"A lighthouse at dusk {SLOW}", "The keeper climbs the stairs")
+        board = _board(studio, *prompts, chained=(2,))
+        shown = Shown.of(OWNER, board.id, None)
+        studio.session.generate(shown, studio.session.plan(shown, "all").token("t"), None, ADDRESS)
+        studio.restart()
+        board = studio.settled(board.id, 1, 2)
+        jobs = [studio.manager.get(s.takes[0].job_id, OWNER) for s in board.shots]
+        assert [c.authorization for c in slow_proxy.creates()] == ["Bearer sk-chain-test"] * 2
+        day = utc_day(jobs[1].created_at)
+        spent = studio.manager.guard.ledger.spent(day, address=ADDRESS)
+        assert spent == pytest.approx(sum(j.credits_estimated for j in jobs))  # both counted for the address
+
+
+# --- holes a mutation audit found (issue 20, item 15 b and d) ---------------------------------------------
+
+
+def test_a_job_sent_before_a_crash_lost_the_boards_save_is_adopted_not_sent_again(
+    studio: Studio, proxy: RecordingProxy
+) -> None:
+    board = _board(studio, *PROMPTS[:2], chained=(2,))
+    studio.generate(board)
+    board = studio.settled(board.id, 1, 2)
+    job = board.shots[1].takes[0].job_id
+    # The crash between shot 2's submit and the board's save: its job exists, the board never knew it.
+    lost = studio.board(board.id)
+    lost.shots[1].takes, lost.shots[1].chosen_take, lost.pending = [], None, [lost.shots[1].id]
+    lost.chain_key = "server"  # as the Generate recorded it with the pending shot
+    studio.session.boards.save(lost, touch=False)
+    studio.restart()
+    board = studio.settled(board.id, 1, 2)
+    assert [t.job_id for t in board.shots[1].takes] == [job]  # the job made before the crash, adopted
+    assert len(proxy.creates()) == 2 and board.shots[1].takes[0].starts_from == board.shots[0].takes[0].job_id
+
+
+def test_a_chained_shot_planned_alone_needs_a_finished_take_of_the_shot_before_it(studio: Studio) -> None:
+    board = _board(studio, *PROMPTS[:2], chained=(2,))
+    two = Shown.of(OWNER, board.id, board.shots[1].id)
+    [problem] = studio.session.plan(two, "shot").problems
+    assert (problem.field, problem.message) == (
+        "chain", "starts from the end of shot 1, which has no finished take: generate shot 1 too"
+    )
+    assert studio.session.plan(two, "shot").token("test") is None
+    assert studio.session.plan(Shown.of(OWNER, board.id, None), "all").problems == []  # shot 1 planned too
+    studio.generate(board, "shot", board.shots[0].id)
+    studio.settled(board.id, 1)
+    assert studio.session.plan(two, "shot").problems == []  # shot 1 has its finished take now

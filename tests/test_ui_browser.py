@@ -374,9 +374,15 @@ def test_the_progress_clocks_run_in_the_page_between_server_renders(browser: Any
             document.body.appendChild(box);
         }"""
     )
-    time.sleep(3.2)
-    up, down = page.locator("#clock-check dd").all_inner_texts()
-    assert up in {"0:07", "0:08", "0:09"} and down in {"~1:00", "~0:59", "~0:58"}, (up, down)
+    # Both clocks move on their own: wait until the elapsed one shows 3 s more, then the other shows
+    # as many seconds less (one second apart at most: the two are drawn in the same tick).
+    def clocks() -> tuple[int, int] | None:
+        up, down = page.locator("#clock-check dd").all_inner_texts()
+        seconds = [int(m) * 60 + int(s) for m, s in (t.lstrip("~").split(":") for t in (up, down))]
+        return (seconds[0], seconds[1]) if seconds[0] >= 8 else None
+
+    up, down = wait_until(clocks, timeout=10)
+    assert up - 5 - 1 <= 62 - down <= up - 5 + 1, (up, down)
     page.evaluate("() => document.querySelector('#clock-check dd').setAttribute('data-base', '3600.000')")
     wait_until(lambda: page.locator("#clock-check dd").first.inner_text() in {"1:00:00", "1:00:01"})
     context.close()

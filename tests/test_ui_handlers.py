@@ -154,7 +154,9 @@ def test_history_persists_across_restarts_and_is_scoped_to_the_owner(settings: S
 
     with running(settings) as (runtime, studio):  # a server restart on the same data directory
         preview = studio.preview
-        kept, items, ids, current, progress, video, download, params, _status, _drawn = preview.on_load(owner)
+        loaded = preview.on_load(owner)
+        kept, items, ids, current, progress, video, download, params, _status, _drawn, token = loaded
+        assert token and token != preview.on_load(owner)[-1]  # a fresh submission token per page load
         assert kept == owner and ids == [record.id] and current == record.id
         poster, caption = items[0]
         assert Path(poster).is_file() and Path(poster).is_relative_to(runtime.store.data_dir)
@@ -353,7 +355,7 @@ def test_a_frames_job_shows_its_input_reuses_it_and_delete_removes_it(
                                     quality="480p", aspect_ratio="adaptive", first_frame=str(picture))
         done = runtime.manager.wait(runtime.manager.submit(request, owner).id, 60)
         assert done.status == JobStatus.COMPLETED
-        copy = runtime.store.inputs_dir(done.id) / "first_frame-1.png"
+        copy = runtime.store.resolve(done.params["first_frame"])  # the picture, kept once per content
         _selected, _video, detail, *_buttons = studio.history.select(
             [done.id], owner, gr.SelectData(None, {"index": 0, "value": None})
         )
@@ -368,4 +370,4 @@ def test_a_frames_job_shows_its_input_reuses_it_and_delete_removes_it(
         assert studio.history.reused_inputs(done)["first_frame"] == str(copy)
         assert copy.read_bytes() == picture.read_bytes()
         studio.history.delete(done.id, owner)
-        assert not copy.parent.exists() and picture.is_file()
+        assert not copy.exists() and picture.is_file()  # no other job used it

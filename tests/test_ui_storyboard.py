@@ -19,6 +19,7 @@ from typing import Any
 import av
 import pytest
 from conftest import LiveApp, wait_until
+from page_helpers import wait_loaded
 from PIL import Image
 
 from seedance_ui import media
@@ -49,9 +50,8 @@ def open_storyboard(context: Any, app: LiveApp) -> Any:
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
     page.goto(app.url)
-    page.wait_for_selector("#sd-prompt textarea")
     # The studio's load gives this browser its owner id; the storyboard uses the same one.
-    page.wait_for_function("() => !!document.querySelector('#sd-progress .sd-progress')")
+    wait_loaded(page)
     page.click("#sd-tab-storyboard-button")
     page.wait_for_selector("#sb-tiles .sb-tile[data-shot]")
     return page
@@ -253,9 +253,13 @@ def test_build_generate_fail_retry_compare_pick_and_export(
     shoot(page, screenshot_dir, "compare-1440")
     page.evaluate(f"{videos}[1].pause()")
     page.wait_for_function(f"() => {videos}[0].paused")
-    page.wait_for_timeout(300)  # past the echo guard
-    page.evaluate(f"{videos}[1].currentTime = 2.5")
-    page.wait_for_function(f"() => Math.abs({videos}[0].currentTime - 2.5) < 0.1")
+    # A seek on take 2 moves take 1 too. The pause just now opened the script's short echo guard, in
+    # which a change is not passed on: take 2 seeks again at each poll until take 1 follows.
+    page.wait_for_function(
+        f"() => {{ const v = {videos}; if (Math.abs(v[0].currentTime - 2.5) < 0.1) return true;"
+        " if (!v[1].seeking) v[1].currentTime = 2.5; return false; }",
+        polling=100,
+    )
     page.click("#sb-compare [data-sync-cmd='play']")
     page.wait_for_function(f"() => [...{videos}].every(v => !v.paused)")
     page.click("#sb-compare [data-sync-cmd='pause']")
@@ -277,7 +281,7 @@ def test_build_generate_fail_retry_compare_pick_and_export(
 
     # The board persists for this browser: a reload opens it again, as it was left.
     page.reload()
-    page.wait_for_function("() => !!document.querySelector('#sd-progress .sd-progress')")
+    wait_loaded(page)
     page.click("#sd-tab-storyboard-button")
     page.wait_for_selector("#sb-tiles .sb-tile[data-number='1'] .sb-take-badge >> text=Take 2/2")
     assert [t["title"] for t in tiles(page)] == ["Lift-off", "The chase", "Caught"]

@@ -12,6 +12,7 @@ from typing import Any
 
 from seedance_ui.client import GenerationRequest
 from seedance_ui.client.media_rules import is_url
+from seedance_ui.jobs.idempotency import KEY_FIELD, key_problem
 from seedance_ui.store import is_valid_job_id
 
 START_VIDEO = "start_video"
@@ -32,9 +33,9 @@ COST_FIELDS = ("model", "duration", "quality", "web_search")
 LIST_LIMIT_DEFAULT = 20
 LIST_LIMIT_MAX = 100
 TOOL_PARAMS: dict[str, tuple[str, ...]] = {
-    START_VIDEO: (*GENERATION_FIELDS, *MEDIA_FIELDS),
+    START_VIDEO: (*GENERATION_FIELDS, *MEDIA_FIELDS, KEY_FIELD),
     GET_VIDEO: ("job_id",),
-    GENERATE_VIDEO: (*GENERATION_FIELDS, *MEDIA_FIELDS),
+    GENERATE_VIDEO: (*GENERATION_FIELDS, *MEDIA_FIELDS, KEY_FIELD),
     LIST_VIDEOS: ("limit",),
     CANCEL_VIDEO: ("job_id",),
     ESTIMATE_COST: COST_FIELDS,
@@ -120,7 +121,9 @@ def argument_problems(tool: str, arguments: Mapping[str, Any] | None, *, max_pro
 
 def _value_problems(tool: str, arguments: Mapping[str, Any], max_prompt_chars: int) -> list[str]:
     if tool in (START_VIDEO, GENERATE_VIDEO):
-        return _request_problems(arguments, TOOL_PARAMS[tool], max_prompt_chars)
+        key_rule = key_problem(arguments.get(KEY_FIELD))
+        key = [f"{KEY_FIELD}: {key_rule}"] if key_rule else []
+        return _request_problems(arguments, TOOL_PARAMS[tool], max_prompt_chars) + key
     if tool == ESTIMATE_COST:
         return _request_problems(arguments, COST_FIELDS, max_prompt_chars)
     if tool in (GET_VIDEO, CANCEL_VIDEO):

@@ -18,6 +18,7 @@ from seedance_ui.agents.arguments import (
     START_VIDEO,
     TOOL_PARAMS,
 )
+from seedance_ui.jobs.idempotency import KEY_FIELD, MAX_KEY_LENGTH
 from seedance_ui.options import (
     ALL_QUALITIES,
     ASPECT_RATIOS,
@@ -110,6 +111,11 @@ PARAMS: dict[str, str] = {
     ),
     "content_filter": "true (default): the provider's content filter; false costs x1.1.",
     "job_id": "The job_id that start_video or generate_video returned (32 lowercase hex characters).",
+    KEY_FIELD: (
+        "Optional: a key you choose for this job (text, no spaces, at most "
+        f"{MAX_KEY_LENGTH} characters). A call with a key you used before answers with that job and creates "
+        "nothing, so a call you are not sure went through is safe to repeat with the same key."
+    ),
     "limit": f"How many videos to list, newest first: 1 to {LIST_LIMIT_MAX}; default {LIST_LIMIT_DEFAULT}.",
 }
 
@@ -151,8 +157,8 @@ TOOL_TEXTS: dict[str, tuple[str, str]] = {  # tool -> (what it does, what comes 
         "the finished job as " + JOB_FIELDS,
     ),
     LIST_VIDEOS: (
-        "Your video jobs (the history of the key you send, or of your address without one), newest "
-        "first, with prompts, settings, status and links. Free.",
+        "Your video jobs (the history of the key you send; without a key it is refused: use get_video "
+        "with the job_id you were given), newest first, with prompts, settings, status and links. Free.",
         'a JSON object {"videos": [job, ...], "count": n}, each job as ' + JOB_FIELDS,
     ),
     CANCEL_VIDEO: (

@@ -1,9 +1,12 @@
 """The six agent tools as plain Python on top of `runtime.manager` (no Gradio here).
 
 Each call is made by a `Caller`: its owner (`key:…` for a caller with its own key, else `addr:…`), the key
-its jobs run on (None: the server key, or the simulator in demo mode) and the base URL this server answers
-on (for download links). Jobs are the page's jobs: written down before they are sent, followed by the
-server whether or not anyone waits, downloaded at once, kept in the owner's history, never sent twice.
+its jobs run on (None: the server key, or the simulator in demo mode), its hashed client address (which the
+per-visitor limits bind as well, with or without a key: one address's page, `/generate` and agent calls
+share them) and the base URL this server answers on (for download links). An address is not an identity:
+a keyless caller reaches a job only by the id start_video returned, and cannot list its jobs. Jobs are
+the page's jobs: written down before they are sent, followed by the server whether or not anyone waits,
+downloaded at once, kept in the owner's history, never sent twice.
 Every refusal is a ToolError whose message names the field and the rule, or says what to do; a key never
 appears in a result or an error.
 """
@@ -32,6 +35,7 @@ from seedance_ui.agents.arguments import (
     whole,
 )
 from seedance_ui.client import GenerationRequest, SeedanceError, ValidationError
+from seedance_ui.jobs.idempotency import KEY_FIELD, submit_once
 from seedance_ui.jobs.inputs import entries_of
 from seedance_ui.pricing import estimate
 from seedance_ui.runtime import Runtime
@@ -45,6 +49,14 @@ SETTINGS_FIELDS = ("model", "duration", "quality", "aspect_ratio", "generate_aud
 Reporter = Callable[[JobRecord], Awaitable[None]]
 
 
+def list_needs_key_message() -> str:
+    return (
+        f"{LIST_VIDEOS} needs your own Evolink API key in the {KEY_HEADER} HTTP header: without a key, "
+        "a network address is no identity (others may share it), so jobs are reachable only by the "
+        "job_id start_video or generate_video returned (use get_video with it)."
+    )
+
+
 def key_required_message() -> str:
     return (
         f"This server generates only on the caller's own Evolink API key: send it in the {KEY_HEADER} "
@@ -54,11 +66,13 @@ def key_required_message() -> str:
 
 @dataclass(frozen=True)
 class Caller:
-    """Who makes a call: the owner of its jobs, the key they run on, where its links point."""
+    """Who makes a call: the owner of its jobs, the key they run on, where its links point, and its
+    hashed client address (a subject of the per-visitor limits; None in-process)."""
 
     owner: str
     api_key: str | None = field(default=None, repr=False)
     base_url: str = ""
+    address: str | None = None
 
 
 def _iso(ts: float | None) -> str | None:
@@ -81,11 +95,12 @@ class AgentTools:
             key = header_key(headers)
         except ValueError as exc:
             raise ToolError(str(exc)) from None
+        address = address_owner(host)
         if key is not None:
-            return Caller(key_owner(key), key, base_url)
+            return Caller(key_owner(key), key, base_url, address)
         if self.settings.require_user_key or self.settings.sign_in:
             raise ToolError(key_required_message())
-        return Caller(address_owner(host), None, base_url)
+        return Caller(address, None, base_url, address)
 
     def check(self, tool: str, arguments: Mapping[str, Any]) -> None:
         check(tool, arguments, max_prompt_chars=self.settings.max_prompt_chars)
@@ -94,7 +109,7 @@ class AgentTools:
     async def start(self, caller: Caller, **arguments: Any) -> dict[str, Any]:
         """Submit; answer once the provider took the job (or after START_SETTLE_SECONDS)."""
         self.check(START_VIDEO, arguments)
-        record = await self._submit(caller, generation_request(arguments))
+        record = await self._submit(caller, generation_request(arguments), arguments.get(KEY_FIELD))
         async for rec in self.manager.watch(record.id, caller.owner, timeout=START_SETTLE_SECONDS):
             record = rec
             if rec.task_id or rec.terminal or rec.status == JobStatus.QUEUED:
@@ -110,7 +125,7 @@ class AgentTools:
         """Submit and wait for the end, calling `report` on every change. If the waiting stops (the client
         left), the job goes on; the caller finds it with get_video or list_videos."""
         self.check(GENERATE_VIDEO, arguments)
-        record = await self._submit(caller, generation_request(arguments))
+        record = await self._submit(caller, generation_request(arguments), arguments.get(KEY_FIELD))
         async for rec in self.manager.watch(record.id, caller.owner):
             record = rec
             if not rec.terminal:
@@ -121,6 +136,8 @@ class AgentTools:
 
     async def history(self, caller: Caller, limit: int = LIST_LIMIT_DEFAULT) -> dict[str, Any]:
         self.check(LIST_VIDEOS, {"limit": limit})
+        if not caller.api_key:
+            raise ToolError(list_needs_key_message())
         await self._resume(caller)
         records = await asyncio.to_thread(self.manager.list, caller.owner, whole(limit))
         return {"videos": [self.view(rec, caller) for rec in records], "count": len(records)}
@@ -186,9 +203,14 @@ class AgentTools:
         }
 
     # -- helpers ----------------------------------------------------------------------------------------
-    async def _submit(self, caller: Caller, request: GenerationRequest) -> JobRecord:
+    async def _submit(self, caller: Caller, request: GenerationRequest, key: str | None = None) -> JobRecord:
+        """The caller's new job; with an idempotency key they used before, the job it made (no new one)."""
         try:
-            return await asyncio.to_thread(self.manager.submit, request, caller.owner, caller.api_key)
+            record, _new = await asyncio.to_thread(
+                submit_once, self.manager, caller.owner, key or None,
+                lambda: self.manager.submit(request, caller.owner, caller.api_key, address=caller.address),
+            )
+            return record
         except ValidationError as exc:  # a media rule, measured on the files: nothing was uploaded or sent
             raise refusal([f"{exc.field}: {exc.rule}"]) from None
         except SeedanceError as exc:  # refusals (key policy, budget, rate limit) and edge rules
@@ -199,7 +221,7 @@ class AgentTools:
         if record is None:
             raise ToolError(
                 "job_id: no job with this id belongs to you (jobs belong to the key in the "
-                f"{KEY_HEADER} header that started them, or without a key to your address)"
+                f"{KEY_HEADER} header that started them, or without a key to the address that did)"
             )
         return record
 

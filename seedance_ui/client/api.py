@@ -8,6 +8,7 @@ import json
 import logging
 import mimetypes
 import time
+import uuid
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -56,6 +57,7 @@ from seedance_ui.options import (
 log = logging.getLogger("seedance_ui.client")
 
 USER_AGENT = "seedance-studio/0.1 (+httpx)"
+IDEMPOTENCY_HEADER = "Idempotency-Key"
 # Statuses on the cancel call that mean "this task cannot be cancelled (any more)".
 CANNOT_CANCEL_STATUSES = frozenset({404, 405, 409})
 
@@ -138,10 +140,12 @@ class SeedanceClient:
         Media inputs are checked first (fetched and measured), then local images uploaded (once per
         content and key while the upload lasts); a refusal or a failed upload creates nothing.
         `checked=True`: the caller checked the inputs and uploaded every image already (all are URLs).
+        Every create carries an `Idempotency-Key` header: `idempotency_key` (the job manager sends the
+        job id), else a fresh one.
         """
         if not checked:
             request = await self.prepare(request)
-        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
+        headers = {IDEMPOTENCY_HEADER: idempotency_key or uuid.uuid4().hex}
         try:
             data = await self._call("POST", CREATE_PATH, body=request.to_body(), safe=False, headers=headers)
         except _Malformed:

@@ -2,22 +2,22 @@
 
 Nothing is uploaded or created here; a ValidationError names the field and the rule. Remote media is
 fetched without the API key (it is not the provider's), following at most a few redirects, each of
-which must pass the same URL rule.
+which must pass the same URL rule. A URL off the trusted origins is fetched from the public address its
+name resolved to, once (`seedance_ui.addresses`): a name that does not resolve, or resolves to a private
+address, is refused, and no second lookup can send the fetch elsewhere.
 """
 
 from __future__ import annotations
 
-import asyncio
-import ipaddress
-import socket
+import contextlib
 import tempfile
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import httpx
 
+from seedance_ui.addresses import AddressRefused, AsyncPublicTransport, trusting
 from seedance_ui.client.errors import ValidationError
 from seedance_ui.client.media_rules import (
     KIND_LIMITS,
@@ -29,7 +29,6 @@ from seedance_ui.client.media_rules import (
     measure_av,
     measure_image,
     media_url_problem,
-    origin,
     total_problem,
     video_problem,
 )
@@ -57,7 +56,10 @@ class MediaFetcher:
     """Fetches remote media into a temporary directory, size-capped per kind."""
 
     def __init__(self, http: httpx.AsyncClient, directory: Path, trusted_origins: Iterable[str]) -> None:
+        """`http` fetches from the trusted origins (the provider's own, the operator's); any other URL is
+        fetched through a client of its own that connects only to the public address it checked."""
         self.http, self.directory, self.trusted = http, directory, tuple(trusted_origins)
+        self._is_trusted = trusting(self.trusted)
         self._count = 0
 
     async def local(self, field_name: str, value: str, kind: str) -> Path:
@@ -68,26 +70,21 @@ class MediaFetcher:
         target = self.directory / f"{kind}-{self._count}"
         url = value
         for _ in range(MAX_REDIRECTS + 1):
-            await self._check_address(field_name, url)
             url = await self._get(field_name, url, target, KIND_LIMITS[kind])
             if not url:
                 return target
         raise ValidationError(field_name, f"could not be fetched: more than {MAX_REDIRECTS} redirects")
 
-    async def _check_address(self, field_name: str, url: str) -> None:
-        """Refuse a public-looking name that resolves to a private address (we fetch it from here)."""
-        host = urlsplit(url).hostname or ""
-        if origin(url) in {origin(o) for o in self.trusted}:
-            return  # the provider's own (or the operator's) address
-        try:
-            infos = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM)
-        except OSError:
-            return  # the fetch reports that the name does not resolve
-        for *_, sockaddr in infos:
-            ip = ipaddress.ip_address(sockaddr[0])
-            if not ip.is_global or ip.is_multicast:
-                rule = f"must point at a public address ({host} resolves to {ip})"
-                raise ValidationError(field_name, rule)
+    @contextlib.asynccontextmanager
+    async def _client_for(self, url: str) -> AsyncIterator[httpx.AsyncClient]:
+        """The given client for a trusted origin; else one that checks and pins the address."""
+        if self._is_trusted(url):
+            yield self.http
+            return
+        transport = AsyncPublicTransport()
+        async with httpx.AsyncClient(transport=transport, timeout=self.http.timeout,
+                                     follow_redirects=False) as http:
+            yield http
 
     async def _get(self, field_name: str, url: str, target: Path, limit: int) -> str | None:
         """Save `url` to `target`; the next URL when it redirects, else None."""
@@ -97,7 +94,8 @@ class MediaFetcher:
             return ValidationError(field_name, rule)
 
         try:
-            async with self.http.stream("GET", url, headers={"Accept": "*/*"}) as response:
+            async with self._client_for(url) as http, \
+                    http.stream("GET", url, headers={"Accept": "*/*"}) as response:
                 if response.is_redirect and response.headers.get("location"):
                     nxt = str(response.url.join(response.headers["location"]))
                     problem = media_url_problem(nxt, self.trusted)
@@ -113,6 +111,8 @@ class MediaFetcher:
                         if size > limit:
                             raise ValidationError(field_name, f"must be at most {limit // MB} MB (got more)")
                         handle.write(chunk)
+        except AddressRefused as refused:
+            raise ValidationError(field_name, refused.rule) from None
         except httpx.HTTPError as exc:
             raise fail(type(exc).__name__) from None
         return None

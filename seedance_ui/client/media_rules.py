@@ -1,11 +1,16 @@
 """The provider's media rules, measured on the files themselves (Pillow for images, PyAV for the rest).
 
 Each check returns a ValidationError naming the field and the rule, or None; nothing here touches
-the network (inputs.py fetches remote media to a temporary file first).
+the network (inputs.py fetches remote media to a temporary file first). Images are measured from their
+header only (Pillow's `Image.open` is lazy): no pixel is decoded before a picture is known to keep to
+the limits. Importing this module sets Pillow's decompression-bomb limit to the contract's pixel cap, so a
+decode that skipped the measuring fails (Pillow: a warning above the cap, an error above twice) instead
+of eating memory.
 """
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -24,6 +29,7 @@ from seedance_ui.options import (
     AUDIO_MIN_SECONDS,
     IMAGE_FORMATS,
     IMAGE_MAX_BYTES,
+    IMAGE_MAX_PIXELS,
     IMAGE_MAX_SIDE,
     IMAGE_MIN_SIDE,
     MB,
@@ -46,6 +52,8 @@ _TAG = re.compile(MEDIA_TAG_PATTERN, re.IGNORECASE)
 _VIDEO_DEMUXERS = frozenset({"mov,mp4,m4a,3gp,3g2,mj2", "mov", "mp4"})
 _AUDIO_DEMUXERS = {"wav": "WAV", "mp3": "MP3"}
 KIND_LIMITS = {"image": IMAGE_MAX_BYTES, "video": VIDEO_MAX_BYTES, "audio": AUDIO_MAX_BYTES}
+
+Image.MAX_IMAGE_PIXELS = IMAGE_MAX_PIXELS  # the one place Pillow's decompression-bomb limit is set
 
 
 def is_url(value: str) -> bool:
@@ -124,6 +132,7 @@ class ImageInfo:
     width: int
     height: int
     size_bytes: int
+    oversized: bool = False  # Pillow refused to open it: far more pixels than the cap (sides unknown)
 
 
 @dataclass(frozen=True)
@@ -140,12 +149,20 @@ class AvInfo:
     has_audio: bool
 
 
-def measure_image(path: Path) -> ImageInfo | None:
-    """The image's format and size, or None when Pillow cannot read it."""
+def measure_image(source: Path | bytes) -> ImageInfo | None:
+    """The format and size of an image (a file, or its bytes) from its header (no pixel decoded), or None
+    when Pillow cannot read it; a picture past Pillow's bomb limit is measured as `oversized`."""
+    size = 0
     try:
-        with Image.open(path) as image:
-            return ImageInfo(image.format or "?", image.width, image.height, Path(path).stat().st_size)
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+        if isinstance(source, bytes):
+            size, opened = len(source), io.BytesIO(source)
+        else:
+            size, opened = Path(source).stat().st_size, source
+        with Image.open(opened) as image:
+            return ImageInfo(image.format or "?", image.width, image.height, size)
+    except Image.DecompressionBombError:
+        return ImageInfo("?", 0, 0, size, oversized=True)
+    except (UnidentifiedImageError, OSError, ValueError):
         return None
 
 
@@ -200,10 +217,30 @@ def _seconds_rule(seconds: float, low: float, high: float) -> str | None:
     return None
 
 
-def image_problem(field: str, info: ImageInfo | None) -> ValidationError | None:
-    """The first image rule `info` breaks (format, size in bytes, sides, ratio)."""
+def _limit_rule(info: ImageInfo) -> str | None:
+    """The upper limit (bytes, sides, pixels) a measured picture breaks: what decoding it would cost."""
+    if info.oversized:
+        pixels = 2 * IMAGE_MAX_PIXELS  # where Pillow refuses to open a picture
+        return f"each side must be {IMAGE_MIN_SIDE}-{IMAGE_MAX_SIDE} px (got over {pixels:,} pixels)"
+    if max(info.width, info.height) > IMAGE_MAX_SIDE:  # so at most IMAGE_MAX_PIXELS pixels pass
+        return _too_big(info.size_bytes, IMAGE_MAX_BYTES) or _shape_rule(info.width, info.height)
+    return _too_big(info.size_bytes, IMAGE_MAX_BYTES)
+
+
+def image_limit_problem(field: str, info: ImageInfo | None) -> ValidationError | None:
+    """The rule an upload breaks that makes it unsafe to decode (unreadable, too many bytes or pixels);
+    None for anything the full rules (`image_problem`) may still refuse with their own words."""
     if info is None:
         return ValidationError(field, "is not a readable image (JPEG, PNG or WebP)")
+    rule = _limit_rule(info)
+    return ValidationError(field, rule) if rule else None
+
+
+def image_problem(field: str, info: ImageInfo | None) -> ValidationError | None:
+    """The first image rule `info` breaks (readable, size in bytes and pixels, format, sides, ratio)."""
+    limit = image_limit_problem(field, info)
+    if limit is not None or info is None:
+        return limit
     if info.format not in IMAGE_FORMATS:
         return ValidationError(field, f"must be a JPEG, PNG or WebP image (got {info.format})")
     rule = _too_big(info.size_bytes, IMAGE_MAX_BYTES) or _shape_rule(info.width, info.height)

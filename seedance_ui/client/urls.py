@@ -1,30 +1,14 @@
-"""Whether a URL points somewhere the provider's servers can reach: https and a public host."""
+"""Whether a URL points somewhere the provider's servers can reach: https and a public host.
+
+The text of the URL only (names are resolved where a URL is fetched: `seedance_ui.addresses`)."""
 
 from __future__ import annotations
 
-import ipaddress
-import re
-import socket
 from typing import Any
 from urllib.parse import urlsplit
 
+from seedance_ui.addresses import is_public, literal_ip
 from seedance_ui.options import MAX_CALLBACK_URL_LENGTH
-
-
-def _blocked_ip(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-    """The IP a host literal denotes (including legacy forms like 127.1), or None for a name."""
-    try:
-        ip = ipaddress.ip_address(host)
-    except ValueError:
-        if not re.fullmatch(r"[0-9a-fA-Fx.]+", host) or not any(c.isdigit() for c in host):
-            return None
-        try:
-            ip = ipaddress.IPv4Address(socket.inet_aton(host))
-        except OSError:
-            return None
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return ip
 
 
 def public_url_problem(url: Any) -> str | None:
@@ -48,8 +32,8 @@ def public_url_problem(url: Any) -> str | None:
     host = host.rstrip(".").lower()
     if host == "localhost" or host.endswith(".localhost"):
         return "must not point at localhost"
-    ip = _blocked_ip(host)
-    if ip is not None and (not ip.is_global or ip.is_multicast):
+    ip = literal_ip(host)
+    if ip is not None and not is_public(ip):
         return (
             "must not point at a private, loopback, link-local, reserved or unspecified address "
             f"(got {ip})"

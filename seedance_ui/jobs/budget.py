@@ -6,7 +6,11 @@
   charged its estimate when admitted, reconciled to the provider's `credits_reserved` once known, and
   released when it turns out not to be billed (refused at create, failed at the provider, cancelled).
   Check and reservation happen under one lock, so concurrent submissions can never overshoot.
-- A per-visitor submission rate limit (any key), a sliding minute.
+- A per-visitor submission rate limit (any key), a sliding minute, and a cap on a visitor's unfinished
+  jobs (waiting in the line or being made), so no one visitor can put everyone else behind a long line.
+- "Per visitor" binds a signed-in user by account; anyone else (a page, a `/generate` caller, an agent with
+  or without its own key) by owner AND by client address, so fresh cookies or keys do not reset a limit
+  and one address's page, API and MCP calls share one budget, one rate limit and one cap.
 
 The ledger is the `spend` table of the studio's one database (seedance_ui/store), one row per job on the
 server's key. It is not derived from the history because visitors may delete history items: spending must
@@ -26,6 +30,7 @@ from typing import TYPE_CHECKING
 
 from seedance_ui.client.errors import SeedanceError, ValidationError
 from seedance_ui.config import Settings
+from seedance_ui.jobs.limits import UnfinishedJobs
 from seedance_ui.jobs.meta import KEY_SERVER, KEY_VISITOR
 from seedance_ui.security.owners import is_signed_in_owner, log_id
 from seedance_ui.store import JobRecord, JobStatus, SpendRow, open_database
@@ -60,6 +65,10 @@ class SignInRequiredError(SubmissionRefusedError):
 
 class BudgetExceededError(SubmissionRefusedError):
     default_hint = "Budgets reset at 00:00 UTC. You can keep generating with your own Evolink key."
+
+
+class TooManyUnfinishedError(SubmissionRefusedError):
+    default_hint = "Wait for one of them to finish (or cancel one), then try again."
 
 
 class SubmitRateLimitedError(SubmissionRefusedError):
@@ -193,6 +202,7 @@ class SubmissionGuard:
         self.settings = settings
         self.ledger = BudgetLedger(data_dir)
         self.rate = RateLimiter(settings.visitor_submits_per_minute, monotonic)
+        self.unfinished = UnfinishedJobs()
         self._clock = clock
 
     # -- before anything ------------------------------------------------------------------------------
@@ -206,11 +216,13 @@ class SubmissionGuard:
     def admit(
         self, job_id: str, owner: str, source: str, credits: float | None, address: str | None = None
     ) -> None:
-        """Refuse (SubmissionRefusedError) or reserve: policy, rate limit, budgets — in that order.
+        """Refuse (SubmissionRefusedError) or reserve: policy, unfinished jobs, rate limit, budgets — in
+        that order.
 
         The per-visitor limits bind a signed-in user by their account; anyone else by their owner id
         AND by their client `address` (a hashed address from `security.owners.client_address`), so
-        minting fresh ids does not reset them."""
+        minting fresh ids or keys does not reset them. A keyless agent's owner is its address: one
+        subject then."""
         s = self.settings
         if s.require_user_key and source != KEY_VISITOR:
             raise KeyRequiredError(KEY_REQUIRED_MESSAGE)
@@ -218,8 +230,9 @@ class SubmissionGuard:
             raise SignInRequiredError(SIGN_IN_REQUIRED_MESSAGE)
         budgeted = source == KEY_SERVER
         address = None if is_signed_in_owner(owner) else address
-        subjects = [owner] if address is None else [owner, address]
+        subjects = (owner,) if address is None or address == owner else (owner, address)
         with self.ledger.lock:
+            self._check_unfinished(subjects)
             wait = max(self.rate.wait_for(subject) for subject in subjects)
             if wait > 0:
                 per = s.visitor_submits_per_minute
@@ -232,8 +245,18 @@ class SubmissionGuard:
                 self.ledger.add(job_id, owner, utc_day(now), credits or 0.0, now, address)
             for subject in subjects:
                 self.rate.record(subject)
+            self.unfinished.add(job_id, subjects)
         if budgeted and (s.daily_budget_credits or s.visitor_daily_budget_credits):
             log.info("job %s: %s credits reserved for %s", job_id, _fmt(credits or 0.0), log_id(owner))
+
+    def _check_unfinished(self, subjects: tuple[str, ...]) -> None:
+        cap = self.settings.visitor_max_unfinished_jobs
+        waiting = max(self.unfinished.count(subject) for subject in subjects)
+        if cap and waiting >= cap:
+            raise TooManyUnfinishedError(
+                f"Too many unfinished videos: {waiting} of yours are waiting or being made, and each "
+                f"visitor may have at most {cap} at once."
+            )
 
     def _check_budgets(self, owner: str, address: str | None, credits: float | None, now: float) -> None:
         s = self.settings
@@ -267,6 +290,8 @@ class SubmissionGuard:
     # -- afterwards -----------------------------------------------------------------------------------
     def forget(self, job_id: str) -> None:
         """The submission failed before its record was written: nothing to count."""
+        with self.ledger.lock:
+            self.unfinished.drop(job_id)
         self.ledger.forget(job_id)
 
     def reconcile(self, job_id: str, credits_reserved: object) -> None:
@@ -275,7 +300,11 @@ class SubmissionGuard:
             self.ledger.reconcile(job_id, float(credits_reserved))  # type: ignore[arg-type]
 
     def settle(self, record: JobRecord) -> None:
-        """A job ended: release what it reserved unless it was (or may have been) billed."""
+        """A job ended: it no longer counts as unfinished, and what it reserved is released unless it
+        was (or may have been) billed."""
+        if record.terminal:
+            with self.ledger.lock:
+                self.unfinished.drop(record.id)
         if record.terminal and not is_billed(record) and self.ledger.release(record.id):
             log.info("job %s: not billed, its reservation is released", record.id)
 

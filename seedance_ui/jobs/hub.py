@@ -6,6 +6,9 @@ import asyncio
 import contextlib
 import threading
 import time
+from collections.abc import Callable
+
+Listener = Callable[[str], None]  # called with a job id after each change of that job
 
 
 def _wake(fut: asyncio.Future[None]) -> None:
@@ -20,6 +23,19 @@ class ChangeHub:
         self._cond = threading.Condition()
         self._versions: dict[str, int] = {}
         self._waiters: dict[str, set[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]]] = {}
+        self._listeners: list[Listener] = []
+
+    def listen(self, listener: Listener) -> Callable[[], None]:
+        """Call `listener(job_id)` after every change of any job, in the notifying thread (so it must
+        be quick and never block); returns the function that stops it."""
+        with self._cond:
+            self._listeners = [*self._listeners, listener]
+
+        def stop() -> None:
+            with self._cond:
+                self._listeners = [x for x in self._listeners if x is not listener]
+
+        return stop
 
     def version(self, job_id: str) -> int:
         with self._cond:
@@ -30,10 +46,13 @@ class ChangeHub:
         with self._cond:
             self._versions[job_id] = self._versions.get(job_id, 0) + 1
             waiters = self._waiters.pop(job_id, set())
+            listeners = self._listeners
             self._cond.notify_all()
         for loop, fut in waiters:
             with contextlib.suppress(RuntimeError):  # that loop is closed: its watcher is gone
                 loop.call_soon_threadsafe(_wake, fut)
+        for listener in listeners:
+            listener(job_id)
 
     async def wait_async(self, job_id: str, seen: int, timeout: float | None = None) -> int:
         """Wait in the running loop until the version differs from `seen` (or timeout); return it."""

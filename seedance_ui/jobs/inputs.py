@@ -4,26 +4,26 @@ alone (after a restart too).
 
 Each entry of `params["inputs"]` is a dict: `role` (one of ROLES), then either `path` (the copy,
 relative to the data directory), `sha256` and `name` (the original file name), or `url`; once uploaded,
-`file_url` and `expires_at` (epoch s). The copies are named by us (`<role>-<n>.<ext>`), in a folder named
-by the job id. The record's own image fields (`first_frame`, ...) hold the copies' relative paths.
+`file_url` and `expires_at` (epoch s). A picture is kept once per content (`HistoryStore.keep_inputs`:
+`inputs/blobs/<ab>/<sha256>.<ext>`, shared by every job that uses it, counted once against its owner's
+disk quota); records made before keep their own copies (`inputs/<job id>/<role>-<n>.<ext>`), which
+read the same. The record's own image fields (`first_frame`, ...) hold the copies' relative paths.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import os
-import shutil
 import time
 from pathlib import Path
 from typing import Any
 
-from PIL import Image
-
-from seedance_ui.client.media_rules import is_url
+from seedance_ui.client.errors import ValidationError
+from seedance_ui.client.media_rules import is_url, measure_image
 from seedance_ui.client.request import GenerationRequest
 from seedance_ui.client.uploads import UploadedFile, file_sha256
 from seedance_ui.options import UPLOAD_EXPIRY_MARGIN_SECONDS
 from seedance_ui.store import Database, HistoryStore
+from seedance_ui.store.quota import QuotaExceeded
 
 INPUTS_KEY = "inputs"
 ROLE_FIRST_FRAME = "first_frame"
@@ -62,41 +62,40 @@ def media_fields(request: GenerationRequest) -> dict[str, Any]:
 
 
 def _suffix(path: Path) -> str:
-    """The extension of an image by what Pillow reads in it (the name it came with may lie)."""
-    try:
-        with Image.open(path) as image:
-            found = _SUFFIX.get(image.format or "")
-    except OSError:
-        found = None
+    """The extension of an image by what its header says (the name it came with may lie)."""
+    info = measure_image(path)
+    found = _SUFFIX.get(info.format) if info is not None else None
     return found or path.suffix.lower()[:8]
 
 
-def _copy(source: Path, target: Path) -> None:
-    """Copy atomically: a crash leaves either no file or the whole file."""
-    partial = target.with_name(target.name + ".part")
-    shutil.copyfile(source, partial)
-    os.replace(partial, target)
+def save_inputs(store: HistoryStore, job_id: str, request: GenerationRequest, owner: str | None = None
+                ) -> list[dict[str, Any]]:
+    """Keep each local image of `request` once per content for the job (`owner`'s; default: the
+    recorded job's); the `params["inputs"]` entries.
 
-
-def save_inputs(store: HistoryStore, job_id: str, request: GenerationRequest) -> list[dict[str, Any]]:
-    """Copy each local image of `request` into the job's inputs folder; the `params["inputs"]` entries.
-
-    Raises OSError when a copy cannot be written (the caller removes the folder then).
+    ValidationError naming the field when the new pictures would take the owner over their disk quota
+    (nothing is written then); OSError when one cannot be written (the caller calls
+    `store.remove_inputs` then).
     """
+    if owner is None:
+        record = store.get(job_id)
+        owner = record.owner if record is not None else ""
+    media = request_inputs(request)
+    local = [(role, Path(value)) for role, value in media if not is_url(value)]
+    blobs = [(source, file_sha256(source), _suffix(source)) for _role, source in local]
+    try:
+        store.quota.reserve(owner, store.new_blob_bytes(owner, blobs), "this request's pictures")
+    except QuotaExceeded as exc:
+        raise ValidationError(_FIELD[local[0][0]], exc.message) from None
+    kept = iter(store.keep_inputs(job_id, owner, blobs))
+    found = iter(zip(local, blobs, strict=True))
     entries: list[dict[str, Any]] = []
-    counts = dict.fromkeys(ROLES, 0)
-    folder = store.inputs_dir(job_id)
-    for role, value in request_inputs(request):
-        counts[role] += 1
+    for role, value in media:
         if is_url(value):
             entries.append({"role": role, "url": value})
             continue
-        source = Path(value)
-        folder.mkdir(parents=True, exist_ok=True)
-        target = folder / f"{role}-{counts[role]}{_suffix(source)}"
-        _copy(source, target)
-        entries.append({"role": role, "path": store.relative(target), "sha256": file_sha256(target),
-                        "name": source.name})
+        (_role, source), (_source, sha, _) = next(found)
+        entries.append({"role": role, "path": next(kept), "sha256": sha, "name": source.name})
     return entries
 
 

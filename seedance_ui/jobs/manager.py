@@ -153,6 +153,11 @@ class JobManager:
     def webhooks_enabled(self) -> bool:
         return self._webhooks
 
+    @property
+    def changes(self) -> ChangeHub:
+        """The per-job change counters: every record update notifies its job id (for waiting on)."""
+        return self._hub
+
     def _on_loop(self) -> bool:
         return self._thread is not None and threading.current_thread() is self._thread
 
@@ -231,7 +236,7 @@ class JobManager:
         if request.has_media:
             try:
                 record.credits_estimated = _credits(request, self._check_media(request))
-                record.params = durable_params(request, save_inputs(self.store, record.id, request))
+                record.params = durable_params(request, save_inputs(self.store, record.id, request, owner))
             except BaseException:
                 self.guard.forget(record.id)
                 self.store.remove_inputs(record.id)

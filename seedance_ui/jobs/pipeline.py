@@ -178,7 +178,9 @@ class JobRunner:
         checked = {"checked": True} if request.has_media else {}
         self.create_sent = self.in_create = True
         try:
-            task = await client.create(request, idempotency_key=rec.idempotency_token, **checked)
+            # The job id as the Idempotency-Key: a gateway that honours it never makes a second task
+            # of this job (we still never resend a create that may have arrived).
+            task = await client.create(request, idempotency_key=rec.id, **checked)
         except Exception as exc:
             if isinstance(exc, SeedanceError) and _certainly_not_created(exc):
                 log.info("job %s: create refused: %r", self.job_id, exc)

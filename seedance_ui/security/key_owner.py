@@ -3,9 +3,10 @@
 An agent that sends its key in the `X-Evolink-Key` header generates on that key, and its jobs belong to
 `key:` + the first 32 hex characters of the key's SHA-256: a one-way name, so the key itself is never
 written down, and the same key finds the same jobs from any machine. Without a key the owner is `addr:`
-+ 16 hex characters of the SHA-256 of the client's address (`owners.client_host`: the first
-X-Forwarded-For hop behind a trusted proxy). Neither prefix can be confused with a browser id (32 bare
-hex) or a signed-in `hf:` owner.
++ 16 hex characters of the SHA-256 of the client's address (`owners.client_host`: behind a trusted
+proxy, the X-Forwarded-For hop that proxy added). Neither prefix can be confused with a browser id (32
+bare hex) or a signed-in `hf:` owner. An address is not an identity (neighbours behind one NAT share it):
+a keyless caller reaches a job only by the unguessable id start_video returned, and cannot list them.
 
 Pure functions; no Gradio import.
 """

@@ -25,6 +25,7 @@ from seedance_ui.security.identity import owner_in_scope, request_scope
 SIGNED_IN_PREFIX = "hf:"
 ADDRESS_PREFIX = "addr:"  # a hashed client address, a subject of per-visitor limits (client_address)
 API_OWNER = "api"  # every caller of the programmatic API without a signed-in session
+FORWARDED_HEADER = "x-forwarded-for"
 
 _BROWSER_ID = re.compile(r"[0-9a-f]{32}")
 # Hugging Face usernames: letters, digits, '-', '_' and '.', at most 96 characters.
@@ -116,23 +117,32 @@ def address_pseudonym(host: str) -> str:
     return ADDRESS_PREFIX + hashlib.sha256(host.encode("utf-8", "replace")).hexdigest()[:16]
 
 
-def client_host(request: Any, *, trust_proxy: bool) -> str | None:
-    """The client's network address: behind a trusted proxy (SEEDANCE_TRUST_PROXY, on by default on
-    Spaces) the first `X-Forwarded-For` hop, else the peer of the connection; None in-process."""
+def client_host(request: Any, *, trust_proxy: int) -> str | None:
+    """The client's network address: the peer of the connection, or behind `trust_proxy` trusted
+    proxies (SEEDANCE_TRUST_PROXY; True counts as one) the `X-Forwarded-For` hop the outermost of them
+    added (`forwarded_hop`); None in-process."""
     underlying = getattr(request, "request", None) or request
-    host: str | None = None
-    if trust_proxy:
-        headers = getattr(underlying, "headers", None)
-        forwarded = headers.get("x-forwarded-for") if headers is not None else None
-        if isinstance(forwarded, str) and forwarded.strip():
-            host = forwarded.split(",")[0].strip()
+    host = forwarded_hop(getattr(underlying, "headers", None), int(trust_proxy)) if trust_proxy else None
     if not host:
         client = getattr(underlying, "client", None)
         host = getattr(client, "host", None)
     return host if isinstance(host, str) and host else None
 
 
-def client_address(request: Any, *, trust_proxy: bool) -> str | None:
+def forwarded_hop(headers: Any, proxies: int) -> str | None:
+    """The `proxies`-th `X-Forwarded-For` hop from the right, over every line of the header: each
+    trusted proxy appends the address it was reached from, so hops further left are whatever the client
+    chose to send and name no one. Fewer hops than proxies: the leftmost (a trusted proxy added it)."""
+    if headers is None or proxies < 1:
+        return None
+    getlist = getattr(headers, "getlist", None)
+    values = getlist(FORWARDED_HEADER) if callable(getlist) else [headers.get(FORWARDED_HEADER)]
+    hops = [hop.strip() for value in values if isinstance(value, str) for hop in value.split(",")]
+    hops = [hop for hop in hops if hop]
+    return hops[-min(proxies, len(hops))] if hops else None
+
+
+def client_address(request: Any, *, trust_proxy: int) -> str | None:
     """The pseudonym of the client's address, the second subject of per-visitor limits."""
     host = client_host(request, trust_proxy=trust_proxy)
     return None if host is None else address_pseudonym(host)

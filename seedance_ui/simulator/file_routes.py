@@ -8,7 +8,9 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from seedance_ui import options
+from seedance_ui.addresses import AddressRefused
 from seedance_ui.simulator.files import FileRefused, decode_base64, envelope, parse_multipart, refusal
+from seedance_ui.simulator.media import public_client
 
 if TYPE_CHECKING:
     from seedance_ui.simulator.server import Simulator
@@ -97,8 +99,10 @@ class FileRoutes:
         if not isinstance(url, str) or not url.lower().startswith(("http://", "https://")):
             raise FileRefused(400, "file_url must be an http(s) URL")
         try:
-            with httpx.Client(timeout=FETCH_TIMEOUT, follow_redirects=True) as http:
+            with public_client(self.sim.trusts, FETCH_TIMEOUT) as http:
                 response = http.get(url)
+        except AddressRefused as refused:
+            raise FileRefused(400, f"Failed to fetch file_url: the URL {refused.rule}") from None
         except httpx.HTTPError as exc:
             raise FileRefused(400, f"Failed to fetch file_url ({type(exc).__name__})") from None
         if response.status_code != 200 or len(response.content) > options.IMAGE_MAX_BYTES:

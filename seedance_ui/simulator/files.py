@@ -2,6 +2,11 @@
 
 Answers follow CONTRACT-MODES.md section 4: `{"success", "code", "msg", "data": {..., "file_url",
 "expires_at"}}`; errors are `{"success": false, "code": <status>, "msg": ...}` with that HTTP status.
+
+Pictures are measured from their header (`image_header`: Pillow's `Image.open` is lazy) and refused past
+the contract's upper limits before anything decodes them: a 20 KB PNG can claim 13000x13000 pixels. The
+simulator runs on its own too (`python -m seedance_ui.simulator` imports nothing of the studio's), so
+this module sets Pillow's decompression-bomb limit to the contract's pixel cap itself.
 """
 
 from __future__ import annotations
@@ -25,6 +30,10 @@ from seedance_ui import options
 FILES_PREFIX = "/files/"
 MAX_FILES = 2000  # the documented default allowance
 _MIME = {"JPEG": "image/jpeg", "PNG": "image/png", "GIF": "image/gif", "WEBP": "image/webp"}
+UNSUPPORTED = "Unsupported file type: only JPEG, PNG, GIF and WebP images"
+
+# A decode that skipped `image_header` fails past twice this many pixels (Pillow: a warning past it).
+Image.MAX_IMAGE_PIXELS = options.IMAGE_MAX_PIXELS
 
 
 class FileRefused(Exception):
@@ -33,6 +42,32 @@ class FileRefused(Exception):
     def __init__(self, status: int, msg: str) -> None:
         super().__init__(msg)
         self.status, self.msg = status, msg
+
+
+class ImageTooLarge(FileRefused):
+    """A picture past the contract's sides or pixels: refused before it is decoded."""
+
+    def __init__(self, size: tuple[int, int] | None) -> None:
+        side, pixels = options.IMAGE_MAX_SIDE, options.IMAGE_MAX_PIXELS
+        got = f"{size[0]}x{size[1]} px" if size else f"over {2 * pixels:,} pixels"
+        rule = f"each side at most {side} px, {pixels:,} pixels in all"
+        super().__init__(400, f"Image too large ({got}): {rule}")
+
+
+def image_header(data: bytes) -> tuple[str, int, int]:
+    """(Pillow's format name, width, height) of an image's bytes, read from its header: no pixel is
+    decoded. Raises ImageTooLarge past the contract's upper limits (what decoding would cost) and
+    FileRefused (400) for anything Pillow cannot read."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            fmt, width, height = image.format or "", image.width, image.height
+    except Image.DecompressionBombError:  # past twice the pixel cap: Pillow gives no size
+        raise ImageTooLarge(None) from None
+    except (UnidentifiedImageError, OSError, ValueError):
+        raise FileRefused(400, UNSUPPORTED) from None
+    if max(width, height) > options.IMAGE_MAX_SIDE or width * height > options.IMAGE_MAX_PIXELS:
+        raise ImageTooLarge((width, height))
+    return fmt, width, height
 
 
 @dataclass(frozen=True)
@@ -86,14 +121,11 @@ class FileStore:
         self._lock = threading.Lock()
 
     def add(self, data: bytes, original_name: str, upload_path: str = "") -> StoredFile:
-        """Store an image upload; raises FileRefused for an empty, unknown or non-image file."""
+        """Store an image upload; raises FileRefused for an empty, unknown or non-image file, and for a
+        picture past the contract's sides or pixels (measured from its header, never decoded)."""
         if not data:
             raise FileRefused(400, "file is required")
-        try:
-            with Image.open(io.BytesIO(data)) as image:
-                fmt = image.format or ""
-        except (UnidentifiedImageError, OSError, ValueError):
-            raise FileRefused(400, "Unsupported file type: only JPEG, PNG, GIF and WebP images") from None
+        fmt, _width, _height = image_header(data)
         if fmt not in options.UPLOAD_FORMATS:
             raise FileRefused(400, f"Unsupported file type {fmt}: only JPEG, PNG, GIF and WebP images")
         now = self.clock()

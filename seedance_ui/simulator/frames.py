@@ -15,7 +15,7 @@ PUSH_IN = 0.08  # how far the picture zooms over the clip (share of its size)
 
 
 def picture_size(path: str | Path) -> tuple[int, int]:
-    """Width and height of a stored frame image."""
+    """Width and height of a stored frame image (from its header: nothing is decoded)."""
     with Image.open(path) as image:
         return image.size
 
@@ -49,7 +49,10 @@ class FramePictures:
 
 
 def _cover(path: str, size: tuple[int, int]) -> Image.Image:
-    """The image, upright and in RGB, scaled and centre-cropped to exactly `size`."""
+    """The image, upright and in RGB, scaled and centre-cropped to exactly `size`. Stored frames were
+    measured from their header before they were kept (media.py: within the contract's sides and pixels);
+    a JPEG is decoded at the smallest scale that still covers the clip either way up (its draft)."""
     with Image.open(path) as image:
+        image.draft("RGB", (max(size), max(size)))
         upright = ImageOps.exif_transpose(image) or image
         return ImageOps.fit(upright.convert("RGB"), size, Image.Resampling.LANCZOS)

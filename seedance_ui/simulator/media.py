@@ -2,7 +2,9 @@
 
 A URL that cannot be fetched or a file that breaks a rule fails the task (never the create call),
 with the failure codes of CONTRACT-MODES.md section 7. Fetched frame images are kept, by content
-hash, for the placeholder clip to draw.
+hash, for the placeholder clip to draw. Like the provider's servers, the simulator fetches only from
+public addresses (every redirect hop checked, the name resolved once: `seedance_ui.addresses`), except
+from the origins it trusts: its own (the file URLs it hands out) and those it is told to.
 """
 
 from __future__ import annotations
@@ -18,10 +20,13 @@ import httpx
 from PIL import Image, UnidentifiedImageError
 
 from seedance_ui import options
+from seedance_ui.addresses import AddressRefused, PublicTransport, Trusted
+from seedance_ui.simulator.files import FileRefused, ImageTooLarge, image_header
 from seedance_ui.simulator.validation import CreateParams
 
 FETCH_TIMEOUT = 5.0  # per URL
 FETCH_BUDGET = 10.0  # all URLs of one create together: the create answer must not wait for long
+MAX_REDIRECTS = 5
 _LIMITS = {
     "image": options.IMAGE_MAX_BYTES,
     "video": options.VIDEO_MAX_BYTES,
@@ -54,13 +59,20 @@ class FetchedMedia:
     deadline: float = field(default_factory=lambda: time.monotonic() + FETCH_BUDGET)
 
 
-def fetch_all(params: CreateParams, frames_dir: Path) -> FetchedMedia:
+def public_client(trusted: Trusted, timeout: float) -> httpx.Client:
+    """A client for URLs someone else chose: public addresses only, on every redirect hop, except the
+    trusted origins."""
+    return httpx.Client(transport=PublicTransport(trusted), timeout=timeout, follow_redirects=True,
+                        max_redirects=MAX_REDIRECTS)
+
+
+def fetch_all(params: CreateParams, frames_dir: Path, trusted: Trusted) -> FetchedMedia:
     """Fetch and check every media URL of a create, in order; the first problem fails the task."""
     outcome = FetchedMedia()
     if not (params.image_urls or params.video_urls or params.audio_urls):
         return outcome
     try:
-        with httpx.Client(timeout=FETCH_TIMEOUT, follow_redirects=True) as http:
+        with public_client(trusted, FETCH_TIMEOUT) as http:
             frames = [_image(http, url, frames_dir, outcome) for url in params.image_urls]
             seconds = [_timed(http, url, "video", outcome) for url in params.video_urls]
             audio = [_timed(http, url, "audio", outcome) for url in params.audio_urls]
@@ -95,6 +107,10 @@ def _download(http: httpx.Client, url: str, kind: str, outcome: FetchedMedia) ->
                     raise MediaFailure("image_processing_error", f"Timed out downloading {kind}.")
                 if len(data) > limit:
                     raise _invalid(f"The {kind} file exceeds {limit // options.MB} MB.")
+    except AddressRefused as refused:
+        raise MediaFailure(
+            "image_processing_error", f"Failed to download {kind} from URL: the URL {refused.rule}."
+        ) from None
     except httpx.HTTPError as exc:
         raise MediaFailure(
             "image_processing_error", f"Failed to download {kind} from URL ({type(exc).__name__})."
@@ -112,13 +128,16 @@ def _shape(width: int, height: int, kind: str) -> None:
 
 
 def _image(http: httpx.Client, url: str, frames_dir: Path, outcome: FetchedMedia) -> str:
-    """Check one image; keep it under its content hash and return that path."""
+    """Check one image (measured from its header first: a picture past the contract's limits is never
+    decoded); keep it under its content hash and return that path."""
     data = _download(http, url, "image", outcome)
     try:
+        fmt, width, height = image_header(data)
         with Image.open(io.BytesIO(data)) as image:
-            fmt, width, height = image.format, image.width, image.height
             image.load()
-    except (UnidentifiedImageError, OSError, ValueError):
+    except ImageTooLarge as refused:
+        raise _invalid(f"{refused.msg}.") from None
+    except (FileRefused, UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
         raise MediaFailure("image_processing_error", "The image could not be decoded.") from None
     if fmt not in options.IMAGE_FORMATS:
         raise _invalid(f"Unsupported image format {fmt}: use JPEG, PNG or WebP.")

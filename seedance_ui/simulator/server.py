@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from seedance_ui import options
+from seedance_ui.addresses import origin
 from seedance_ui.simulator.faults import ROUTES, Behaviour, Fault, make_fault
 from seedance_ui.simulator.files import FileStore
 from seedance_ui.simulator.frames import picture_size as frame_picture_size
@@ -56,7 +57,10 @@ class Simulator:
         duration_factor: tuple[float, float] = (1.0, 1.0),
         video_cache_dir: Path | None = None,
         public_base_url: str | None = None,
+        trusted_origins: tuple[str, ...] = (),
     ) -> None:
+        """`trusted_origins`: origins whose media URLs are fetched although their address is not public
+        (besides the simulator's own, always trusted): e.g. a loopback host a test serves files on."""
         if speed <= 0:
             raise ValueError("speed must be positive")
         low, high = duration_factor
@@ -65,6 +69,7 @@ class Simulator:
         self.host, self.port, self.speed, self.api_key = host, port, float(speed), api_key
         self.seed, self.duration_factor = seed, (float(low), float(high))
         self.public_base_url = public_base_url.rstrip("/") if public_base_url else None
+        self._trusted = {origin(o) for o in trusted_origins}
         self.videos = VideoCache(video_cache_dir or default_video_cache_dir())
         self.files = FileStore()
         self.behaviour = Behaviour()
@@ -219,9 +224,21 @@ class Simulator:
 
     # ------------------------------------------------------------ task state (used by the handler)
 
+    def trust(self, *origins: str) -> None:
+        """Fetch media from these origins too, whatever their address (see __init__)."""
+        with self._lock:
+            self._trusted |= {origin(o) for o in origins}
+
+    def trusts(self, url: Any) -> bool:
+        """Is `url` on the simulator's own origin (its file URLs, its videos) or one it was told to trust?"""
+        own = {origin(self.base_url)} | ({origin(self.public_base_url)} if self.public_base_url else set())
+        with self._lock:
+            return origin(url) in own | self._trusted
+
     def fetch_media(self, params: CreateParams) -> FetchedMedia:
-        """Fetch and check the create's media URLs, as the provider does before generating."""
-        return fetch_all(params, self.videos.directory / "frames")
+        """Fetch and check the create's media URLs, as the provider does before generating: from public
+        addresses only, and from the origins it trusts."""
+        return fetch_all(params, self.videos.directory / "frames", self.trusts)
 
     def create_task(self, params: CreateParams, media: FetchedMedia | None = None) -> SimTask:
         """Create and register a task; its whole timeline is fixed now (a media failure fails it)."""

@@ -5,7 +5,9 @@ Layout of `data_dir`::
     studio.sqlite3         the database (see store/local.py): jobs, job bookkeeping, budget ledger
     videos/<job_id>.mp4    downloaded videos
     posters/<job_id>.jpg   their poster frames
-    inputs/<job_id>/       copies of the job's input images (first_frame-1.png, reference_image-2.jpg, ...)
+    inputs/blobs/<ab>/<sha256>.<ext>   the jobs' input images, once per content (`input_refs` in the
+                           database says which jobs use each; the last job to go takes its blob along)
+    inputs/<job_id>/       the input copies of jobs made before blobs (read as they are, deleted with them)
 
 File names are built only from our own job ids (uuid4 hex, validated), never from provider data.
 Paths kept in a record are relative to `data_dir` and are resolved through `HistoryStore.resolve`,
@@ -17,13 +19,16 @@ from __future__ import annotations
 import builtins
 import dataclasses
 import logging
+import os
 import shutil
+import threading
 import time
 from pathlib import Path
 from typing import Any
 
 from seedance_ui.store.interface import Database
 from seedance_ui.store.local import open_database
+from seedance_ui.store.quota import DiskQuota
 from seedance_ui.store.records import (
     PATH_FIELDS,
     UPDATABLE_FIELDS,
@@ -37,6 +42,7 @@ log = logging.getLogger(__name__)
 VIDEOS_DIRNAME = "videos"
 POSTERS_DIRNAME = "posters"
 INPUTS_DIRNAME = "inputs"
+BLOBS_DIRNAME = "blobs"
 VIDEO_SUFFIX = ".mp4"
 POSTER_SUFFIX = ".jpg"
 
@@ -44,7 +50,7 @@ POSTER_SUFFIX = ".jpg"
 class HistoryStore:
     """Thread-safe job history of one data directory (the database serialises access)."""
 
-    def __init__(self, data_dir: Path | str) -> None:
+    def __init__(self, data_dir: Path | str, visitor_disk_bytes: int = 0) -> None:
         self.data_dir = Path(data_dir).expanduser().resolve()
         self.videos_dir = self.data_dir / VIDEOS_DIRNAME
         self.posters_dir = self.data_dir / POSTERS_DIRNAME
@@ -53,6 +59,9 @@ class HistoryStore:
             folder.mkdir(parents=True, exist_ok=True)
         self.db: Database = open_database(self.data_dir)
         self.schema_version = self.db.schema_version
+        # One visitor's files (inputs, boards, exports): shared with the storyboard's BoardSession.
+        self.quota = DiskQuota(self.data_dir, visitor_disk_bytes, self.db.input_bytes)
+        self._blobs_lock = threading.Lock()  # a blob is never deleted while a job takes it up
 
     def close(self) -> None:
         self.db.close()
@@ -133,6 +142,7 @@ class HistoryStore:
         if paths is None:
             return False
         self._remove_files(job_id, list(paths))
+        self.quota.forget(owner)
         return True
 
     def _remove_files(self, job_id: str, recorded: builtins.list[str | None]) -> None:
@@ -167,8 +177,48 @@ class HistoryStore:
         malformed id); not created here."""
         return self.inputs_root / check_job_id(job_id)
 
+    def blob_path(self, sha256: str, suffix: str) -> Path:
+        """Where the input picture of this content is kept (`suffix`: ".png", ...; ours, from its format)."""
+        if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
+            raise ValueError("an input blob is named by a lowercase sha256")
+        return self.inputs_root / BLOBS_DIRNAME / sha256[:2] / f"{sha256}{suffix}"
+
+    def new_blob_bytes(self, owner: str, blobs: builtins.list[tuple[Path, str, str]]) -> int:
+        """The bytes these (source, sha256, suffix) would add to the owner's share: the distinct ones
+        none of their jobs uses yet."""
+        fresh = {self.relative(self.blob_path(sha, suffix)): source for source, sha, suffix in blobs}
+        return sum(source.stat().st_size for rel, source in fresh.items()
+                   if not self.db.owner_has_input(owner, rel))
+
+    def keep_inputs(self, job_id: str, owner: str, blobs: builtins.list[tuple[Path, str, str]]
+                    ) -> builtins.list[str]:
+        """Store each (source, sha256, suffix) once per content and record that the job uses it; the
+        blobs' relative paths, in order. OSError when one cannot be written."""
+        check_job_id(job_id)
+        kept: builtins.list[tuple[str, str, int]] = []
+        with self._blobs_lock:
+            for source, sha, suffix in blobs:
+                target = self.blob_path(sha, suffix)
+                if not target.is_file():
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    partial = target.with_name(f"{target.name}.{job_id}.part")
+                    shutil.copyfile(source, partial)
+                    os.replace(partial, target)  # a crash leaves either no blob or the whole blob
+                kept.append((self.relative(target), sha, target.stat().st_size))
+            self.db.add_input_refs(job_id, owner, kept)
+        return [rel for rel, _sha, _size in kept]
+
     def remove_inputs(self, job_id: str) -> None:
-        """Delete the job's input copies (nothing happens when there are none)."""
+        """Let go of the job's input pictures: each blob no other job uses is deleted, and so is the
+        job's own folder of copies of earlier versions (nothing happens when there are none)."""
+        with self._blobs_lock:
+            for rel in self.db.release_input_refs(check_job_id(job_id)):
+                try:
+                    blob = self.resolve(rel)
+                    if blob is not None:
+                        blob.unlink(missing_ok=True)
+                except (ValueError, OSError) as exc:
+                    log.warning("could not delete input blob %s: %s", rel, exc)
         folder = self.inputs_dir(job_id)
         try:
             shutil.rmtree(folder)

@@ -9,7 +9,6 @@ import dataclasses
 import re
 import secrets
 import time
-import uuid
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, NamedTuple
@@ -68,8 +67,9 @@ TERMINAL_JOB_STATUSES: frozenset[JobStatus] = frozenset(
 
 
 def new_job_id() -> str:
-    """A fresh job id: 32 lowercase hex characters."""
-    return uuid.uuid4().hex
+    """A fresh job id: 32 lowercase hex characters, 128 random bits. An unguessable id is what lets a
+    keyless agent (whose address is no identity) reach its job, so no bits go to a UUID's version."""
+    return secrets.token_hex(16)
 
 
 def new_token() -> str:
@@ -93,7 +93,7 @@ def check_job_id(job_id: object) -> str:
 class JobRecord:
     """One generation job as the studio keeps it."""
 
-    id: str  # ours: uuid4 hex
+    id: str  # ours: 32 random hex (new_job_id)
     owner: str
     params: dict  # GenerationRequest.to_params()
     status: JobStatus

@@ -147,8 +147,120 @@ def _migration_3(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX uploads_expires ON uploads (expires_at)")
 
 
+def _migration_4(conn: sqlite3.Connection) -> None:
+    """Input pictures stored once per content: which jobs use which blob (`inputs/blobs/...`), so a blob
+    goes only with the last job that uses it, and a visitor's share of the disk is the sum of their
+    distinct blobs."""
+    conn.execute(
+        """
+        CREATE TABLE input_refs (
+            job_id TEXT NOT NULL,
+            owner  TEXT NOT NULL,
+            path   TEXT NOT NULL,          -- the blob, relative to the data directory
+            sha256 TEXT NOT NULL,
+            size   INTEGER NOT NULL,
+            PRIMARY KEY (job_id, path)
+        )
+        """
+    )
+    conn.execute("CREATE INDEX input_refs_path ON input_refs (path)")
+    conn.execute("CREATE INDEX input_refs_owner ON input_refs (owner)")
+
+
+def _migration_5(conn: sqlite3.Connection) -> None:
+    """Idempotency keys: the job a submission with a key made, per owner and key (the page's submission
+    token, `/generate`'s and start_video's `idempotency_key`), so the same key never creates twice, after
+    a restart too."""
+    conn.execute(
+        """
+        CREATE TABLE idempotency_keys (
+            owner      TEXT NOT NULL,
+            key        TEXT NOT NULL,
+            job_id     TEXT NOT NULL,
+            created_at REAL NOT NULL,
+            PRIMARY KEY (owner, key)
+        )
+        """
+    )
+
+
+def _migration_6(conn: sqlite3.Connection) -> None:
+    """Board reviews (seedance_ui/review/): share links (the token and passphrase only as hashes), the
+    versions reviewers were shown per shot, their time-coded notes, and their statuses per take."""
+    conn.execute(
+        """
+        CREATE TABLE review_links (
+            id             TEXT PRIMARY KEY NOT NULL,
+            owner          TEXT NOT NULL,
+            board_id       TEXT NOT NULL,
+            token_hash     TEXT NOT NULL UNIQUE,   -- sha256 of the token, hex; the token is never kept
+            pass_salt      BLOB,                   -- NULL: no passphrase
+            pass_hash      BLOB,
+            show_prompts   INTEGER NOT NULL,
+            created_at     REAL NOT NULL,
+            expires_at     REAL NOT NULL,
+            last_opened_at REAL,
+            revoked_at     REAL
+        )
+        """
+    )
+    conn.execute("CREATE INDEX review_links_board ON review_links (owner, board_id, created_at)")
+    conn.execute(
+        """
+        CREATE TABLE review_versions (
+            owner         TEXT NOT NULL,
+            board_id      TEXT NOT NULL,
+            shot_id       TEXT NOT NULL,
+            take_job_id   TEXT NOT NULL,
+            number        INTEGER NOT NULL,         -- v1, v2, ... in the order first shown
+            first_shown_at REAL NOT NULL,
+            PRIMARY KEY (owner, board_id, shot_id, take_job_id),
+            UNIQUE (owner, board_id, shot_id, number)
+        )
+        """
+    )
+    conn.execute(
+        """
+        CREATE TABLE review_notes (
+            id          TEXT PRIMARY KEY NOT NULL,
+            link_id     TEXT NOT NULL,
+            owner       TEXT NOT NULL,
+            board_id    TEXT NOT NULL,
+            shot_id     TEXT NOT NULL,
+            take_job_id TEXT NOT NULL,
+            seconds     REAL NOT NULL,
+            reviewer    TEXT NOT NULL,
+            body        TEXT NOT NULL,
+            parent_id   TEXT,
+            created_at  REAL NOT NULL,
+            resolved_at REAL
+        )
+        """
+    )
+    conn.execute("CREATE INDEX review_notes_board ON review_notes (owner, board_id, created_at)")
+    conn.execute("CREATE INDEX review_notes_link ON review_notes (link_id, created_at)")
+    conn.execute(
+        """
+        CREATE TABLE review_statuses (
+            owner       TEXT NOT NULL,
+            board_id    TEXT NOT NULL,
+            shot_id     TEXT NOT NULL,
+            take_job_id TEXT NOT NULL,
+            reviewer    TEXT NOT NULL,
+            status      TEXT NOT NULL,
+            link_id     TEXT NOT NULL,
+            set_at      REAL NOT NULL,
+            PRIMARY KEY (owner, board_id, shot_id, take_job_id, reviewer)
+        )
+        """
+    )
+    conn.execute("CREATE INDEX review_statuses_link ON review_statuses (link_id, set_at)")
+
+
 # Ordered: MIGRATIONS[n - 1] takes the schema from version n - 1 to n. Append only.
-MIGRATIONS: list[Migration] = [_migration_1, _migration_2, _migration_3]
+MIGRATIONS: list[Migration] = [
+    _migration_1, _migration_2, _migration_3, _migration_4, _migration_5, _migration_6
+]
 
 
 class SchemaTooNewError(RuntimeError):
@@ -226,6 +338,16 @@ _UPLOAD_COLUMNS = ", ".join(UPLOAD_FIELDS)
 _TERMINAL_VALUES = tuple(sorted(s.value for s in JobStatus if s.terminal))
 _COLUMNS = ", ".join(FIELD_NAMES)
 _SELECT_JOB = f"SELECT {_COLUMNS} FROM jobs WHERE id = ?"
+# The columns of board reviews' rows (seedance_ui/review/ reads and writes them as dicts).
+REVIEW_LINK_COLUMNS = ("id", "owner", "board_id", "token_hash", "pass_salt", "pass_hash", "show_prompts",
+                       "created_at", "expires_at", "last_opened_at", "revoked_at")
+REVIEW_NOTE_COLUMNS = ("id", "link_id", "owner", "board_id", "shot_id", "take_job_id", "seconds", "reviewer",
+                       "body", "parent_id", "created_at", "resolved_at")
+REVIEW_STATUS_COLUMNS = ("owner", "board_id", "shot_id", "take_job_id", "reviewer", "status", "link_id",
+                         "set_at")
+_LINK_COLUMNS = ", ".join(REVIEW_LINK_COLUMNS)
+_NOTE_COLUMNS = ", ".join(REVIEW_NOTE_COLUMNS)
+_STATUS_COLUMNS = ", ".join(REVIEW_STATUS_COLUMNS)
 # Legacy databases: file name -> the table it held (same name and columns in the one database).
 LEGACY_TABLES = {"history.sqlite3": "jobs", "jobs.sqlite3": "job_meta", "budget.sqlite3": "spend"}
 
@@ -274,6 +396,10 @@ class SqliteDatabase:
         """Run one statement; the number of rows it changed."""
         with self._lock:
             return self._conn.execute(sql, args).rowcount
+
+    def _write_many(self, sql: str, rows: builtins.list[Any]) -> None:
+        with self._transaction() as conn:
+            conn.executemany(sql, rows)
 
     def close(self) -> None:
         with self._lock:
@@ -432,6 +558,50 @@ class SqliteDatabase:
         """Drop every upload that expires before `before` (epoch s); how many went."""
         return self._write("DELETE FROM uploads WHERE expires_at < ?", (float(before),))
 
+    # -- input blobs (a job's input pictures, stored once per content) -----------------------------------
+
+    def add_input_refs(self, job_id: str, owner: str, blobs: builtins.list[tuple[str, str, int]]) -> None:
+        """Record that the job uses these blobs: (path, sha256, size) each."""
+        self._write_many(
+            "INSERT OR IGNORE INTO input_refs (job_id, owner, path, sha256, size) VALUES (?, ?, ?, ?, ?)",
+            [(job_id, owner, path, sha, int(size)) for path, sha, size in blobs],
+        )
+
+    def release_input_refs(self, job_id: str) -> builtins.list[str]:
+        """Forget the job's blobs; the paths of those no other job uses any more (to delete)."""
+        with self._transaction() as conn:
+            paths = [r[0] for r in conn.execute("SELECT path FROM input_refs WHERE job_id = ?", (job_id,))]
+            conn.execute("DELETE FROM input_refs WHERE job_id = ?", (job_id,))
+            used = "SELECT 1 FROM input_refs WHERE path = ? LIMIT 1"
+            return [p for p in paths if conn.execute(used, (p,)).fetchone() is None]
+
+    def input_bytes(self, owner: str) -> int:
+        """The bytes of the distinct blobs the owner's jobs use."""
+        row = self._row(
+            "SELECT COALESCE(SUM(size), 0) FROM (SELECT DISTINCT path, size FROM input_refs WHERE owner = ?)",
+            (owner,),
+        )
+        return int(row[0]) if row is not None else 0
+
+    def owner_has_input(self, owner: str, path: str) -> bool:
+        """Some job of the owner already uses this blob (it costs them nothing more)."""
+        found = self._row("SELECT 1 FROM input_refs WHERE owner = ? AND path = ? LIMIT 1", (owner, path))
+        return found is not None
+
+    # -- idempotency keys (one job per owner and key) -------------------------------------------------------
+
+    def idempotent_job(self, owner: str, key: str) -> str | None:
+        """The id of the job the owner's submission with `key` made, or None."""
+        found = self._row("SELECT job_id FROM idempotency_keys WHERE owner = ? AND key = ?", (owner, key))
+        return None if found is None else str(found[0])
+
+    def put_idempotent_job(self, owner: str, key: str, job_id: str, now: float) -> bool:
+        """Bind the owner's `key` to `job_id`; False (and nothing changed) when it is bound already."""
+        return self._write(
+            "INSERT OR IGNORE INTO idempotency_keys (owner, key, job_id, created_at) VALUES (?, ?, ?, ?)",
+            (owner, key, job_id, float(now)),
+        ) == 1
+
     # -- identities ---------------------------------------------------------------------------------------
 
     def app_secret(self, name: str, size: int = 32) -> bytes:
@@ -464,6 +634,145 @@ class SqliteDatabase:
                 (visitor, owner, time.time()),
             )
             return True
+
+    # -- board reviews (seedance_ui/review/: links, versions, notes, statuses; rows as dicts) --------------
+
+    def insert_review_link(self, row: Mapping[str, Any], *, max_active: int, now: float) -> bool:
+        """Add a share link (`REVIEW_LINK_COLUMNS`); False (nothing added) when the owner already has
+        `max_active` links that are neither revoked nor expired."""
+        with self._transaction() as conn:
+            active = conn.execute(
+                "SELECT COUNT(*) FROM review_links WHERE owner = ? AND revoked_at IS NULL AND expires_at > ?",
+                (row["owner"], float(now)),
+            ).fetchone()[0]
+            if active >= max_active:
+                return False
+            marks = ", ".join(f":{name}" for name in REVIEW_LINK_COLUMNS)
+            conn.execute(f"INSERT INTO review_links ({_LINK_COLUMNS}) VALUES ({marks})", dict(row))
+            return True
+
+    def review_links(self, owner: str, board_id: str) -> builtins.list[dict[str, Any]]:
+        """The owner's links to a board, newest first."""
+        rows = self._rows(
+            f"SELECT {_LINK_COLUMNS} FROM review_links WHERE owner = ? AND board_id = ? "
+            "ORDER BY created_at DESC, rowid DESC",
+            (owner, board_id),
+        )
+        return [dict(r) for r in rows]
+
+    def review_link(
+        self, *, link_id: str | None = None, token_hash: str | None = None
+    ) -> dict[str, Any] | None:
+        """One link by its id or by its token's hash (whatever its state), or None."""
+        column, value = ("id", link_id) if link_id is not None else ("token_hash", token_hash)
+        row = self._row(f"SELECT {_LINK_COLUMNS} FROM review_links WHERE {column} = ?", (value,))
+        return None if row is None else dict(row)
+
+    def touch_review_link(self, link_id: str, now: float) -> None:
+        self._write("UPDATE review_links SET last_opened_at = ? WHERE id = ?", (float(now), link_id))
+
+    def revoke_review_link(self, owner: str, link_id: str, now: float) -> bool:
+        """Revoke the owner's link; False when they have no such link or it was revoked already."""
+        return self._write(
+            "UPDATE review_links SET revoked_at = ? WHERE id = ? AND owner = ? AND revoked_at IS NULL",
+            (float(now), link_id, owner),
+        ) == 1
+
+    def add_review_versions(
+        self, owner: str, board_id: str, shown: builtins.list[tuple[str, str]], now: float
+    ) -> None:
+        """Record (shot_id, take_job_id) pairs as shown: each new pair becomes its shot's next version."""
+        with self._transaction() as conn:
+            for shot_id, job_id in shown:
+                conn.execute(
+                    "INSERT OR IGNORE INTO review_versions "
+                    "(owner, board_id, shot_id, take_job_id, number, first_shown_at) "
+                    "SELECT ?, ?, ?, ?, COALESCE(MAX(number), 0) + 1, ? FROM review_versions "
+                    "WHERE owner = ? AND board_id = ? AND shot_id = ?",
+                    (owner, board_id, shot_id, job_id, float(now), owner, board_id, shot_id),
+                )
+
+    def review_versions(self, owner: str, board_id: str) -> builtins.list[dict[str, Any]]:
+        """Every version of the board's shots: shot_id, take_job_id, number, first_shown_at."""
+        rows = self._rows(
+            "SELECT shot_id, take_job_id, number, first_shown_at FROM review_versions "
+            "WHERE owner = ? AND board_id = ? ORDER BY shot_id, number",
+            (owner, board_id),
+        )
+        return [dict(r) for r in rows]
+
+    def add_review_note(
+        self, row: Mapping[str, Any], *, max_per_link: int, max_recent: int, since: float
+    ) -> str:
+        """Add a note (`REVIEW_NOTE_COLUMNS`) unless its link holds `max_per_link` notes already
+        (answer "quota") or wrote `max_recent` since `since` ("rate"); "added" when added. Atomic."""
+        with self._transaction() as conn:
+            total, recent = conn.execute(
+                "SELECT COUNT(*), COALESCE(SUM(created_at >= ?), 0) FROM review_notes WHERE link_id = ?",
+                (float(since), row["link_id"]),
+            ).fetchone()
+            if total >= max_per_link:
+                return "quota"
+            if recent >= max_recent:
+                return "rate"
+            marks = ", ".join(f":{name}" for name in REVIEW_NOTE_COLUMNS)
+            conn.execute(f"INSERT INTO review_notes ({_NOTE_COLUMNS}) VALUES ({marks})", dict(row))
+            return "added"
+
+    def review_notes(self, owner: str, board_id: str) -> builtins.list[dict[str, Any]]:
+        """Every note on the board, oldest first."""
+        rows = self._rows(
+            f"SELECT {_NOTE_COLUMNS} FROM review_notes WHERE owner = ? AND board_id = ? "
+            "ORDER BY created_at, rowid",
+            (owner, board_id),
+        )
+        return [dict(r) for r in rows]
+
+    def review_note(self, note_id: str) -> dict[str, Any] | None:
+        row = self._row(f"SELECT {_NOTE_COLUMNS} FROM review_notes WHERE id = ?", (note_id,))
+        return None if row is None else dict(row)
+
+    def resolve_review_note(self, owner: str, note_id: str, resolved_at: float | None) -> bool:
+        """Mark the owner's note resolved at `resolved_at` (None: open again); False when there is none."""
+        return self._write(
+            "UPDATE review_notes SET resolved_at = ? WHERE id = ? AND owner = ?",
+            (resolved_at, note_id, owner),
+        ) == 1
+
+    def set_review_status(
+        self, row: Mapping[str, Any], *, max_per_link: int, max_recent: int, since: float
+    ) -> str:
+        """Set a reviewer's status on a take (`REVIEW_STATUS_COLUMNS`; the latest wins) unless the link
+        holds `max_per_link` statuses already ("quota") or set `max_recent` since `since` ("rate")."""
+        with self._transaction() as conn:
+            total, recent = conn.execute(
+                "SELECT COUNT(*), COALESCE(SUM(set_at >= ?), 0) FROM review_statuses WHERE link_id = ?",
+                (float(since), row["link_id"]),
+            ).fetchone()
+            if recent >= max_recent:
+                return "rate"
+            marks = ", ".join(f":{name}" for name in REVIEW_STATUS_COLUMNS)
+            if total >= max_per_link:  # only a status already counted may change
+                cursor = conn.execute(
+                    "UPDATE review_statuses SET status = :status, set_at = :set_at WHERE owner = :owner "
+                    "AND board_id = :board_id AND shot_id = :shot_id AND take_job_id = :take_job_id "
+                    "AND reviewer = :reviewer AND link_id = :link_id",
+                    dict(row),
+                )
+                return "added" if cursor.rowcount == 1 else "quota"
+            conn.execute(
+                f"INSERT OR REPLACE INTO review_statuses ({_STATUS_COLUMNS}) VALUES ({marks})", dict(row)
+            )
+            return "added"
+
+    def review_statuses(self, owner: str, board_id: str) -> builtins.list[dict[str, Any]]:
+        """Every reviewer's latest status per take on the board, oldest first."""
+        rows = self._rows(
+            f"SELECT {_STATUS_COLUMNS} FROM review_statuses WHERE owner = ? AND board_id = ? "
+            "ORDER BY set_at, rowid",
+            (owner, board_id),
+        )
+        return [dict(r) for r in rows]
 
     # -- upgrading from the three files of v1 ----------------------------------------------------------
 

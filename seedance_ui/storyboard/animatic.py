@@ -4,6 +4,10 @@ Every take is decoded, each frame letterboxed onto the common frame, and re-time
 by holding the frame shown at each output instant, so a take of D seconds lasts round(D * fps)
 frames. Audio is resampled to 48 kHz stereo and cut or padded with silence to match each segment's
 video exactly; title cards and takes without audio are silent.
+
+Its length is bounded by the board's real running time: each distinct take is shown once (a shot whose
+chosen take an earlier shot already shows is left out and listed in `repeated`), each lasts its video's
+real duration (at most `MAX_TAKE_SECONDS`), and boards of more than `MAX_EXPORT_SHOTS` shots are refused.
 """
 
 from __future__ import annotations
@@ -11,15 +15,16 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import av
 from PIL import Image
 
 from seedance_ui.media import MediaError, VideoInfo, probe
-from seedance_ui.options import QUALITIES, frame_size
+from seedance_ui.options import DURATION_MAX, QUALITIES, frame_size
 from seedance_ui.storyboard.clips import Clip, JobInfoMap, VideoPathOf, board_clips, export_stem
 from seedance_ui.storyboard.files import atomic_path
 from seedance_ui.storyboard.model import Board, StoryboardError
@@ -34,6 +39,8 @@ _AUDIO_LAYOUT = "stereo"
 _AUDIO_FORMAT = "fltp"
 _AUDIO_CHUNK = 1024  # AAC frame size
 _MAX_SIDE = 4096
+MAX_EXPORT_SHOTS = 100  # the most shots one review export (animatic, contact sheet, zip) takes
+MAX_TAKE_SECONDS = DURATION_MAX + 1  # no take of the provider's runs longer; a longer file is cut
 
 
 @dataclass(frozen=True)
@@ -61,6 +68,27 @@ class AnimaticResult:
     segments: tuple[Segment, ...]
     skipped: tuple[str, ...]  # ids of shots left out (no chosen take, or its video is missing/unreadable)
     warnings: tuple[str, ...]
+    repeated: tuple[str, ...] = ()  # ids of shots left out: an earlier shot shows the same take
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "path": str(self.path)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> AnimaticResult:
+        """The result recorded with a reused animatic (see export_reuse)."""
+        fields = dict(data, path=Path(data["path"]), segments=tuple(Segment(**s) for s in data["segments"]))
+        for name in ("skipped", "warnings", "repeated"):
+            fields[name] = tuple(fields.get(name) or ())
+        return cls(**fields)
+
+
+def check_shot_count(board: Board) -> None:
+    """StoryboardError for a board with more shots than one export takes."""
+    if len(board.shots) > MAX_EXPORT_SHOTS:
+        raise StoryboardError(
+            f"an export takes at most {MAX_EXPORT_SHOTS} shots and this board has {len(board.shots)}: "
+            "split it into several boards"
+        )
 
 
 def _even(value: float) -> int:
@@ -251,7 +279,7 @@ def _write_shot(
     """The take's frames (and sound, when the animatic has a track), exactly round(duration * fps) long."""
     assert clip.video is not None
     start_frame, start_sample = enc.frames, enc.pushed
-    frame_count = max(1, round(info.duration * enc.fps))
+    frame_count = max(1, round(min(info.duration, MAX_TAKE_SECONDS) * enc.fps))
     try:
         video_start = _write_take_video(enc, clip.video, frame_count, size)
         sound = enc.audio is not None and info.has_audio
@@ -270,13 +298,22 @@ def _write_shot(
     return Segment("shot", clip.number, clip.shot.id, start_frame / enc.fps, duration, sound)
 
 
-def _usable(clips: list[Clip], skipped: list[str], warnings: list[str]) -> list[tuple[Clip, VideoInfo]]:
-    """Clips with a readable video, probed; the others go to `skipped`."""
+def _usable(clips: list[Clip], skipped: list[str], warnings: list[str], repeated: list[str]
+            ) -> list[tuple[Clip, VideoInfo]]:
+    """Clips with a readable video, probed, each take once; the others go to `skipped` (no video) or
+    `repeated` (an earlier clip shows the same take's video)."""
     usable = []
+    shown: dict[str, int] = {}  # job id -> the number of the shot that shows it
     for clip in clips:
-        if clip.video is None:
+        if clip.video is None or clip.take is None:
             skipped.append(clip.shot.id)
             continue
+        if clip.take.job_id in shown:
+            repeated.append(clip.shot.id)
+            first = shown[clip.take.job_id]
+            warnings.append(f"Shot {clip.number}: the same take as shot {first}, shown once")
+            continue
+        shown[clip.take.job_id] = clip.number
         try:
             usable.append((clip, probe(clip.video)))
         except (MediaError, OSError, av.FFmpegError) as exc:
@@ -308,9 +345,11 @@ def export_animatic(
         raise StoryboardError("fps must be between 1 and 60")
     if not 0 < title_card_seconds <= 10:
         raise StoryboardError("title cards last more than 0 and at most 10 seconds")
+    check_shot_count(board)
     skipped: list[str] = []
     warnings: list[str] = []
-    usable = _usable(board_clips(board, video_path_of, jobs), skipped, warnings)
+    repeated: list[str] = []
+    usable = _usable(board_clips(board, video_path_of, jobs), skipped, warnings, repeated)
     if not usable:
         raise StoryboardError("no shot has a chosen take with a video yet")
     size = size or animatic_size(board, [(info.width, info.height) for _, info in usable])
@@ -321,7 +360,8 @@ def export_animatic(
     target = Path(out_dir) / f"{export_stem(board)}-animatic.mp4"
     segments: list[Segment] = []
     card_seconds = max(1, round(title_card_seconds * fps)) / fps if title_cards else 0.0
-    total = sum(max(1, round(info.duration * fps)) / fps + card_seconds for _, info in usable)
+    total = sum(max(1, round(min(info.duration, MAX_TAKE_SECONDS) * fps)) / fps + card_seconds
+                for _, info in usable)
 
     def progress() -> None:
         if on_progress is not None:
@@ -353,4 +393,5 @@ def export_animatic(
         segments=tuple(segments),
         skipped=tuple(skipped),
         warnings=tuple(warnings),
+        repeated=tuple(repeated),
     )

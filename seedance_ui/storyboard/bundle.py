@@ -7,6 +7,7 @@ import logging
 import tempfile
 import time
 import zipfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -127,10 +128,12 @@ def export_zip(
     *,
     include_contact_sheet: bool = True,
     upload_of: UploadOf | None = None,
+    extra_files: Mapping[str, str] | None = None,
 ) -> Path:
     """Write `<stem>-review.zip` into `out_dir` (atomically); returns its path.
 
     Shots without a chosen take (or whose video is gone) are listed in the manifest with video null.
+    `extra_files` (name -> text) are added as they are: a shared board's review notes CSV and EDL.
     """
     if not board.shots:
         raise StoryboardError("the storyboard has no shots")
@@ -158,5 +161,9 @@ def export_zip(
             if sheet is not None:
                 zf.write(sheet, CONTACT_SHEET_NAME, compress_type=zipfile.ZIP_STORED)
             manifest["totals"] = totals(manifest["shots"])
+            if extra_files:
+                manifest["review_files"] = sorted(extra_files)
             zf.writestr(MANIFEST_NAME, json.dumps(manifest, ensure_ascii=False, indent=2))
+            for name, text in (extra_files or {}).items():
+                zf.writestr(name, text)
     return target

@@ -1,4 +1,4 @@
-"""Chained shots: which wait, which may go, which are out of date, and the last frame they start from.
+"""Chained shots: which wait, which may go, which are out of date.
 
 A chained shot starts from the last frame of the previous shot's take, or continues that take's whole
 video as @video1 (`Shot.continues_video`). A Generate puts its chained
@@ -13,21 +13,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Literal
-
-import av
-from PIL import Image
 
 from seedance_ui.store import JobStatus
 from seedance_ui.storyboard.clips import link_expiry
-from seedance_ui.storyboard.files import atomic_path
 from seedance_ui.storyboard.model import Board, Shot, Take
 from seedance_ui.storyboard.states import ACTIVE_JOB_STATUSES, job_status
 
 OUT_OF_DATE = "out of date: starts from an older frame"
 OUT_OF_DATE_VIDEO = "out of date: continues an older take"
-LAST_FRAME_TAIL_SECONDS = 1.0  # decode from this far before the end to find the last frame
 LINK_MARGIN_SECONDS = 600  # a take's provider link is not sent this close to the end of its life
 
 _ENDED = {
@@ -41,7 +35,8 @@ StatusOf = Callable[[str], Any]  # job id -> its status (JobStatus, a value or N
 
 @dataclass(frozen=True)
 class Step:
-    """What to do now for one pending chained shot: wait, send from `take`, or stop with `reason`."""
+    """What to do now for one pending chained shot: wait (for `take`, when it is a take in flight),
+    send from `take`, or stop with `reason`."""
 
     action: Literal["wait", "send", "stop"]
     take: Take | None = None
@@ -92,7 +87,7 @@ def next_step(board: Board, shot: Shot, since: float, status_of: StatusOf) -> St
         return Step("stop", reason=f"shot {number} has no take to start from")
     status = job_status(status_of(take.job_id))
     if status in ACTIVE_JOB_STATUSES:
-        return Step("wait")
+        return Step("wait", take)
     if status == JobStatus.COMPLETED:
         return Step("send", take)
     return Step("stop", reason=f"shot {number} {_ENDED.get(status, 'is gone from the history')}")
@@ -127,32 +122,3 @@ def stop_chain(board: Board, shot_id: str, reason: str, *, first: bool = False) 
             later.notice = stop_notice(reason, later)
         reason = f"shot {board.number_of(later.id)} was not sent"
     board.touch()
-
-
-def save_last_frame(video: Path, out: Path) -> Path:
-    """The last decoded frame of `video` as a PNG at `out` (PyAV; written atomically)."""
-    with av.open(str(video)) as container:
-        stream = container.streams.video[0]
-        last = _last_frame(container, stream)
-        if last is None:  # the seek landed past every key frame: decode from the start
-            container.seek(0)
-            last = _last_frame(container, stream, seek=False)
-    if last is None:
-        raise ValueError(f"{Path(video).name} has no decodable frame")
-    with atomic_path(out) as tmp:
-        last.save(tmp, format="PNG")
-    return out
-
-
-def _last_frame(container: Any, stream: Any, *, seek: bool = True) -> Image.Image | None:
-    if seek and stream.duration and stream.time_base:
-        end = float(stream.duration * stream.time_base)
-        target = max(0.0, end - LAST_FRAME_TAIL_SECONDS)
-        container.seek(int(target / stream.time_base), stream=stream, backward=True)
-    last = None
-    try:
-        for frame in container.decode(stream):
-            last = frame
-    except av.FFmpegError:
-        pass  # a corrupt tail: the last frame decoded before it
-    return last.to_image() if last is not None else None

@@ -8,7 +8,7 @@ from pathlib import Path
 import av
 from PIL import Image
 
-from seedance_ui.media import MediaError, SheetRow, cast_strip, contact_sheet, extract_frames, stack_above
+from seedance_ui.media import MediaError, SheetRow, cast_strip, contact_sheet, extract_frames, thumbnail
 from seedance_ui.storyboard.clips import Clip, JobInfoMap, VideoPathOf, board_clips, export_stem
 from seedance_ui.storyboard.model import Board, Shot, StoryboardError
 from seedance_ui.storyboard.validation import cast_path
@@ -17,6 +17,7 @@ log = logging.getLogger(__name__)
 
 FRAMES_PER_ROW = 4
 FRAME_MAX_WIDTH = 640
+CAST_PICTURE_PX = 240  # the longer side a cast picture is decoded to (printed at half that)
 CHAINED_CUT = "Continuous cut: starts on the last frame of shot {}"
 EXTENDED_CUT = "Continuous cut: extends the video of shot {}"
 
@@ -81,18 +82,20 @@ def export_contact_sheet(
     if Path(name).name != name or not name.endswith(".png"):
         raise StoryboardError(f"invalid file name {name!r}")
     rows = sheet_rows(board, board_clips(board, video_path_of, jobs), frames_per_row)
-    path = contact_sheet(rows, Path(out_dir) / name, title=board.title, frames_per_row=frames_per_row)
     cast = _cast_pictures(board)
-    return stack_above(cast_strip(cast), path) if cast else path
+    band = cast_strip(cast) if cast else None
+    path = Path(out_dir) / name
+    return contact_sheet(rows, path, title=board.title, frames_per_row=frames_per_row, band=band)
 
 
 def _cast_pictures(board: Board) -> list[tuple[Image.Image, str]]:
-    """The board's cast as (picture, name), once for the whole sheet (unreadable files skipped)."""
+    """The board's cast as (thumbnail, name), once for the whole sheet: unreadable pictures and any past
+    the contract's limits (measured first, never decoded) are skipped."""
     out = []
     for entry in board.cast:
-        try:
-            with Image.open(cast_path(board.media_dir, entry)) as image:
-                out.append((image.convert("RGB"), entry.name))
-        except OSError as exc:
-            log.warning("contact sheet: cannot read the cast picture of %s: %s", entry.name, exc)
+        picture = thumbnail(cast_path(board.media_dir, entry), CAST_PICTURE_PX)
+        if picture is None:
+            log.warning("contact sheet: cannot use the cast picture of %s", entry.name)
+            continue
+        out.append((picture, entry.name))
     return out

@@ -53,6 +53,9 @@ def _escape(text: str) -> str:
     return "'" + text if _FORMULA_RE.match(text) else text
 
 
+escape_cell = _escape  # other CSV exports (the review's notes) escape their cells the same way
+
+
 def _unescape(text: str) -> str:
     return text[1:] if _ESCAPED_RE.match(text) else text
 

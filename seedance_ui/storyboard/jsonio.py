@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from seedance_ui.client.media_rules import image_problem, measure_image
 from seedance_ui.options import (
     DEFAULT_ASPECT_RATIO,
     DEFAULT_DURATION,
@@ -18,7 +19,7 @@ from seedance_ui.options import (
     DEFAULT_MODEL,
     DEFAULT_QUALITY,
 )
-from seedance_ui.storyboard.cast import store_bytes
+from seedance_ui.storyboard.cast import MAX_CAST, store_bytes
 from seedance_ui.storyboard.model import (
     MAX_PROMPT_CHARS,
     MAX_SHOTS,
@@ -103,6 +104,8 @@ def board_to_dict(board: Board, *, include_owner: bool = True, embed_images: boo
         pending=list(board.pending),
         pending_since=board.pending_since,
     )
+    if include_owner and board.pending:  # whose key and address a pending chain continues with
+        data.update(chain_key=board.chain_key, chain_address=board.chain_address)
     return data
 
 
@@ -247,10 +250,14 @@ def _cast_from(o: _Obj) -> CastEntry:
 
 def cast_images(data: Any) -> dict[str, tuple[str, bytes]]:
     """The images embedded in a board dict's cast: sha256 -> (suffix, bytes), each checked against its
-    hash (a board file without images gives none)."""
+    hash and measured from its header by the rules of an uploaded cast picture (none decoded); at most
+    MAX_CAST entries (a board file without images gives none)."""
     out: dict[str, tuple[str, bytes]] = {}
     entries = data.get("cast", []) if isinstance(data, dict) else []
-    for i, raw in enumerate(entries if isinstance(entries, list) else []):
+    entries = entries if isinstance(entries, list) else []
+    if len(entries) > MAX_CAST:
+        raise BoardFormatError("cast", f"must hold at most {MAX_CAST} pictures (got {len(entries)})")
+    for i, raw in enumerate(entries):
         entry = _cast_from(_Obj(raw, f"cast[{i}]"))
         image = raw.get("image")
         if image is None:
@@ -261,6 +268,9 @@ def cast_images(data: Any) -> dict[str, tuple[str, bytes]]:
             content = b""
         if hashlib.sha256(content).hexdigest() != entry.sha256:
             raise BoardFormatError(f"cast[{i}].image", "must be the base64 image whose sha256 is given")
+        problem = image_problem(f"cast[{i}].image", measure_image(content))
+        if problem is not None:
+            raise BoardFormatError(problem.field, problem.rule)
         out[entry.sha256] = (entry.suffix, content)
     return out
 
@@ -332,6 +342,8 @@ def board_from_dict(data: Any, *, owner: str | None = None) -> Board:
         cast=cast,
         pending=pending,
         pending_since=top.time("pending_since", 0.0),
+        chain_key=top.text("chain_key", "", max_len=16) if pending else "",
+        chain_address=top.opt_text("chain_address") if pending else None,
     )
 
 
@@ -360,6 +372,6 @@ def import_board_json(text: str | bytes, owner: str, media_dir: Path | None = No
             store_bytes(media_dir, digest, suffix, content)
         board.media_dir = Path(media_dir)
     board.id = new_id()
-    board.pending = []
+    board.pending, board.chain_key, board.chain_address = [], "", None
     board.touch()
     return board

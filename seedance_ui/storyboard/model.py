@@ -164,6 +164,8 @@ class Board:
     cast: list[CastEntry] = field(default_factory=list)
     pending: list[str] = field(default_factory=list)  # chained shots a Generate still has to send
     pending_since: float = 0.0  # when that Generate started: takes sent since count as its own
+    chain_key: str = ""  # the key source that Generate used ("visitor", "server", "demo"; "": unknown)
+    chain_address: str | None = None  # the hashed client address it was sent from (per-visitor limits)
     id: str = field(default_factory=new_id)
     created_at: float = field(default_factory=time.time)
     updated_at: float = field(default_factory=time.time)

@@ -13,6 +13,8 @@ as it is on disk (`PageMemory`, a field-level three-way merge).
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -22,7 +24,8 @@ from typing import Any, Literal, Protocol
 
 from seedance_ui.client import GenerationRequest
 from seedance_ui.client.uploads import UploadedFile
-from seedance_ui.storyboard.animatic import AnimaticResult, export_animatic
+from seedance_ui.store.quota import QuotaExceeded
+from seedance_ui.storyboard.animatic import AnimaticResult, check_shot_count, export_animatic
 from seedance_ui.storyboard.bundle import export_zip
 from seedance_ui.storyboard.cast import name_problem, store_cast_image
 from seedance_ui.storyboard.chain import provider_link, stop_chain, waiting_on
@@ -31,13 +34,15 @@ from seedance_ui.storyboard.clips import export_stem
 from seedance_ui.storyboard.contact import export_contact_sheet
 from seedance_ui.storyboard.cost import BoardEstimate, shot_estimate
 from seedance_ui.storyboard.csvio import board_to_csv, import_csv
+from seedance_ui.storyboard.export_line import ExportLine, LineRefused, Ticket
+from seedance_ui.storyboard.export_reuse import export_key, remember, reused
 from seedance_ui.storyboard.files import write_text_atomically
 from seedance_ui.storyboard.history import OwnerJobs
 from seedance_ui.storyboard.jsonio import MAX_IMPORT_BYTES, dumps_board, import_board_json
 from seedance_ui.storyboard.model import MAX_TITLE_CHARS, Board, BoardFormatError, Shot, StoryboardError, Take
 from seedance_ui.storyboard.page import SHOT_FIELDS, Shown, apply_shown, find_shot, page_values, sample_board
 from seedance_ui.storyboard.page_memory import PageMemory
-from seedance_ui.storyboard.persist import BoardStore, owner_key
+from seedance_ui.storyboard.persist import BoardStore, BoardSummary, owner_key
 from seedance_ui.storyboard.plan import (
     JobStatusOf,
     choose_take,
@@ -49,6 +54,8 @@ from seedance_ui.storyboard.sample import continuity_sample
 from seedance_ui.storyboard.validation import ShotProblem, shot_problems
 
 EXPORTS_DIRNAME = "exports"
+# The review exports by the end of their file name, and what the visitor calls them.
+EXPORT_NAMES = {"contact-sheet.png": "contact sheet", "animatic.mp4": "animatic", "review.zip": "review zip"}
 PlanScope = Literal["all", "missing", "shot"]
 TextFormat = Literal["json", "csv"]
 
@@ -140,7 +147,10 @@ class BoardSession:
 
     def __init__(self, data_dir: Path | str, jobs: Jobs, files: Files) -> None:
         self.data_dir = Path(data_dir)
-        self.boards = BoardStore(self.data_dir)
+        # One visitor's disk quota (store.quota) covers their boards and exports as well as their inputs.
+        self.quota = getattr(files, "quota", None)
+        self.boards = BoardStore(self.data_dir, self.quota)
+        self.exports = ExportLine()
         self.manager = jobs
         self.files = files
         self.history = _History(jobs, files)
@@ -148,6 +158,8 @@ class BoardSession:
         self._locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
         self.chains = ChainRunner(self.boards, self._lock, self.jobs, jobs)
+        # board -> files (name -> text) its review zip adds: set by ReviewService.attach (reviews)
+        self.review_files: Callable[[Board], dict[str, str]] | None = None
         if jobs is not None:  # resume the chains a restart interrupted (their shots wait on disk)
             self.chains.resume()
 
@@ -171,10 +183,12 @@ class BoardSession:
     def open_default(self, owner: str) -> Board:
         """The owner's most recently changed board; a sample board on the very first visit."""
         with self._lock(f"owner:{owner}"):
-            boards = self.boards.list(owner)
-            if boards:
-                return boards[0]
-            return self.boards.save(sample_board(owner))
+            for summary in self.boards.summaries(owner):
+                board = self.boards.get(owner, summary.id)
+                if board is not None:
+                    return board
+            with _quota():
+                return self.boards.save(sample_board(owner))
 
     @contextlib.contextmanager
     def editing(self, shown: Shown) -> Iterator[Board | None]:
@@ -196,7 +210,8 @@ class BoardSession:
             apply_shown(board, replace(shown, **dict.fromkeys(kept)) if kept else shown)
             yield board
             if dumps_board(board) != before:
-                self.boards.save(board, touch=False)
+                with _quota():
+                    self.boards.save(board, touch=False)
             self.pages.remember(shown.session, shown.board_id, shown.shot_id, values)
 
     def commit(self, shown: Shown) -> Board | None:
@@ -231,11 +246,12 @@ class BoardSession:
         fresh = self.refreshed(Shown.of(owner, board.id, None))
         return (fresh or board), shot
 
-    def boards_of(self, owner: str, current: Board) -> list[Board]:
-        """The owner's boards for a picker, newest first; `current` is among them even if unsaved."""
-        boards = self.boards.list(owner)
-        boards = [current if b.id == current.id else b for b in boards]
-        return boards if any(b.id == current.id for b in boards) else [current, *boards]
+    def boards_of(self, owner: str, current: Board) -> list[BoardSummary]:
+        """The owner's boards for a picker, newest first (from the board index: no board is parsed
+        unless it changed); `current` is among them even if unsaved."""
+        mine = BoardSummary.of(current)
+        boards = [mine if b.id == current.id else b for b in self.boards.summaries(owner)]
+        return boards if any(b.id == current.id for b in boards) else [mine, *boards]
 
     # ---------------------------------------------------------------------------------------------
     # shots: each returns the board and the shot to select
@@ -308,9 +324,10 @@ class BoardSession:
         self.commit(shown)
         if shown.owner is None:
             raise Refused("Still opening your storyboard; try again in a moment.")
-        board = Board(owner=shown.owner, title=f"Storyboard {len(self.boards.list(shown.owner)) + 1}")
+        board = Board(owner=shown.owner, title=f"Storyboard {len(self.boards.summaries(shown.owner)) + 1}")
         shot = board.add_shot()
-        self.boards.save(board)
+        with _quota():
+            self.boards.save(board)
         return board, shot.id
 
     def open_sample(self, shown: Shown) -> Board:
@@ -318,7 +335,9 @@ class BoardSession:
         self.commit(shown)
         if shown.owner is None:
             raise Refused("Still opening your storyboard; try again in a moment.")
-        return self.boards.save(continuity_sample(shown.owner, self.boards.owner_dir(shown.owner)))
+        with _quota():
+            self.boards.reserve(shown.owner, len(dumps_board(sample_board(shown.owner))), "the sample board")
+            return self.boards.save(continuity_sample(shown.owner, self.boards.owner_dir(shown.owner)))
 
     def import_file(self, shown: Shown, path: Path) -> Board:
         """A JSON board, or CSV shots with the open board's settings, saved as a new board."""
@@ -328,13 +347,15 @@ class BoardSession:
         try:
             if path.stat().st_size > MAX_IMPORT_BYTES:
                 raise BoardFormatError("", f"the file is larger than {MAX_IMPORT_BYTES // 2**20} MiB")
+            with _quota():  # the board and its cast pictures take at most the file's size on disk
+                self.boards.reserve(shown.owner, path.stat().st_size, f"importing {path.name}")
             data = path.read_bytes()
             board = self._csv_board(shown.owner, path, current, data) if path.suffix.lower() == ".csv" else (
                 import_board_json(data, shown.owner, self.boards.owner_dir(shown.owner))
             )
         except (OSError, StoryboardError) as exc:
             raise Refused(f"Could not import {path.name}: {exc}", "error") from None
-        self.boards.save(board)
+        self.boards.save(board, counted=True)
         return board
 
     @staticmethod
@@ -374,6 +395,8 @@ class BoardSession:
             problem = name_problem(name, [e.name for e in board.cast])
             if problem:
                 raise Refused(f"Cast: {problem}.")
+            with _quota():
+                self.boards.reserve(shown.owner, _size(Path(image)), "this cast picture")
             try:
                 digest, suffix = store_cast_image(self.boards.owner_dir(shown.owner), Path(image))
                 board.add_cast(name, digest, suffix)
@@ -398,6 +421,9 @@ class BoardSession:
         json_text = dumps_board(board, include_owner=False, embed_images=True) if fmt == "json" else ""
         text = json_text or board_to_csv(board)
         path = self.exports_dir(shown.owner) / f"{export_stem(board)}.{fmt}"
+        with _quota():
+            growth = len(text.encode("utf-8")) - _size(path)
+            self.boards.reserve(shown.owner, growth, f"this {fmt.upper()} file")
         write_text_atomically(path, text)
         return board, path
 
@@ -461,6 +487,7 @@ class BoardSession:
             if chained:  # they wait for the take before them; saved with the board, so a restart resumes
                 board.pending_since = min(board.pending_since, time.time()) if board.pending else time.time()
                 board.pending = [s.id for s in board.shots if s.id in {*board.pending, *chained}]
+                self.chains.stamp(board, api_key or None, address)  # its key source and address, saved
                 for shot in shots:
                     shot.notice = "" if shot.chain else shot.notice
             now = [s for s in shots if s.id not in chained]
@@ -507,30 +534,91 @@ class BoardSession:
             return board, shot.id
 
     # ---------------------------------------------------------------------------------------------
-    # review exports of the chosen takes (decode and encode video: call them off the event loop)
+    # review exports of the chosen takes (decode and encode video: call them off the event loop).
+    # Each waits its turn in the export line (one per visitor, EXPORT_WORKERS for everyone), and an
+    # unchanged board's export is the file made before (export_reuse), with no turn taken.
+    def export_turn(self, owner: str | None, what: str) -> Ticket:
+        """A place in the export line for `owner` (Refused when they have one already, or it is full)."""
+        if owner is None:
+            raise Refused(OPEN_A_BOARD)
+        try:
+            return self.exports.join(owner, what)
+        except LineRefused as exc:
+            raise Refused(str(exc)) from None
+
     def _review(self, shown: Shown) -> tuple[Board, str, OwnerJobs]:
         board = self.refreshed(shown)
         if board is None or shown.owner is None:
             raise Refused(OPEN_A_BOARD)
+        try:
+            check_shot_count(board)
+        except StoryboardError as exc:
+            raise Refused(f"Cannot export: {exc}.") from None
         return board, shown.owner, self.jobs(shown.owner)
 
-    def contact_sheet(self, shown: Shown) -> tuple[Board, Path]:
+    def _made(self, shown: Shown, kind: str, options: dict[str, Any], ticket: Ticket | None,
+              make: Callable[[Board, Path, OwnerJobs], tuple[Path, dict[str, Any] | None]]
+              ) -> tuple[Board, Path, dict[str, Any] | None]:
+        """(board, file, answer) of an export: reused when the board is unchanged since the file was
+        made, else made in the visitor's turn (`ticket`, or a turn taken here) within their quota."""
         board, owner, jobs = self._review(shown)
-        path = export_contact_sheet(board, self.exports_dir(owner), jobs.video_path_of, jobs.infos(board))
+        folder = self.exports_dir(owner)
+        target = folder / f"{export_stem(board)}-{kind}"
+        infos = jobs.infos(board)
+        key = export_key(board, kind, options, jobs.video_path_of, dict(infos))
+        found = reused(target, key)
+        if found is not None:
+            return board, target, found.get("answer")
+        with self._turn(owner, EXPORT_NAMES[kind], ticket), _quota():
+            if self.quota is not None:
+                estimate = _export_estimate(board, jobs, kind, target)
+                self.quota.reserve(owner, estimate, f"this {EXPORT_NAMES[kind]}")
+            path, answer = make(board, folder, jobs)
+            remember(path, key, answer)
+        return board, path, answer
+
+    @contextlib.contextmanager
+    def _turn(self, owner: str, what: str, ticket: Ticket | None) -> Iterator[None]:
+        own = ticket is None
+        ticket = self.export_turn(owner, what) if ticket is None else ticket
+        try:
+            ticket.wait()
+            yield
+        finally:
+            if own:
+                ticket.leave()
+
+    def contact_sheet(self, shown: Shown, ticket: Ticket | None = None) -> tuple[Board, Path]:
+        def make(board: Board, folder: Path, jobs: OwnerJobs) -> tuple[Path, None]:
+            return export_contact_sheet(board, folder, jobs.video_path_of, jobs.infos(board)), None
+
+        board, path, _answer = self._made(shown, "contact-sheet.png", {}, ticket, make)
         return board, path
 
-    def animatic(self, shown: Shown, title_cards: bool) -> tuple[Board, AnimaticResult]:
-        board, owner, jobs = self._review(shown)
-        result = export_animatic(
-            board, self.exports_dir(owner), jobs.video_path_of, jobs.infos(board), title_cards=title_cards
-        )
-        return board, result
+    def animatic(self, shown: Shown, title_cards: bool, ticket: Ticket | None = None
+                 ) -> tuple[Board, AnimaticResult]:
+        def make(board: Board, folder: Path, jobs: OwnerJobs) -> tuple[Path, dict[str, Any]]:
+            infos = jobs.infos(board)
+            result = export_animatic(board, folder, jobs.video_path_of, infos, title_cards=title_cards)
+            return result.path, result.to_dict()
 
-    def review_zip(self, shown: Shown) -> tuple[Board, Path]:
-        board, owner, jobs = self._review(shown)
-        path = export_zip(
-            board, self.exports_dir(owner), jobs.video_path_of, jobs.infos(board), upload_of=self._upload_of
-        )
+        board, path, answer = self._made(shown, "animatic.mp4", {"cards": title_cards}, ticket, make)
+        assert answer is not None
+        return board, AnimaticResult.from_dict({**answer, "path": str(path)})
+
+    def review_zip(self, shown: Shown, ticket: Ticket | None = None) -> tuple[Board, Path]:
+        """The review zip; a board shared for review also gets its notes CSV and EDL (`review_files`)."""
+        opened = self.refreshed(shown) if self.review_files is not None else None
+        extra = self.review_files(opened) if self.review_files is not None and opened is not None else {}
+        digest = hashlib.sha256(json.dumps(extra, sort_keys=True).encode("utf-8")).hexdigest()
+        options = {"review": digest} if extra else {}  # changed notes make a new zip
+
+        def make(board: Board, folder: Path, jobs: OwnerJobs) -> tuple[Path, None]:
+            path = export_zip(board, folder, jobs.video_path_of, jobs.infos(board), upload_of=self._upload_of,
+                              extra_files=extra)
+            return path, None
+
+        board, path, _answer = self._made(shown, "review.zip", options, ticket, make)
         return board, path
 
     def _upload_of(self, job_id: str, sha256: str) -> UploadedFile | None:
@@ -548,6 +636,36 @@ class BoardSession:
         names = [f"{stem}-review.zip", f"{stem}-animatic.mp4", f"{stem}-contact-sheet.png", f"{stem}.json",
                  f"{stem}.csv"]
         return [folder / n for n in names if (folder / n).is_file()]
+
+
+SHEET_ROW_BYTES = 512 * 1024  # a contact sheet's row (four frames at most 640 wide, as PNG), about
+
+
+def _export_estimate(board: Board, jobs: OwnerJobs, kind: str, target: Path) -> int:
+    """The bytes an export may add to the visitor's files, less the file it replaces: a contact sheet's
+    rows; an animatic re-encodes each distinct take at a like rate; a zip holds every shot's video and
+    a sheet. The quota measures the real files again later (USAGE_TTL_SECONDS)."""
+    videos = [jobs.video_path_of(s.chosen.job_id) for s in board.shots if s.chosen is not None]
+    sheet = SHEET_ROW_BYTES * len(board.shots)
+    total = {"contact-sheet.png": sheet, "animatic.mp4": sum(_size(v) for v in set(videos) if v is not None),
+             "review.zip": sheet + sum(_size(v) for v in videos if v is not None)}[kind]
+    return total - _size(target)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+@contextlib.contextmanager
+def _quota() -> Iterator[None]:
+    """A write refused by the visitor's disk quota becomes a refusal they read."""
+    try:
+        yield
+    except QuotaExceeded as exc:
+        raise Refused(exc.message, "error") from None
 
 
 @contextlib.contextmanager

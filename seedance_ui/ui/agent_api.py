@@ -138,6 +138,7 @@ def tool_functions(tools: AgentTools, demo: gr.Blocks) -> list[Callable[..., Awa
             reference_video_urls: list[str] = (),  # type: ignore[assignment]
             reference_audio_urls: list[str] = (),  # type: ignore[assignment]
             content_filter: bool = DEFAULT_CONTENT_FILTER,
+            idempotency_key: str = "",  # "": none
             request: gr.Request = None,  # type: ignore[assignment]
         ) -> str:
             args = dict(prompt=prompt, model=model, duration=duration, quality=quality,
@@ -145,7 +146,8 @@ def tool_functions(tools: AgentTools, demo: gr.Blocks) -> list[Callable[..., Awa
                         first_frame=first_frame or None, last_frame=last_frame or None,
                         reference_images=listed(reference_images),
                         reference_video_urls=listed(reference_video_urls),
-                        reference_audio_urls=listed(reference_audio_urls), content_filter=content_filter)
+                        reference_audio_urls=listed(reference_audio_urls), content_filter=content_filter,
+                        idempotency_key=idempotency_key or None)
             return _json(await run(who(request), args))
 
         tool.__name__ = tool.__qualname__ = name

@@ -16,6 +16,7 @@ import gradio as gr
 
 from seedance_ui.options import DEFAULT_DURATION, DURATION_MAX, DURATION_MIN
 from seedance_ui.security.owners import request_owner
+from seedance_ui.storyboard.export_line import EXPORT_WORKERS, MAX_WAITING
 from seedance_ui.ui import views
 
 log = logging.getLogger("seedance_ui.ui")
@@ -59,7 +60,9 @@ API_LIMIT = 100  # /generate calls (each waits for its video)
 KEY_LIMIT = 8  # credits checks
 REDRAW_LIMIT = 16  # a finished video / a changed history drawn on a page (file checks, gallery images)
 FETCH_LIMIT = 4  # reference videos and audio fetched to be measured (network-bound)
-EXPORT_LIMIT = 2  # contact sheets and animatics decode and encode video: CPU-bound
+# Export events wait (async, no thread) in the storyboard's export line, which runs EXPORT_WORKERS at once
+# with one per visitor: Gradio's group must let them all in, or two of one visitor's hold everyone back.
+EXPORT_LIMIT = EXPORT_WORKERS + MAX_WAITING
 # For the per-keystroke events (lint, cost): answered straight from the HTTP request, not through the
 # queue (one request instead of a queue join and an event stream), with the page's plain values in and
 # HTML out: nothing for Gradio to convert, and no worker-thread hop per input and output. Each of those

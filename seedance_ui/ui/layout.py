@@ -59,7 +59,11 @@ def build_demo(runtime: Runtime, studio: Studio | None = None) -> gr.Blocks:
         studio.key.build()
         with gr.Tabs(elem_id="sd-tabs"):
             studio.build_tab()
-            build_storyboard_tab(runtime, owner=studio.page.owner, visitor_key=studio.page.visitor_key)
+            storyboard = build_storyboard_tab(
+                runtime, owner=studio.page.owner, visitor_key=studio.page.visitor_key
+            )
+            # A key entered on the key panel resumes the storyboard's chains that waited for it too.
+            studio.key.board_session = storyboard.session
         gr.HTML(
             f'<div class="sd-foot">Seedance Studio {__version__} · your prompts and videos stay on this '
             "server; provider links expire after 24 hours, so every video is saved the moment it is ready."

@@ -15,6 +15,7 @@ import sys
 from typing import Any
 
 import gradio as gr
+from gradio.utils import get_upload_folder
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -26,6 +27,7 @@ from seedance_ui.runtime import Runtime, build_runtime
 from seedance_ui.security.edge import MAX_UPLOAD_MB, RequestSizeLimit, instant_request_bytes, served_paths
 from seedance_ui.security.gate import Gate
 from seedance_ui.security.identity import VisitorCookie
+from seedance_ui.security.uploads import UploadLimit
 from seedance_ui.ui.layout import ASSETS, QUEUE_SLOTS, build_demo
 from seedance_ui.ui.mcp_server import agent_lifespan
 from seedance_ui.ui.theme import HEAD, build_css, build_theme
@@ -66,11 +68,17 @@ def extra_routes(runtime: Runtime) -> list[Route]:
 
 
 def edge_middleware(runtime: Runtime) -> list[Middleware]:
-    """Outermost first: the gate (headers, deep links, events by name), body caps, the visitor cookie."""
-    instant = instant_request_bytes(runtime.settings.max_prompt_chars)
+    """Outermost first: the gate (headers, deep links, events by name), body caps, anonymous uploads per
+    address (and the sweep of Gradio's upload folder), the visitor cookie."""
+    settings = runtime.settings
+    instant = instant_request_bytes(settings.max_prompt_chars)
+    uploads = {"trust_proxy": settings.trust_proxy, "max_files": settings.uploads_per_address,
+               "max_mb": settings.uploads_per_address_mb, "keep_seconds": settings.upload_keep_minutes * 60,
+               "folder": get_upload_folder()}
     return [
         Middleware(Gate),
         Middleware(RequestSizeLimit, instant_max_bytes=instant),
+        Middleware(UploadLimit, **uploads),
         Middleware(VisitorCookie, identities=runtime.identities),
     ]
 

@@ -11,6 +11,7 @@ import gradio as gr
 
 from seedance_ui.storyboard.session import Refused
 from seedance_ui.ui.common import Out
+from seedance_ui.ui.picture_inputs import guarded
 from seedance_ui.ui.storyboard import continuity as scv
 from seedance_ui.ui.storyboard.page import QUICK, handler
 from seedance_ui.ui.storyboard.panel import TabPanel
@@ -25,14 +26,21 @@ class CastPanel(TabPanel):
         with gr.Accordion("Cast and looks", open=True, elem_id="sb-cast-panel"):
             p.cast_chips = gr.HTML(scv.cast_chips_html(None), elem_id="sb-cast-chips")
             with gr.Row(equal_height=False, elem_id="sb-cast-add"):
-                p.cast_image = gr.Image(
-                    label="Reference image (JPEG, PNG or WebP)",
-                    type="filepath",
-                    sources=["upload"],
-                    height=140,
-                    scale=2,
-                    min_width=160,
-                    elem_id="sb-cast-image",
+                # The file as dropped (image_mode None: never decoded nor re-encoded by Gradio), measured
+                # from its header first (`guarded`: a picture past the contract's limits is refused
+                # undecoded).
+                p.cast_image = guarded(
+                    gr.Image(
+                        label="Reference image (JPEG, PNG or WebP)",
+                        type="filepath",
+                        image_mode=None,
+                        sources=["upload"],
+                        height=140,
+                        scale=2,
+                        min_width=160,
+                        elem_id="sb-cast-image",
+                    ),
+                    "cast image",
                 )
                 with gr.Column(scale=3, min_width=220):
                     p.cast_name = gr.Textbox(

@@ -13,9 +13,8 @@ import functools
 import io
 from pathlib import Path
 
-from PIL import Image, UnidentifiedImageError
-
 from seedance_ui.client import GenerationRequest
+from seedance_ui.media import thumbnail
 from seedance_ui.storyboard import Board, Shot, Take
 from seedance_ui.storyboard.cast import frame_path
 from seedance_ui.storyboard.chain import out_of_date
@@ -27,15 +26,13 @@ THUMB_PX = 112  # the longer side of an inlined thumbnail
 
 @functools.lru_cache(maxsize=256)
 def _thumb_uri(path: str, _mtime: float) -> str | None:
-    """A JPEG thumbnail of an image file as a data URI (cached per path and modification time)."""
-    try:
-        with Image.open(path) as image:
-            image = image.convert("RGB")
-            image.thumbnail((THUMB_PX, THUMB_PX))
-            out = io.BytesIO()
-            image.save(out, format="JPEG", quality=80)
-    except (OSError, UnidentifiedImageError, ValueError):
+    """A JPEG thumbnail of an image file as a data URI (cached per path and modification time); None for
+    a picture that is unreadable or past the contract's limits (never decoded: media.thumbnail)."""
+    image = thumbnail(path, THUMB_PX)
+    if image is None:
         return None
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=80)
     return "data:image/jpeg;base64," + base64.b64encode(out.getvalue()).decode("ascii")
 
 

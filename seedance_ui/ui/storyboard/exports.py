@@ -1,16 +1,19 @@
 """The review exports of the chosen takes (contact sheet, animatic, review zip) and the downloads list.
-The exports decode and encode video, so they run off the event loop.
+The exports decode and encode video, so they run off the event loop, each in its visitor's turn of the
+session's export line: while it waits, the exports panel shows its place ("Waiting: 2nd in line"), redrawn
+each time the line moves (no thread is held while it waits).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import gradio as gr
 
 from seedance_ui.storyboard import Board, StoryboardError
+from seedance_ui.storyboard.export_line import Ticket, waiting_text
 from seedance_ui.storyboard.page import Shown, find_shot
 from seedance_ui.storyboard.session import Refused
 from seedance_ui.ui.common import Out, section
@@ -78,30 +81,46 @@ class ExportsPanel(TabPanel):
 
     async def _export(
         self, values: tuple[Any, ...], request: Any, what: str, make: Callable[..., Out]
-    ) -> Out:
+    ) -> AsyncIterator[Out]:
+        """Wait for the visitor's turn (showing the place in line), then `make(shown, ticket, *extras)`
+        in a thread, which leaves the line when it is done (even if the page went away meanwhile)."""
         shown, extras = self.shown(values, request)
+        started = False
         try:
-            return await asyncio.to_thread(make, shown, *extras)
+            ticket = self.session.export_turn(shown.owner, what)
         except Refused as refusal:
-            return {self.page.export_note: notice_html(refusal.kind, refusal.message)}
+            yield {self.page.export_note: notice_html(refusal.kind, refusal.message)}
+            return
+        try:
+            while (place := ticket.place()) > 0:
+                yield {self.page.export_note: notice_html("info", waiting_text(place))}
+                await ticket.changed(place)
+            started = True
+            yield await asyncio.to_thread(_in_turn, ticket, make, shown, *extras)
+        except Refused as refusal:
+            yield {self.page.export_note: notice_html(refusal.kind, refusal.message)}
         except StoryboardError as exc:
-            return {self.page.export_note: notice_html("warning", f"No {what} yet: {exc}.")}
+            yield {self.page.export_note: notice_html("warning", f"No {what} yet: {exc}.")}
+        finally:
+            if not started:
+                ticket.leave()
 
     @handler
-    async def export_sheet(self, request: gr.Request, *values: Any) -> Out:
-        def make(shown: Shown) -> Out:
-            board, path = self.session.contact_sheet(shown)
+    async def export_sheet(self, request: gr.Request, *values: Any) -> AsyncIterator[Out]:
+        def make(shown: Shown, ticket: Ticket) -> Out:
+            board, path = self.session.contact_sheet(shown, ticket)
             rows = len(board.shots)
             message = f"Contact sheet ready: {rows} row{'s' if rows != 1 else ''}, {path.name}."
             preview = {self.page.sheet_preview: gr.update(value=str(path), visible=True)}
             return self.downloads(board, shown.owner or "", message, extra=preview)
 
-        return await self._export(values, request, "contact sheet", make)
+        async for out in self._export(values, request, "contact sheet", make):
+            yield out
 
     @handler
-    async def export_animatic(self, request: gr.Request, *values: Any) -> Out:
-        def make(shown: Shown, cards: Any) -> Out:
-            board, result = self.session.animatic(shown, bool(cards))
+    async def export_animatic(self, request: gr.Request, *values: Any) -> AsyncIterator[Out]:
+        def make(shown: Shown, ticket: Ticket, cards: Any) -> Out:
+            board, result = self.session.animatic(shown, bool(cards), ticket)
             shots = len([s for s in result.segments if s.kind == "shot"])
             message = (
                 f"Animatic ready: {sv.fmt_seconds(result.duration)} at {result.width}×{result.height}, "
@@ -114,15 +133,30 @@ class ExportsPanel(TabPanel):
                 )
                 message += f" Left out (no chosen take yet): shot {missing}."
                 kind = "warning"
+            if result.repeated:
+                shots = [sid for sid in result.repeated if find_shot(board, sid)]
+                again = ", ".join(str(board.number_of(sid)) for sid in shots)
+                message += f" Shown once (the same take as an earlier shot): shot {again}."
+                kind = "warning"
             preview = {self.page.animatic_preview: gr.update(value=str(result.path), visible=True)}
             return self.downloads(board, shown.owner or "", message, kind, extra=preview)
 
-        return await self._export(values, request, "animatic", make)
+        async for out in self._export(values, request, "animatic", make):
+            yield out
 
     @handler
-    async def export_review_zip(self, request: gr.Request, *values: Any) -> Out:
-        def make(shown: Shown) -> Out:
-            board, path = self.session.review_zip(shown)
+    async def export_review_zip(self, request: gr.Request, *values: Any) -> AsyncIterator[Out]:
+        def make(shown: Shown, ticket: Ticket) -> Out:
+            board, path = self.session.review_zip(shown, ticket)
             return self.downloads(board, shown.owner or "", f"Review zip ready: {path.name}.")
 
-        return await self._export(values, request, "review zip", make)
+        async for out in self._export(values, request, "review zip", make):
+            yield out
+
+
+def _in_turn(ticket: Ticket, make: Callable[..., Out], *args: Any) -> Out:
+    """`make(*args)` in the ticket's turn, then out of the line."""
+    try:
+        return make(args[0], ticket, *args[1:])
+    finally:
+        ticket.leave()

@@ -49,6 +49,8 @@ class StoryboardTab(TabPanel):
 
     def __init__(self, runtime: Runtime, page: Page) -> None:
         session = BoardSession(runtime.data_dir, runtime.manager, runtime.store)
+        if getattr(runtime, "reviews", None) is not None:  # a shared board's zip carries its notes and EDL
+            runtime.reviews.attach(session)
         super().__init__(runtime, page, session)
         parts = (runtime, page, session)
         self.exports = ExportsPanel(*parts)

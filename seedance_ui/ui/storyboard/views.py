@@ -23,6 +23,7 @@ from seedance_ui.storyboard import (
     Take,
     compose_prompt,
 )
+from seedance_ui.storyboard.persist import BoardSummary
 from seedance_ui.storyboard.states import ACTIVE_JOB_STATUSES, ShotState
 from seedance_ui.ui.views import esc, file_url, fmt_credits, model_label, notice_html, section_html, snippet
 
@@ -631,8 +632,8 @@ def confirm_label(credits: float) -> str:
 # Board picker
 
 
-def board_choice_label(board: Board) -> str:
-    n = len(board.shots)
+def board_choice_label(board: BoardSummary) -> str:
+    n = board.shot_count
     return f"{board.title or 'Untitled storyboard'} · {n} shot{'s' if n != 1 else ''}"
 
 

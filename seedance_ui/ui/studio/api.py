@@ -5,7 +5,6 @@ with the same durable job, limits and history as the page: its hidden components
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import time
 from collections.abc import AsyncIterator
@@ -14,6 +13,8 @@ from typing import Any
 import gradio as gr
 
 from seedance_ui.client import SeedanceError, ValidationError
+from seedance_ui.client.urls import public_url_problem
+from seedance_ui.jobs.idempotency import clean_key, submit_once
 from seedance_ui.jobs.inputs import INPUTS_KEY, entries_of
 from seedance_ui.options import (
     ALL_QUALITIES,
@@ -29,6 +30,7 @@ from seedance_ui.options import (
 )
 from seedance_ui.store import JobRecord, JobStatus
 from seedance_ui.ui.common import API_LIMIT, API_OWNER, INTERNAL_ERROR, listed, log
+from seedance_ui.ui.picture_inputs import upload_problem
 from seedance_ui.ui.studio.fields import make_request, prompt_too_long, too_long
 from seedance_ui.ui.studio.page import Panel
 
@@ -63,18 +65,20 @@ class ApiPanel(Panel):
             api_audios = gr.Dropdown([], value=[], multiselect=True, allow_custom_value=True,
                                      label="reference_audio_urls")
             api_filter = gr.Checkbox(value=DEFAULT_CONTENT_FILTER, label="content_filter")
+            api_key = gr.Textbox(value="", label="idempotency_key")
             api_video = gr.Video(label="video")
             api_result = gr.JSON(label="result")
             api_trigger = gr.Button("generate")
         api_trigger.click(
             self.api_generate,
             inputs=[api_prompt, api_model, api_duration, api_quality, api_ratio, api_audio, api_web,
-                    api_first, api_last, api_images, api_videos, api_audios, api_filter],
+                    api_first, api_last, api_images, api_videos, api_audios, api_filter, api_key],
             outputs=[api_video, api_result],
             api_name="generate",
             api_description="Generate a video with Seedance 2.0 and wait for it (text, frames or references: "
             "the model picks the mode). The final output is the mp4 and a JSON summary whose `video_path` is "
-            "the file's local path on the server.",
+            "the file's path in the server's data folder. A call with the same `idempotency_key` as an "
+            "earlier one follows that call's job instead of making another.",
             concurrency_id="api-generate",
             concurrency_limit=API_LIMIT,
         )
@@ -94,13 +98,18 @@ class ApiPanel(Panel):
         reference_video_urls: list[str] | None = None,
         reference_audio_urls: list[str] | None = None,
         content_filter: bool = DEFAULT_CONTENT_FILTER,
+        idempotency_key: str | None = None,
         http: gr.Request | None = None,
     ) -> AsyncIterator[tuple[Any, dict[str, Any]]]:
         """Generate a video and wait for it. Yields progress; the final output is the mp4 and a JSON
-        summary whose `video_path` is the file's local path on the server. Image parameters are files
-        (gradio_client.handle_file), video and audio references lists of URLs."""
+        summary whose `video_path` is the file's path in the server's data folder. Image parameters are
+        files (gradio_client.handle_file), video and audio references lists of URLs. `idempotency_key`:
+        a second call with the caller's same key follows the job the first made (never a second one)."""
         if too_long(prompt, self.settings.max_prompt_chars):
             raise gr.Error("Invalid request: " + prompt_too_long(prompt, self.settings.max_prompt_chars))
+        not_uploaded = api_upload_problems(first_frame, last_frame, reference_images)
+        if not_uploaded:
+            raise gr.Error("Invalid request: " + "; ".join(not_uploaded), title="Invalid request")
         request = dataclasses.replace(
             make_request(prompt, model, duration, quality, aspect_ratio, generate_audio, web_search),
             first_frame=first_frame or None,
@@ -119,9 +128,12 @@ class ApiPanel(Panel):
         # An API caller is a visitor like any other: its own cookie's owner (a client that keeps no
         # cookies is a new visitor on every call, still bound by its address), or its signed-in account.
         owner = self.owner_of(None, http) or API_OWNER
+        address = self.address_of(http)
         try:
-            record = await asyncio.to_thread(
-                self.manager.submit, request, owner, None, address=self.address_of(http)
+            key = clean_key(idempotency_key)
+            record, _new = await asyncio.to_thread(
+                submit_once, self.manager, owner, key,
+                lambda: self.manager.submit(request, owner, None, address=address),
             )
         except ValidationError as exc:  # a media rule, measured on the files: nothing was uploaded or sent
             raise gr.Error(f"Invalid request: {exc.field}: {exc.rule}", title="Invalid request") from None
@@ -147,27 +159,49 @@ class ApiPanel(Panel):
             raise gr.Error("The video finished but its file is missing on the server.")
         yield path, self.api_summary(final)
 
-    def api_input(self, entry: dict[str, Any]) -> dict[str, Any]:
-        """An input as API callers see it: the saved copy's path on the server as `saved_copy` (a dict
-        with a "path" key would be taken for a file to download by gradio_client)."""
-        out = {k: v for k, v in entry.items() if k != "path"}
+    @staticmethod
+    def api_input(entry: dict[str, Any]) -> dict[str, Any]:
+        """An input as API callers see it: its saved copy as `saved_copy`, relative to the data folder (a
+        dict with a "path" key would be taken for a file to download by gradio_client); a URL only when
+        it is public (an upload's URL on the simulator or a private host is not the caller's business)."""
+        out = {k: v for k, v in entry.items() if k != "path" and shown(v)}
         if entry.get("path"):
-            with contextlib.suppress(ValueError):
-                out["saved_copy"] = str(self.store.resolve(entry["path"]))
+            out["saved_copy"] = entry["path"]
         return out
 
     def api_summary(self, record: JobRecord) -> dict[str, Any]:
+        """The job for API callers: files relative to the data folder, no absolute path of the server,
+        and no URL but public ones."""
         data = record.to_public_dict()
         path = self.store.video_file(record)
         poster = self.store.poster_file(record)
-        data["video_path"] = str(path) if path else None
-        data["poster_path"] = str(poster) if poster else None
-        data["params"] = {k: v for k, v in record.params.items() if k != "callback_url"}
+        data["video_path"] = self.store.relative(path) if path else None
+        data["poster_path"] = self.store.relative(poster) if poster else None
+        params = {k: v for k, v in record.params.items() if k != "callback_url"}
+        data["params"] = {k: [x for x in v if shown(x)] if isinstance(v, list) else v
+                          for k, v in params.items() if shown(v)}
         if INPUTS_KEY in data["params"]:
             data["params"][INPUTS_KEY] = [self.api_input(entry) for entry in entries_of(record.params)]
         data.pop("owner", None)
         data["updated_at"] = record.updated_at or time.time()
         return data
+
+
+def shown(value: Any) -> bool:
+    """False for a URL that is not public (https on a public host): those stay on the server."""
+    if not isinstance(value, str) or not value.lower().startswith(("http://", "https://")):
+        return True
+    return public_url_problem(value) is None
+
+
+def api_upload_problems(first_frame: Any, last_frame: Any, reference_images: Any) -> list[str]:
+    """"field: rule" for each image parameter that is not a file uploaded with this call (a value naming
+    any other file of the server, another visitor's input copy included, is never read)."""
+    named = [("first_frame", first_frame), ("last_frame", last_frame)]
+    images = listed(reference_images)
+    images = images if isinstance(images, tuple) else (images,)
+    named += [(f"reference_images[{i}]", path) for i, path in enumerate(images, 1)]
+    return [problem for field, path in named if path and (problem := upload_problem(field, path))]
 
 
 def accept_short_calls(demo: gr.Blocks, api_name: str = "generate") -> None:

@@ -6,7 +6,7 @@ echoed.
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import logging
 from typing import Any
 
 import gradio as gr
@@ -16,6 +16,8 @@ from seedance_ui.runtime import Runtime
 from seedance_ui.ui import views
 from seedance_ui.ui.common import Out, handler, toast_info, toast_warning
 from seedance_ui.ui.studio.page import KEY, Panel
+
+log = logging.getLogger(__name__)
 
 KEY_SHAPE_HINT = "Nothing was stored or sent. Paste the key again, as your Evolink dashboard shows it."
 
@@ -35,8 +37,20 @@ def key_panel_title(runtime: Runtime) -> str:
     return "Use your own Evolink key (optional)"
 
 
+def resumed_note(jobs: int, chains: int) -> str | None:
+    """The toast after a key let the server follow earlier work again (None when there was none)."""
+    parts = [f"{jobs} earlier job(s)"] if jobs else []
+    if chains:
+        parts.append(f"{chains} storyboard chain(s)")
+    return f"Following {' and '.join(parts)} again with your key." if parts else None
+
+
 class KeyPanel(Panel):
     """Set, check and forget the session's key."""
+
+    # The storyboard tab's BoardSession (layout.build_demo hands it over once the tab is built): its chains
+    # wait for a visitor's key too.
+    board_session: Any = None
 
     def build(self) -> None:
         """The visitor's own key: in server memory for this session only."""
@@ -64,6 +78,23 @@ class KeyPanel(Panel):
             self.check_key, inputs=[p.key_box, p.visitor_key, p.owner], outputs=outputs, **KEY
         )
 
+    def resume_with_key(self, owner_id: str, key: str, request: Any = None) -> tuple[int, int]:
+        """After a restart, what waited for this visitor's key goes on with it: their jobs (the job
+        manager) and their storyboard chains (the board session's chain runner), from the address of
+        this event. Returns (jobs, chains) resumed; a failure is logged by its type only (its message
+        might carry the key) and counts 0."""
+        jobs = chains = 0
+        try:
+            jobs = self.manager.resume_with_key(owner_id, key)
+        except Exception as exc:
+            log.warning("resuming the jobs that waited for a visitor's key failed: %s", type(exc).__name__)
+        if self.board_session is not None:
+            try:
+                chains = self.board_session.chains.resume_with_key(owner_id, key, self.address_of(request))
+            except Exception as exc:
+                log.warning("resuming the chains waiting for a visitor's key failed: %s", type(exc).__name__)
+        return jobs, chains
+
     @handler
     def set_key(
         self, typed: str | None, owner: Any, request: gr.Request | None = None
@@ -80,10 +111,9 @@ class KeyPanel(Panel):
             return {p.key_box: "", p.key_status: views.notice_html("error", refusal, KEY_SHAPE_HINT)}
         owner_id = self.owner_of(owner, request)
         if owner_id:
-            with contextlib.suppress(Exception):
-                resumed = self.manager.resume_with_key(owner_id, key)
-                if resumed:
-                    toast_info(f"Following {resumed} earlier job(s) again with your key.")
+            resumed = resumed_note(*self.resume_with_key(owner_id, key, request))
+            if resumed:
+                toast_info(resumed)
         toast_info("Your key is set for this session.")
         status = views.key_status_html(True, self.runtime.demo_mode)
         return {p.visitor_key: key, p.key_box: "", p.key_status: status}
@@ -115,8 +145,7 @@ class KeyPanel(Panel):
         if typed and result.ok:
             owner_id = self.owner_of(owner, request)
             if owner_id:
-                with contextlib.suppress(Exception):
-                    await asyncio.to_thread(self.manager.resume_with_key, owner_id, typed)
+                await asyncio.to_thread(self.resume_with_key, owner_id, typed, request)
             note = views.key_status_html(True, self.runtime.demo_mode)
             return {p.visitor_key: typed, p.key_box: "", p.key_status: note + status}
         return {p.key_box: "", p.key_status: status}

@@ -37,7 +37,9 @@ from seedance_ui.options import (
     model_id,
 )
 from seedance_ui.ui.common import handler
+from seedance_ui.ui.picture_inputs import guarded, guarded_gallery, guarded_uploads
 from seedance_ui.ui.studio import mode_views
+from seedance_ui.ui.studio.fields import field_label
 from seedance_ui.ui.studio.mode_views import chips_html, frames_note_html
 from seedance_ui.ui.studio.modes import (
     ADAPTIVE,
@@ -102,8 +104,8 @@ class MediaPanel(Panel):
         p = self.page
         with gr.Column(visible=False, elem_classes="sd-media-panel", elem_id="sd-frames") as p.frames_panel:
             with gr.Row(equal_height=True, elem_id="sd-frame-zones"):
-                p.first_frame = frame_zone("First frame", "sd-first-frame")
-                p.last_frame = frame_zone("Last frame (optional)", "sd-last-frame")
+                p.first_frame = frame_zone("First frame", "sd-first-frame", "first_frame")
+                p.last_frame = frame_zone("Last frame (optional)", "sd-last-frame", "last_frame")
             p.frames_note = gr.HTML(frames_note_html({}, DEFAULT_ASPECT_RATIO), elem_id="sd-frames-note")
             p.adaptive_btn = gr.Button(
                 "Use adaptive — keep the picture's shape", size="sm", variant="secondary", visible=False,
@@ -111,11 +113,13 @@ class MediaPanel(Panel):
             )
 
     def references_panel(self) -> None:
-        """References mode: up to 9 images (a gallery, in tag order) and the video and audio URLs."""
+        """References mode: up to 9 images (a gallery, in tag order) and the video and audio URLs. The
+        gallery and "Add images" take only files uploaded with the request, measured from their header
+        before any handler sees them (`guarded_gallery`, `guarded_uploads`)."""
         p = self.page
         limits = reference_limits(model_id(MODE_REFERENCES, TIERS[0]))
         with gr.Column(visible=False, elem_classes="sd-media-panel", elem_id="sd-refs") as p.refs_panel:
-            p.ref_images = gr.Gallery(
+            p.ref_images = guarded_gallery(gr.Gallery(
                 label=f"Reference images · up to {limits['image']}",
                 type="filepath",
                 file_types=["image"],
@@ -127,11 +131,11 @@ class MediaPanel(Panel):
                 allow_preview=False,
                 buttons=[],
                 elem_id="sd-ref-images",
-            )
-            p.add_refs_btn = gr.UploadButton(
+            ), reference_image_label)
+            p.add_refs_btn = guarded_uploads(gr.UploadButton(
                 "＋ Add images", file_count="multiple", file_types=["image"], size="sm", variant="secondary",
                 elem_id="sd-add-refs",
-            )
+            ), added_image_label)
             with gr.Row(equal_height=False):
                 p.ref_videos = url_box("video", limits["video"], "a 2–15 s MP4 or MOV the provider can fetch")
                 p.ref_audios = url_box("audio", limits["audio"], "a 2–15 s WAV or MP3")
@@ -327,9 +331,10 @@ class MediaPanel(Panel):
         return sum(i.seconds for i in infos if i is not None), notes
 
 
-def frame_zone(label: str, elem_id: str) -> gr.Image:
-    """A drop zone for one frame: the file as dropped (image_mode None: never re-encoded), with a preview."""
-    return gr.Image(
+def frame_zone(label: str, elem_id: str, field: str) -> gr.Image:
+    """A drop zone for one frame: the file as dropped (image_mode None: never re-encoded), with a preview;
+    measured from its header before Gradio opens it (`guarded`: refused past the limits, never decoded)."""
+    zone = gr.Image(
         label=label,
         type="filepath",
         image_mode=None,
@@ -339,6 +344,17 @@ def frame_zone(label: str, elem_id: str) -> gr.Image:
         buttons=[],
         elem_id=elem_id,
     )
+    return guarded(zone, field)
+
+
+def reference_image_label(n: int) -> str:
+    """How a refusal names the n-th reference image (as the chips tag it: "Reference image @image2")."""
+    return field_label(f"reference_images[{n}]")
+
+
+def added_image_label(n: int) -> str:
+    """How a refusal names the n-th file of one press of "Add images" (not tagged yet)."""
+    return f"Added image {n}"
 
 
 def url_box(kind: str, limit: int, what: str) -> gr.Textbox:

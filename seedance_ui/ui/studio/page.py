@@ -56,6 +56,7 @@ class StudioPage:
     history_signal: gr.State
     history_ids: gr.State
     selected_job: gr.State
+    submit_token: gr.Textbox
     ref_counts: gr.State
     video_seconds: gr.State
     key_box: gr.Textbox

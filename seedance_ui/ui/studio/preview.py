@@ -18,6 +18,7 @@ from typing import Any
 import gradio as gr
 
 from seedance_ui.client import GenerationRequest, SeedanceError, ValidationError
+from seedance_ui.jobs.idempotency import existing_job, key_problem, new_key, submit_once
 from seedance_ui.runtime import Runtime
 from seedance_ui.security.identity import visitor_in_scope
 from seedance_ui.store import JobRecord, JobStatus
@@ -57,6 +58,18 @@ HISTORY_POLL_SECONDS = 1.0
 # checks and caches every image of a redrawn gallery on its event loop, so each redraw costs about a
 # millisecond per history item.
 HISTORY_MIN_INTERVAL = 2.0
+# Generate is disabled in the page the moment it is pressed, and enabled again this long after the
+# answer (the job shows on the page meanwhile): a nervous burst of clicks is one press.
+GENERATE_SETTLE_MS = 1500
+_BUTTON_OFF_JS = "() => ({__type__: 'update', interactive: false})"
+_BUTTON_ON_JS = (
+    "() => new Promise((done) => setTimeout(() => done({__type__: 'update', interactive: true}), "
+    f"{GENERATE_SETTLE_MS}))"
+)
+# Set on <body> once the page load's answer is in the page (its owner id, history and states): a mark
+# for what must wait for it (tests/page_helpers.py). Invisible, and nothing in the accessibility tree.
+LOADED_ATTRIBUTE = "data-sd-loaded"
+LOADED_JS = f"() => {{ document.body.setAttribute('{LOADED_ATTRIBUTE}', 'true'); }}"
 
 
 def is_skip(output: Any) -> bool:
@@ -134,9 +147,10 @@ class PreviewPanel(Panel):
         loaded = demo.load(
             self.on_load,
             inputs=[p.owner],
-            outputs=[p.owner, p.gallery, p.history_ids, p.current_job, *preview, p.drawn],
+            outputs=[p.owner, p.gallery, p.history_ids, p.current_job, *preview, p.drawn, p.submit_token],
             **LIGHT,
         )
+        loaded.then(None, None, None, js=LOADED_JS, queue=False, api_visibility="private")
         # One stream per open page, and only while a job of its owner is in flight.
         watch_inputs = [p.current_job, p.owner, p.drawn]
         watch_outputs = [p.progress, p.outcome_signal, p.history_signal]
@@ -151,9 +165,14 @@ class PreviewPanel(Panel):
             self.show_history, inputs=[p.owner], outputs=[p.gallery, p.history_ids], **REDRAW
         )
 
+        # One press pays once: the button is off from the click (in the page, at once) until the answer has
+        # settled, and the submission token makes one job of every event that carries it.
+        generate_btn.click(
+            None, None, [generate_btn], js=_BUTTON_OFF_JS, queue=False, api_visibility="private"
+        )
         submitted = generate_btn.click(
             self.submit,
-            inputs=[*controls(p), p.owner, p.visitor_key, *media_inputs(p)],
+            inputs=[*controls(p), p.owner, p.visitor_key, *media_inputs(p), p.submit_token],
             outputs=[
                 p.owner,
                 p.current_job,
@@ -165,12 +184,15 @@ class PreviewPanel(Panel):
                 p.gallery,
                 p.history_ids,
                 p.drawn,
+                p.submit_token,
+                generate_btn,
             ],
             **SUBMIT,
             show_progress="minimal",
             show_progress_on=[generate_btn],
             trigger_mode="once",
         )
+        submitted.then(None, None, [generate_btn], js=_BUTTON_ON_JS, queue=False, api_visibility="private")
         gen_watch = submitted.then(self.watch_page, inputs=watch_inputs, outputs=watch_outputs, **WATCHER)
         # A new Generate replaces this page's watcher (the jobs themselves keep going).
         generate_btn.click(
@@ -238,6 +260,7 @@ class PreviewPanel(Panel):
             **self.result(latest),
             p.status: self.outcome_notice(latest, toast=False) if ended and latest else "",
             p.drawn: self.drawn(latest, self.history.history_signature(records)),
+            p.submit_token: new_key(),
         }
 
     # ---------------------------------------------------------------------------------------------
@@ -375,16 +398,23 @@ class PreviewPanel(Panel):
         reference_images: Any = None,
         video_urls: Any = None,
         audio_urls: Any = None,
+        submit_token: Any = None,
         http: gr.Request | None = None,
     ) -> Out:
         """Validate (the fields, then the media files themselves), then hand the job to the manager:
         this browser's id, the new current job, the status (the problems, named, when nothing was
-        sent), its progress card and the gallery. Only the model's mode's media are sent."""
+        sent), its progress card and the gallery. Only the model's mode's media are sent.
+
+        `submit_token` (the page's, renewed by every accepted submission) makes one job at most: the
+        same token again (a slow answer, a replayed event) answers with the job it made."""
         p = self.page
         browser_id = valid_owner(owner) or new_owner_id()
         owner_id = self.owner_of(browser_id, http) or browser_id
         if visitor_in_scope(http) is not None:  # the cookie decides; the page keeps no id of its own
             browser_id = None
+        token, made = await asyncio.to_thread(self._token_job, owner_id, submit_token)
+        if made is not None:
+            return await self._accepted(made, owner_id, browser_id)
         if too_long(prompt, self.settings.max_prompt_chars):
             status = views.notice_html("error", prompt_too_long(prompt, self.settings.max_prompt_chars))
             return {p.owner: browser_id, p.current_job: None, p.status: status}
@@ -400,9 +430,11 @@ class PreviewPanel(Panel):
             problems = [problem] if problem is not None else []
         if problems:
             return {p.owner: browser_id, p.current_job: None, p.status: self.not_sent(problems)}
+        address = self.address_of(http)
         try:
-            record = await asyncio.to_thread(
-                self.manager.submit, request, owner_id, visitor_key or None, address=self.address_of(http)
+            record, _new = await asyncio.to_thread(
+                submit_once, self.manager, owner_id, token,
+                lambda: self.manager.submit(request, owner_id, visitor_key or None, address=address),
             )
         except ValidationError as exc:
             toast_warning(exc.message, exc.hint, title="Not sent")
@@ -417,6 +449,23 @@ class PreviewPanel(Panel):
             message = "The job manager is not running, so nothing was sent."
             toast_warning(message, "Reload the page in a moment; if it persists, restart the server.")
             return {p.owner: browser_id, p.current_job: None, p.status: views.notice_html("error", message)}
+        return await self._accepted(record, owner_id, browser_id)
+
+    def _token_job(self, owner_id: str, token: Any) -> tuple[str | None, JobRecord | None]:
+        """(the page's submission token if it can bind a job, the job it made already). A token binds
+        when well-formed and its job, if it made one, still exists; anything else (no token: a client of
+        an older page; a job deleted since) binds nothing."""
+        if not isinstance(token, str) or not token or key_problem(token) is not None:
+            return None, None
+        try:
+            return token, existing_job(self.manager, owner_id, token)
+        except ValidationError:
+            return None, None
+
+    async def _accepted(self, record: JobRecord, owner_id: str, browser_id: str | None) -> Out:
+        """The answer to an accepted submission: the job as the current one, the gallery, and a new
+        submission token (the next press is a new job)."""
+        p = self.page
         records = await asyncio.to_thread(self.manager.list, owner_id, HISTORY_LIMIT)
         return {
             p.owner: browser_id,
@@ -426,4 +475,6 @@ class PreviewPanel(Panel):
             **self.result(record),  # a new job has no video yet: hidden, and its parameters
             **self.history.gallery(owner_id, records),
             p.drawn: self.drawn(record, self.history.history_signature(records)),
+            p.submit_token: new_key(),
+            p.generate_btn: gr.update(interactive=False),  # on again once the answer settled (wire)
         }

@@ -46,6 +46,10 @@ class Studio:
         p.history_signal = gr.State(None)
         p.history_ids = gr.State([])
         p.selected_job = gr.State(None)
+        # The page's submission token: a new one on every page load (PreviewPanel.on_load) and every
+        # accepted submission; the server makes one job per token (PreviewPanel.submit), whatever the
+        # events that carry it.
+        p.submit_token = gr.Textbox("", visible=False, elem_id="sd-submit-token")
         # What the per-keystroke events need to know about the media inputs, kept by queued events that
         # read them (on_refs, measure_references): plain values only.
         p.ref_counts = gr.State(input_counts((), (), ()))
