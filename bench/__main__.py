@@ -21,7 +21,7 @@ from bench import machine, report, sections
 from bench.common import ROOT, Section, cpu_seconds, machine_busy_seconds, stop_all_children
 
 SECTIONS = ("detection", "playable", "browser", "capacity", "coldstart", "media", "inputs", "flood",
-            "storyboard", "abuse")
+            "storyboard", "abuse", "review")
 
 
 def log(message: str) -> None:
@@ -69,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         "flood": lambda: sections.flood_section(scale, work / "flood", args.app_root),
         "storyboard": lambda: sections.storyboard_section(scale, work / "storyboard", args.seed + 400),
         "abuse": lambda: sections.abuse_section(scale, work / "abuse"),
+        "review": lambda: sections.review_section(scale, work / "review"),
     }
     results: list[Section] = []
     try:

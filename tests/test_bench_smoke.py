@@ -23,7 +23,7 @@ import httpx
 import pytest
 from PIL import Image
 
-from bench import abuse, flood, inputs_bench, sections, storyboard_chain
+from bench import abuse, flood, inputs_bench, review_bench, sections, storyboard_chain
 from bench.__main__ import parse_args
 from bench.common import Row, Section, percentile
 from bench.report import render
@@ -73,7 +73,7 @@ def test_percentile_interpolates() -> None:
 @pytest.mark.parametrize("module", ["bench.browser", "bench.capacity", "bench.coldstart", "bench.probe",
                                     "bench.gradio_api", "bench.studio", "bench.naive", "bench.machine",
                                     "bench.flood", "bench.inputs_bench",
-                                    "bench.storyboard_chain", "bench.abuse"])
+                                    "bench.storyboard_chain", "bench.abuse", "bench.review_bench"])
 def test_every_bench_module_imports(module: str) -> None:
     importlib.import_module(module)
 
@@ -321,3 +321,33 @@ def test_abuse_section_misses_each_attack_that_succeeds(change: dict[str, object
     judged = [row for row in sec.rows if row.status != "INFO"]
     assert [i for i, row in enumerate(judged) if row.status == "MISS"] == missed
     assert sec.notes
+
+
+# --------------------------------------------------------------------------------------------------
+# review (issue 21): the animatic exported by copying the takes, at the quick scale for real
+
+
+def test_review_section_runs_at_the_quick_scale(tmp_path: Path) -> None:
+    sec = sections.review_section(sections.QUICK, tmp_path)
+    assert [row.status for row in sec.rows] == ["PASS", "INFO"]
+    assert "3 takes copied, 3 segments encoded" in sec.rows[0].result
+    assert "| re-encoded | 1 |" in sec.detail
+
+
+def _export(label: str, seconds: float, remuxed: int) -> review_bench.ExportRun:
+    return review_bench.ExportRun(label, [seconds], remuxed, 48 - remuxed, 156.0, 30 * 2**20)
+
+
+@pytest.mark.parametrize(("seconds", "remuxed", "status"), [
+    (2.2, 24, "PASS"),
+    (5.5, 24, "MISS"),  # too slow
+    (2.2, 23, "MISS"),  # fast, but a take was re-encoded
+])
+def test_review_section_judges_the_remuxed_export(seconds: float, remuxed: int, status: str) -> None:
+    r = review_bench.ReviewResult(24, "720p", 5, _export("remuxed", seconds, remuxed),
+                                  _export("re-encoded", 40.0, 0))
+    sec = sections.review_judged(r)
+    assert [row.status for row in sec.rows] == [status, "INFO"]
+    assert sec.rows[0].target == "< 5 s" and bool(sec.notes) == (status == "MISS")
+    text = render([sec], {"CPU": "test"}, wall=60, command="python -m bench", quick=False)
+    assert "24-shot animatic (156 s, 720p), takes remuxed" in text

@@ -40,6 +40,9 @@ UPLOAD_PATH_SUFFIX = "/gradio_api/upload"
 INSTANT_PATH_PREFIXES = ("/gradio_api/run/", "/gradio_api/api/", "/gradio_api/mcp")
 WEBHOOK_PATH_PREFIX = "/webhooks/"
 MAX_WEBHOOK_REQUEST_BYTES = 256 * 1024
+# The review page's API takes a note (at most MAX_NOTE_CHARS, 2,000 characters) and a few ids: far less.
+REVIEW_API_PATH_PREFIX = "/review/api/"
+MAX_REVIEW_REQUEST_BYTES = 16 * 1024
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -87,6 +90,8 @@ class RequestSizeLimit:
             return min(self.instant_max_bytes, self.max_bytes)
         if path.startswith(WEBHOOK_PATH_PREFIX):
             return min(MAX_WEBHOOK_REQUEST_BYTES, self.max_bytes)
+        if path.startswith(REVIEW_API_PATH_PREFIX):
+            return min(MAX_REVIEW_REQUEST_BYTES, self.max_bytes)
         return self.max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -9,7 +9,8 @@ responses without security headers. One ASGI middleware, `Gate`, in front of eve
   closes `/gradio_api/run/<name>` to every queued event, so each event's concurrency limit holds however
   it is called. The few unqueued events the page posts to `/run` are bounded by their own caps.
 - Headers on every response: a Content-Security-Policy (frame-ancestors: this site and, for the Spaces
-  embed, Hugging Face's), X-Frame-Options for older browsers, nosniff and a referrer policy.
+  embed, Hugging Face's), X-Frame-Options for older browsers, nosniff and a referrer policy; the board
+  review page (/review/) gets a stricter policy: its own script and style files only.
 """
 
 from __future__ import annotations
@@ -46,8 +47,27 @@ _CSP = (
 )
 
 
-def security_headers(frame_ancestors: Iterable[str] = SPACES_FRAME_ANCESTORS) -> list[tuple[bytes, bytes]]:
-    csp = _CSP.format(ancestors=" ".join(frame_ancestors)).strip()
+# The board review page (/review/, seedance_ui/ui/review) shows text other people wrote and runs only its
+# own script and stylesheet files: no inline script or style, no eval.
+REVIEW_PATH_PREFIX = "/review"
+_REVIEW_CSP = (
+    "default-src 'self'; "
+    "script-src 'self'; "
+    "style-src 'self'; "
+    "img-src 'self' data:; "
+    "media-src 'self'; "
+    "font-src 'self'; "
+    "connect-src 'self'; "
+    "object-src 'none'; "
+    "base-uri 'none'; "
+    "form-action 'none'; "
+    "frame-ancestors 'self' {ancestors}"
+)
+
+
+def security_headers(frame_ancestors: Iterable[str] = SPACES_FRAME_ANCESTORS,
+                     policy: str = _CSP) -> list[tuple[bytes, bytes]]:
+    csp = policy.format(ancestors=" ".join(frame_ancestors)).strip()
     return [
         (b"content-security-policy", csp.encode()),
         (b"x-frame-options", b"SAMEORIGIN"),  # ignored where frame-ancestors is understood
@@ -79,6 +99,7 @@ class Gate:
     def __init__(self, app: ASGIApp, headers: list[tuple[bytes, bytes]] | None = None) -> None:
         self.app = app
         self.headers = headers if headers is not None else security_headers()
+        self.review_headers = headers if headers is not None else security_headers(policy=_REVIEW_CSP)
         self._header_names = {name for name, _ in self.headers}
 
     def refusal(self, scope: Scope) -> tuple[int, str] | None:
@@ -95,11 +116,14 @@ class Gate:
             await self.app(scope, receive, send)
             return
 
+        path = str(scope.get("path", ""))
+        ours = self.review_headers if path.startswith(REVIEW_PATH_PREFIX) else self.headers
+
         async def send_with_headers(message: Message) -> None:
             if message.get("type") == "http.response.start":
                 headers = message.get("headers") or []
                 kept = [(k, v) for k, v in headers if k.lower() not in self._header_names]
-                message["headers"] = [*kept, *self.headers]
+                message["headers"] = [*kept, *ours]
             await send(message)
 
         refused = self.refusal(scope)

@@ -35,6 +35,9 @@ SAMPLE_RATE = 24000
 # 2: prompts in Chinese, Japanese or Korean drawn with a CJK font when one is installed
 # 3: text drawn through seedance_ui.textdraw (CJK line breaks, "…" without a space before it)
 RENDER_VERSION = 4
+# x264 settings of every clip; the animatic encodes its title cards alike so that they splice onto the
+# clips without re-encoding them (storyboard/animatic.py)
+X264_OPTIONS = {"preset": "ultrafast", "crf": "28"}
 LABEL = "DEMO PLACEHOLDER — simulated, not model output"
 _TRIGGER = re.compile(r"\[sim:[^\]]*\]", re.IGNORECASE)
 _PALETTES = (
@@ -285,7 +288,7 @@ def _add_video_stream(container: av.container.OutputContainer, width: int, heigh
     stream = container.add_stream("libx264", rate=OUTPUT_FPS)
     stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
     stream.time_base = Fraction(1, OUTPUT_FPS)
-    stream.options = {"preset": "ultrafast", "crf": "28"}
+    stream.options = dict(X264_OPTIONS)
     return stream
 
 

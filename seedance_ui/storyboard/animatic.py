@@ -1,9 +1,16 @@
 """The animatic: the chosen takes, in shot order, as ONE H.264/AAC MP4 at a common size and rate.
 
-Every take is decoded, each frame letterboxed onto the common frame, and re-timed to the common fps
-by holding the frame shown at each output instant, so a take of D seconds lasts round(D * fps)
-frames. Audio is resampled to 48 kHz stereo and cut or padded with silence to match each segment's
-video exactly; title cards and takes without audio are silent.
+Takes whose streams already are what the animatic needs (H.264 4:2:0 at its size and rate, all with the
+same decoder set-up, and one AAC format) are copied packet for packet (`splice`): no decoding, no
+encoding. Title cards, and takes that differ, are then encoded with the settings that reproduce those
+streams exactly (`SPLICE_CODECS`), so that they splice onto them; `remuxed` and `encoded` in the result
+count the two kinds of segment. A copied take keeps its own sound format, its sound placed within half an
+AAC packet (about 20 ms) of its first frame.
+
+When no encoder of ours matches the takes, every take is decoded, each frame letterboxed onto the common
+frame, and re-timed to the common fps by holding the frame shown at each output instant, so a take of D
+seconds lasts round(D * fps) frames. Audio is resampled to 48 kHz stereo and cut or padded with silence to
+match each segment's video exactly; title cards and takes without audio are silent.
 
 Its length is bounded by the board's real running time: each distinct take is shown once (a shot whose
 chosen take an earlier shot already shows is left out and listed in `repeated`), each lasts its video's
@@ -14,9 +21,11 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections import Counter
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from fractions import Fraction
+from io import BytesIO
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +34,11 @@ from PIL import Image
 
 from seedance_ui.media import MediaError, VideoInfo, probe
 from seedance_ui.options import DURATION_MAX, QUALITIES, frame_size
+from seedance_ui.simulator.render import X264_OPTIONS
 from seedance_ui.storyboard.clips import Clip, JobInfoMap, VideoPathOf, board_clips, export_stem
 from seedance_ui.storyboard.files import atomic_path
 from seedance_ui.storyboard.model import Board, StoryboardError
+from seedance_ui.storyboard.splice import NotSpliceable, Splicer, StreamKey, stream_key
 from seedance_ui.storyboard.titlecard import render_title_card
 
 log = logging.getLogger(__name__)
@@ -38,9 +49,11 @@ SAMPLE_RATE = 48_000
 _AUDIO_LAYOUT = "stereo"
 _AUDIO_FORMAT = "fltp"
 _AUDIO_CHUNK = 1024  # AAC frame size
+_AUDIO_BITS_PER_CHANNEL = 64_000
 _MAX_SIDE = 4096
 MAX_EXPORT_SHOTS = 100  # the most shots one review export (animatic, contact sheet, zip) takes
 MAX_TAKE_SECONDS = DURATION_MAX + 1  # no take of the provider's runs longer; a longer file is cut
+_PLANS_TRIED = 2  # the most common stream layouts among the takes tried for copying, most common first
 
 
 @dataclass(frozen=True)
@@ -69,6 +82,8 @@ class AnimaticResult:
     skipped: tuple[str, ...]  # ids of shots left out (no chosen take, or its video is missing/unreadable)
     warnings: tuple[str, ...]
     repeated: tuple[str, ...] = ()  # ids of shots left out: an earlier shot shows the same take
+    remuxed: int = 0  # segments whose packets were copied from the take (no decode, no encode)
+    encoded: int = 0  # segments encoded: title cards, and takes that could not be copied
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "path": str(self.path)}
@@ -119,32 +134,49 @@ def _fit(frame: av.VideoFrame, size: tuple[int, int], sar: Fraction | None) -> a
     return av.VideoFrame.from_image(canvas).reformat(format="yuv420p")
 
 
-def _silence(samples: int) -> av.AudioFrame:
-    frame = av.AudioFrame(format=_AUDIO_FORMAT, layout=_AUDIO_LAYOUT, samples=samples)
+@dataclass(frozen=True)
+class Codec:
+    """How the animatic's pictures and sound are encoded: x264's options, the sound's rate and layout."""
+
+    x264: tuple[tuple[str, str], ...] = (("preset", "veryfast"), ("crf", "23"))
+    rate: int = SAMPLE_RATE
+    layout: str = _AUDIO_LAYOUT
+
+
+DEFAULT_CODEC = Codec()
+# Encoders tried for segments that must splice onto copied takes: ours, then the simulator's.
+SPLICE_CODECS = (DEFAULT_CODEC.x264, tuple(X264_OPTIONS.items()))
+
+
+def _silence(samples: int, rate: int = SAMPLE_RATE, layout: str = _AUDIO_LAYOUT) -> av.AudioFrame:
+    frame = av.AudioFrame(format=_AUDIO_FORMAT, layout=layout, samples=samples)
     for plane in frame.planes:
         plane.update(bytes(plane.buffer_size))
-    frame.sample_rate = SAMPLE_RATE
+    frame.sample_rate = rate
     return frame
 
 
 class _Encoder:
     """The output file: video frames numbered at `fps`, audio kept level with the video."""
 
-    def __init__(self, path: Path, size: tuple[int, int], fps: int, audio: bool) -> None:
-        self.fps = fps
+    def __init__(self, path: Path | BytesIO, size: tuple[int, int], fps: int, audio: bool,
+                 codec: Codec = DEFAULT_CODEC) -> None:
+        self.fps, self.codec = fps, codec
         self.frames = 0
         self.pushed = 0  # audio samples handed to the fifo so far
         self.encoded = 0  # audio samples encoded so far
-        self.out = av.open(str(path), "w", format="mp4", options={"movflags": "+faststart"})
+        on_disk = not isinstance(path, BytesIO)
+        options = {"movflags": "+faststart"} if on_disk else {}
+        self.out = av.open(str(path) if on_disk else path, "w", format="mp4", options=options)
         self.video = self.out.add_stream("libx264", rate=fps)
         self.video.width, self.video.height = size
         self.video.pix_fmt = "yuv420p"
-        self.video.options = {"preset": "veryfast", "crf": "23"}
+        self.video.options = dict(codec.x264)
         self.audio: av.audio.stream.AudioStream | None = None
         if audio:
-            self.audio = self.out.add_stream("aac", rate=SAMPLE_RATE)
-            self.audio.layout = _AUDIO_LAYOUT
-            self.audio.bit_rate = 128_000
+            self.audio = self.out.add_stream("aac", rate=codec.rate)
+            self.audio.layout = codec.layout
+            self.audio.bit_rate = _AUDIO_BITS_PER_CHANNEL * self.audio.layout.nb_channels
             self.fifo = av.AudioFifo()
 
     def add_video(self, frame: av.VideoFrame) -> None:
@@ -156,7 +188,7 @@ class _Encoder:
 
     def audio_target(self) -> int:
         """Samples that bring the audio level with the video written so far."""
-        return round(self.frames * SAMPLE_RATE / self.fps)
+        return round(self.frames * self.codec.rate / self.fps)
 
     def add_audio(self, frame: av.AudioFrame) -> None:
         frame.pts = None
@@ -167,14 +199,14 @@ class _Encoder:
     def level_audio(self) -> None:
         """Pad with silence up to the video's length."""
         if self.audio is not None and self.audio_target() > self.pushed:
-            self.add_audio(_silence(self.audio_target() - self.pushed))
+            self.add_audio(_silence(self.audio_target() - self.pushed, self.codec.rate, self.codec.layout))
 
     def _drain(self, *, final: bool) -> None:
         assert self.audio is not None
         while self.fifo.samples >= _AUDIO_CHUNK or (final and self.fifo.samples):
             frame = self.fifo.read(min(_AUDIO_CHUNK, self.fifo.samples))
             frame.pts = self.encoded
-            frame.time_base = Fraction(1, SAMPLE_RATE)
+            frame.time_base = Fraction(1, self.codec.rate)
             self.encoded += frame.samples
             for packet in self.audio.encode(frame):
                 self.out.mux(packet)
@@ -231,16 +263,17 @@ def _write_take_audio(enc: _Encoder, path: Path, video_start: float, start_sampl
     """The take's sound from `start_sample` up to the video written so far (cut or silence-padded)."""
     wanted = enc.audio_target() - start_sample
     clip = av.AudioFifo()
-    resampler = av.AudioResampler(format=_AUDIO_FORMAT, layout=_AUDIO_LAYOUT, rate=SAMPLE_RATE)
+    rate, layout = enc.codec.rate, enc.codec.layout
+    resampler = av.AudioResampler(format=_AUDIO_FORMAT, layout=layout, rate=rate)
     skip = 0
     with av.open(str(path)) as container:
         stream = container.streams.audio[0]
         first = True
         for frame in container.decode(stream):
             if first and frame.time is not None:
-                offset = round((float(frame.time) - video_start) * SAMPLE_RATE)
+                offset = round((float(frame.time) - video_start) * rate)
                 if offset > 0:
-                    clip.write(_silence(min(offset, max(wanted, 1))))
+                    clip.write(_silence(min(offset, max(wanted, 1)), rate, layout))
                 skip = max(0, -offset)
             first = False
             frame.pts = None
@@ -273,13 +306,18 @@ def _title_card(enc: _Encoder, clip: Clip, size: tuple[int, int], seconds: float
     enc.level_audio()
 
 
+def _take_frames(info: VideoInfo, fps: int) -> int:
+    """Frames a take lasts in the animatic: its real duration, at most MAX_TAKE_SECONDS."""
+    return max(1, round(min(info.duration, MAX_TAKE_SECONDS) * fps))
+
+
 def _write_shot(
     enc: _Encoder, clip: Clip, info: VideoInfo, size: tuple[int, int], warnings: list[str]
 ) -> Segment:
     """The take's frames (and sound, when the animatic has a track), exactly round(duration * fps) long."""
     assert clip.video is not None
     start_frame, start_sample = enc.frames, enc.pushed
-    frame_count = max(1, round(min(info.duration, MAX_TAKE_SECONDS) * enc.fps))
+    frame_count = _take_frames(info, enc.fps)
     try:
         video_start = _write_take_video(enc, clip.video, frame_count, size)
         sound = enc.audio is not None and info.has_audio
@@ -322,6 +360,172 @@ def _usable(clips: list[Clip], skipped: list[str], warnings: list[str], repeated
     return usable
 
 
+@dataclass
+class _Build:
+    """One way of writing the animatic (the geometry, sound and cards asked for) and what it wrote."""
+
+    size: tuple[int, int]
+    fps: int
+    audio: bool
+    card_seconds: float | None  # None: no title cards
+    progress: Callable[[int], None]  # called with the frames written after each segment
+    warnings: list[str]
+    segments: list[Segment] = field(default_factory=list)
+    frames: int = 0
+    remuxed: int = 0
+    encoded: int = 0
+
+
+class _NoSplice(Exception):
+    """The takes cannot be copied into one file after all: encode everything."""
+
+
+@dataclass(frozen=True)
+class _SplicePlan:
+    """The takes' common streams, the encoder whose segments splice onto them, and a file that has them."""
+
+    key: StreamKey
+    codec: Codec
+    template: Path
+    keys: dict[str, StreamKey | None]  # job id -> its video's streams
+
+
+def _encode_all(build: _Build, usable: list[tuple[Clip, VideoInfo]], path: Path) -> None:
+    """Decode every take and encode the whole animatic (letterboxed, re-timed, resampled)."""
+    enc = _Encoder(path, build.size, build.fps, build.audio)
+    try:
+        for clip, info in usable:
+            if build.card_seconds is not None:
+                start = enc.frames / build.fps
+                _title_card(enc, clip, build.size, build.card_seconds)
+                duration = enc.frames / build.fps - start
+                build.segments.append(Segment("title", clip.number, clip.shot.id, start, duration, False))
+                build.encoded += 1
+                build.progress(enc.frames)
+            build.segments.append(_write_shot(enc, clip, info, build.size, build.warnings))
+            build.encoded += 1
+            build.progress(enc.frames)
+        enc.close()
+    except BaseException:
+        enc.abort()
+        raise
+    build.frames = enc.frames
+
+
+def _fits(key: StreamKey | None, build: _Build) -> bool:
+    """Whether a take's video could be copied: H.264 4:2:0 at the animatic's size and rate."""
+    return key is not None and key.video.codec == "h264" and key.video.pix_fmt == "yuv420p" and (
+        (key.video.width, key.video.height) == build.size and key.video.fps == build.fps)
+
+
+def _matching_codec(key: StreamKey, build: _Build) -> Codec | None:
+    """An encoder (of SPLICE_CODECS) whose output has exactly `key`'s streams, so that it splices."""
+    for x264 in SPLICE_CODECS:
+        codec = Codec(x264, key.audio.rate, key.audio.layout) if key.audio else Codec(x264)
+        buffer = BytesIO()
+        enc = _Encoder(buffer, build.size, build.fps, build.audio, codec)
+        _black(enc, build.size, 1)
+        enc.close()
+        made = stream_key(buffer)
+        if made is not None and made.video == key.video and (not build.audio or made.audio == key.audio):
+            return codec
+    return None
+
+
+def _splice_plan(usable: list[tuple[Clip, VideoInfo]], build: _Build) -> _SplicePlan | None:
+    """The most common copyable streams among the takes, when our encoder can match them; else None."""
+    keys = {clip.take.job_id: stream_key(clip.video) for clip, _ in usable if clip.take and clip.video}
+    fitting = [key for key in keys.values() if key is not None and _fits(key, build)]
+    for video, _ in Counter(key.video for key in fitting).most_common(_PLANS_TRIED):
+        sounds = Counter(key.audio for key in fitting if key.video == video and key.audio is not None)
+        if build.audio and not sounds:
+            continue
+        key = StreamKey(video, sounds.most_common(1)[0][0] if build.audio else None)
+        codec = _matching_codec(key, build)
+        if codec is None:
+            continue
+        template = next(clip.video for clip, _ in usable if clip.take and clip.video
+                        and (found := keys[clip.take.job_id]) is not None and found.video == video
+                        and (not build.audio or found.audio == key.audio))
+        return _SplicePlan(key, codec, template, keys)
+    return None
+
+
+def _add_encoded(splicer: Splicer, build: _Build, codec: Codec, write: Callable[[_Encoder], Any]) -> Any:
+    """Encode one segment in memory with `codec` (`write` fills it) and append it; returns write's result."""
+    buffer = BytesIO()
+    enc = _Encoder(buffer, build.size, build.fps, build.audio, codec)
+    try:
+        result = write(enc)
+        enc.close()
+    except BaseException:
+        enc.abort()
+        raise
+    try:
+        splicer.add(buffer)
+    except NotSpliceable as exc:
+        raise _NoSplice(f"an encoded segment does not splice: {exc}") from exc
+    build.encoded += 1
+    return result
+
+
+def _splice_shot(splicer: Splicer, build: _Build, plan: _SplicePlan, clip: Clip, info: VideoInfo) -> Segment:
+    """The take's packets copied when its streams match; else the take encoded like the title cards."""
+    assert clip.video is not None and clip.take is not None
+    start = splicer.frames / build.fps
+    key = plan.keys.get(clip.take.job_id)
+    if key is not None and key.video == plan.key.video:
+        try:
+            frames = splicer.add(clip.video, _take_frames(info, build.fps))
+            build.remuxed += 1
+            sound = build.audio and key.audio is not None
+            return Segment("shot", clip.number, clip.shot.id, start, frames / build.fps, sound)
+        except NotSpliceable as exc:
+            log.info("animatic: shot %d is encoded, its packets cannot be copied: %s", clip.number, exc)
+    segment = _add_encoded(splicer, build, plan.codec,
+                           lambda enc: _write_shot(enc, clip, info, build.size, build.warnings))
+    return Segment("shot", clip.number, clip.shot.id, start, segment.duration, segment.audio)
+
+
+def _splice_all(build: _Build, usable: list[tuple[Clip, VideoInfo]], path: Path, plan: _SplicePlan) -> None:
+    """Copy the takes that match `plan`; encode title cards and the other takes to splice onto them."""
+    splicer = Splicer(path, plan.template, plan.key, build.fps, build.audio)
+    try:
+        for clip, info in usable:
+            if build.card_seconds is not None:
+                start, seconds = splicer.frames, build.card_seconds
+                _add_encoded(splicer, build, plan.codec,
+                             lambda enc, c=clip, s=seconds: _title_card(enc, c, build.size, s))
+                duration = (splicer.frames - start) / build.fps
+                build.segments.append(Segment("title", clip.number, clip.shot.id, start / build.fps, duration,
+                                              False))
+                build.progress(splicer.frames)
+            build.segments.append(_splice_shot(splicer, build, plan, clip, info))
+            build.progress(splicer.frames)
+        splicer.close()
+    except BaseException:
+        splicer.abort()
+        raise
+    build.frames = splicer.frames
+
+
+def _write(target: Path, usable: list[tuple[Clip, VideoInfo]], fresh: Callable[[], _Build], remux: bool
+           ) -> _Build:
+    """Write the animatic by copying the takes where they allow it, else by encoding everything."""
+    with atomic_path(target) as tmp:
+        build = fresh()
+        plan = _splice_plan(usable, build) if remux else None
+        if plan is not None:
+            try:
+                _splice_all(build, usable, tmp, plan)
+                return build
+            except (_NoSplice, NotSpliceable, av.FFmpegError) as exc:  # the muxer refused a packet, say
+                log.warning("animatic: encoding every take instead of copying them: %s", exc)
+        build = fresh()
+        _encode_all(build, usable, tmp)
+    return build
+
+
 def export_animatic(
     board: Board,
     out_dir: Path,
@@ -334,10 +538,12 @@ def export_animatic(
     size: tuple[int, int] | None = None,
     audio: bool | None = None,
     on_progress: Callable[[float, float], None] | None = None,
+    remux: bool = True,
 ) -> AnimaticResult:
     """Write `<stem>-animatic.mp4` into `out_dir` (atomically) from the chosen takes.
 
     `size` defaults to `animatic_size`; `audio` None: an audio track when any take has sound.
+    `remux` False encodes every take even where its packets could be copied (a baseline to compare).
     Shots without a usable chosen take are left out (listed in `skipped`).
     `on_progress(seconds_done, seconds_total)` is called after each segment (from this thread).
     """
@@ -357,41 +563,30 @@ def export_animatic(
         raise StoryboardError(f"invalid frame size {size}: even numbers from 16 to {_MAX_SIDE}")
     with_audio = any(info.has_audio for _, info in usable) if audio is None else audio
 
-    target = Path(out_dir) / f"{export_stem(board)}-animatic.mp4"
-    segments: list[Segment] = []
     card_seconds = max(1, round(title_card_seconds * fps)) / fps if title_cards else 0.0
-    total = sum(max(1, round(min(info.duration, MAX_TAKE_SECONDS) * fps)) / fps + card_seconds
-                for _, info in usable)
+    total = sum(_take_frames(info, fps) / fps + card_seconds for _, info in usable)
 
-    def progress() -> None:
+    def progress(frames: int) -> None:
         if on_progress is not None:
-            on_progress(enc.frames / fps, total)
+            on_progress(frames / fps, total)
 
-    with atomic_path(target) as tmp:
-        enc = _Encoder(tmp, size, fps, with_audio)
-        try:
-            for clip, info in usable:
-                if title_cards:
-                    start = enc.frames / fps
-                    _title_card(enc, clip, size, title_card_seconds)
-                    card = Segment("title", clip.number, clip.shot.id, start, enc.frames / fps - start, False)
-                    segments.append(card)
-                    progress()
-                segments.append(_write_shot(enc, clip, info, size, warnings))
-                progress()
-            enc.close()
-        except BaseException:
-            enc.abort()
-            raise
+    def fresh() -> _Build:
+        return _Build(size, fps, with_audio, title_card_seconds if title_cards else None, progress,
+                      list(warnings))
+
+    target = Path(out_dir) / f"{export_stem(board)}-animatic.mp4"
+    build = _write(target, usable, fresh, remux)
     return AnimaticResult(
         path=target,
         width=size[0],
         height=size[1],
         fps=fps,
-        duration=enc.frames / fps,
+        duration=build.frames / fps,
         has_audio=with_audio,
-        segments=tuple(segments),
+        segments=tuple(build.segments),
         skipped=tuple(skipped),
-        warnings=tuple(warnings),
+        warnings=tuple(build.warnings),
         repeated=tuple(repeated),
+        remuxed=build.remuxed,
+        encoded=build.encoded,
     )

@@ -30,6 +30,7 @@ from seedance_ui.security.identity import VisitorCookie
 from seedance_ui.security.uploads import UploadLimit
 from seedance_ui.ui.layout import ASSETS, QUEUE_SLOTS, build_demo
 from seedance_ui.ui.mcp_server import agent_lifespan
+from seedance_ui.ui.review import review_routes
 from seedance_ui.ui.theme import HEAD, build_css, build_theme
 
 log = logging.getLogger("seedance_ui.ui")
@@ -38,7 +39,7 @@ MAX_WEBHOOK_BYTES = 256 * 1024
 
 
 def extra_routes(runtime: Runtime) -> list[Route]:
-    """`GET /healthz` and `POST /webhooks/seedance/{token}`."""
+    """`GET /healthz`, `POST /webhooks/seedance/{token}` and the review page's routes under `/review/`."""
 
     async def healthz(request: Request) -> JSONResponse:
         ok = runtime.manager.running
@@ -64,6 +65,7 @@ def extra_routes(runtime: Runtime) -> list[Route]:
     return [
         Route("/healthz", healthz, methods=["GET", "HEAD"]),
         Route(WEBHOOK_ROUTE, webhook, methods=["POST"]),
+        *review_routes(runtime),  # the reviewer's page of a shared board: /review/#<token>
     ]
 
 
