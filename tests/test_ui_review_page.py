@@ -28,7 +28,7 @@ from seedance_ui.store import JobStatus
 from seedance_ui.storyboard import Board
 from seedance_ui.storyboard.page import Shown
 from seedance_ui.storyboard.session import BoardSession, Sent
-from seedance_ui.ui.review import review_url
+from seedance_ui.ui.review.routes import review_url
 
 pytestmark = [pytest.mark.browser]
 

@@ -30,7 +30,7 @@ from seedance_ui.security.identity import VisitorCookie
 from seedance_ui.security.uploads import UploadLimit
 from seedance_ui.ui.layout import ASSETS, QUEUE_SLOTS, build_demo
 from seedance_ui.ui.mcp_server import agent_lifespan
-from seedance_ui.ui.review import review_routes
+from seedance_ui.ui.review.routes import review_routes
 from seedance_ui.ui.theme import HEAD, build_css, build_theme
 
 log = logging.getLogger("seedance_ui.ui")
