@@ -30,6 +30,7 @@ import hashlib
 import json
 import math
 import os
+import re
 import secrets
 import struct
 import sys
@@ -47,6 +48,7 @@ import numpy as np
 
 from bench.browser import CHROMIUM, CHROMIUM_ARGS
 from bench.common import PYTHON, ROOT, Child, percentile, rss_kib
+from bench.gradio_api import API, Event, acall, join_body, session_hash
 from bench.studio import Studio
 from seedance_ui.config import load_settings
 from seedance_ui.options import model_id
@@ -64,6 +66,13 @@ BOARD_FORMAT = {"format": "seedance-storyboard", "version": 1}  # what an export
 PROMPT = "{marker} a lighthouse keeper climbs the spiral stairs as the storm breaks, slow dolly in"
 REFERENCES_MODEL = model_id("references", "Fast")
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+# The page events an image input's picture reaches, by the field a refusal names: (api_name, the image
+# input's elem_id, the elem_id of what the page names as the event's trigger, the api_name of the event
+# the page sends first to open the input's tab, None when it opens with the page).
+PICTURE_EVENTS = {"cast image": ("add_cast", "sb-cast-image", "sb-cast-add-btn", "on_open"),
+                  "first frame": ("on_frames", "sd-first-frame", "sd-first-frame", None)}
+TYPED_NAME = {"cast image": "sb-cast-name"}  # the text box a visitor fills before the press
+BOARD_ELEM = "sb-board-id"  # the open board's id, which the storyboard's events send back
 
 # The page's answer to an action, checked in the page every 10 ms: a cast chip of that name, a change
 # of the storyboard notice (its kind: is-success, is-warning, ...), or one of Gradio's error toasts.
@@ -133,6 +142,9 @@ class MemoryAttack:
     rss_after_kib: int = 0
     file_bytes: int = 0
     control_seconds: float = math.nan  # a plain 640x480 picture added the same way, after the attack
+    via: str = "page"  # "page": Chromium, press to answer; else the event a script sent (PICTURE_EVENTS)
+    upload_seconds: list[float] = field(default_factory=list)  # script: each POST /gradio_api/upload
+    control_answer: str = ""
 
     @property
     def growth_mb(self) -> float:
@@ -178,6 +190,7 @@ class AbuseResult:
     creates: list[int]  # jobs recorded per ten-click burst
     board_open_seconds: float = math.nan  # the storyboard tab's opening after the import attack
     chromium: str = ""
+    protocol: list[MemoryAttack] = field(default_factory=list)  # item 1 as a script sends it
 
 
 def log(message: str) -> None:
@@ -428,7 +441,7 @@ async def cast_bombs(browser: Any, work: Path, name: str, bombs: list[Path],
             await page.context.close()
         if control is not None:
             page = await open_tab(browser, studio.url, block_png=True)
-            result.control_seconds, _answer = await add_to_cast(page, control, "control")
+            result.control_seconds, result.control_answer = await add_to_cast(page, control, "control")
             await page.context.close()
     return result
 
@@ -449,7 +462,9 @@ async def bomb_board(browser: Any, work: Path, path: Path) -> MemoryAttack:
     return result
 
 
-async def memory_attacks(browser: Any, plan: Plan, work: Path) -> list[MemoryAttack]:
+def bomb_files(plan: Plan, work: Path) -> tuple[list[Path], Path]:
+    """The attack's pictures, written once: enough distinct bombs for every attack, and the control (a
+    plain 640x480 RGB picture)."""
     files = work / "files"
     files.mkdir(parents=True, exist_ok=True)
     pixels = bomb_pixels(plan.bomb_side)
@@ -457,16 +472,178 @@ async def memory_attacks(browser: Any, plan: Plan, work: Path) -> list[MemoryAtt
     for i in range(max(plan.at_once, plan.board_bombs)):
         paths.append(files / f"bomb-{i + 1}.png")
         paths[-1].write_bytes(bomb(plan.bomb_side, pixels, f"bomb {i + 1}"))
+    control = files / "control.png"
+    black = zlib.compress(bytes(480 * (1 + 3 * 640)))
+    control.write_bytes(png(640, 480, black, bit_depth=8, color_type=2, tag="control"))
+    return paths, control
+
+
+async def memory_attacks(browser: Any, plan: Plan, work: Path) -> list[MemoryAttack]:
+    paths, control = bomb_files(plan, work)
     board = board_file("Cast of bombs", [shot(PROMPT.format(marker="bombs"), 4)],
                        [p.read_bytes() for p in paths[:plan.board_bombs]])
-    board_path = files / "bomb-board.json"
+    board_path = work / "files" / "bomb-board.json"
     board_path.write_text(json.dumps(board), encoding="utf-8")
-    control = files / "control.png"
-    black = zlib.compress(bytes(480 * (1 + 3 * 640)))  # a plain 640x480 RGB picture
-    control.write_bytes(png(640, 480, black, bit_depth=8, color_type=2, tag="control"))
     return [await cast_bombs(browser, work, "one bomb", paths[:1], control),
             await cast_bombs(browser, work, f"{plan.at_once} bombs at once", paths[:plan.at_once]),
             await bomb_board(browser, work, board_path)]
+
+
+# --------------------------------------------------------------------------------------------------
+# item 1 as a script sends it: the refusal itself, without the page's round trip
+
+
+@dataclass(frozen=True)
+class PictureEvent:
+    """The page event a picture given to one image input reaches, and what a fresh page sends with it."""
+
+    field: str
+    event: Event  # fn_index, and the trigger the page names (the button pressed, or the input changed)
+    values: tuple[Any, ...]  # every input's value on a fresh page (from /config)
+    picture_at: int  # the image input's place among them
+    name_at: int | None  # the typed name's place (the cast's "Name" box), None when the event has none
+    opener: Event | None = None  # the tab's open event (owner, board, shot in; the open board's id out)
+    board_at: int | None = None  # the open board's place among the inputs
+
+    def data(self, owner: str, file: dict[str, Any], name: str, board: Any = None) -> list[Any]:
+        """The event's inputs as the page sends them: the visitor's id in the browser state, the uploaded
+        file in the image input, the name typed, the board the tab opened."""
+        values = [owner if kind == "browserstate" else value
+                  for kind, value in zip(self.event.inputs, self.values, strict=True)]
+        values[self.picture_at] = file
+        if self.name_at is not None:
+            values[self.name_at] = name
+        if self.board_at is not None:
+            values[self.board_at] = board
+        return values
+
+
+def picture_event(config: dict[str, Any], field: str) -> PictureEvent:
+    """`field`'s event (PICTURE_EVENTS) from the studio's /config, found as the page finds it: by
+    fn_index (the event is private: no api_name route, but the page's own config lists it)."""
+    api_name, image_elem, trigger_elem, opener_name = PICTURE_EVENTS[field]
+    components = {c["id"]: c for c in config["components"]}
+    by_elem = {c.get("props", {}).get("elem_id"): i for i, c in components.items()}
+    deps = {d.get("api_name"): d for d in reversed(config["dependencies"]) if d.get("api_name")}
+    dep = deps[api_name]
+    inputs = list(dep["inputs"])
+    event = Event(dep["id"], by_elem[trigger_elem], api_name,
+                  tuple(components[i].get("type", "") for i in inputs))
+    values = tuple(components[i].get("props", {}).get("value") for i in inputs)
+    opener = None
+    if opener_name:
+        opened = deps[opener_name]
+        opener = Event(opened["id"], opened["targets"][0][0], opener_name,
+                       tuple(components[i].get("type", "") for i in opened["inputs"]))
+    name = TYPED_NAME.get(field)
+    board = by_elem.get(BOARD_ELEM)
+    return PictureEvent(field, event, values, inputs.index(by_elem[image_elem]),
+                        inputs.index(by_elem[name]) if name else None, opener,
+                        inputs.index(board) if board in inputs else None)
+
+
+async def upload(http: httpx.AsyncClient, base_url: str, path: Path) -> tuple[float, dict[str, Any]]:
+    """`path` posted to /gradio_api/upload as the page posts a dropped file; the seconds it took, and the
+    file value the page then sends with its event."""
+    body = path.read_bytes()
+    t0 = time.perf_counter()
+    r = await http.post(f"{base_url}{API}/upload", params={"upload_id": secrets.token_hex(6)},
+                        files=[("files", (path.name, body, "image/png"))])
+    r.raise_for_status()
+    stored = r.json()[0]
+    return time.perf_counter() - t0, {
+        "path": stored, "url": f"{base_url}{API}/file={stored}", "orig_name": path.name, "size": len(body),
+        "mime_type": "image/png", "is_stream": False, "meta": {"_type": "gradio.FileData"}}
+
+
+async def timed_event(http: httpx.AsyncClient, base_url: str, event: Event, data: list[Any], sh: str
+                      ) -> tuple[float, str]:
+    """POST queue/join, then the session's SSE stream read until this event's process_completed; the
+    seconds from sending the join to that message, and the answer (`event_answer`)."""
+    t0 = time.perf_counter()
+    r = await http.post(f"{base_url}{API}/queue/join", json=join_body(event, data, sh))
+    r.raise_for_status()
+    event_id = r.json()["event_id"]
+    warnings: list[str] = []  # the event's gr.Warning toasts ("log" messages)
+    async with http.stream("GET", f"{base_url}{API}/queue/data", params={"session_hash": sh}) as stream:
+        async for line in stream.aiter_lines():
+            if not line.startswith("data:"):
+                continue
+            with suppress(ValueError):
+                msg = json.loads(line[5:].strip())
+                if msg.get("event_id") != event_id:
+                    continue
+                if msg.get("msg") == "log" and msg.get("level") in ("warning", "error"):
+                    warnings.append(str(msg.get("log")))
+                if msg.get("msg") == "process_completed":
+                    return time.perf_counter() - t0, event_answer(msg, warnings)
+                if msg.get("msg") == "close_stream":
+                    break
+    return time.perf_counter() - t0, "no answer"
+
+
+def event_answer(msg: dict[str, Any], warnings: list[str] | None = None) -> str:
+    """"refused: <message>" for an error (a `gr.Error`, e.g. the image guard's), a warning toast the
+    event raised (`warnings`), or an error or warning notice of the storyboard; "accepted" for a success
+    notice; "answered" for any other output."""
+    output = msg.get("output") or {}
+    if not msg.get("success", True):
+        return f"refused: {one_line(str(output.get('error') or 'error'))}"
+    if warnings:
+        return f"refused: {one_line(warnings[0])}"
+    for html in map(str, output.get("data") or []):
+        kind = next((k for k in ("error", "warning", "success") if f'sd-notice is-{k}"' in html), None)
+        if kind:
+            text = one_line(re.sub(r"<[^>]+>", " ", html))
+            return "accepted" if kind == "success" else f"refused: {text}"
+    return "answered"
+
+
+def one_line(text: str) -> str:
+    return " ".join(text.split())[:160]
+
+
+async def script_visitor(base_url: str, pe: PictureEvent, path: Path, name: str
+                         ) -> tuple[float, float, str]:
+    """One attacker's script, its own client (cookies) and session: the file uploaded, then the event
+    sent; (upload seconds, event seconds: join to process_completed, answer)."""
+    owner, sh, board = new_id(), session_hash(), None
+    async with httpx.AsyncClient(timeout=httpx.Timeout(300.0)) as http:
+        (await http.get(base_url + "/")).raise_for_status()  # the page's visit: its cookies
+        if pe.opener is not None:  # the tab opened, as the page does first: the visitor's board
+            opened = await acall(http, base_url, pe.opener, [owner, None, None], sh)
+            board = opened[0].get("value") if isinstance(opened[0], dict) else opened[0]
+        uploaded, file = await upload(http, base_url, path)
+        seconds, answer = await timed_event(http, base_url, pe.event, pe.data(owner, file, name, board), sh)
+    return uploaded, seconds, answer
+
+
+async def scripted_bombs(work: Path, field: str, bombs: list[Path], control: Path) -> MemoryAttack:
+    """Each bomb sent by its own script to `field`'s event, all at once, in a fresh studio (RSS watched
+    from before the uploads); then, unmeasured, the `control` picture the same way."""
+    name = f"{len(bombs)} bombs at once" if len(bombs) > 1 else "one bomb"
+    with studio_of(work, f"script-{field.replace(' ', '-')}-{len(bombs)}") as studio:
+        config = httpx.get(f"{studio.url}/config", timeout=10).json()
+        pe = picture_event(config, field)
+        result = MemoryAttack(name, file_bytes=bombs[0].stat().st_size, via=field)
+        watch = RssWatch(studio.pid)
+        runs = await asyncio.gather(*(script_visitor(studio.url, pe, path, f"bomb {i + 1}")
+                                      for i, path in enumerate(bombs)))
+        await asyncio.sleep(SETTLE_SECONDS)
+        result.rss_before_kib, result.rss_peak_kib, result.rss_after_kib = watch.stop()
+        result.upload_seconds = [u for u, _, _ in runs]
+        result.seconds = [s for _, s, _ in runs]
+        result.answers = [a for _, _, a in runs]
+        _upload, result.control_seconds, result.control_answer = await script_visitor(
+            studio.url, pe, control, "control")
+    return result
+
+
+async def scripted_attacks(plan: Plan, work: Path) -> list[MemoryAttack]:
+    """Item 1 from a script, for each picture event: one bomb, then `plan.at_once` at once."""
+    paths, control = bomb_files(plan, work)
+    return [await scripted_bombs(work, field, paths[:n], control)
+            for field in PICTURE_EVENTS for n in (1, plan.at_once)]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -765,6 +942,7 @@ async def _run(plan: Plan, work: Path) -> AbuseResult:
         browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         try:
             memory = await memory_attacks(browser, plan, work)
+            scripted = await scripted_attacks(plan, work)
             disk = [await upload_flood(plan, work, limits["uploads"]),
                     await asyncio.to_thread(reused_inputs, plan, work, limits["visitor"])]
             imports, opened = await board_imports(browser, plan, work, limits["visitor"])
@@ -772,7 +950,7 @@ async def _run(plan: Plan, work: Path) -> AbuseResult:
             with studio_of(work, "exports-and-clicks") as studio:
                 exports = await export_attack(browser, plan, work, studio)
                 creates = await click_bursts(browser, plan, studio)
-            return AbuseResult(memory, disk, exports, creates, opened, browser.version)
+            return AbuseResult(memory, disk, exports, creates, opened, browser.version, scripted)
         finally:
             await browser.close()
 

@@ -1,9 +1,11 @@
-"""Storyboard review (issue 21): the animatic of a board of simulator takes, copied vs encoded.
+"""Storyboard review (issue 21): the reviewer's page from the outside (bench/review_page.py: its usable
+time, and the studio's cheap calls with reviewers open), and the animatic of a board, copied vs encoded.
 
-A board of `shots` distinct takes, each a placeholder clip from the simulator's renderer (as demo mode
-makes them: H.264 + AAC, 24 fps, at the board's quality), exported as the Storyboard tab exports it (title
-cards on) twice per run: with the takes' packets copied (the default) and with every take re-encoded
-(`remux=False`, the way every animatic was made before). The clips are rendered once, before timing.
+For the animatic, a board of `shots` distinct takes, each a placeholder clip from the simulator's
+renderer (as demo mode makes them: H.264 + AAC, 24 fps, at the board's quality), exported as the
+Storyboard tab exports it (title cards on) twice per run: with the takes' packets copied (the default)
+and with every take re-encoded (`remux=False`, the way every animatic was made before). The clips are
+rendered once, before timing.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench import review_page
 from seedance_ui.simulator.render import VideoSpec, render_video
 from seedance_ui.storyboard import Board, export_animatic, record_take
 from seedance_ui.storyboard.plan import choose_take
@@ -41,6 +44,7 @@ class ReviewResult:
     take_seconds: int
     remuxed: ExportRun
     encoded: ExportRun
+    page: review_page.PageResult | None = None  # None: the page part was not run (the smoke test)
 
 
 def _board(folder: Path, shots: int, quality: str, seconds: int) -> tuple[Board, dict[str, Path]]:
@@ -67,10 +71,16 @@ def _export(label: str, board: Board, videos: dict[str, Path], out: Path, runs: 
     return ExportRun(label, times, result.remuxed, result.encoded, result.duration, size)
 
 
-def run(*, work: Path, shots: int, quality: str, seconds: int, runs: int) -> ReviewResult:
-    """Render the takes, then time `runs` copied exports and one encoded one (it is the slow baseline)."""
+def run(*, work: Path, shots: int, quality: str, seconds: int, runs: int,
+        page: review_page.PagePlan | None) -> ReviewResult:
+    """The page runs (`page`: their plan; None: none), then the animatic: render the takes, time `runs`
+    copied exports and one encoded one (it is the slow baseline)."""
+    measured = None
+    if page is not None:
+        measured = review_page.run(work=work / "page", shots=shots, quality=quality, seconds=seconds,
+                                   plan=page)
     (work / "takes").mkdir(parents=True, exist_ok=True)
     board, videos = _board(work / "takes", shots, quality, seconds)
     remuxed = _export("remuxed", board, videos, work / "remuxed", runs, remux=True)
     encoded = _export("re-encoded", board, videos, work / "encoded", 1, remux=False)
-    return ReviewResult(shots, quality, seconds, remuxed, encoded)
+    return ReviewResult(shots, quality, seconds, remuxed, encoded, measured)

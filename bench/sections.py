@@ -19,6 +19,7 @@ from bench import (
     media_bench,
     polling,
     review_bench,
+    review_page,
     storyboard_chain,
 )
 from bench.common import Row, Section, fmt_ms, fmt_s, median, percentile, verdict
@@ -37,6 +38,7 @@ HOSTILE_RSS_MB = 50  # RSS growth of the studio per hostile upload or imported b
 HOSTILE_REFUSE_TARGET = 0.300  # a hostile upload refused within
 VICTIM_EXPORT_TARGET = 2.0  # a victim's one-shot contact sheet while another visitor exports
 ANIMATIC_TARGET = 5.0  # a 24-shot animatic exported, its takes' packets copied (issue 21)
+REVIEW_USABLE_TARGET = 2.0  # a 24-shot board's review page: navigation -> every player and Play all ready
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,7 @@ class Scale:
     review_quality: str = "720p"  # the studio's default quality, as demo mode renders the takes
     review_seconds: int = 5  # each take's length (the default duration)
     review_runs: int = 3
+    review_page: review_page.PagePlan = review_page.FULL
 
 
 FULL = Scale()
@@ -87,7 +90,7 @@ QUICK = Scale(durations=(60,), race_tasks=3, race_speed=100.0, race_max_real=5.0
               cold_warmup=False, media_runs=1, media_sheet_runs=1, media_seconds=2, flood_clients=3,
               flood_oversized=1, flood_rounds=1, flood_idle=1.0, flood_seconds=2.0, inputs_jobs=10,
               inputs_runs=1, inputs_seconds=3, board_task=0.5, abuse=abuse.QUICK, review_shots=3,
-              review_quality="480p", review_seconds=4, review_runs=1)
+              review_quality="480p", review_seconds=4, review_runs=1, review_page=review_page.QUICK)
 
 
 def pct(values: list[float], digits: int = 2) -> str:
@@ -606,15 +609,9 @@ def abuse_section(scale: Scale, work: Path) -> Section:
     sec.method = (
         "Each attack runs against a fresh studio (`python app.py`, demo mode, its own data dir and "
         "GRADIO_TEMP_DIR), driven from the outside only: Debian's Chromium "
-        f"{r.chromium} through Playwright for what the page does, plain HTTP for anonymous uploads, "
-        "gradio_client for `/generate`. Memory: the studio's peak RSS (VmRSS sampled every 5 ms, and "
-        "VmHWM reset first through /proc/<pid>/clear_refs) minus its RSS just before; a "
-        f"{plan.bomb_side}x{plan.bomb_side} 1-bit PNG of {r.memory[0].file_bytes / 1000:.0f} KB given to the "
-        "cast's image input, then \"Add to cast\" (one visitor, then "
-        f"{plan.at_once} at once), timed from the press to the page's answer (from giving the file "
-        "when the page answers the upload itself); a board file whose "
-        f"cast embeds {plan.board_bombs} distinct such pictures imported, then its contact sheet asked "
-        "for. Disk: the data dir plus the upload folder (allocated blocks) before and after each hostile "
+        f"{r.chromium} through Playwright for what the page does, plain HTTP for what a script does, "
+        f"gradio_client for `/generate`. {_memory_method(r, plan)} Disk: the data dir plus the upload "
+        "folder (allocated blocks) before and after each hostile "
         f"visitor: {plan.flood} distinct {plan.upload_mb:g} MB pictures posted to /gradio_api/upload "
         f"with no cookie, {plan.flood_clients} at a time; {plan.input_jobs} `/generate` jobs each sending "
         f"one {plan.upload_mb:g} MB picture as all {plan.input_refs} of its references; boards embedding "
@@ -629,12 +626,42 @@ def abuse_section(scale: Scale, work: Path) -> Section:
     return sec
 
 
+def _memory_method(r: abuse.AbuseResult, plan: abuse.Plan) -> str:
+    """What the memory rows measure, and exactly what each of their times is."""
+    kb = (r.protocol or r.memory)[0].file_bytes / 1000
+    return (
+        "Memory: the studio's peak RSS (VmRSS sampled every 5 ms, and VmHWM reset first through "
+        "/proc/<pid>/clear_refs) minus its RSS just before the attack; the bomb is a "
+        f"{plan.bomb_side}x{plan.bomb_side} 1-bit PNG of {kb:.0f} KB. \"By script\" rows (item 1's "
+        "target is judged on them): each attacker is a script with its own HTTP client and Gradio session "
+        "(GET / for the page's cookies, a new session hash); it POSTs the bomb to /gradio_api/upload, then "
+        "sends the event the page sends for that picture, as the page sends it: the cast's \"Add to cast\" "
+        "click (`add_cast`) or the Studio's first-frame zone's change (`on_frames`), both private, so by "
+        "their fn_index from /config with every other input at a fresh page's value, through POST "
+        "/gradio_api/queue/join, and reads the session's SSE stream (/gradio_api/queue/data) until that "
+        "event's process_completed. The time is from sending the join to that message (the server's "
+        f"refusal; the upload before it is not included, see the detail), the slowest of one, then "
+        f"{plan.at_once} sessions at once; the plain-picture rows time a 640x480 picture sent the same way "
+        "afterwards, in the same studio. \"In the page\" rows (the user's view, not judged): the bomb given "
+        "to the cast's image input in Chromium, then \"Add to cast\" pressed (one visitor, then "
+        f"{plan.at_once} at once), timed from the press to the page showing its answer (from giving the "
+        "file when the page answers the upload itself): the page's own join, stream and redraw included. "
+        f"Board: a board file whose cast embeds {plan.board_bombs} distinct bombs imported through the page, "
+        "then its contact sheet asked for.")
+
+
 def abuse_judged(r: abuse.AbuseResult, plan: abuse.Plan) -> Section:
     """Rows and notes from the measured numbers (no I/O: the smoke test feeds made-up ones)."""
     sec = Section("Hostile input: memory, disk, exports and credits")
+    for via in dict.fromkeys(m.via for m in r.protocol):  # each event: its attacks, then the plain picture
+        attacks = [m for m in r.protocol if m.via == via]
+        sec.rows += [_memory_row(m, plan) for m in attacks]
+        sec.rows.append(_row(f"A plain 640x480 picture sent by script to the {via} event the same way",
+                             "(no target)", f"{attacks[0].control_answer or 'no answer'} in "
+                             f"{fmt_ms(attacks[0].control_seconds)}", "INFO"))
     for m in r.memory:
         sec.rows.append(_memory_row(m, plan))
-    sec.rows.append(_row("A plain 640x480 picture added to the cast the same way (the page's own round trip)",
+    sec.rows.append(_row("A plain 640x480 picture added to the cast in the page the same way",
                          "(no target)", fmt_ms(r.memory[0].control_seconds), "INFO"))
     for d in r.disk:
         sec.rows.append(_disk_row(d, plan))
@@ -656,7 +683,8 @@ def abuse_judged(r: abuse.AbuseResult, plan: abuse.Plan) -> Section:
                          verdict(bool(r.creates) and all(n == 1 for n in r.creates))))
     sec.notes += _abuse_notes(r)
     sec.detail = _abuse_detail(r)
-    sec.data.update(memory=[vars(m) for m in r.memory], disk=[vars(d) for d in r.disk],
+    sec.data.update(memory=[vars(m) for m in r.memory], protocol=[vars(m) for m in r.protocol],
+                    disk=[vars(d) for d in r.disk],
                     exports=vars(e), creates=r.creates)
     return sec
 
@@ -668,17 +696,24 @@ def _answers(m: abuse.MemoryAttack) -> str:
 
 
 def _memory_row(m: abuse.MemoryAttack, plan: abuse.Plan) -> Row:
-    upload = m.name != "bomb board"
+    """A memory attack's row: judged when a script sent it (item 1) or for the board (item 2); the page's
+    uploads are the user's view (their time includes the page's own round trip)."""
     longest = max(m.seconds, default=math.nan)
     growth = f"RSS +{m.growth_mb:.0f} MB (peak {m.rss_peak_kib / 1024:.0f} MB, " \
              f"after {m.rss_after_kib / 1024:.0f} MB)"
     answer = "refused" if m.refused else _answers(m)[:200]
-    if upload:
-        metric = (f"Hostile upload, {m.name}: a {plan.bomb_side}x{plan.bomb_side} 1-bit PNG of "
-                  f"{m.file_bytes / 1000:.0f} KB in the cast's image input")
-        target = f"refused in < {HOSTILE_REFUSE_TARGET * 1000:.0f} ms, RSS growth < {HOSTILE_RSS_MB} MB"
+    bomb = f"a {plan.bomb_side}x{plan.bomb_side} 1-bit PNG of {m.file_bytes / 1000:.0f} KB"
+    target = f"refused in < {HOSTILE_REFUSE_TARGET * 1000:.0f} ms, RSS growth < {HOSTILE_RSS_MB} MB"
+    if m.via != "page":
+        metric = f"Hostile upload by script, {m.name}: {bomb} sent to the {m.via} event"
         ok = m.refused and longest < HOSTILE_REFUSE_TARGET and m.growth_mb < HOSTILE_RSS_MB
-        return _row(metric, target, f"{answer} in {fmt_ms(longest)} (slowest); {growth}", verdict(ok))
+        return _row(metric, target, f"{answer} in {fmt_ms(longest)} from join to answer (slowest); {growth}",
+                    verdict(ok))
+    if m.name != "bomb board":
+        metric = f"Hostile upload in the page, {m.name}: {bomb} in the cast's image input (the user's view)"
+        return _row(metric, "(judged by script above)",
+                    f"{answer} in {fmt_ms(longest)} from the press to the page's answer (slowest); {growth}",
+                    "INFO")
     metric = f"Imported board of {plan.board_bombs} bomb cast pictures ({m.file_bytes / 1e6:.1f} MB file)"
     ok = m.refused and m.growth_mb < HOSTILE_RSS_MB
     return _row(metric, f"refused, RSS growth < {HOSTILE_RSS_MB} MB",
@@ -698,10 +733,11 @@ def _disk_row(d: abuse.DiskAttack, plan: abuse.Plan) -> Row:
 
 def _abuse_notes(r: abuse.AbuseResult) -> list[str]:
     notes = []
-    for m in r.memory:
-        slow = m.name != "bomb board" and not max(m.seconds, default=math.nan) < HOSTILE_REFUSE_TARGET
+    for m in [*r.protocol, *(m for m in r.memory if m.name == "bomb board")]:  # the judged ones
+        slow = m.via != "page" and not max(m.seconds, default=math.nan) < HOSTILE_REFUSE_TARGET
         if not m.refused or m.growth_mb >= HOSTILE_RSS_MB or slow:
-            notes.append(f"{m.name}: the studio answered {_answers(m)[:300]} after "
+            via = f" (by script, {m.via} event)" if m.via != "page" else ""
+            notes.append(f"{m.name}{via}: the studio answered {_answers(m)[:300]} after "
                          f"{', '.join(fmt_s(s) for s in m.seconds)}; its RSS went from "
                          f"{m.rss_before_kib / 1024:.0f} MB to a peak of {m.rss_peak_kib / 1024:.0f} MB and "
                          f"was {m.rss_after_kib / 1024:.0f} MB a second after the last answer.")
@@ -736,6 +772,16 @@ def _abuse_detail(r: abuse.AbuseResult) -> str:
     control = r.memory[0].control_seconds
     lines += ["", f"For comparison, a plain 640x480 picture added to the cast the same way (after the "
               f"attack, another visitor): {fmt_ms(control)} from the press to the page's answer."]
+    if r.protocol:
+        lines += ["", "By script (the event's join to its process_completed; the upload before it apart):",
+                  "", "| Event | Attack | Answers | Upload (s) | Join to answer (s) | RSS before | Peak | "
+                  "After | Plain picture |", "|---|---|---|---|---|---|---|---|---|"]
+    for m in r.protocol:
+        control = f"{m.control_answer} in {fmt_ms(m.control_seconds)}" if m.name == "one bomb" else "-"
+        lines.append(f"| {m.via} | {m.name} | {_answers(m)[:200]} | "
+                     f"{', '.join(f'{s:.3f}' for s in m.upload_seconds)} | "
+                     f"{', '.join(f'{s:.3f}' for s in m.seconds)} | {m.rss_before_kib / 1024:.0f} MB | "
+                     f"{m.rss_peak_kib / 1024:.0f} MB | {m.rss_after_kib / 1024:.0f} MB | {control} |")
     lines += ["", "| Hostile visitor | Sent | Taken | Disk growth | Bound | Last refusal |",
               "|---|---|---|---|---|---|"]
     for d in r.disk:
@@ -758,24 +804,46 @@ def _row(metric: str, target: str, result: str, status: str) -> Row:
 
 
 def review_section(scale: Scale, work: Path) -> Section:
-    """Issue 21: the animatic of a board exported by copying its takes, against encoding them all."""
+    """Issue 21: the reviewer's page of a shared board from the outside, and the board's animatic
+    exported by copying its takes, against encoding them all."""
+    plan = scale.review_page
     r = review_bench.run(work=work, shots=scale.review_shots, quality=scale.review_quality,
-                         seconds=scale.review_seconds, runs=scale.review_runs)
+                         seconds=scale.review_seconds, runs=scale.review_runs, page=plan)
     sec = review_judged(r)
     sec.method = (
-        f"A board of {r.shots} distinct takes, each a {r.take_seconds} s {r.quality} 16:9 placeholder clip "
-        "from the simulator's renderer (H.264 + AAC, 24 fps, as demo mode makes them), exported in process "
-        "with seedance_ui.storyboard.export_animatic as the Storyboard tab exports it (title cards on): "
-        f"median of {len(r.remuxed.seconds)} runs with the takes' packets copied (the default), and one run "
-        "with every take decoded and re-encoded (remux=False, how every animatic was made before). The "
-        "review page's rows (usable time, 20 reviewers' cheap-event p99) are not measured yet: the page "
-        "was not in the tree when this section was written.")
+        f"Page: bench/review_board.py, in its own process, builds the studio's runtime in demo mode on a "
+        f"fresh data dir, makes a board of {r.shots} shots ({r.take_seconds} s, {r.quality}), generates "
+        "every take with the demo simulator through BoardSession (as Generate all -> Confirm does) and "
+        "shares the board with runtime.reviews.share (what Share for review calls); the studio then "
+        "starts on that data dir as its own process (python app.py, demo mode) and is only reached over "
+        "HTTP and through Debian's Chromium (Playwright). Usable: median of "
+        f"{plan.usable_runs} fresh contexts (no cookie, no cache), one after another, each navigating to "
+        "the link /review/#<token> and timed from just before the navigation until every shot's card "
+        "has its player with its video (.rv-card video.rv-video[src], the condition "
+        "tests/test_ui_review_page.py waits on) and Play all is enabled, checked in the page every "
+        "10 ms. Reviewers open: two probe processes run all along, bench/probe.py (the main page's cost "
+        "event, 3 visitors every 0.2 s) and bench/review_probe.py (the review page's own poll, GET "
+        "/review/api/poll?since=<version> with its ticket, 2 visitors every 0.2 s); both record missed "
+        f"ticks (no coordinated omission). {plan.quiet:g} s with no reviewer, then {plan.reviewers} "
+        "Chromium pages (each its own context, no cookie) open the link, each navigating as soon as the "
+        "one before has its first answer (opening: until every one is usable); then "
+        f"{plan.window:g} s with all of them open, each polling every "
+        f"{review_page.PAGE_POLL_SECONDS:g} s by itself as the page does (their polls are counted). The "
+        "p99 rows are of that window. "
+        f"Animatic: a board of {r.shots} distinct takes, each a {r.take_seconds} s {r.quality} 16:9 "
+        "placeholder clip from the simulator's renderer (H.264 + AAC, 24 fps, as demo mode makes them), "
+        "exported in process with seedance_ui.storyboard.export_animatic as the Storyboard tab exports "
+        f"it (title cards on): median of {len(r.remuxed.seconds)} runs with the takes' packets copied "
+        "(the default), and one run with every take decoded and re-encoded (remux=False, how every "
+        "animatic was made before).")
     return sec
 
 
 def review_judged(r: review_bench.ReviewResult) -> Section:
     """Rows and notes from the measured numbers (no I/O: the smoke test feeds made-up ones)."""
     sec = Section("Storyboard review")
+    if r.page is not None:
+        _review_page_rows(sec, r.page)
     board = f"{r.shots}-shot animatic ({r.remuxed.duration:.0f} s, {r.quality})"
     copied, encoded = r.remuxed, r.encoded
     sec.rows.append(_row(
@@ -790,8 +858,54 @@ def review_judged(r: review_bench.ReviewResult) -> Section:
     if copied.remuxed != r.shots:
         sec.notes.append(f"Only {copied.remuxed} of {r.shots} takes were copied; the rest were re-encoded.")
     sec.detail = "\n".join([
+        *([_review_page_detail(r.page), ""] if r.page is not None else []),
         "| Export | Runs | Median | Takes copied | Segments encoded | File |", "|---|---|---|---|---|---|",
         *(f"| {x.label} | {len(x.seconds)} | {fmt_s(x.median)} | {x.remuxed} | {x.encoded} | "
           f"{x.size / 2**20:.1f} MiB |" for x in (copied, encoded))])
     sec.data.update(remuxed=copied.median, encoded=encoded.median, shots=r.shots)
     return sec
+
+
+def _review_page_rows(sec: Section, p: review_page.PageResult) -> None:
+    """The page's rows: usable time, and the two cheap calls' p99 with every reviewer's page open."""
+    usable = median(p.usable)
+    sec.rows.append(_row(
+        f"Review page usable, {p.shots} shots (median of {len(p.usable)} fresh reviewers)",
+        f"< {REVIEW_USABLE_TARGET:g} s",
+        f"{fmt_s(usable)} (by the page's clock {fmt_s(median(p.usable_page))})",
+        verdict(usable < REVIEW_USABLE_TARGET)))
+    if not usable < REVIEW_USABLE_TARGET:
+        sec.notes.append(f"The {p.shots}-shot review page took {', '.join(fmt_s(s) for s in p.usable)} to be "
+                         "usable.")
+    for name, probe in (("cost event", p.cost), ("review poll", p.poll)):
+        p99 = percentile(probe.open, 99)
+        sec.rows.append(_row(
+            f"{p.reviewers} reviewers open: {name} p99", f"< {fmt_ms(P99_TARGET)}",
+            f"{fmt_ms(p99)} (p50 {fmt_ms(percentile(probe.open, 50))}; no reviewer: p99 "
+            f"{fmt_ms(percentile(probe.quiet, 99))})",
+            verdict(p99 < P99_TARGET and not probe.failed["open"])))
+        if not p99 < P99_TARGET or probe.failed["open"]:
+            sec.notes.append(f"With {p.reviewers} reviewers' pages open, the {name} p99 was {fmt_ms(p99)} "
+                             f"over {len(probe.open)} samples, {probe.failed['open']} of them failed.")
+    expected = p.window / review_page.PAGE_POLL_SECONDS
+    if p.polls and min(p.polls) < expected / 2:
+        sec.notes.append(f"A reviewer's page polled only {min(p.polls)} times in the {p.window:g} s window "
+                         f"(every {review_page.PAGE_POLL_SECONDS:g} s would be {expected:.0f}).")
+    sec.data.update(usable=usable, cost_p99=percentile(p.cost.open, 99), poll_p99=percentile(p.poll.open, 99))
+
+
+def _review_page_detail(p: review_page.PageResult) -> str:
+    lines = [f"Review page usable ({p.shots} shots, fresh contexts, Chromium {p.chromium or '?'}): "
+             f"{', '.join(fmt_s(s) for s in p.usable)} (by the page's clock "
+             f"{', '.join(fmt_s(s) for s in p.usable_page)}). {p.reviewers} reviewers' pages opened "
+             f"the link, all usable after {fmt_s(p.opening_seconds)}; in the {p.window:g} s window they "
+             f"sent {sum(p.polls)} polls ({min(p.polls, default=0)}-{max(p.polls, default=0)} per page).", "",
+             "| Probe | Window | Samples | p50 | p99 | Max | Failed |", "|---|---|---|---|---|---|---|"]
+    for name, probe in (("cost event", p.cost), ("review poll", p.poll)):
+        labels = ("no reviewer", "reviewers opening", f"{p.reviewers} reviewers open")
+        for window, label in zip(review_page.WINDOWS, labels, strict=True):
+            values = getattr(probe, window)
+            lines.append(f"| {name} | {label} | {len(values)} | {fmt_ms(percentile(values, 50))} | "
+                         f"{fmt_ms(percentile(values, 99))} | {fmt_ms(max(values, default=math.nan))} | "
+                         f"{probe.failed[window]} |")
+    return "\n".join(lines)
