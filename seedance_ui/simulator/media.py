@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import io
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -145,7 +146,9 @@ def _image(http: httpx.Client, url: str, frames_dir: Path, outcome: FetchedMedia
     path = frames_dir / f"{hashlib.sha256(data).hexdigest()}.{fmt.lower()}"
     if not path.exists():
         frames_dir.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
+        # a name of its own: concurrent fetches of one picture (one create's nine references, or two
+        # simulators sharing the folder) must not replace each other's half-written file
+        tmp = path.with_name(f"{path.name}.{uuid.uuid4().hex}.tmp")
         tmp.write_bytes(data)
         tmp.replace(path)
     return str(path)
