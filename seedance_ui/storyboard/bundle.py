@@ -16,6 +16,7 @@ import av
 import seedance_ui
 from seedance_ui.media import MediaError, probe
 from seedance_ui.pricing import estimate
+from seedance_ui.storyboard.chain import out_of_date
 from seedance_ui.storyboard.clips import (
     SENT_PARAMS,
     Clip,
@@ -24,7 +25,7 @@ from seedance_ui.storyboard.clips import (
     board_clips,
     export_stem,
 )
-from seedance_ui.storyboard.contact import export_contact_sheet
+from seedance_ui.storyboard.contact import TAKE_TIME, export_contact_sheet, export_warning
 from seedance_ui.storyboard.files import atomic_path
 from seedance_ui.storyboard.inputs import UploadOf, take_inputs
 from seedance_ui.storyboard.model import Board, StoryboardError
@@ -35,6 +36,12 @@ MANIFEST_FORMAT = "seedance-storyboard-manifest"
 MANIFEST_VERSION = 1
 MANIFEST_NAME = "manifest.json"
 CONTACT_SHEET_NAME = "contact-sheet.png"
+# What the credits in the manifest are, in the words of the confirmation before generating.
+CREDITS_LABELS = {
+    "credits_estimated": "Estimate: published prices, as the confirmation showed before generating",
+    "credits_reserved": "Reserved: what the provider held when each job started (a failed shot is not "
+                        "billed)",
+}
 
 
 def _estimated_credits(clip: Clip) -> float | None:
@@ -67,6 +74,7 @@ def shot_manifest(
     job = clip.job
     inputs = take_inputs(board, clip.take, upload_of, jobs) if board and clip.take else []
     chained = board is not None and clip.shot.chain and clip.number > 1
+    stale = out_of_date(board) if board is not None else {}
     return {
         "number": clip.number,
         "shot_id": clip.shot.id,
@@ -74,6 +82,10 @@ def shot_manifest(
         "prompt": clip.prompt,
         "parameters": {k: clip.params[k] for k in SENT_PARAMS if k in clip.params},
         "take_id": clip.take.id if clip.take else None,
+        "take_number": _take_number(clip),
+        "takes": len(clip.shot.takes),
+        "take_made_at": time.strftime(TAKE_TIME, time.localtime(clip.take.created_at)) if clip.take else None,
+        "warning": export_warning(clip, stale, jobs) or None,
         "job_id": clip.take.job_id if clip.take else None,
         "task_id": job.task_id if job else None,
         "status": job.status if job else None,
@@ -86,6 +98,12 @@ def shot_manifest(
     }
 
 
+def _take_number(clip: Clip) -> int | None:
+    if clip.take is None:
+        return None
+    return next((i for i, t in enumerate(clip.shot.takes, start=1) if t.id == clip.take.id), None)
+
+
 def totals(entries: list[dict[str, Any]]) -> dict[str, Any]:
     """Counts and sums over the manifest's shot entries."""
     return {
@@ -94,6 +112,7 @@ def totals(entries: list[dict[str, Any]]) -> dict[str, Any]:
         "duration": round(sum(e["duration"] or 0 for e in entries), 3),
         "credits_estimated": round(sum(e["credits_estimated"] or 0 for e in entries), 4),
         "credits_reserved": round(sum(e["credits_reserved"] or 0 for e in entries), 4),
+        "credits_labels": dict(CREDITS_LABELS),
     }
 
 
@@ -115,6 +134,7 @@ def build_manifest(
         "board": {"id": board.id, "title": board.title, "settings": board.settings()},
         "cast": [{"name": e.name, "sha256": e.sha256} for e in board.cast],
         "totals": totals(shots),
+        "warnings": [f"Shot {e['number']}: {e['warning']}" for e in shots if e["warning"]],
         "contact_sheet": None,
         "shots": shots,
     }

@@ -427,6 +427,21 @@ class BoardSession:
         write_text_atomically(path, text)
         return board, path
 
+    def export_review_text(
+        self, shown: Shown, suffix: str, text_of: Callable[[Board], str]
+    ) -> tuple[Board, Path]:
+        """A shared board's review as a file in the exports folder: `text_of(board)` (its notes CSV or its
+        EDL) written to `<stem>-<suffix>`, within the visitor's quota."""
+        board = self.commit(shown)
+        if board is None or shown.owner is None:
+            raise Refused(OPEN_A_BOARD)
+        text = text_of(board)
+        path = self.exports_dir(shown.owner) / f"{export_stem(board)}-{suffix}"
+        with _quota():
+            self.boards.reserve(shown.owner, len(text.encode("utf-8")) - _size(path), f"this {suffix} file")
+        write_text_atomically(path, text)
+        return board, path
+
     # ---------------------------------------------------------------------------------------------
     # generation: plan, then generate what was confirmed
     def plan(self, shown: Shown, scope: PlanScope) -> Plan:
@@ -634,10 +649,12 @@ class BoardSession:
         """The board's export files that exist, newest kinds first (zip, animatic, sheet, JSON, CSV)."""
         folder, stem = self.exports_dir(owner), export_stem(board)
         names = [f"{stem}-review.zip", f"{stem}-animatic.mp4", f"{stem}-contact-sheet.png", f"{stem}.json",
-                 f"{stem}.csv"]
+                 f"{stem}.csv", f"{stem}-{REVIEW_NOTES_SUFFIX}", f"{stem}-{REVIEW_EDL_SUFFIX}"]
         return [folder / n for n in names if (folder / n).is_file()]
 
 
+REVIEW_NOTES_SUFFIX = "review-notes.csv"  # the review's files beside the board's other exports
+REVIEW_EDL_SUFFIX = "review-timeline.edl"
 SHEET_ROW_BYTES = 512 * 1024  # a contact sheet's row (four frames at most 640 wide, as PNG), about
 
 

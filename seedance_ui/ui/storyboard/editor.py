@@ -99,6 +99,8 @@ class EditorPanel(TabPanel):
                     "Generate this shot", variant="primary", elem_id="sb-shot-generate"
                 )
                 p.takes = gr.HTML("", elem_id="sb-takes", js_on_load=script("sb-takes.js"))
+                # the review's notes on the chosen take, under its player (wired by review.py)
+                p.review_notes = gr.HTML("", elem_id="sb-review-notes", js_on_load=script("sb-notes.js"))
                 with gr.Row(equal_height=False, visible=False, elem_id="sb-compare-row") as p.compare_row:
                     p.compare_pick = gr.CheckboxGroup(
                         [], label="Compare takes (2–4)", scale=3, min_width=200, elem_id="sb-compare-pick"

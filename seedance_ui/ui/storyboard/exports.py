@@ -13,6 +13,7 @@ from typing import Any
 import gradio as gr
 
 from seedance_ui.storyboard import Board, StoryboardError
+from seedance_ui.storyboard.chain import out_of_date
 from seedance_ui.storyboard.export_line import Ticket, waiting_text
 from seedance_ui.storyboard.page import Shown, find_shot
 from seedance_ui.storyboard.session import Refused
@@ -70,9 +71,15 @@ class ExportsPanel(TabPanel):
         p.zip_btn.click(self.export_review_zip, shown, outputs, show_progress_on=[p.zip_btn], **EXPORT)
 
     def downloads(
-        self, board: Board, owner: str, message: str, kind: str = "success", extra: Out | None = None
+        self, board: Board, owner: str, message: str, kind: str = "success", extra: Out | None = None,
+        *, review: bool = False,
     ) -> Out:
+        """The downloads list and the line about the last export; a `review` export (sheet, animatic,
+        zip) of a board with out-of-date shots says so first, as a warning."""
         files = self.session.exported(board, owner)
+        stale = stale_warning(board) if review else ""
+        if stale:
+            message, kind = f"{stale} {message}", "warning"
         return {
             self.page.downloads: gr.update(value=[str(p) for p in files] or None, visible=bool(files)),
             self.page.export_note: sv.exports_html(files, message, kind),
@@ -112,7 +119,7 @@ class ExportsPanel(TabPanel):
             rows = len(board.shots)
             message = f"Contact sheet ready: {rows} row{'s' if rows != 1 else ''}, {path.name}."
             preview = {self.page.sheet_preview: gr.update(value=str(path), visible=True)}
-            return self.downloads(board, shown.owner or "", message, extra=preview)
+            return self.downloads(board, shown.owner or "", message, extra=preview, review=True)
 
         async for out in self._export(values, request, "contact sheet", make):
             yield out
@@ -139,7 +146,7 @@ class ExportsPanel(TabPanel):
                 message += f" Shown once (the same take as an earlier shot): shot {again}."
                 kind = "warning"
             preview = {self.page.animatic_preview: gr.update(value=str(result.path), visible=True)}
-            return self.downloads(board, shown.owner or "", message, kind, extra=preview)
+            return self.downloads(board, shown.owner or "", message, kind, extra=preview, review=True)
 
         async for out in self._export(values, request, "animatic", make):
             yield out
@@ -148,10 +155,26 @@ class ExportsPanel(TabPanel):
     async def export_review_zip(self, request: gr.Request, *values: Any) -> AsyncIterator[Out]:
         def make(shown: Shown, ticket: Ticket) -> Out:
             board, path = self.session.review_zip(shown, ticket)
-            return self.downloads(board, shown.owner or "", f"Review zip ready: {path.name}.")
+            return self.downloads(board, shown.owner or "", f"Review zip ready: {path.name}.", review=True)
 
         async for out in self._export(values, request, "review zip", make):
             yield out
+
+
+def stale_warning(board: Board) -> str:
+    """ "Out of date: shot 4 continues an older take …" for a board whose chained shots do not continue
+    the takes now chosen before them; "" when none is."""
+    stale = out_of_date(board)
+    if not stale:
+        return ""
+    numbers = ", ".join(str(board.number_of(shot_id)) for shot_id in stale)
+    one = len(stale) == 1
+    return (
+        f"Out of date: shot{'' if one else 's'} {numbers} {'continues' if one else 'continue'} an older "
+        "take of the shot before, "
+        "so the cut is not continuous there (each export marks it). Generate "
+        f"{'it' if one else 'them'} again, or pick the matching takes."
+    )
 
 
 def _in_turn(ticket: Ticket, make: Callable[..., Out], *args: Any) -> Out:

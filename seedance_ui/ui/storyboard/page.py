@@ -25,6 +25,8 @@ class Page:
 
     def __init__(self, owner: gr.BrowserState, visitor_key: gr.State) -> None:
         self.owner, self.visitor_key = owner, visitor_key
+        # (owner, board id) -> when the owner last marked the board's review notes read (this process)
+        self.review_seen: dict[tuple[str, str], float] = {}
 
     def fields(self) -> list[Any]:
         """The field components, in FIELDS order."""
@@ -43,6 +45,8 @@ class Page:
             *(self.compare_col, self.compare, self.confirm_group, self.confirm_html, self.confirm_btn),
             *(self.downloads, self.export_note, self.sheet_preview, self.animatic_preview),
             *(self.cast_chips, self.cast_remove),
+            *(self.review_bar, self.review_notes, self.review_timer, self.review_sig, self.review_links),
+            self.revoke_pick,
             *self.fields(),
         ]
 

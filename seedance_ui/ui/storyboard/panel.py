@@ -20,6 +20,7 @@ from seedance_ui.storyboard.session import BoardSession, Refused
 from seedance_ui.storyboard.states import ShotState
 from seedance_ui.ui.common import Out, owner_of
 from seedance_ui.ui.storyboard import continuity as scv
+from seedance_ui.ui.storyboard import review_live as rvl
 from seedance_ui.ui.storyboard import views as sv
 from seedance_ui.ui.storyboard.page import Page, handler
 from seedance_ui.ui.views import notice_html
@@ -75,9 +76,12 @@ class TabPanel:
         shot = view.shot if view is not None else None
         sent = scv.sent_prompt(board, shot) if shot is not None else None
         inputs = scv.sent_inputs_html(board, shot) if shot is not None else ""
+        review = rvl.summary_of(self.runtime, p, owner, board.id)  # None: never shared
+        marks = rvl.with_review_marks(scv.tiles_marks(board), review)
         return {
+            **rvl.review_out(p, review, view),
             p.summary: sv.summary_html(board, views, total, missing),
-            p.tiles: sv.tiles_html(board, views, shot_id, scv.tiles_marks(board)),
+            p.tiles: sv.tiles_html(board, views, shot_id, marks),
             p.editor_head: sv.editor_head_html(board, view),
             p.editor_info: sv.editor_info_html(board, view, problems, sent=sent, inputs=inputs),
             p.takes: sv.takes_html(view, _takes_inputs(board, view)),
@@ -151,7 +155,8 @@ class TabPanel:
         if board is None:
             return {self.page.notice: gr.skip()}
         out = self.live(board, shown.owner or "", shown.shot_id)
-        for unchanged in (self.page.shot_gen_btn, self.page.timer, self.page.takes):
+        p = self.page
+        for unchanged in (p.shot_gen_btn, p.timer, p.takes, p.review_notes, p.revoke_pick, p.review_sig):
             del out[unchanged]
         return out
 

@@ -4,8 +4,9 @@
 `gr.Tabs`. The tab is made of panels, each an object handed the runtime, the page (`page.Page`) and the
 board session, in its own module: the board bar (board.py), cast and looks (cast.py), the shot tiles and
 the Generate buttons (shots.py, asking and confirming through generate.py), the shot editor (editor.py),
-compare (compare.py) and the review exports (exports.py). Each places its components (`build`) and wires
-their events (`wire`) side by side; `panel.TabPanel` is what they share. The work is done by a
+compare (compare.py), the review exports (exports.py) and sharing the board for review (review.py). Each
+places its components (`build`) and wires their events (`wire`) side by side; `panel.TabPanel` is what
+they share. The work is done by a
 `BoardSession` (seedance_ui/storyboard/session.py, no Gradio): the handlers only translate a page event
 into one session call and its result into components.
 
@@ -40,6 +41,7 @@ from seedance_ui.ui.storyboard.exports import ExportsPanel
 from seedance_ui.ui.storyboard.generate import Generate
 from seedance_ui.ui.storyboard.page import QUICK, Page, handler
 from seedance_ui.ui.storyboard.panel import TabPanel, takes_sig
+from seedance_ui.ui.storyboard.review import ReviewPanel
 from seedance_ui.ui.storyboard.shots import ShotsPanel
 
 
@@ -60,6 +62,7 @@ class StoryboardTab(TabPanel):
         self.shots = ShotsPanel(*parts, self.generate)
         self.editor = EditorPanel(*parts, self.generate)
         self.compare = ComparePanel(*parts)
+        self.review = ReviewPanel(*parts)
 
     def build(self) -> None:
         """The panels, top to bottom (inside the tab)."""
@@ -69,11 +72,13 @@ class StoryboardTab(TabPanel):
         self.cast.build()
         p.summary = gr.HTML("", elem_id="sb-summary")
         p.notice = gr.HTML("", elem_id="sb-notice")
+        self.review.place_bar()
         with gr.Row(equal_height=False, elem_id="sb-main"):
             self.shots.build()
             self.editor.build()
         self.compare.build()
         self.exports.build()
+        self.review.build()
 
     def hidden_state(self) -> None:
         p = self.page
@@ -139,7 +144,7 @@ def build_storyboard_tab(runtime: Runtime, *, owner: gr.BrowserState, visitor_ke
     with gr.Tab("Storyboard", id="storyboard", elem_id="sd-tab-storyboard") as tab:
         h.build()
     h.wire(tab)
-    for panel in (h.board, h.cast, h.shots, h.editor, h.compare, h.exports):
+    for panel in (h.board, h.cast, h.shots, h.editor, h.compare, h.exports, h.review):
         panel.wire()
     return h
 
