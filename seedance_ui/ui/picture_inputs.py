@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import gradio as gr
-from gradio.data_classes import ListFiles
+from gradio.data_classes import FileData, ListFiles
 from gradio.processing_utils import save_file_to_cache
 from gradio.utils import get_upload_folder
 
@@ -124,10 +124,45 @@ def file_problem(field: str, payload: Any) -> str | None:
     return picture_problem(field, getattr(payload, "path", None))
 
 
-def refuse(problem: str | None) -> None:
-    """Raise the page's refusal for `problem` (a toast naming the field), if any."""
+def refuse(problem: str | None, *, toast: bool = True) -> None:
+    """Raise the page's refusal for `problem` (a toast naming the field, unless the caller has said it
+    already: `toast=False`), if any. A visitor's mistake, not the server's: Gradio is told not to print
+    its traceback into the log."""
     if problem is not None:
-        raise gr.Error(problem, title="Picture refused")
+        raise gr.Error(problem, title="Picture refused", visible=toast, print_exception=False)
+
+
+def dropped_problem(field: str, payload: Any) -> str | None:
+    """`file_problem` ("field: rule") for a picture value as the page sent it: a raw file dict (an event
+    with `preprocess=False` gets one) or a FileData; None when there is none or it may be used. Nothing
+    is decoded."""
+    if payload is None:
+        return None
+    data = _file_data(payload)
+    return file_problem(field, data) if data is not None else f"{field}: {UPLOADED_RULE}"
+
+
+def dropped_refusal(label: str, payload: Any, problem: str) -> str:
+    """`problem` as the visitor reads it at the control: the control's `label`, the file's own name and the
+    rule ('First frame: "notes.png" is not a readable image (JPEG, PNG or WebP) — it was not kept.')."""
+    data = _file_data(payload)
+    rule = problem.partition(": ")[2] or problem
+    name = Path(str(getattr(data, "orig_name", None) or getattr(data, "path", "") or "")).name
+    named = f"“{name}” " if name else "the file "
+    return f"{label}: {named}{rule} — it was not kept."
+
+
+def _file_data(payload: Any) -> FileData | None:
+    """`payload` as a FileData (raw dicts are validated into one); None when it is not a file value."""
+    if isinstance(payload, FileData):
+        return payload
+    if isinstance(payload, dict):
+        try:
+            return FileData.model_validate(payload)
+        except ValueError:
+            return None
+    path = getattr(payload, "path", None)
+    return FileData(path=str(path), url=getattr(payload, "url", None)) if path else None
 
 
 def _handed_item(item: Any) -> Any:

@@ -33,21 +33,30 @@ class ShotsPanel(TabPanel):
             p.tiles = gr.HTML(
                 sv.tiles_html(None, [], None), elem_id="sb-tiles", js_on_load=script("sb-tiles.js")
             )
-            with gr.Row(elem_id="sb-gen-row"):
-                p.add_btn = gr.Button("+ Add shot", elem_id="sb-add", scale=1, min_width=110)
-                p.gen_missing_btn = gr.Button(
-                    "Generate missing or failed", elem_id="sb-generate-missing", scale=2, min_width=240
-                )
-                p.gen_all_btn = gr.Button(
-                    "Generate all", variant="primary", elem_id="sb-generate-all", scale=2, min_width=150
-                )
+            p.add_btn = gr.Button("+ Add shot", elem_id="sb-add", min_width=110)
+            self.dock()
+
+    def dock(self) -> None:
+        """The board's total, the Generate buttons and their confirmation, docked at the bottom of the
+        screen while the tab is open (storyboard.css, #sb-dock; the total repeats the summary's:
+        scripts/sb-dock.js)."""
+        p = self.page
+        with gr.Column(elem_id="sb-dock"):
             with gr.Column(visible=False, elem_id="sb-confirm") as p.confirm_group:
                 p.confirm_html = gr.HTML("", elem_id="sb-confirm-card")
                 with gr.Row():
                     p.confirm_btn = gr.Button(
-                        "Confirm", variant="primary", elem_id="sb-confirm-go", scale=3, min_width=260
+                        "Confirm", variant="primary", elem_id="sb-confirm-go", scale=3, min_width=160
                     )
-                    p.cancel_btn = gr.Button("Not now", elem_id="sb-confirm-cancel", scale=1, min_width=120)
+                    p.cancel_btn = gr.Button("Not now", elem_id="sb-confirm-cancel", scale=1, min_width=100)
+            with gr.Row(elem_id="sb-gen-row"):
+                gr.HTML("", elem_id="sb-dock-total", js_on_load=script("sb-dock.js"), min_width=150)
+                p.gen_missing_btn = gr.Button(
+                    "Generate missing or failed", elem_id="sb-generate-missing", min_width=120
+                )
+                p.gen_all_btn = gr.Button(
+                    "Generate all", variant="primary", elem_id="sb-generate-all", min_width=120
+                )
 
     def wire(self) -> None:
         p = self.page

@@ -26,19 +26,21 @@ from seedance_ui.options import (
     DEFAULT_MODEL,
     DEFAULT_QUALITY,
     DEFAULT_WEB_SEARCH,
+    DURATION_MAX,
+    DURATION_MIN,
     MODE_TEXT,
     QUALITIES,
 )
 from seedance_ui.pricing import estimate
 from seedance_ui.runtime import Runtime
 from seedance_ui.ui import views
-from seedance_ui.ui.common import INSTANT, Out, duration_slider, handler, section, toast_warning
+from seedance_ui.ui.common import INSTANT, Out, duration_slider, handler, script, section, toast_warning
 from seedance_ui.ui.prompt_lint import lint, straighten_quotes
 from seedance_ui.ui.studio import craft
 from seedance_ui.ui.studio.fields import (
     is_references,
     measured_seconds,
-    prompt_too_long,
+    prompt_over_limit,
     reference_counts,
     too_long,
     whole_seconds,
@@ -62,6 +64,23 @@ PROMPT_PLACEHOLDER = (
     "Describe the shot: who or what, doing what, the camera (pan, tilt, dolly, orbit…), the light and "
     'the mood. Put spoken lines in straight double quotes: She whispers: "We made it."'
 )
+
+
+# The largest prompt length the page may claim for the counter's message (`clip_js`): a claim is only
+# ever shown back to the page that made it, so this only keeps the number sane.
+MAX_SAID_LENGTH = 100_000_000
+
+
+def clip_js(limit: int) -> str:
+    """The page's side of the per-keystroke events: the prompt, cut to `limit` + 1 characters when longer
+    (enough to say it is over the cap; the edge caps these events' bodies by it: security/edge.py
+    instant_request_bytes), and its full length in characters (code points, as Python counts) for the
+    counter. The box itself keeps every character."""
+    return (
+        "(prompt, web, model, counts, length) => { const text = typeof prompt === 'string' ? prompt : ''; "
+        f"const chars = Array.from(text); const cut = chars.length > {limit} "
+        f"? chars.slice(0, {limit + 1}).join('') : text; return [cut, web, model, counts, chars.length]; }}"
+    )
 
 
 def initial_cost() -> str:
@@ -98,13 +117,34 @@ class CreatePanel(Panel):
             self.craft_panel()
             self.settings_panel()
             media.wire()
-            with gr.Row():
-                self.page.generate_btn = gr.Button(
-                    "Generate", variant="primary", size="lg", scale=3, elem_id="sd-generate"
-                )
-                self.page.cancel_btn = gr.Button(
-                    "Cancel", variant="stop", size="lg", scale=1, min_width=110, elem_id="sd-cancel"
-                )
+            self.action_bar()
+
+    def action_bar(self) -> None:
+        """The cost, Generate and Cancel, and the answer to a press: one bar that stays at the bottom of the
+        screen while the create panel is on it (studio.css, #sd-actions), so the price and the button are in
+        reach wherever the writer is. The cost card follows the settings and the reference videos."""
+        p = self.page
+        with gr.Column(elem_id="sd-actions", elem_classes="sd-actions"):
+            p.submit_note = gr.HTML("", elem_id="sd-submit-note")
+            with gr.Row(equal_height=True, elem_id="sd-actions-row"):
+                p.cost = gr.HTML(initial_cost(), elem_id="sd-cost", min_width=150)
+                with gr.Row(elem_id="sd-actions-buttons"):
+                    p.generate_btn = gr.Button(
+                        "Generate", variant="primary", size="lg", scale=3, min_width=120,
+                        elem_id="sd-generate",
+                    )
+                    p.cancel_btn = gr.Button(
+                        "Cancel", variant="stop", size="lg", scale=1, min_width=90, elem_id="sd-cancel"
+                    )
+        gr.on(
+            [p.model.change, p.duration.change, p.quality.change, p.web_search.change,
+             p.content_filter.change, p.video_seconds.change],
+            self.on_cost,
+            inputs=[p.model, p.duration, p.quality, p.web_search, p.content_filter, p.video_seconds],
+            outputs=[p.cost],
+            trigger_mode="always_last",
+            **INSTANT,
+        )
 
     def prompt_box(self) -> None:
         """The prompt, its counter and lint, and "Straighten quotes"."""
@@ -114,9 +154,10 @@ class CreatePanel(Panel):
             lines=6,
             max_lines=18,
             placeholder=PROMPT_PLACEHOLDER,
-            max_length=self.settings.max_prompt_chars,
             elem_id="sd-prompt",
         )
+        # No maxlength: the box keeps all a writer pastes, and the counter says what to trim (on_prompt).
+        p.prompt_length = gr.Number(None, visible=False, precision=0, elem_id="sd-prompt-length")
         p.counter = gr.HTML(views.counter_html(lint("")), elem_id="sd-counter")
         p.straighten_btn = gr.Button(
             "Straighten quotes", size="sm", visible=False, elem_id="sd-straighten", variant="secondary"
@@ -169,8 +210,8 @@ class CreatePanel(Panel):
             button.click(self.example_loader(i), inputs=None, outputs=[p.prompt], **QUIET)
 
     def settings_panel(self) -> None:
-        """Model tier, quality, duration, frame, audio, web search, the content filter, and the cost card
-        that follows them."""
+        """Model tier, quality, duration, frame, audio, web search and the content filter (the cost card
+        that follows them is the action bar's)."""
         p = self.page
         with gr.Row():
             p.model = gr.Radio(
@@ -185,6 +226,8 @@ class CreatePanel(Panel):
                 list(QUALITIES), value=DEFAULT_QUALITY, label="Quality", min_width=160, elem_id="sd-quality"
             )
         p.duration = duration_slider("sd-duration")
+        # The slider keeps a typed number in range silently; the page says so here (scripts/duration-note.js).
+        gr.HTML("", elem_id="sd-duration-note", js_on_load=script("duration-note.js"), padding=False)
         p.aspect_ratio = gr.Radio(
             list(ASPECT_RATIOS),
             value=DEFAULT_ASPECT_RATIO,
@@ -212,23 +255,14 @@ class CreatePanel(Panel):
                 info=f"On by default. Off is billed ×{CONTENT_FILTER_OFF_FACTOR:g} (the estimate shows it).",
                 elem_id="sd-content-filter",
             )
-        cost = gr.HTML(initial_cost(), elem_id="sd-cost")
 
         gr.on(
             [p.prompt.change, p.web_search.change, p.model.change, p.ref_counts.change],
             self.on_prompt,
-            inputs=[p.prompt, p.web_search, p.model, p.ref_counts],
+            inputs=[p.prompt, p.web_search, p.model, p.ref_counts, p.prompt_length],
             outputs=[p.counter, p.straighten_btn],
             trigger_mode="always_last",
-            **INSTANT,
-        )
-        gr.on(
-            [p.model.change, p.duration.change, p.quality.change, p.web_search.change,
-             p.content_filter.change, p.video_seconds.change],
-            self.on_cost,
-            inputs=[p.model, p.duration, p.quality, p.web_search, p.content_filter, p.video_seconds],
-            outputs=[cost],
-            trigger_mode="always_last",
+            js=clip_js(self.settings.max_prompt_chars),
             **INSTANT,
         )
 
@@ -239,6 +273,7 @@ class CreatePanel(Panel):
         web_search: Any,
         model: Any = None,
         counts: Any = None,
+        length: Any = None,
         request: gr.Request | None = None,
     ) -> Out:
         """Counter and lint on every keystroke; wired like `on_cost` (raw values, no thread hop).
@@ -246,13 +281,16 @@ class CreatePanel(Panel):
         flag a tag that names no input and an input no tag names.
 
         Unqueued, so anyone can call it as often as they like: a prompt over the edge cap is refused
-        unread; a long one is linted on the one lint thread, one at a time per client address (a page
+        unread (the page sends at most the cap + 1 characters of a longer one, and its length: `clip_js`);
+        a long one is linted on the one lint thread, one at a time per client address (a page
         sends one at a time; more from one address are answered at once with nothing changed), so the web
         server's loop spends microseconds on any input and one visitor cannot fill the lint thread."""
         text = prompt if isinstance(prompt, str) else ""
-        if too_long(text, self.settings.max_prompt_chars):
-            refusal = prompt_too_long(text, self.settings.max_prompt_chars)
-            return {self.page.counter: views.notice_html("error", refusal)}
+        limit = self.settings.max_prompt_chars
+        if too_long(text, limit):
+            said = length if isinstance(length, int | float) and not isinstance(length, bool) else 0
+            chars = max(len(text), min(int(said), MAX_SAID_LENGTH))
+            return {self.page.counter: views.notice_html("error", prompt_over_limit(chars, limit))}
         inputs = reference_counts(counts) if is_references(model) else None
         check = functools.partial(lint, text, web_search=bool(web_search), inputs=inputs)
         if len(text) <= INLINE_LINT_CHARS:
@@ -286,6 +324,9 @@ class CreatePanel(Panel):
         videos' seconds, as `measure_references` measured them (billed in references mode)."""
         model, quality = str(model or ""), str(quality or "")
         seconds = whole_seconds(duration)
+        # A number typed past the slider's range is priced as the slider will keep it (it clamps on leaving
+        # the box; scripts/duration-note.js says so), never as a length no shot can have.
+        seconds = min(max(seconds, DURATION_MIN), DURATION_MAX) if seconds > 0 else 0
         videos = measured_seconds(video_seconds) if is_references(model) else 0.0
         try:
             est = (

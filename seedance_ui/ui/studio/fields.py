@@ -55,8 +55,14 @@ def too_long(prompt: Any, limit: int) -> bool:
     return isinstance(prompt, str) and len(prompt) > limit
 
 
+def prompt_over_limit(chars: int, limit: int) -> str:
+    """What to trim: "12,345 characters: 2,345 over the 10,000 limit — trim before generating"."""
+    return f"{chars:,} characters: {chars - limit:,} over the {limit:,} limit — trim before generating."
+
+
 def prompt_too_long(prompt: str, limit: int) -> str:
-    return f"Prompt: must be at most {limit:,} characters (got {len(prompt):,}). Nothing was sent."
+    """The refusal of a press (or a call) with a prompt over the edge cap: how long, and what to trim."""
+    return f"Prompt: {prompt_over_limit(len(prompt), limit)} Nothing was sent."
 
 
 def coerce_duration(value: Any) -> Any:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import tempfile
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -36,11 +37,18 @@ from seedance_ui.options import (
     VIDEO_TOTAL_SECONDS,
     model_id,
 )
-from seedance_ui.ui.common import handler
-from seedance_ui.ui.picture_inputs import guarded, guarded_gallery, guarded_uploads
+from seedance_ui.ui.common import handler, toast_warning
+from seedance_ui.ui.picture_inputs import (
+    dropped_problem,
+    dropped_refusal,
+    guarded,
+    guarded_gallery,
+    guarded_uploads,
+    refuse,
+)
 from seedance_ui.ui.studio import mode_views
 from seedance_ui.ui.studio.fields import field_label
-from seedance_ui.ui.studio.mode_views import chips_html, frames_note_html
+from seedance_ui.ui.studio.mode_views import FRAME_LABELS, chips_html, frames_note_html
 from seedance_ui.ui.studio.modes import (
     ADAPTIVE,
     MODE_INFO,
@@ -162,12 +170,15 @@ class MediaPanel(Panel):
             trigger_mode="always_last",
             **QUIET,
         )
+        # The zones' values come in as the page sent them (preprocess=False: the guard's refusal would stop
+        # the event before the handler could answer at the zone); on_frames checks them itself.
         gr.on(
             [p.first_frame.change, p.last_frame.change, p.aspect_ratio.change],
             self.on_frames,
-            inputs=[p.first_frame, p.last_frame, p.aspect_ratio],
-            outputs=[p.frames_note, p.adaptive_btn],
+            inputs=[p.first_frame, p.last_frame, p.aspect_ratio, p.frame_refusals],
+            outputs=[p.frames_note, p.adaptive_btn, p.first_frame, p.last_frame, p.frame_refusals],
             trigger_mode="always_last",
+            preprocess=False,
             **QUIET,
         )
         p.adaptive_btn.click(self.use_adaptive, inputs=None, outputs=[p.aspect_ratio], **QUIET)
@@ -221,19 +232,44 @@ class MediaPanel(Panel):
     # ---------------------------------------------------------------------------------------------
     # frames
     @handler
-    async def on_frames(self, first: Any, last: Any, aspect_ratio: Any) -> dict[Any, Any]:
-        """Each dropped frame measured (size, ratio, the rule it breaks), and the aspect ratio checked
-        against the first one; "Use adaptive" shows while a frame is there and the ratio is explicit."""
+    async def on_frames(
+        self, first: Any, last: Any, aspect_ratio: Any, refusals: Any = None
+    ) -> AsyncIterator[dict[Any, Any]]:
+        """Each dropped frame checked as the page sent it (an upload, a readable picture within the limits:
+        `dropped_problem`) and measured (size, ratio, the rule it breaks), and the aspect ratio checked
+        against the first one; "Use adaptive" shows while a frame is there and the ratio is explicit.
+
+        A refused file is taken out of its zone and named under the zones and in a toast; the refusal
+        stays said (`frame_refusals`) until that zone takes a picture again. The event then ends refused
+        with the rule, as the zones' guard ends any other (`refuse`: no toast of its own, no traceback)."""
+        p = self.page
+        zones = {"first_frame": (first, p.first_frame), "last_frame": (last, p.last_frame)}
+        said = {k: v for k, v in (refusals or {}).items() if k in zones} if isinstance(refusals, dict) else {}
+        out: dict[Any, Any] = {}
+        paths: dict[str, str | None] = {}
+        problems = []
+        for field, (payload, zone) in zones.items():
+            problem = await asyncio.to_thread(dropped_problem, field, payload)
+            if problem is not None:
+                said[field] = dropped_refusal(FRAME_LABELS[field], payload, problem)
+                toast_warning(said[field], title="Picture refused")
+                out[zone], paths[field] = None, None
+                problems.append(problem)
+                continue
+            paths[field] = _payload_path(payload)
+            if paths[field] is not None:
+                said.pop(field, None)
         pictures = await asyncio.to_thread(
-            lambda: {"first_frame": measure_picture(first, "first_frame"),
-                     "last_frame": measure_picture(last, "last_frame")}
+            lambda: {name: measure_picture(path, name) for name, path in paths.items()}
         )
         ratio = aspect_ratio if isinstance(aspect_ratio, str) else ADAPTIVE
-        p = self.page
-        return {
-            p.frames_note: mode_views.frames_note_html(pictures, ratio),
+        yield {
+            **out,
+            p.frames_note: mode_views.frames_note_html(pictures, ratio, list(said.values())),
             p.adaptive_btn: gr.update(visible=pictures["first_frame"] is not None and ratio != ADAPTIVE),
+            p.frame_refusals: said,
         }
+        refuse("; ".join(problems) or None, toast=False)
 
     @handler
     def use_adaptive(self) -> dict[Any, Any]:
@@ -345,6 +381,12 @@ def frame_zone(label: str, elem_id: str, field: str) -> gr.Image:
         elem_id=elem_id,
     )
     return guarded(zone, field)
+
+
+def _payload_path(payload: Any) -> str | None:
+    """The file path of a zone's value as the page sent it (a dict or a FileData); None when empty."""
+    path = payload.get("path") if isinstance(payload, dict) else getattr(payload, "path", None)
+    return path if isinstance(path, str) and path else None
 
 
 def reference_image_label(n: int) -> str:

@@ -35,15 +35,19 @@ def _picture_line(label: str, picture: Picture) -> str:
     )
 
 
-def frames_note_html(pictures: dict[str, Picture | None], aspect_ratio: str) -> str:
-    """Each frame's size and ratio, the rule a frame breaks, and whether the aspect ratio fits it.
+def frames_note_html(
+    pictures: dict[str, Picture | None], aspect_ratio: str, refusals: Sequence[str] = ()
+) -> str:
+    """Each frame's size and ratio, the rule a frame breaks, and whether the aspect ratio fits it; first,
+    the files a zone refused (`refusals`, each naming its zone and the rule).
 
     `pictures`: field name -> the measured picture (None when the zone is empty)."""
+    refused = hints_html([("error", "frame_refused", message) for message in refusals])
     given = {name: pic for name, pic in pictures.items() if pic is not None}
     if not given:
         return (
-            '<div class="sd-frames-note is-empty">Drop a picture on <b>First frame</b>: the video opens on '
-            "exactly that image. Add a last frame to say where the shot ends.</div>"
+            f'<div class="sd-frames-note is-empty">{refused}Drop a picture on <b>First frame</b>: the video '
+            "opens on exactly that image. Add a last frame to say where the shot ends.</div>"
         )
     facts = [_picture_line(FRAME_LABELS.get(name, name), pic) for name, pic in given.items()]
     notes: list[tuple[str, str, str]] = []  # (level, code, message)
@@ -69,7 +73,7 @@ def frames_note_html(pictures: dict[str, Picture | None], aspect_ratio: str) -> 
             "first frame's shape, so the last one is cropped.",
         ))
     facts_html = f'<ul class="sd-frame-facts">{"".join(facts)}</ul>'
-    return f'<div class="sd-frames-note">{facts_html}{hints_html(notes)}</div>'
+    return f'<div class="sd-frames-note">{refused}{facts_html}{hints_html(notes)}</div>'
 
 
 

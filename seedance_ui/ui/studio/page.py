@@ -59,6 +59,8 @@ class StudioPage:
     submit_token: gr.Textbox
     ref_counts: gr.State
     video_seconds: gr.State
+    frame_refusals: gr.State
+    prompt_length: gr.Number
     key_box: gr.Textbox
     key_status: gr.HTML
     prompt: gr.Textbox
@@ -100,6 +102,8 @@ class StudioPage:
     cancel_job_btn: gr.Button
     generate_btn: gr.Button
     cancel_btn: gr.Button
+    cost: gr.HTML
+    submit_note: gr.HTML
 
 
 def controls(p: StudioPage) -> list[Any]:

@@ -38,6 +38,7 @@ from seedance_ui.ui.studio.fields import (
     field_label,
     make_request,
     page_media,
+    prompt_over_limit,
     prompt_too_long,
     too_long,
 )
@@ -186,6 +187,8 @@ class PreviewPanel(Panel):
                 p.drawn,
                 p.submit_token,
                 generate_btn,
+                p.submit_note,
+                p.counter,
             ],
             **SUBMIT,
             show_progress="minimal",
@@ -416,8 +419,11 @@ class PreviewPanel(Panel):
         if made is not None:
             return await self._accepted(made, owner_id, browser_id)
         if too_long(prompt, self.settings.max_prompt_chars):
-            status = views.notice_html("error", prompt_too_long(prompt, self.settings.max_prompt_chars))
-            return {p.owner: browser_id, p.current_job: None, p.status: status}
+            message = prompt_too_long(prompt, self.settings.max_prompt_chars)
+            toast_warning(message, title="Not sent")
+            refused = self.refused(browser_id, views.notice_html("error", message))
+            return {**refused, p.counter: views.notice_html("error", prompt_over_limit(
+                len(prompt or ""), self.settings.max_prompt_chars))}
         media = page_media(
             model, content_filter, first_frame, last_frame, reference_images, video_urls, audio_urls
         )
@@ -429,7 +435,7 @@ class PreviewPanel(Panel):
             problem = await self.media_problem(request, visitor_key)
             problems = [problem] if problem is not None else []
         if problems:
-            return {p.owner: browser_id, p.current_job: None, p.status: self.not_sent(problems)}
+            return self.refused(browser_id, self.not_sent(problems))
         address = self.address_of(http)
         try:
             record, _new = await asyncio.to_thread(
@@ -438,18 +444,22 @@ class PreviewPanel(Panel):
             )
         except ValidationError as exc:
             toast_warning(exc.message, exc.hint, title="Not sent")
-            status = views.notice_html("error", exc.message, exc.hint)
-            return {p.owner: browser_id, p.current_job: None, p.status: status}
+            return self.refused(browser_id, views.notice_html("error", exc.message, exc.hint))
         except SeedanceError as exc:
             toast_warning(exc.message, exc.hint)
-            status = views.notice_html("error", exc.message, exc.hint)
-            return {p.owner: browser_id, p.current_job: None, p.status: status}
+            return self.refused(browser_id, views.notice_html("error", exc.message, exc.hint))
         except RuntimeError:
             log.exception("submit failed")
             message = "The job manager is not running, so nothing was sent."
             toast_warning(message, "Reload the page in a moment; if it persists, restart the server.")
-            return {p.owner: browser_id, p.current_job: None, p.status: views.notice_html("error", message)}
+            return self.refused(browser_id, views.notice_html("error", message))
         return await self._accepted(record, owner_id, browser_id)
+
+    def refused(self, browser_id: str | None, notice: str) -> Out:
+        """The answer to a press that sent nothing: the notice at the top of Preview and beside Generate
+        (the action bar's note, where the writer is), and no current job."""
+        p = self.page
+        return {p.owner: browser_id, p.current_job: None, p.status: notice, p.submit_note: notice}
 
     def _token_job(self, owner_id: str, token: Any) -> tuple[str | None, JobRecord | None]:
         """(the page's submission token if it can bind a job, the job it made already). A token binds
@@ -477,4 +487,5 @@ class PreviewPanel(Panel):
             p.drawn: self.drawn(record, self.history.history_signature(records)),
             p.submit_token: new_key(),
             p.generate_btn: gr.update(interactive=False),  # on again once the answer settled (wire)
+            p.submit_note: "",
         }

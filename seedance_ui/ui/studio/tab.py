@@ -54,6 +54,8 @@ class Studio:
         # read them (on_refs, measure_references): plain values only.
         p.ref_counts = gr.State(input_counts((), (), ()))
         p.video_seconds = gr.State(0.0)
+        # The frame zones' refused files, said under the zones until the zone takes a picture (on_frames).
+        p.frame_refusals = gr.State({})
 
     def build_tab(self) -> None:
         """The tab (inside the caller's gr.Tabs): create and preview side by side, the history below."""
