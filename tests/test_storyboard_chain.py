@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
+import itertools
 import json
 import time
 import zipfile
@@ -46,7 +47,7 @@ from seedance_ui.storyboard.cast import frame_path, store_cast_image
 from seedance_ui.storyboard.chain import OUT_OF_DATE, OUT_OF_DATE_VIDEO, out_of_date
 from seedance_ui.storyboard.chain_runner import KEY_WAIT_NOTICE
 from seedance_ui.storyboard.clips import board_clips
-from seedance_ui.storyboard.contact import CHAINED_CUT, sheet_rows
+from seedance_ui.storyboard.contact import CHAINED_CUT, sheet_rows, take_line
 from seedance_ui.storyboard.inputs import take_inputs
 from seedance_ui.storyboard.jsonio import board_to_dict
 from seedance_ui.storyboard.model import Take
@@ -348,8 +349,12 @@ def test_the_review_exports_record_every_input_and_mark_the_chained_cut(
     # The contact sheet prints the cast once, in a band above the shots; the chained row says so.
     band = [sheet.getpixel((x, y)) for y in range(0, 260, 4) for x in range(0, 300, 4)]
     assert sum(1 for p in band if close_to(p, red, 10)) > 100
-    rows = sheet_rows(board, board_clips(board, studio.session.jobs(OWNER).video_path_of))
-    assert [r.note for r in rows] == ["", CHAINED_CUT.format(1)]
+    clips = board_clips(board, studio.session.jobs(OWNER).video_path_of)
+    rows = sheet_rows(board, clips)
+    # each row names its take and when it was made; the chained row then says how it continues
+    lines = [take_line(c) for c in clips]
+    assert all(line.startswith("Take 1/1 · ") for line in lines)
+    assert [r.note for r in rows] == [lines[0], f"{lines[1]} · {CHAINED_CUT.format(1)}"]
 
 
 @pytest.fixture()
@@ -629,3 +634,26 @@ def test_a_chained_shot_planned_alone_needs_a_finished_take_of_the_shot_before_i
     studio.generate(board, "shot", board.shots[0].id)
     studio.settled(board.id, 1)
     assert studio.session.plan(two, "shot").problems == []  # shot 1 has its finished take now
+
+
+def test_generate_all_again_and_again_leaves_every_chained_shot_on_the_take_made_in_the_same_run(
+    studio: Studio,
+) -> None:
+    """Issue 21: a chain's next shot continues the take made in the same run, and after each run the
+    chosen takes form one consistent chain (no shot out of date by itself), even over a pick the user
+    made before the run; a pick upstream alone still marks the shots after it out of date."""
+    board = _board(studio, *PROMPTS, chained=(2, 3, 4))
+    for run in range(1, 4):
+        if run == 3:  # the user goes back to shot 2's first take: shots 2 to 4 are out of date ...
+            two = board.shots[1]
+            studio.session.pick_take(Shown.of(OWNER, board.id, two.id), two.id, two.takes[0].id)
+            assert set(out_of_date(studio.board(board.id))) == {s.id for s in board.shots[1:]}
+        studio.generate(board)  # ... until the next Generate all makes one chain again
+        board = studio.settled(board.id, 1, 2, 3, 4)
+        assert [len(s.takes) for s in board.shots] == [run] * 4
+        assert out_of_date(board) == {}, f"run {run}"
+        chosen = [s.chosen for s in board.shots]
+        assert all(t is not None and studio.status(t.job_id) == JobStatus.COMPLETED for t in chosen)
+        assert [t.id for t in chosen] == [s.takes[-1].id for s in board.shots], f"run {run}"  # type: ignore[union-attr]
+        for before, after in itertools.pairwise(chosen):
+            assert after.starts_from == before.job_id, f"run {run}"  # type: ignore[union-attr]

@@ -5,7 +5,11 @@ video as @video1 (`Shot.continues_video`). A Generate puts its chained
 shots on the board's `pending` list (saved with the board, so a restart resumes the chain); each is
 sent once the take it continues is done: the newest take the previous shot got in this run (it then
 becomes the previous shot's chosen take), or, when the previous shot was not sent in this run, its
-chosen take. A take that ended without a video stops the shots after it, each with a notice saying why.
+chosen take. The chained shot's new take, once done, becomes its chosen take in turn
+(`plan.refresh_chosen`: a chained shot's automatic choice is a take that continues the previous shot's
+chosen one), so after any run the chosen takes form one continuous chain; a shot is out of date only
+when a take upstream is picked that no take of it continues (or its own new take failed).
+A take that ended without a video stops the shots after it, each with a notice saying why.
 No threads here: `BoardSession` asks `next_step` for each pending shot and carries the answer out.
 """
 

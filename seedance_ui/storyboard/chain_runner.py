@@ -169,7 +169,9 @@ class ChainRunner:
     def _send(self, board: Board, shot_id: str, source: Take, owner: str, sender: Sender) -> Take | None:
         """Send a chained shot from `source` (its previous shot's take, which becomes that shot's chosen
         take) with `sender`'s key and address: from its last frame, or its video as @video1; None
-        while the video is not on disk yet."""
+        while the video is not on disk yet. A pick of the user's on the shot that does not continue
+        `source` is let go: once done, the new take becomes the shot's choice (`refresh_chosen`), so
+        the run leaves one continuous chain."""
         shot = board.shot(shot_id)
         previous = board.previous(shot)
         if previous is None:
@@ -185,6 +187,8 @@ class ChainRunner:
             return None
         if previous.chosen_take != source.id:
             previous.chosen_take, previous.chosen_by_user = source.id, False
+        if shot.chosen is not None and shot.chosen.starts_from != source.job_id:
+            shot.chosen_by_user = False  # the new take takes over once done (`refresh_chosen`)
         board.pending.remove(shot_id)
         return record_take(board, shot_id, job_id, params=request.to_params(), starts_from=source.job_id)
 

@@ -136,18 +136,27 @@ def note_job_status(board: Board, job_id: str, status: Any) -> Shot | None:
 def refresh_chosen(board: Board, job_status_of: JobStatusOf) -> list[Shot]:
     """Re-check automatic choices: a shot the user has not picked for gets its earliest completed take.
 
+    A chained shot's automatic choice follows the chain: it is the (earliest) completed take that starts
+    from the previous shot's chosen take whenever it has one, so after a Generate (whose chain makes the
+    previous shot's new take its chosen one, see `chain`) the chosen takes form one continuous chain and
+    no shot is out of date by itself. Without such a take it keeps its choice (out of date, as when the
+    user picks another take upstream). The shots are read in board order, each after the one before it.
     An automatic choice whose job is no longer completed (expired, deleted) is replaced or cleared.
     Returns the shots whose choice changed.
     """
     changed = []
-    for shot in board.shots:
+    for index, shot in enumerate(board.shots):
         if shot.chosen_by_user and shot.chosen is not None:
             continue
         current = shot.chosen
-        if current is not None and job_status(job_status_of(current.job_id)) == JobStatus.COMPLETED:
-            continue
         done = [t for t in shot.takes if job_status(job_status_of(t.job_id)) == JobStatus.COMPLETED]
-        pick = min(done, key=lambda t: t.created_at).id if done else None
+        follows = _continuing(board, index, done)
+        if follows:
+            pick = current.id if current in follows else min(follows, key=lambda t: t.created_at).id
+        elif current is not None and current in done:
+            continue
+        else:
+            pick = min(done, key=lambda t: t.created_at).id if done else None
         if pick != shot.chosen_take or shot.chosen_by_user:
             shot.chosen_take = pick
             shot.chosen_by_user = False
@@ -155,3 +164,11 @@ def refresh_chosen(board: Board, job_status_of: JobStatusOf) -> list[Shot]:
     if changed:
         board.touch()
     return changed
+
+
+def _continuing(board: Board, index: int, done: list[Take]) -> list[Take]:
+    """Of a chained shot's completed takes (`done`), the ones that start from the previous shot's chosen
+    take; none for a shot that is not chained."""
+    shot = board.shots[index]
+    source = board.shots[index - 1].chosen if index > 0 and shot.chain and not shot.extends else None
+    return [t for t in done if source is not None and t.starts_from == source.job_id]
