@@ -22,7 +22,6 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Literal
 
 import gradio as gr
-from gradio import route_utils
 from gradio.context import Context
 
 from seedance_ui.agents.arguments import GENERATE_VIDEO, LIST_LIMIT_DEFAULT, START_VIDEO, ToolError
@@ -46,7 +45,7 @@ from seedance_ui.options import (
 from seedance_ui.runtime import Runtime
 from seedance_ui.security.key_owner import KEY_HEADER
 from seedance_ui.security.owners import client_host
-from seedance_ui.ui.common import listed
+from seedance_ui.ui.common import listed, public_base_url
 from seedance_ui.ui.mcp_server import MCP_PATH, mcp_reporter
 
 log = logging.getLogger("seedance_ui.agents")
@@ -93,14 +92,8 @@ def _json(data: Any) -> str:
 
 
 def _base_url(settings: Settings, request: gr.Request | None, root_path: str | None) -> str:
-    """Where this server answers, for download links: SEEDANCE_PUBLIC_URL, else what the request used."""
-    if settings.public_url:
-        return settings.public_url
-    # Gradio's MCP server passes the HTTP request itself; its HTTP routes pass a gr.Request around it.
-    raw = request.request if isinstance(request, gr.Request) else request
-    if raw is None:
-        return ""
-    return route_utils.get_root_url(raw, route_path=raw.url.path, root_path=root_path)
+    """Where this server answers, for download links (`common.public_base_url`)."""
+    return public_base_url(settings.public_url, request, root_path)
 
 
 def _caller(tools: AgentTools, request: gr.Request | None, root_path: str | None) -> Caller:

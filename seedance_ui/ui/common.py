@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import gradio as gr
+from gradio import route_utils
 
 from seedance_ui.options import DEFAULT_DURATION, DURATION_MAX, DURATION_MIN
 from seedance_ui.security.owners import request_owner
@@ -187,3 +188,15 @@ def listed(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return tuple(v for v in value if v not in (None, ""))
     return value
+
+
+def public_base_url(public_url: str, request: Any, root_path: str | None = None) -> str:
+    """Where this server answers, for links it hands out: SEEDANCE_PUBLIC_URL, else what the request used
+    ("" without a request). `request`: a gr.Request, or the HTTP request itself (Gradio's MCP server
+    passes that)."""
+    if public_url:
+        return public_url
+    raw = request.request if isinstance(request, gr.Request) else request
+    if raw is None:
+        return ""
+    return route_utils.get_root_url(raw, route_path=raw.url.path, root_path=root_path)

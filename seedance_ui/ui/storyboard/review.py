@@ -13,14 +13,13 @@ import time
 from typing import Any
 
 import gradio as gr
-from gradio import route_utils
 
 from seedance_ui.review import DEFAULT_EXPIRY_DAYS, ReviewRefused
 from seedance_ui.review.rules import MAX_PASSPHRASE_CHARS
 from seedance_ui.storyboard.model import is_valid_id
 from seedance_ui.storyboard.page import Shown
 from seedance_ui.storyboard.session import REVIEW_EDL_SUFFIX, REVIEW_NOTES_SUFFIX, Refused
-from seedance_ui.ui.common import Out, owner_of, script, section
+from seedance_ui.ui.common import Out, owner_of, public_base_url, script, section
 from seedance_ui.ui.review.routes import review_url
 from seedance_ui.ui.storyboard import review_live as rvl
 from seedance_ui.ui.storyboard import review_views as rvv
@@ -36,13 +35,8 @@ SHARE_NOTE = (
 
 def page_origin(settings: Any, request: gr.Request | None) -> str:
     """This page's public address for links: SEEDANCE_PUBLIC_URL, else what the browser's request used
-    (as agent_api's download links)."""
-    if getattr(settings, "public_url", ""):
-        return str(settings.public_url)
-    raw = getattr(request, "request", None)
-    if raw is None:
-        return ""
-    return route_utils.get_root_url(raw, route_path=raw.url.path, root_path=None)
+    (`common.public_base_url`, as agent_api's download links)."""
+    return public_base_url(getattr(settings, "public_url", "") or "", request)
 
 
 class ReviewPanel(TabPanel):
