@@ -13,10 +13,12 @@ import time
 import zipfile
 from pathlib import Path
 
+import av
 import pytest
 from media_files import video_file
 
 from seedance_ui.storyboard import Board, JobInfo, export_zip, record_take
+from seedance_ui.storyboard.animatic import export_animatic
 from seedance_ui.storyboard.bundle import CREDITS_LABELS, MANIFEST_NAME
 from seedance_ui.storyboard.clips import board_clips
 from seedance_ui.storyboard.contact import FAILED, MISSING, TAKE_TIME, sheet_rows
@@ -101,3 +103,23 @@ def test_the_exports_panel_warns_first_of_out_of_date_shots() -> None:
     clean = newcomer_board()
     clean.shots[1].takes[0].starts_from = NEW
     assert stale_warning(clean) == ""
+
+
+def _red_pixels(path: Path, at: float) -> int:
+    """Pixels of the warning's red in the animatic's frame nearest `at` seconds."""
+    with av.open(str(path)) as container:
+        for frame in container.decode(video=0):
+            if frame.time is not None and frame.time >= at:
+                pixels = frame.to_image().convert("RGB").getdata()
+                return sum(1 for r, g, b in pixels if r > 180 and g < 140 and b < 130)
+    raise AssertionError(f"no frame at {at} s")
+
+
+def test_the_animatics_title_card_says_a_shot_is_out_of_date(videos, tmp_path: Path) -> None:
+    board = newcomer_board()
+    result = export_animatic(board, tmp_path, videos.get, jobs(), size=(320, 180))
+    assert f"Shot 2: {STALE.lower()}" in result.warnings
+    cards = {segment.number: segment for segment in result.segments if segment.kind == "title"}
+    middle = {number: card.start + card.duration / 2 for number, card in cards.items()}
+    red = {number: _red_pixels(result.path, at) for number, at in middle.items()}
+    assert red[2] > 3 * red[1] + 50  # "OUT OF DATE: CONTINUES AN OLDER TAKE" in red on shot 2's card only

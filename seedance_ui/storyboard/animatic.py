@@ -35,6 +35,7 @@ from PIL import Image
 from seedance_ui.media import MediaError, VideoInfo, probe
 from seedance_ui.options import DURATION_MAX, QUALITIES, frame_size
 from seedance_ui.simulator.render import X264_OPTIONS
+from seedance_ui.storyboard.chain import out_of_date
 from seedance_ui.storyboard.clips import Clip, JobInfoMap, VideoPathOf, board_clips, export_stem
 from seedance_ui.storyboard.files import atomic_path
 from seedance_ui.storyboard.model import Board, StoryboardError
@@ -298,8 +299,8 @@ def _black(enc: _Encoder, size: tuple[int, int], frame_count: int) -> None:
         enc.add_video(frame)
 
 
-def _title_card(enc: _Encoder, clip: Clip, size: tuple[int, int], seconds: float) -> None:
-    card = av.VideoFrame.from_image(render_title_card(size, clip.number, clip.shot.title))
+def _title_card(enc: _Encoder, clip: Clip, size: tuple[int, int], seconds: float, warning: str = "") -> None:
+    card = av.VideoFrame.from_image(render_title_card(size, clip.number, clip.shot.title, warning))
     card = card.reformat(format="yuv420p")
     for _ in range(max(1, round(seconds * enc.fps))):
         enc.add_video(card)
@@ -370,6 +371,7 @@ class _Build:
     card_seconds: float | None  # None: no title cards
     progress: Callable[[int], None]  # called with the frames written after each segment
     warnings: list[str]
+    stale: dict[str, str]  # shot id -> why its take is out of date (printed on its title card)
     segments: list[Segment] = field(default_factory=list)
     frames: int = 0
     remuxed: int = 0
@@ -397,7 +399,7 @@ def _encode_all(build: _Build, usable: list[tuple[Clip, VideoInfo]], path: Path)
         for clip, info in usable:
             if build.card_seconds is not None:
                 start = enc.frames / build.fps
-                _title_card(enc, clip, build.size, build.card_seconds)
+                _title_card(enc, clip, build.size, build.card_seconds, build.stale.get(clip.shot.id, ""))
                 duration = enc.frames / build.fps - start
                 build.segments.append(Segment("title", clip.number, clip.shot.id, start, duration, False))
                 build.encoded += 1
@@ -495,7 +497,8 @@ def _splice_all(build: _Build, usable: list[tuple[Clip, VideoInfo]], path: Path,
             if build.card_seconds is not None:
                 start, seconds = splicer.frames, build.card_seconds
                 _add_encoded(splicer, build, plan.codec,
-                             lambda enc, c=clip, s=seconds: _title_card(enc, c, build.size, s))
+                             lambda enc, c=clip, s=seconds: _title_card(enc, c, build.size, s,
+                                                                        build.stale.get(c.shot.id, "")))
                 duration = (splicer.frames - start) / build.fps
                 build.segments.append(Segment("title", clip.number, clip.shot.id, start / build.fps, duration,
                                               False))
@@ -562,6 +565,9 @@ def export_animatic(
     if not all(16 <= side <= _MAX_SIDE and side % 2 == 0 for side in size):
         raise StoryboardError(f"invalid frame size {size}: even numbers from 16 to {_MAX_SIDE}")
     with_audio = any(info.has_audio for _, info in usable) if audio is None else audio
+    stale = out_of_date(board)
+    warnings.extend(f"Shot {clip.number}: {stale[clip.shot.id]}" for clip, _ in usable
+                    if clip.shot.id in stale)
 
     card_seconds = max(1, round(title_card_seconds * fps)) / fps if title_cards else 0.0
     total = sum(_take_frames(info, fps) / fps + card_seconds for _, info in usable)
@@ -572,7 +578,7 @@ def export_animatic(
 
     def fresh() -> _Build:
         return _Build(size, fps, with_audio, title_card_seconds if title_cards else None, progress,
-                      list(warnings))
+                      list(warnings), stale)
 
     target = Path(out_dir) / f"{export_stem(board)}-animatic.mp4"
     build = _write(target, usable, fresh, remux)
