@@ -53,6 +53,8 @@ USABLE_JS = """
   return cards === shots && players === shots && play !== null && !play.disabled && performance.now();
 }
 """
+# The page's own measure of Play all (review.js): ms from the click to the first frame playing, once known.
+PLAY_ALL_STARTED_JS = "() => Number(document.querySelector('video.rv-theatre-video')?.dataset.startMs ?? NaN)"
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,7 @@ class PageResult:
     cost: Probe = field(default_factory=Probe)
     poll: Probe = field(default_factory=Probe)
     chromium: str = ""
+    play_all: list[float] = field(default_factory=list)  # seconds: Play all clicked -> first frame playing
 
 
 def log(message: str) -> None:
@@ -162,11 +165,25 @@ def usable(context: Any, url: str, shots: int) -> tuple[Any, float, float]:
     return page, time.perf_counter() - started, float(handle.json_value()) / 1000
 
 
+def play_all(page: Any) -> float:
+    """Click *Play all* on a usable page: seconds until its player's first frame plays (the page's clock,
+    from the click's handler to the video's `playing` event). A fresh reviewer first gives a name."""
+    if page.locator("#rv-name-dialog[open]").count():
+        page.get_by_label("Your name").fill("Bench reviewer")
+        page.get_by_role("button", name="Continue").click()
+        page.wait_for_selector("#rv-name-dialog", state="hidden")
+    page.click(".rv-play-all")
+    handle = page.wait_for_function(f"() => !Number.isNaN(({PLAY_ALL_STARTED_JS})())", polling=10)
+    handle.dispose()
+    return float(page.evaluate(PLAY_ALL_STARTED_JS)) / 1000
+
+
 def time_usable(browser: Any, url: str, shots: int, runs: int, result: PageResult) -> None:
     for _ in range(runs):
         context = browser.new_context(viewport=VIEWPORT)
         try:
-            _page, seconds, page_seconds = usable(context, url, shots)
+            page, seconds, page_seconds = usable(context, url, shots)
+            result.play_all.append(play_all(page))
         finally:
             context.close()
         result.usable.append(seconds)

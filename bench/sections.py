@@ -39,6 +39,7 @@ HOSTILE_REFUSE_TARGET = 0.300  # a hostile upload refused within
 VICTIM_EXPORT_TARGET = 2.0  # a victim's one-shot contact sheet while another visitor exports
 ANIMATIC_TARGET = 5.0  # a 24-shot animatic exported, its takes' packets copied (issue 21)
 REVIEW_USABLE_TARGET = 2.0  # a 24-shot board's review page: navigation -> every player and Play all ready
+PLAY_ALL_TARGET = 1.0  # the review page's Play all: click -> the first shot's first frame playing
 
 
 @dataclass(frozen=True)
@@ -821,7 +822,9 @@ def review_section(scale: Scale, work: Path) -> Section:
         "the link /review/#<token> and timed from just before the navigation until every shot's card "
         "has its player with its video (.rv-card video.rv-video[src], the condition "
         "tests/test_ui_review_page.py waits on) and Play all is enabled, checked in the page every "
-        "10 ms. Reviewers open: two probe processes run all along, bench/probe.py (the main page's cost "
+        "10 ms. Play all: on each of those pages, once usable, a click on Play all, timed by the page "
+        "(review.js: from the click's handler to the player's `playing` event, data-start-ms). "
+        "Reviewers open: two probe processes run all along, bench/probe.py (the main page's cost "
         "event, 3 visitors every 0.2 s) and bench/review_probe.py (the review page's own poll, GET "
         "/review/api/poll?since=<version> with its ticket, 2 visitors every 0.2 s); both record missed "
         f"ticks (no coordinated omission). {plan.quiet:g} s with no reviewer, then {plan.reviewers} "
@@ -877,6 +880,12 @@ def _review_page_rows(sec: Section, p: review_page.PageResult) -> None:
     if not usable < REVIEW_USABLE_TARGET:
         sec.notes.append(f"The {p.shots}-shot review page took {', '.join(fmt_s(s) for s in p.usable)} to be "
                          "usable.")
+    if p.play_all:
+        started = median(p.play_all)
+        sec.rows.append(_row(
+            f"Play all starts (median of {len(p.play_all)}, the page's clock)", f"< {PLAY_ALL_TARGET:g} s",
+            f"{fmt_s(started)} (slowest {fmt_s(max(p.play_all))})", verdict(started < PLAY_ALL_TARGET)))
+        sec.data.update(play_all=started)
     for name, probe in (("cost event", p.cost), ("review poll", p.poll)):
         p99 = percentile(probe.open, 99)
         sec.rows.append(_row(

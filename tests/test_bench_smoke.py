@@ -444,3 +444,13 @@ def test_review_probe_samples_fall_into_their_windows() -> None:
     probe = review_page.split(samples, windows)
     assert (probe.quiet, probe.opening, probe.open) == ([0.1], [0.2], [0.3])
     assert probe.failed == {"quiet": 0, "opening": 1, "open": 0}
+
+
+@pytest.mark.parametrize(("seconds", "status"), [(0.3, "PASS"), (1.4, "MISS")])
+def test_review_section_judges_play_all_start(seconds: float, status: str) -> None:
+    page = _page()
+    page.play_all = [seconds] * 5
+    r = review_bench.ReviewResult(24, "720p", 5, _export("remuxed", 2.2, 24), _export("re-encoded", 40.0, 0),
+                                  page)
+    row = next(row for row in sections.review_judged(r).rows if row.metric.startswith("Play all starts"))
+    assert (row.target, row.status) == ("< 1 s", status)
