@@ -24,10 +24,11 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(VENV)/bin/acti
 run: $(VENV)/.installed
 	$(PY) app.py
 
-## test: lint, then the whole suite (browser tests use Debian's chromium, the a11y test axe-core)
-test: chromium $(VENV)/.installed-dev $(AXE)
+## test: lint, then the whole suite (browser tests use Debian's chromium, the a11y test axe-core, the
+## store tests a throwaway PostgreSQL server, which must then be there: no skipping)
+test: chromium postgres $(VENV)/.installed-dev $(AXE)
 	$(VENV)/bin/ruff check .
-	SEEDANCE_TEST_CHROMIUM="$(CHROMIUM)" $(PY) -m pytest
+	SEEDANCE_TEST_CHROMIUM="$(CHROMIUM)" SEEDANCE_TEST_POSTGRES=required $(PY) -m pytest
 
 ## chromium: make sure Debian's chromium (browser tests) and a CJK font (demo clips) are installed;
 ## as root it installs what is missing, otherwise it stops (exit 1) and prints the command to run
@@ -50,6 +51,23 @@ chromium:
 	if [ ! -x "$(CHROMIUM)" ] || [ ! -f "$(CJK_FONT)" ]; then \
 		echo "Stopping: still missing after the install: $(CHROMIUM) or $(CJK_FONT)." >&2; exit 1; \
 	fi
+
+## postgres: make sure Debian's PostgreSQL server is installed (the store tests start a throwaway one in a
+## temporary directory; nothing is started here); as root it installs it, otherwise it stops (exit 1)
+.PHONY: postgres
+INSTALL_POSTGRES := sudo apt-get update && sudo apt-get install -y postgresql
+postgres:
+	@if command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then exit 0; fi; \
+	if [ "$$(id -u)" != "0" ]; then \
+		echo "Stopping: the store tests need Debian's PostgreSQL server (initdb, pg_ctl, postgres)." >&2; \
+		echo "Install it, then run make test again:  $(INSTALL_POSTGRES)" >&2; \
+		exit 1; \
+	fi; \
+	echo "Installing Debian's postgresql for the store tests..."; \
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null \
+		|| { echo "Stopping: installing postgresql failed (see above)." >&2; exit 1; }; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
+		|| { echo "Stopping: still no PostgreSQL server after the install." >&2; exit 1; }
 
 ## axe-core for tests/test_ui_a11y.py, at the exact version in tests/a11y/package-lock.json (npm ci); again
 ## when the lock changes. npm ci empties node_modules first, so the stamp inside it goes with a failed run.

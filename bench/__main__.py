@@ -21,7 +21,7 @@ from bench import machine, report, sections
 from bench.common import ROOT, Section, cpu_seconds, machine_busy_seconds, stop_all_children
 
 SECTIONS = ("detection", "playable", "browser", "capacity", "coldstart", "media", "inputs", "flood",
-            "storyboard", "abuse", "review")
+            "storyboard", "abuse", "review", "crafting")
 
 
 def log(message: str) -> None:
@@ -70,6 +70,7 @@ def main(argv: list[str] | None = None) -> int:
         "storyboard": lambda: sections.storyboard_section(scale, work / "storyboard", args.seed + 400),
         "abuse": lambda: sections.abuse_section(scale, work / "abuse"),
         "review": lambda: sections.review_section(scale, work / "review"),
+        "crafting": lambda: sections.crafting_section(scale, work / "crafting"),
     }
     results: list[Section] = []
     try:

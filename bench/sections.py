@@ -14,7 +14,10 @@ from bench import (
     browser,
     capacity,
     coldstart,
+    crafting,
+    crafting_page,
     flood,
+    history_page,
     inputs_bench,
     media_bench,
     polling,
@@ -40,6 +43,8 @@ VICTIM_EXPORT_TARGET = 2.0  # a victim's one-shot contact sheet while another vi
 ANIMATIC_TARGET = 5.0  # a 24-shot animatic exported, its takes' packets copied (issue 21)
 REVIEW_USABLE_TARGET = 2.0  # a 24-shot board's review page: navigation -> every player and Play all ready
 PLAY_ALL_TARGET = 1.0  # the review page's Play all: click -> the first shot's first frame playing
+CRAFT_OVERHEAD_TARGET = 0.050  # what CraftService adds to a bare SDK call, complete enhancement (#23)
+HISTORY_PAGE_TARGET = 0.050  # a history page of 1,000 jobs, filtered or searched: query + captions (#24)
 
 
 @dataclass(frozen=True)
@@ -81,6 +86,7 @@ class Scale:
     review_seconds: int = 5  # each take's length (the default duration)
     review_runs: int = 3
     review_page: review_page.PagePlan = review_page.FULL
+    crafting_runs: int = 30
 
 
 FULL = Scale()
@@ -91,7 +97,8 @@ QUICK = Scale(durations=(60,), race_tasks=3, race_speed=100.0, race_max_real=5.0
               cold_warmup=False, media_runs=1, media_sheet_runs=1, media_seconds=2, flood_clients=3,
               flood_oversized=1, flood_rounds=1, flood_idle=1.0, flood_seconds=2.0, inputs_jobs=10,
               inputs_runs=1, inputs_seconds=3, board_task=0.5, abuse=abuse.QUICK, review_shots=3,
-              review_quality="480p", review_seconds=4, review_runs=1, review_page=review_page.QUICK)
+              review_quality="480p", review_seconds=4, review_runs=1, review_page=review_page.QUICK,
+              crafting_runs=3)
 
 
 def pct(values: list[float], digits: int = 2) -> str:
@@ -277,6 +284,11 @@ def capacity_section(scale: Scale, work: Path, seed: int) -> Section:
     complete = r.completed == r.jobs and r.with_poster == r.jobs
     sec.rows.append(_row("Every job completes (history store)", f"{r.jobs} / {r.jobs}",
                          f"{r.completed} completed, {r.with_poster} with poster", verdict(complete)))
+    hp = history_page.run(work=work)  # in-process: the store's page query and the gallery's captions
+    sec.rows.append(_row(f"History page of {hp.jobs} jobs, searched / filtered / paged (query + captions)",
+                         f"< {HISTORY_PAGE_TARGET * 1000:.0f} ms",
+                         f"{fmt_ms(hp.p50)} (max {fmt_ms(hp.worst)})",
+                         verdict(hp.worst < HISTORY_PAGE_TARGET)))
     lines = ["| Run | Window | Samples | p50 | p99 | max |", "|---|---|---|---|---|---|"]
     for label, run in runs:
         lines += _capacity_lines(run, label)
@@ -918,3 +930,44 @@ def _review_page_detail(p: review_page.PageResult) -> str:
                          f"{fmt_ms(percentile(values, 99))} | {fmt_ms(max(values, default=math.nan))} | "
                          f"{probe.failed[window]} |")
     return "\n".join(lines)
+
+
+def crafting_section(scale: Scale, work: Path) -> Section:
+    """Issue 23: an enhancement streamed over the simulator's chat endpoint, and CraftService's overhead."""
+    r = crafting.run(work=work, runs=scale.crafting_runs)
+    sec = Section("Crafting with a model")
+    overhead = median(r.complete) - median(r.bare_complete)
+    sec.method = (
+        f"In one process: the simulator's /v1/chat/completions (demo mode, a deterministic rewrite streamed "
+        f"in {r.pieces} pieces) and the studio's CraftService on a fresh data folder, which for every "
+        "call checks the key policy and the rate limit, reserves the call's tokens in the database, "
+        "streams through the OpenAI SDK, cleans each piece, settles the tokens and guards the "
+        "suggestion; against a bare OpenAI SDK client streaming the same messages from the same "
+        f"endpoint. {r.runs} runs of each, alternating, after one warm-up of each; medians. First piece: "
+        "from the call to the first streamed piece of text (what the page draws first); complete: to "
+        "the guarded suggestion (Done). The page's own rendering is not included.")
+    sec.data.update(first=r.first_piece, complete=r.complete, bare_first=r.bare_first,
+                    bare_complete=r.bare_complete, overhead=overhead)
+    ours, bare = median(r.complete), median(r.bare_complete)
+    sec.rows.append(_row("Enhance: first streamed piece, median", "(no target)",
+                         f"{fmt_ms(median(r.first_piece))} (bare SDK {fmt_ms(median(r.bare_first))})",
+                         "INFO"))
+    sec.rows.append(_row("Enhance: complete suggestion, median", "(no target)",
+                         f"{fmt_ms(ours)} (p95 {fmt_ms(percentile(r.complete, 95))})", "INFO"))
+    sec.rows.append(_row("Enhance: studio overhead over a bare SDK call (medians)",
+                         f"< {fmt_ms(CRAFT_OVERHEAD_TARGET)}",
+                         f"{fmt_ms(overhead)} ({fmt_ms(ours)} vs {fmt_ms(bare)}, x{ours / bare:.2f})",
+                         verdict(overhead < CRAFT_OVERHEAD_TARGET)))
+    sec.detail = "\n".join([
+        "| Call | First piece p50 / p95 | Complete p50 / p95 |", "|---|---|---|",
+        f"| CraftService.enhance | {pct(r.first_piece, 3)} | {pct(r.complete, 3)} |",
+        f"| Bare OpenAI SDK stream | {pct(r.bare_first, 3)} | {pct(r.bare_complete, 3)} |",
+    ])
+    if overhead >= CRAFT_OVERHEAD_TARGET:
+        sec.notes.append(f"CraftService added {fmt_ms(overhead)} to a complete enhancement (target "
+                         f"{fmt_ms(CRAFT_OVERHEAD_TARGET)}).")
+    page_rows, page_data = crafting_page.page_rows(work / "page", runs=crafting_page.RUNS
+                                                   if scale.crafting_runs > 3 else 1)
+    sec.rows.extend(page_rows)
+    sec.data.update(page=page_data)
+    return sec

@@ -71,6 +71,22 @@ def trusting(origins: Iterable[str]) -> Trusted:
     return lambda url: origin(url) in trusted
 
 
+# Why a fetch failed below HTTP, in plain words for a visitor (httpx's exception names mean nothing to one)
+_TRANSPORT_REASONS: tuple[tuple[type[httpx.HTTPError], str], ...] = (
+    (httpx.TimeoutException, "the server there did not answer in time"),
+    (httpx.ConnectError, "the server there could not be reached from here"),
+    (httpx.TooManyRedirects, "it redirects too many times"),
+)
+
+
+def transport_reason(exc: httpx.HTTPError) -> str:
+    """Why a fetch of a URL failed below HTTP, in plain words (never an exception's name)."""
+    for kind, reason in _TRANSPORT_REASONS:
+        if isinstance(exc, kind):
+            return reason
+    return "the connection to the server there failed"
+
+
 def resolve_public(host: str, port: int) -> str:
     """The address to connect to for `host`: resolved once; AddressRefused unless it resolves and every
     address it resolves to is public."""

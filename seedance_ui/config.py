@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from dotenv import load_dotenv
 
-from seedance_ui.options import DEFAULT_BASE_URL, DEFAULT_FILES_URL
+from seedance_ui.options import DEFAULT_BASE_URL, DEFAULT_FILES_URL, DEFAULT_LLM_BASE_URL, DEFAULT_LLM_MODEL
 
 
 class ConfigError(ValueError):
@@ -81,12 +83,25 @@ class Settings:
     uploads_per_address_mb: int = 200  # anonymous file uploads per client address per hour (0: off)
     uploads_per_address: int = 100  # how many of them per client address per hour (0: off)
     upload_keep_minutes: int = 60  # uploaded files older than this are swept from Gradio's upload folder
+    undo_seconds: float = 10.0  # how long a delete (history item, shot, take, board) can be undone
     sign_in: bool = False  # "Sign in with Hugging Face": the owner becomes hf:<username>
     on_space: bool = False  # running on Hugging Face Spaces (SPACE_ID set): the page is in an iframe
     # Trusted proxies in front of the app (0: none, True: one): the client address is the X-Forwarded-For
     # hop the outermost one added, counted from the right (security.owners.forwarded_hop).
     trust_proxy: int = 0
     mcp: bool = True  # the MCP server for agents at /gradio_api/mcp/ (seedance_ui/ui/agent_api.py)
+    # Crafting with a chat model (seedance_ui/llm/): off removes the features.
+    llm: bool = True
+    llm_model: str = DEFAULT_LLM_MODEL
+    llm_base_url: str = DEFAULT_LLM_BASE_URL  # without /v1
+    llm_timeout: float = 120.0  # one chat request, seconds
+    visitor_daily_llm_tokens: int = 200_000  # one visitor's chat tokens per UTC day, not on their own key
+    # Where the store lives: "" = SQLite in the data directory; postgresql://... = PostgreSQL (replicas).
+    database_url: str = field(default="", repr=False)  # may hold a password: never in a repr
+    # Replicas on PostgreSQL (seedance_ui/jobs/leases.py): one follower per unfinished job under a lease.
+    lease_seconds: float = 15.0  # a job's lease lasts this long unless its holder renews it
+    lease_scan_seconds: float = 5.0  # how often a replica looks for jobs whose lease expired (takes them)
+    change_poll_seconds: float = 1.0  # how often a replica reads which jobs other replicas changed
 
     @property
     def demo_mode(self) -> bool:
@@ -131,10 +146,20 @@ def load_settings(env: dict[str, str] | None = None, *, dotenv_path: str | Path 
         uploads_per_address_mb=_int(env, "SEEDANCE_UPLOADS_PER_ADDRESS_MB", 200),
         uploads_per_address=_int(env, "SEEDANCE_UPLOADS_PER_ADDRESS", 100),
         upload_keep_minutes=_int(env, "SEEDANCE_UPLOAD_KEEP_MINUTES", 60, minimum=1),
+        undo_seconds=_float(env, "SEEDANCE_UNDO_SECONDS", 10.0, minimum=1.0),
         sign_in=_sign_in(env),
         on_space=bool(env.get("SPACE_ID")),
         trust_proxy=_trust_proxy(env),
         mcp=_bool(env, "SEEDANCE_MCP", True),
+        llm=_bool(env, "SEEDANCE_LLM", True),
+        llm_model=_llm_model(env),
+        llm_base_url=_llm_base_url(env),
+        llm_timeout=_float(env, "SEEDANCE_LLM_TIMEOUT", 120.0, minimum=1.0),
+        visitor_daily_llm_tokens=_int(env, "SEEDANCE_VISITOR_DAILY_LLM_TOKENS", 200_000),
+        database_url=_database_url(env),
+        lease_seconds=_float(env, "SEEDANCE_LEASE_SECONDS", 15.0, minimum=1.0),
+        lease_scan_seconds=_float(env, "SEEDANCE_LEASE_SCAN_SECONDS", 5.0, minimum=0.1),
+        change_poll_seconds=_float(env, "SEEDANCE_CHANGE_POLL_SECONDS", 1.0, minimum=0.05),
     )
     _check_sign_in(settings, real_oauth=bool(env.get("SPACE_ID") and env.get("OAUTH_CLIENT_SECRET")))
     return settings
@@ -193,6 +218,52 @@ def _hosted_limit(env: dict[str, str], name: str, hosted: int) -> int:
     if _get(env, name, "auto").lower() == "auto":
         return 0 if is_loopback(_get(env, "GRADIO_SERVER_NAME", Settings.server_name)) else hosted
     return _int(env, name, 0)
+
+
+_LLM_MODEL_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/-]{0,99}")
+
+
+def _llm_model(env: dict[str, str]) -> str:
+    """SEEDANCE_LLM_MODEL: a chat model id as the provider names it (letters, digits, . _ : / -)."""
+    value = _get(env, "SEEDANCE_LLM_MODEL", DEFAULT_LLM_MODEL)
+    if not _LLM_MODEL_RE.fullmatch(value):
+        raise ConfigError(
+            f"SEEDANCE_LLM_MODEL must be a model id such as {DEFAULT_LLM_MODEL!r} (letters, digits, "
+            f"'.', '_', ':', '/', '-'; at most 100), got {value!r}"
+        )
+    return value
+
+
+DATABASE_URL_SCHEMES = ("postgresql", "postgres")  # SEEDANCE_DATABASE_URL's schemes (PostgreSQL)
+
+
+def _database_url(env: dict[str, str]) -> str:
+    """SEEDANCE_DATABASE_URL: unset (SQLite in the data directory) or a postgresql:// URL. The message
+    of a bad value names only its scheme: the rest may hold a password."""
+    name = "SEEDANCE_DATABASE_URL"
+    value = _get(env, name, "")
+    if not value:
+        return ""
+    scheme = value.split("://", 1)[0].lower() if "://" in value else ""
+    if scheme not in DATABASE_URL_SCHEMES:
+        shown = f"a {scheme}:// URL" if scheme else "a value that is no URL"
+        raise ConfigError(
+            f"{name} must be unset (SQLite in the data directory) or a PostgreSQL URL such as "
+            f"postgresql://user:password@host:5432/seedance, got {shown}"
+        )
+    return value
+
+
+def _llm_base_url(env: dict[str, str]) -> str:
+    """SEEDANCE_LLM_BASE_URL: an http(s) URL written without /v1, like EVOLINK_BASE_URL."""
+    name = "SEEDANCE_LLM_BASE_URL"
+    value = _get(env, name, DEFAULT_LLM_BASE_URL).rstrip("/")
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ConfigError(f"{name} must be an http(s) URL such as {DEFAULT_LLM_BASE_URL}, got {value!r}")
+    if parts.path.rstrip("/").endswith("/v1"):
+        raise ConfigError(f"{name} is written without /v1 (like EVOLINK_BASE_URL), got {value!r}")
+    return value
 
 
 def _sign_in(env: dict[str, str]) -> bool:

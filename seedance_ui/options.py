@@ -23,6 +23,11 @@ UPLOAD_BASE64_PATH = "/api/v1/files/upload/base64"
 UPLOAD_URL_PATH = "/api/v1/files/upload/url"
 FILES_QUOTA_PATH = "/api/v1/files/quota"
 
+# Chat models (CONTRACT-LLM.md): the same key, an OpenAI-compatible endpoint on a text host of its own.
+DEFAULT_LLM_BASE_URL = "https://direct.evolink.ai"  # written without /v1, like DEFAULT_BASE_URL
+DEFAULT_LLM_MODEL = "gpt-5.1"
+CHAT_PATH = "/v1/chat/completions"
+
 MODEL_STANDARD = "seedance-2.0-text-to-video"
 MODEL_FAST = "seedance-2.0-fast-text-to-video"
 # The text models the Studio page offers today (label by id). Every model the API knows is in
@@ -53,6 +58,10 @@ STATUS_COMPLETED = "completed"
 STATUS_FAILED = "failed"
 STATUS_CANCELLED = "cancelled"
 TERMINAL_STATUSES = frozenset({STATUS_COMPLETED, STATUS_FAILED, STATUS_CANCELLED})
+# A task's run time as the contract shows it (estimated_time 165 s for an 8 s video, standard 720p):
+# 45 s plus 15 s per video second. The studio's prior before it has seen a job; the simulator's estimate.
+RUN_BASE_SECONDS = 45.0
+RUN_SECONDS_PER_VIDEO_SECOND = 15.0
 
 # Failure codes seen in the provider's own tools (CONTRACT.md section 2).
 PERMANENT_FAILURE_CODES = frozenset({"content_policy_violation", "invalid_parameters"})

@@ -11,11 +11,15 @@ import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from seedance_ui.client import SeedanceClient, SeedanceError
 from seedance_ui.config import Settings, load_settings
 from seedance_ui.jobs import DEMO_API_KEY, JobManager
+from seedance_ui.jobs.estimate import Estimates
+from seedance_ui.llm.service import CraftService
+from seedance_ui.llm.versions import PromptVersions
 from seedance_ui.review import ReviewService
 from seedance_ui.security.identity import Identities, VisitorSigner
 from seedance_ui.security.redact import protect_logs
@@ -24,6 +28,7 @@ from seedance_ui.store import HistoryStore
 log = logging.getLogger("seedance_ui.runtime")
 
 ClientFactory = Callable[[str], SeedanceClient]
+DEMO_POLL_FLOOR_SECONDS = 0.2  # the demo's base poll interval never goes below this (loopback, but CPU)
 
 
 @dataclass(frozen=True)
@@ -47,6 +52,15 @@ class Runtime:
     client_factory: ClientFactory | None = field(default=None, repr=False)
     identities: Identities | None = field(default=None, repr=False)
     reviews: ReviewService | None = field(default=None, repr=False)  # board reviews (seedance_ui/review)
+    craft: CraftService | None = field(default=None, repr=False)  # crafting with a chat model (llm/service)
+    prompt_versions: PromptVersions | None = field(default=None, repr=False)  # prompt versions (llm/versions)
+    # Run first by `close`: the page's undoable deletes finish there (seedance_ui/undo.py).
+    on_close: list[Callable[[], None]] = field(default_factory=list, repr=False)
+
+    @cached_property
+    def estimates(self) -> Estimates:
+        """How long jobs take, learned from the finished ones in the store (jobs/estimate.py)."""
+        return Estimates(self.store)
 
     @property
     def demo_mode(self) -> bool:
@@ -93,9 +107,16 @@ class Runtime:
         return KeyCheck(True, f"Your key works: {amount}.", None, credits)
 
     def close(self) -> None:
-        """Stop the manager (jobs stay on disk and resume on the next start), then the simulator."""
+        """Finish what `on_close` names, stop the manager (jobs stay on disk and resume on the next start),
+        then the simulator."""
+        for finish in self.on_close:
+            with contextlib.suppress(Exception):
+                finish()
         with contextlib.suppress(Exception):
             self.manager.stop()
+        if self.craft is not None:
+            with contextlib.suppress(Exception):
+                self.craft.close()
         if self.simulator is not None:
             with contextlib.suppress(Exception):
                 self.simulator.stop()
@@ -114,6 +135,14 @@ def _credits_of(data: Any) -> float | None:
     return _credits_of(inner) if isinstance(inner, dict) else None
 
 
+def demo_poll_interval(settings: Settings) -> float:
+    """The simulator runs the provider's clock `simulator_speed` times faster, so its tasks are polled on
+    that clock too (a 12 s demo job is then seen pending, processing and done, as a real one is): the
+    poll interval divided by the speed, never slower than the setting nor below DEMO_POLL_FLOOR_SECONDS."""
+    scaled = settings.poll_interval / settings.simulator_speed
+    return min(settings.poll_interval, max(DEMO_POLL_FLOOR_SECONDS, scaled))
+
+
 def default_client_factory(settings: Settings, simulator_url: str | None) -> ClientFactory:
     """Clients for a key: the demo placeholder key goes to the simulator, any other to base_url."""
 
@@ -124,7 +153,7 @@ def default_client_factory(settings: Settings, simulator_url: str | None) -> Cli
             api_key,
             base_url,
             files_url=(simulator_url if demo else settings.files_url) or settings.files_url,
-            poll_interval=settings.poll_interval,
+            poll_interval=demo_poll_interval(settings) if demo else settings.poll_interval,
             request_timeout=settings.request_timeout,
             download_timeout=settings.download_timeout,
             max_download_bytes=settings.max_download_bytes,
@@ -146,7 +175,8 @@ def build_runtime(settings: Settings | None = None, *, start: bool = True) -> Ru
     """Wire store, manager and (with no server key) the simulator; start the manager unless told not to."""
     settings = settings or load_settings()
     protect_logs(settings.api_key)  # the server key never reaches a log line, whoever logs it
-    store = HistoryStore(settings.data_dir, visitor_disk_bytes=settings.visitor_disk_mb * 1024 * 1024)
+    store = HistoryStore(settings.data_dir, visitor_disk_bytes=settings.visitor_disk_mb * 1024 * 1024,
+                         database_url=settings.database_url)  # "": SQLite in the data directory
     simulator = None
     if settings.demo_mode:
         from seedance_ui.simulator import Simulator  # demo mode only: the real API needs none of it
@@ -163,6 +193,8 @@ def build_runtime(settings: Settings | None = None, *, start: bool = True) -> Ru
         client_factory=factory,
         identities=build_identities(store, settings),
         reviews=ReviewService(store),
+        craft=CraftService(settings, store.db, simulator.base_url if simulator else None),
+        prompt_versions=PromptVersions(store.db),
     )
     if start:
         try:

@@ -74,7 +74,8 @@ def test_percentile_interpolates() -> None:
                                     "bench.gradio_api", "bench.studio", "bench.naive", "bench.machine",
                                     "bench.flood", "bench.inputs_bench",
                                     "bench.storyboard_chain", "bench.abuse", "bench.review_bench",
-                                    "bench.review_page", "bench.review_board", "bench.review_probe"])
+                                    "bench.review_page", "bench.review_board", "bench.review_probe",
+                                    "bench.crafting"])
 def test_every_bench_module_imports(module: str) -> None:
     importlib.import_module(module)
 

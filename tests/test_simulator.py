@@ -23,6 +23,7 @@ from virtual_clock import VirtualClock
 from seedance_ui import options
 from seedance_ui.simulator import LABEL, Simulator
 from seedance_ui.simulator import server as sim_server
+from seedance_ui.simulator.tasks import advertised_seconds, estimated_seconds
 
 ROOT = Path(__file__).resolve().parent.parent
 KEY = {"Authorization": "Bearer test-key"}
@@ -105,7 +106,8 @@ def test_lifecycle_to_completion_with_rising_progress(sim: Simulator, client: ht
     assert first["object"] == "video.generation.task" and first["type"] == "video"
     assert first["status"] == "pending" and first["progress"] == 0
     assert first["model"] == options.MODEL_STANDARD and abs(first["created"] - time.time()) < 5
-    assert first["task_info"] == {"can_cancel": True, "estimated_time": 300, "video_duration": 8}
+    # The estimate is on the simulator's clock (300 provider seconds at speed 500), as the provider's is.
+    assert first["task_info"] == {"can_cancel": True, "estimated_time": 1, "video_duration": 8}
     assert first["usage"] == {"billing_rule": "per_second", "credits_reserved": 88.0, "user_group": "default"}
     snapshots = [first]
     while snapshots[-1]["status"] != "completed":
@@ -129,10 +131,12 @@ def test_lifecycle_to_completion_with_rising_progress(sim: Simulator, client: ht
 def test_estimates_credits_and_defaults(sim: Simulator, client: httpx.Client) -> None:
     task = create(client, duration=None, quality=None)  # nulls mean the defaults: 5 s, 720p
     assert task["task_info"]["video_duration"] == 5
-    assert task["task_info"]["estimated_time"] == 45 + 15 * 5
+    assert estimated_seconds(options.MODEL_STANDARD, "720p", 5) == 45 + 15 * 5
+    assert task["task_info"]["estimated_time"] == advertised_seconds(45 + 15 * 5, sim.speed)
     assert task["usage"]["credits_reserved"] == pytest.approx(55.0)
     fast = create(client, model=options.MODEL_FAST, duration=8, quality="480p")
-    assert fast["task_info"]["estimated_time"] == round(165 * 0.8 * 0.6)
+    assert estimated_seconds(options.MODEL_FAST, "480p", 8) == round(165 * 0.8 * 0.6)
+    assert fast["task_info"]["estimated_time"] == advertised_seconds(165 * 0.8 * 0.6, sim.speed)
     assert fast["usage"]["credits_reserved"] == pytest.approx(4.1254 * 8)
 
 
@@ -171,7 +175,7 @@ def test_duration_factor_and_slow_trigger_stretch_the_run(tmp_path: Path, monkey
         started = clock.monotonic()
         normal = create(client)
         slow = create(client, prompt="A slow snail [sim:slow]")
-        assert slow["task_info"]["estimated_time"] == 50  # the estimate does not know
+        assert slow["task_info"]["estimated_time"] == normal["task_info"]["estimated_time"]  # unaware
         clock.advance(0.19)
         assert get(client, normal["id"])["status"] == "processing"
         clock.advance(0.02)

@@ -13,7 +13,9 @@ import threading
 import time
 from pathlib import Path
 
+import psycopg
 import pytest
+from pg_server import truncate_all
 
 from seedance_ui.store import (
     TERMINAL_JOB_STATUSES,
@@ -26,6 +28,7 @@ from seedance_ui.store import (
     new_token,
 )
 from seedance_ui.store import sqlite as store_module
+from seedance_ui.store.sqlite import SqliteDatabase
 
 ROOT = Path(__file__).resolve().parent.parent
 PARAMS = {
@@ -39,9 +42,15 @@ PARAMS = {
 }
 
 
-@pytest.fixture
-def store(tmp_path: Path):
-    with HistoryStore(tmp_path / "data") as s:
+@pytest.fixture(params=["sqlite", "postgres"])
+def store(tmp_path: Path, request: pytest.FixtureRequest):
+    """A store on each backend: SQLite in the data directory, and PostgreSQL (this module's database,
+    emptied before each test)."""
+    url = ""
+    if request.param == "postgres":
+        url = request.getfixturevalue("postgres_url")
+        truncate_all(url)
+    with HistoryStore(tmp_path / "data", database_url=url) as s:
         yield s
 
 
@@ -79,6 +88,7 @@ def _full_record() -> JobRecord:
         has_audio=False,
         estimated_time=165.0,
         queue_position=3,
+        prompt_version=new_job_id(),
     )
 
 
@@ -179,7 +189,7 @@ def test_update_validates_fields_and_sets_updated_at(store: HistoryStore):
 def test_add_refuses_duplicates_and_bad_ids(store: HistoryStore):
     record = _record()
     store.add(record)
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises((sqlite3.IntegrityError, psycopg.IntegrityError)):
         store.add(record)
     with pytest.raises(ValueError):
         store.add(dataclasses.replace(record, id="../../etc/passwd"))
@@ -415,7 +425,8 @@ def test_concurrent_updates_from_threads(store: HistoryStore):
         record = store.get(job_id)
         assert record.progress == 59 and record.error_message.endswith("step 59")
     assert store.get(shared.id).progress == 59
-    assert store.db._conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    if isinstance(store.db, SqliteDatabase):
+        assert store.db._conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
 _WRITER = """

@@ -166,8 +166,8 @@ def test_a_chinese_prompt_stays_inside_the_demo_clips_prompt_card(tmp_path) -> N
     from seedance_ui.simulator import VideoSpec, render_video
 
     path = render_video(VideoSpec(ZH_TITLE * 4, 4, "480p", "16:9", False), tmp_path / "zh.mp4")
-    with av.open(str(path)) as container:
-        frame = next(container.decode(video=0)).to_image().convert("L")
+    with av.open(str(path)) as container:  # a frame from the middle: the prompt card fades in and out
+        frame = next(f for i, f in enumerate(container.decode(video=0)) if i == 24).to_image().convert("L")
     width, height = frame.size
     pad = int(min(width, height) * 0.05)  # render._Layout: text from 2 * pad to width - 2 * pad
     rows = np.asarray(frame)[int(height * 0.2): int(height * 0.8)]

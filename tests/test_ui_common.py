@@ -70,8 +70,9 @@ def test_a_gradio_error_reaches_the_page_as_it_is() -> None:
 
 def test_page_scripts_are_read_from_their_files() -> None:
     names = sorted(p.name for p in SCRIPTS.glob("*.js"))
-    assert names == ["clock.js", "duration-note.js", "sb-compare.js", "sb-dock.js", "sb-notes.js",
-                     "sb-takes.js", "sb-tiles.js", "tag-chips.js"]
+    assert names == ["clock.js", "continue-view.js", "duration-note.js", "history-titles.js",
+                     "prompt-draft.js", "sb-compare.js", "sb-dock.js", "sb-notes.js", "sb-takes.js",
+                     "sb-tiles.js", "tag-chips.js"]
     for name in names:
         text = script(name)
         assert text == (SCRIPTS / name).read_text(encoding="utf-8") and text.startswith("//")

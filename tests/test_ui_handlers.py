@@ -155,8 +155,8 @@ def test_history_persists_across_restarts_and_is_scoped_to_the_owner(settings: S
     with running(settings) as (runtime, studio):  # a server restart on the same data directory
         preview = studio.preview
         loaded = preview.on_load(owner)
-        kept, items, ids, current, progress, video, download, params, _status, _drawn, token = loaded
-        assert token and token != preview.on_load(owner)[-1]  # a fresh submission token per page load
+        kept, items, ids, current, progress, video, download, params, _status, _drawn, token, *_rest = loaded
+        assert token and token != preview.on_load(owner)[10]  # a fresh submission token per page load
         assert kept == owner and ids == [record.id] and current == record.id
         poster, caption = items[0]
         assert Path(poster).is_file() and Path(poster).is_relative_to(runtime.store.data_dir)
@@ -198,7 +198,7 @@ def test_submit_reuse_cancel_and_delete(settings: Settings, simulator: Any) -> N
         wait_until(lambda: runtime.manager.get(job_id, owner).status == JobStatus.PROCESSING)
 
         # In flight: cannot be deleted; reuse gives back exactly what was sent.
-        gallery, ids, *_rest, notice = studio.history.delete(job_id, owner)
+        notice = studio.history.delete(job_id, owner)[-5]  # the status (the undo bar's four follow it)
         assert "still running" in notice
         restored = studio.history.reuse(job_id, owner)
         assert restored[:7] == ("Cancel me: a slow sunrise", MODEL_FAST, 7, "720p", "21:9", False, True)
@@ -209,10 +209,13 @@ def test_submit_reuse_cancel_and_delete(settings: Settings, simulator: Any) -> N
         assert final.status == JobStatus.CANCELLED
         assert isinstance(studio.preview.cancel(job_id, owner), dict)  # already ended: left alone
 
-        # Ended: delete removes the record (and its files) from this owner's history only.
-        assert studio.history.delete(job_id, new_owner_id()) == tuple(gr.skip() for _ in range(10))
+        # Ended: delete removes the record (and its files) from this owner's history only: out of the
+        # gallery at once, deleted when the undo time is up (here: the app stops first, which finishes it).
+        assert all(is_skip(o) for o in studio.history.delete(job_id, new_owner_id()))
         gallery, ids, selected, *_ = studio.history.delete(job_id, owner)
         assert gallery == [] and ids == [] and selected is None
+        assert runtime.manager.get(job_id, owner) is not None  # still undoable
+        studio.history.undo.shelf.close()
         assert runtime.manager.get(job_id, owner) is None
 
 
@@ -228,6 +231,8 @@ def test_delete_removes_video_and_poster(settings: Settings) -> None:
         )
         assert selected == record.id and "Delete me" in detail and value(detail_video) == str(video)
         studio.history.delete(record.id, owner)
+        assert video.exists()  # undoable for SEEDANCE_UNDO_SECONDS
+        studio.history.undo.shelf.close()
         assert not video.exists() and not poster.exists()
 
 
@@ -308,8 +313,9 @@ def test_the_page_watcher_ticks_the_card_and_signals_the_outcome_and_the_history
         assert drawn["history"] not in histories
 
         # What the outcome signal draws: the video and the notice; nothing for someone else.
-        video, download, params, notice, items, ids = studio.preview.show_outcome(outcomes[0], owner)
+        video, download, params, notice, items, ids, go_on = studio.preview.show_outcome(outcomes[0], owner)
         assert Path(value(video)).is_file() and value(download) == value(video)
+        assert go_on["visible"] is True  # Continue this shot, beside the fresh result
         assert "480p" in params and "ready" in notice
         assert ids == [job_id] and Path(items[0][0]).is_file() and items[0][1].startswith("4s")
         assert all(is_skip(o) for o in studio.preview.show_outcome(outcomes[0], new_owner_id()))
@@ -338,7 +344,7 @@ def test_the_detail_follows_an_in_flight_item_only_when_it_changes(
         answers = run_async(collect(studio.history.follow_detail(record.id, owner)))
         details = [a[2] for a in answers if not is_skip(a[2])]
         assert all(a != b for a, b in itertools.pairwise(details))  # a redraw is a change
-        selected, video, detail, _reuse, continue_btn, delete, _cancel = answers[-1]
+        selected, video, detail, _reuse, continue_btn, delete, _cancel, _star = answers[-1]
         assert selected == record.id and 'data-status="completed"' in detail
         assert Path(value(video)).is_file() and delete["visible"] is True
         assert continue_btn["visible"] is True  # a finished video can be continued
@@ -370,4 +376,5 @@ def test_a_frames_job_shows_its_input_reuses_it_and_delete_removes_it(
         assert studio.history.reused_inputs(done)["first_frame"] == str(copy)
         assert copy.read_bytes() == picture.read_bytes()
         studio.history.delete(done.id, owner)
+        studio.history.undo.shelf.close()  # the undo time is up
         assert not copy.exists() and picture.is_file()  # no other job used it

@@ -178,4 +178,5 @@ def test_continue_this_shot_saves_the_last_frame_and_delete_takes_it_away(settin
         assert update(model)["value"] == model_id(MODE_FRAMES, TIER_FAST) and first == str(frame)
         assert frame.is_file() and last is None
         studio.history.delete(done.id, owner)
+        studio.history.undo.shelf.close()  # the undo time is up
         assert runtime.manager.get(done.id, owner) is None and not frame.exists()

@@ -41,7 +41,7 @@ from seedance_ui.pricing import estimate
 from seedance_ui.runtime import Runtime
 from seedance_ui.security.key_owner import KEY_HEADER, address_owner, header_key, key_owner
 from seedance_ui.store import JobRecord, JobStatus
-from seedance_ui.ui.views import file_url, time_left
+from seedance_ui.ui.views import file_url
 
 # How long start_video waits for the provider to take the job (and say how long it expects to need).
 START_SETTLE_SECONDS = 5.0
@@ -180,7 +180,7 @@ class AgentTools:
             "created_at": _iso(record.created_at),
         }
         if not record.terminal:
-            left = time_left(record)
+            left = self.runtime.estimates.seconds_left(record)  # learned run times (jobs/estimate.py)
             out["queue_position"] = record.queue_position
             out["expected_wait_seconds"] = None if left is None else round(left)
         if record.error_message or record.error_hint or record.error_code:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import httpx
 
-from seedance_ui.addresses import AddressRefused, AsyncPublicTransport, trusting
+from seedance_ui.addresses import AddressRefused, AsyncPublicTransport, transport_reason, trusting
 from seedance_ui.client.errors import ValidationError
 from seedance_ui.client.media_rules import (
     KIND_LIMITS,
@@ -114,7 +114,7 @@ class MediaFetcher:
         except AddressRefused as refused:
             raise ValidationError(field_name, refused.rule) from None
         except httpx.HTTPError as exc:
-            raise fail(type(exc).__name__) from None
+            raise fail(transport_reason(exc)) from None
         return None
 
 

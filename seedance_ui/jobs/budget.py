@@ -118,9 +118,9 @@ def _fmt(credits: float) -> str:
 class BudgetLedger:
     """Server-key spending per job, kept in the data directory's database; thread-safe."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, database_url: str = "") -> None:
         self._lock = threading.RLock()
-        self._db = open_database(data_dir)
+        self._db = open_database(data_dir, database_url)
 
     @property
     def lock(self) -> threading.RLock:
@@ -137,6 +137,16 @@ class BudgetLedger:
     ) -> None:
         with self._lock:
             self._db.add_spend(job_id, owner, day, estimated, now, address)
+
+    def reserve(
+        self, job_id: str, owner: str, day: str, estimated: float, now: float, address: str | None = None,
+        *, day_cap: float = 0.0, visitor_cap: float = 0.0,
+    ) -> tuple[str, float] | None:
+        """Count the estimate unless it passes a cap, in one database transaction (so replicas on one
+        database never pass a budget together); see the store's `reserve_spend`."""
+        with self._lock:
+            return self._db.reserve_spend(job_id, owner, day, estimated, now, address,
+                                          day_cap=day_cap, visitor_cap=visitor_cap)
 
     def reconcile(self, job_id: str, reserved: float) -> None:
         with self._lock:
@@ -198,9 +208,9 @@ class SubmissionGuard:
     """Everything checked before a job is written; `admit` is atomic across threads."""
 
     def __init__(self, settings: Settings, data_dir: Path, *, clock: Callable[[], float] = time.time,
-                 monotonic: Callable[[], float] = time.monotonic) -> None:
+                 monotonic: Callable[[], float] = time.monotonic, database_url: str = "") -> None:
         self.settings = settings
-        self.ledger = BudgetLedger(data_dir)
+        self.ledger = BudgetLedger(data_dir, database_url)
         self.rate = RateLimiter(settings.visitor_submits_per_minute, monotonic)
         self.unfinished = UnfinishedJobs()
         self._clock = clock
@@ -241,8 +251,7 @@ class SubmissionGuard:
                 )
             now = self._clock()
             if budgeted:
-                self._check_budgets(owner, address, credits, now)
-                self.ledger.add(job_id, owner, utc_day(now), credits or 0.0, now, address)
+                self._reserve_budget(job_id, owner, address, credits, now)
             for subject in subjects:
                 self.rate.record(subject)
             self.unfinished.add(job_id, subjects)
@@ -258,34 +267,36 @@ class SubmissionGuard:
                 f"visitor may have at most {cap} at once."
             )
 
-    def _check_budgets(self, owner: str, address: str | None, credits: float | None, now: float) -> None:
+    def _reserve_budget(
+        self, job_id: str, owner: str, address: str | None, credits: float | None, now: float
+    ) -> None:
+        """Count the job's estimate on the server key's ledger, checked against both daily budgets in
+        the same database transaction (BudgetExceededError, nothing counted, when one does not cover it)."""
         s = self.settings
-        if not (s.daily_budget_credits or s.visitor_daily_budget_credits):
-            return
-        if credits is None:
+        capped = bool(s.daily_budget_credits or s.visitor_daily_budget_credits)
+        if capped and credits is None:
             raise BudgetExceededError(
                 "The cost of this video cannot be estimated, so the budget cannot admit it."
             )
-        day = utc_day(now)
+        refused = self.ledger.reserve(job_id, owner, utc_day(now), credits or 0.0, now, address,
+                                      day_cap=s.daily_budget_credits,
+                                      visitor_cap=s.visitor_daily_budget_credits)
+        if refused is None:
+            return
+        assert credits is not None
+        which, spent = refused
         resets = time.strftime("%H:%M UTC", time.gmtime(next_utc_midnight(now)))
-        if s.daily_budget_credits:
-            spent = self.ledger.spent(day)
-            if spent + credits > s.daily_budget_credits + 1e-9:
-                raise BudgetExceededError(
-                    f"Today's budget for this Space's key does not cover this video: {_fmt(spent)} of "
-                    f"{_fmt(s.daily_budget_credits)} credits are used, and it needs {_fmt(credits)}. "
-                    f"The budget resets at {resets}."
-                )
-        if s.visitor_daily_budget_credits:
-            spent = self.ledger.spent(day, owner)
-            if address is not None:
-                spent = max(spent, self.ledger.spent(day, address=address))
-            if spent + credits > s.visitor_daily_budget_credits + 1e-9:
-                raise BudgetExceededError(
-                    f"Your daily budget on this Space's key does not cover this video: {_fmt(spent)} of "
-                    f"{_fmt(s.visitor_daily_budget_credits)} credits are used, and it needs "
-                    f"{_fmt(credits)}. Your budget resets at {resets}."
-                )
+        if which == "day":
+            raise BudgetExceededError(
+                f"Today's budget for this Space's key does not cover this video: {_fmt(spent)} of "
+                f"{_fmt(s.daily_budget_credits)} credits are used, and it needs {_fmt(credits)}. "
+                f"The budget resets at {resets}."
+            )
+        raise BudgetExceededError(  # "visitor": the owner's (or their address's) budget
+            f"Your daily budget on this Space's key does not cover this video: {_fmt(spent)} of "
+            f"{_fmt(s.visitor_daily_budget_credits)} credits are used, and it needs "
+            f"{_fmt(credits)}. Your budget resets at {resets}."
+        )
 
     # -- afterwards -----------------------------------------------------------------------------------
     def forget(self, job_id: str) -> None:

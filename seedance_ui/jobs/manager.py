@@ -4,7 +4,9 @@ Every public method is thread-safe and may be called from any thread or event lo
 handlers on its own loop). Jobs run on the manager's loop ("seedance-jobs") and depend on no watcher:
 closing a browser tab only drops its `watch()` iterator. Each step is written to the history before
 it is acted on, so a restart resumes every unfinished job and never resubmits one that may have been
-sent (see `recovery.plan`).
+sent (see `recovery.plan`). On PostgreSQL several replicas share the jobs: each follows those it holds
+the lease of, takes over those a killed replica stopped renewing, and learns what the others changed
+(`leases.py`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from functools import partial
 from typing import Any, TypeVar
 
 from seedance_ui.client.api import SeedanceClient
+from seedance_ui.client.errors import ValidationError
 from seedance_ui.client.inputs import MeasuredInputs
 from seedance_ui.client.polling import PollSchedule
 from seedance_ui.client.request import GenerationRequest
@@ -32,6 +35,7 @@ from seedance_ui.jobs.cancel import cancel_job
 from seedance_ui.jobs.hub import ChangeHub
 from seedance_ui.jobs.inputs import StoreUploadCache, durable_params, needs_upload, save_inputs
 from seedance_ui.jobs.keys import DEMO_API_KEY, ClientFactory, KeyRing
+from seedance_ui.jobs.leases import ChangeFeed, Replica
 from seedance_ui.jobs.limits import Scheduler
 from seedance_ui.jobs.meta import KEY_VISITOR, MetaStore
 from seedance_ui.jobs.pipeline import JobRunner, Phase
@@ -47,7 +51,7 @@ from seedance_ui.options import VIDEO_URL_LIFETIME_SECONDS
 from seedance_ui.pricing import estimate
 from seedance_ui.security.owners import log_id
 from seedance_ui.security.redact import scrub
-from seedance_ui.store import HistoryStore, JobRecord, JobStatus
+from seedance_ui.store import HistoryStore, JobRecord, JobStatus, is_valid_job_id
 
 log = logging.getLogger("seedance_ui.jobs")
 
@@ -80,10 +84,14 @@ class JobManager:
         self.url_lifetime = url_lifetime
         self.uploads = StoreUploadCache(store.db)  # uploads outlive a restart until they expire
         self.keys = KeyRing(settings, self._with_upload_cache(client_factory or self._default_client))
-        self._meta = MetaStore(store.data_dir)
-        self.guard = SubmissionGuard(settings, store.data_dir)  # key policy, budgets, rate limit
+        self._meta = MetaStore(store.data_dir, store.database_url)  # the store's database, whichever
+        self.guard = SubmissionGuard(settings, store.data_dir, database_url=store.database_url)
         self._tokens = TokenRegistry()
         self._hub = ChangeHub()
+        # On PostgreSQL, replicas share the jobs: this one follows those it holds the lease of (leases.py).
+        self.replica = Replica(store.db, settings, shared=bool(store.database_url))
+        self._feed = ChangeFeed(store.db) if self.replica.shared else None
+        self._replica_tasks: builtins.list[asyncio.Task[None]] = []
         self._scheduler = Scheduler(settings.max_jobs_in_flight, settings.max_jobs_per_owner)
         self._webhooks = webhooks_enabled(settings.public_url)
         self._positions: dict[str, int] = {}  # job_id -> queue position; replaced whole, read anywhere
@@ -170,9 +178,14 @@ class JobManager:
 
     async def _startup(self) -> None:
         self._recover()
+        if self.replica.shared:
+            self._replica_tasks = [asyncio.ensure_future(self._lease_loop()),
+                                   asyncio.ensure_future(self._change_loop())]
 
     async def _shutdown(self, grace: float) -> None:
         self._stopping = True
+        for loop_task in self._replica_tasks:
+            loop_task.cancel()
         unsent = self._unsent_creates()
         for job_id in unsent:  # admitted but nothing sent yet: back to the queue, not "unknown"
             self._tasks[job_id].cancel()
@@ -188,6 +201,8 @@ class JobManager:
         await asyncio.gather(*tasks, return_exceptions=True)
         for job_id in unsent:
             self.update(job_id, status=JobStatus.QUEUED, submitted_at=None)
+        with contextlib.suppress(Exception):  # another replica takes these jobs at its next scan
+            self.replica.release_all()
         for client in self.keys.take_clients():
             with contextlib.suppress(Exception):
                 await client.aclose()
@@ -214,15 +229,19 @@ class JobManager:
         api_key: str | None = None,
         *,
         address: str | None = None,
+        prompt_version: str | None = None,
     ) -> JobRecord:
         """Validate (media measured on the files), write the record (with its idempotency token) and a
         copy of each input image, queue the job; returns the record as written (QUEUED, or UPLOADING /
         SUBMITTING when a slot was free). ValidationError propagates; nothing is written or sent then.
         `api_key` None means the server's key; a visitor's key stays in memory only. `address` (a hashed
-        client address) is the second subject of the per-visitor limits. Call it from any thread but
-        the jobs loop's when the request has media (they are checked on that loop)."""
+        client address) is the second subject of the per-visitor limits. `prompt_version`: the id of the
+        prompt version (seedance_ui/llm/versions.py) the prompt came from, kept on the record. Call it
+        from any thread but the jobs loop's when the request has media (they are checked on that loop)."""
         if not isinstance(owner, str) or not owner:
             raise ValueError("owner must be a non-empty string")
+        if prompt_version is not None and not is_valid_job_id(prompt_version):
+            raise ValidationError("prompt_version", "must be a version id (32 lowercase hex characters)")
         request = dataclasses.replace(request, callback_url=None)
         self.guard.check_request(request)
         request.validate()
@@ -230,7 +249,8 @@ class JobManager:
             raise RuntimeError("the job manager is not running")
         source, visitor_key = self.keys.classify(api_key)
         credits = _credits(request, MeasuredInputs())
-        record = JobRecord.new(owner, request.to_params(), credits_estimated=credits)
+        record = JobRecord.new(owner, request.to_params(), credits_estimated=credits,
+                               prompt_version=prompt_version)
         # A refusal raises here, before any write, and before any media URL is fetched (rate limits).
         self.guard.admit(record.id, owner, source, credits, address)
         if request.has_media:
@@ -245,8 +265,12 @@ class JobManager:
         self._meta.add(record.id, source, token)  # first: recovery must know where the key came from
         self.keys.assign(record.id, source, visitor_key)
         try:
+            if not self.replica.claim(record.id):  # before the record: no other replica's scan takes it
+                raise RuntimeError(f"job {record.id}: its lease is held elsewhere")
             self.store.add(record)
         except BaseException:
+            with contextlib.suppress(Exception):
+                self.replica.release(record.id)
             self.keys.forget(record.id)
             self.guard.forget(record.id)
             self.store.remove_inputs(record.id)
@@ -343,6 +367,9 @@ class JobManager:
         """A provider callback, from any loop; returns at once (answer 2xx). An unknown token is ignored;
         a known one only makes its job poll now, and the GET decides, so repeats are harmless."""
         job_id = self._tokens.job_for(token)
+        if job_id is None and self.replica.shared and self._running and isinstance(token, str):
+            await asyncio.to_thread(self._poke_holder, token)  # another replica may follow this job
+            return
         if job_id is None or not self._running or self._loop is None:
             log.info("webhook with an unknown token ignored")
             return
@@ -392,8 +419,9 @@ class JobManager:
         """A client to fetch a finished video (the link needs no key: none is sent with it)."""
         return self.keys.client_for(job_id) or self.keys.server_client()
 
-    def poll_schedule(self) -> PollSchedule:
-        base = self.settings.poll_interval * (WEBHOOK_POLL_SLOWDOWN if self._webhooks else 1.0)
+    def poll_schedule(self, interval: float | None = None) -> PollSchedule:
+        """A job's poll schedule on its client's base `interval` (None: the setting), slower with webhooks."""
+        base = (interval or self.settings.poll_interval) * (WEBHOOK_POLL_SLOWDOWN if self._webhooks else 1.0)
         return PollSchedule(base)
 
     def retry_delay(self, attempt: int) -> float:
@@ -454,6 +482,8 @@ class JobManager:
         self._tokens.drop(job_id)
         with contextlib.suppress(Exception):
             self._meta.drop_token(job_id)
+        with contextlib.suppress(Exception):
+            self.replica.release(job_id)
         client = self.keys.forget(job_id)
         if client is not None and self._loop is not None:
             self._loop.create_task(client.aclose())
@@ -495,6 +525,11 @@ class JobManager:
             while started := self._scheduler.admit():
                 for job_id in started:
                     queued = self.store.get(job_id)
+                    if queued is not None and queued.terminal:  # ended meanwhile (cancelled elsewhere)
+                        self._scheduler.release(job_id)
+                        with contextlib.suppress(Exception):
+                            self.replica.release(job_id)
+                        continue
                     uploading = queued is not None and needs_upload(queued.params)
                     status = JobStatus.UPLOADING if uploading else JobStatus.SUBMITTING
                     rec = self.update(job_id, status=status, submitted_at=time.time(), queue_position=None)
@@ -541,12 +576,20 @@ class JobManager:
     # ================================================================================================
     # recovery and webhooks (jobs loop)
     def _recover(self) -> None:
-        """Resume every unfinished job; never resubmit one that may have been sent."""
+        """Resume every unfinished job (on PostgreSQL: every one nobody else holds); never resubmit one
+        that may have been sent."""
+        if self.replica.shared:
+            self._resume([r for r in map(self.store.get, self.replica.claim_free()) if r is not None])
+        else:
+            self._resume(self.store.unfinished())
+
+    def _resume(self, records: builtins.list[JobRecord]) -> None:
+        """Apply recovery's plan to jobs this replica has just taken on (at start, or taken over)."""
         tokens = {job: token for token, job in self._meta.tokens().items()}
         now = time.time()
         self._holding = True
         try:
-            for rec in self.store.unfinished():
+            for rec in records:
                 meta = self._meta.get(rec.id)
                 source = meta.key_source if meta else None
                 self.keys.assign(rec.id, source)
@@ -609,6 +652,77 @@ class JobManager:
         if reported_task_id and runner.last_task is not None and reported_task_id != runner.last_task.id:
             log.info("job %s: a webhook names another task; polling to check", job_id)
         runner.wake()
+
+    # ================================================================================================
+    # replicas on one PostgreSQL (jobs loop; see jobs/leases.py)
+    async def _lease_loop(self) -> None:
+        """Renew this replica's leases, and take over the jobs whose holder stopped renewing."""
+        replica = self.replica
+        next_renew = next_scan = time.monotonic()
+        while True:
+            await asyncio.sleep(max(0.0, min(next_renew, next_scan) - time.monotonic()))
+            now = time.monotonic()
+            try:
+                if now >= next_renew:
+                    next_renew = now + replica.renew_every
+                    for job_id in await asyncio.to_thread(replica.renew):
+                        await self._lose(job_id)
+                if now >= next_scan:
+                    next_scan = now + replica.scan_every
+                    await self._take_over(await asyncio.to_thread(replica.claim_free))
+            except Exception:  # the database is out of reach: the next tick tries again
+                log.warning("replica %s: lease renewal or scan failed", replica.id, exc_info=True)
+
+    async def _take_over(self, job_ids: builtins.list[str]) -> None:
+        if not job_ids or self._stopping:
+            return
+        records = await asyncio.to_thread(lambda: [r for r in map(self.store.get, job_ids) if r is not None])
+        log.info("replica %s: took over %d job(s) no replica was following", self.replica.id, len(records))
+        self._resume(records)
+
+    async def _lose(self, job_id: str) -> None:
+        """Another replica took this job over (this one stalled past its lease): stop following it here,
+        writing nothing."""
+        log.warning("job %s: another replica follows it now; stopped here", job_id)
+        await self.stop_following(job_id)
+        self._scheduler.remove(job_id)
+        self._scheduler.release(job_id)
+        self._orphans.pop(job_id, None)
+        self._tokens.drop(job_id)
+        client = self.keys.forget(job_id)
+        if client is not None:
+            with contextlib.suppress(Exception):
+                await client.aclose()
+        self._pump()
+
+    async def _change_loop(self) -> None:
+        """Every change poll: tell this replica's watchers about jobs other replicas changed, and wake
+        the runner of a job a webhook was recorded for on another replica."""
+        assert self._feed is not None
+        while True:
+            await asyncio.sleep(self.replica.poll_every)
+            try:
+                found = await asyncio.to_thread(self._feed.poll)
+            except Exception:
+                log.warning("replica %s: change poll failed", self.replica.id, exc_info=True)
+                continue
+            for job_id in found.changed:
+                if not self.replica.holds(job_id):  # this replica's own writes notified already
+                    self._hub.notify(job_id)
+            for job_id in found.poked:
+                runner = self._runners.get(job_id)
+                if runner is not None:
+                    log.info("job %s: a webhook arrived at another replica; polling now", job_id)
+                    runner.wake()
+
+    def _poke_holder(self, token: str) -> None:
+        """A webhook whose job this replica does not follow: record it in the store for its holder (in a
+        worker thread). An unknown token is ignored, as always."""
+        job_id = self._meta.tokens().get(token)
+        if job_id is None or not self.store.db.poke_job(job_id, time.time()):
+            log.info("webhook with an unknown token ignored")
+            return
+        log.info("job %s: webhook recorded for the replica that follows it", job_id)
 
 
 # Jobs with nothing at the provider to follow yet: a crashed runner leaves them for a restart to decide.

@@ -21,8 +21,8 @@ __all__ = ["KEY_DEMO", "KEY_SERVER", "KEY_SOURCES", "KEY_VISITOR", "JobMeta", "M
 class MetaStore:
     """The manager's bookkeeping of one data directory; thread-safe (the database serialises access)."""
 
-    def __init__(self, data_dir: Path) -> None:
-        self._db = open_database(data_dir)
+    def __init__(self, data_dir: Path, database_url: str = "") -> None:
+        self._db = open_database(data_dir, database_url)
 
     def add(self, job_id: str, key_source: str, webhook_token: str | None) -> None:
         if key_source not in KEY_SOURCES:

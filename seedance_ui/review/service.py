@@ -68,6 +68,11 @@ class ReviewService:
     def revoke(self, owner: str, link_id: str) -> bool:
         return link_rules.revoke(self.db, owner, link_id, self.clock())
 
+    def revoke_board(self, owner: str, board_id: str) -> int:
+        """Revoke every open link to a board (it was deleted); how many were open."""
+        links = [link for link in self.links(owner, board_id) if link.revoked_at is None]
+        return sum(self.revoke(owner, link.id) for link in links)
+
     def has_review(self, owner: str, board_id: str) -> bool:
         """The board was ever shared for review."""
         return bool(self.db.review_links(owner, board_id))

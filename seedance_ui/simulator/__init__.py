@@ -2,7 +2,8 @@
 and the demo mode. The file API shares the address: point both EVOLINK_BASE_URL and EVOLINK_FILES_URL
 at it.
 
-Imports nothing of ours except the leaf modules `seedance_ui.options` and `seedance_ui.textdraw`.
+Imports nothing of ours except the leaf modules `seedance_ui.options`, `seedance_ui.textdraw`,
+`seedance_ui.addresses` and `seedance_ui.prompt_craft` (the craft vocabulary its chat answers use).
 Run it alone with `python -m seedance_ui.simulator --port 8000 --speed 10`.
 """
 

@@ -8,7 +8,7 @@ from typing import Any
 from seedance_ui.simulator.errors import ERROR_STYLES
 from seedance_ui.simulator.tasks import RESULT_FIELDS
 
-ROUTES = ("create", "get", "cancel", "credits", "video", "upload")
+ROUTES = ("create", "get", "cancel", "credits", "video", "upload", "chat")
 OVERSIZED_BYTES = 2 * 2**30  # what an oversized video stream sends (lazily, never in memory)
 DEFAULT_CREDITS = 1234.5
 
@@ -65,7 +65,7 @@ class Behaviour:
 
     error_style: str = "nested"
     result_field: str = "results"
-    estimated_time: float | None = None
+    estimated_time: float | None = None  # a run's provider seconds (real: / speed); None: the formula
     video_expired: bool = False
     oversized_video: bool | str = False
     malformed_json_polls: bool = False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -16,6 +17,11 @@ if TYPE_CHECKING:
     from seedance_ui.simulator.server import Simulator
 
 FETCH_TIMEOUT = 15.0
+# Sample reference media the simulator hosts on its own origin (as the provider hosts its results), so a
+# demo visitor without media at hand, or a server without web access, can try references end to end.
+SAMPLES_DIR = Path(__file__).resolve().parents[2] / "assets" / "samples"
+SAMPLES_PREFIX = "/_sim/samples/"
+SAMPLE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".mp4": "video/mp4", ".wav": "audio/wav"}
 
 
 class FileRoutes:
@@ -50,6 +56,15 @@ class FileRoutes:
             self._send(404, b"Not Found", "text/plain")
         else:
             self._send(200, stored.data, stored.mime_type, {"Cache-Control": "private, max-age=3600"})
+
+    def _sample(self, name: str) -> None:
+        """A file of SAMPLES_DIR by its plain name (nothing else of the disk: no folders, known types)."""
+        path = SAMPLES_DIR / name
+        kind = SAMPLE_TYPES.get(path.suffix.lower())
+        if kind is None or path.parent != SAMPLES_DIR or not path.is_file():
+            self._send(404, b"Not Found", "text/plain")
+        else:
+            self._send(200, path.read_bytes(), kind, {"Cache-Control": "public, max-age=86400"})
 
     # ------------------------------------------------------------ plumbing
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 from seedance_ui import options
+from seedance_ui.simulator.chat import ChatRoutes
 from seedance_ui.simulator.errors import error_body
 from seedance_ui.simulator.faults import OVERSIZED_BYTES, Fault
 from seedance_ui.simulator.file_routes import FileRoutes
@@ -77,7 +78,9 @@ _ROUTES: tuple[tuple[re.Pattern[str], str, str], ...] = (
     (_pattern(options.UPLOAD_BASE64_PATH), "POST", "_upload_base64"),
     (_pattern(options.UPLOAD_URL_PATH), "POST", "_upload_url"),
     (_pattern(options.FILES_QUOTA_PATH), "GET", "_files_quota"),
+    (_pattern(options.CHAT_PATH), "POST", "_chat"),
     (re.compile(r"^/files/([^/]+)/[^/]+$"), "GET", "_file"),
+    (re.compile(r"^/_sim/samples/([A-Za-z0-9_-]+\.[a-z0-9]+)$"), "GET", "_sample"),
     (re.compile(r"^/_sim/videos/([^/]+)\.mp4$"), "GET", "_video"),
     (re.compile(r"^/_sim/inject$"), "POST", "_admin_inject"),
     (re.compile(r"^/_sim/behaviour$"), "POST", "_admin_behaviour"),
@@ -87,7 +90,7 @@ _ROUTES: tuple[tuple[re.Pattern[str], str, str], ...] = (
 )
 
 
-class Handler(FileRoutes, BaseHTTPRequestHandler):
+class Handler(ChatRoutes, FileRoutes, BaseHTTPRequestHandler):
     """One connection; routes requests to the simulator's state."""
 
     protocol_version = "HTTP/1.1"

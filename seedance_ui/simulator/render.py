@@ -1,8 +1,12 @@
-"""Placeholder clips: a real H.264 (+ AAC) MP4 with the prompt and a clear demo label on every frame.
+"""Placeholder clips: a real H.264 (+ AAC) MP4 with the prompt and a clear demo label on every frame,
+showing what was sent (frames.py): the given first (and last) frame, or the reference pictures.
 
-Frames are composed directly in limited-range YCbCr planes (a sliding gradient, a pre-rendered
-overlay pasted with its alpha, a timer drawn per frame), which keeps a 15 s 720p clip near one
-second of CPU on a small machine.
+Frames are composed directly in limited-range YCbCr planes (a sliding gradient or reference picture,
+or the given frames; pre-rendered overlays pasted with their alpha; a timer drawn per frame), which
+keeps a 15 s 720p clip near one second of CPU on a small machine. The prompt card and the reference
+cards fade in over the first pictures and out over the last ones (the demo label and the timer bar
+stay), so a clip opens on exactly the picture it was given and ends on a clean picture another clip
+can continue from.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ import av
 from PIL import Image, ImageDraw
 
 from seedance_ui import options
-from seedance_ui.simulator.frames import FramePictures
+from seedance_ui.simulator.frames import Card, FramePictures, card_picture, cast_cards, panorama
 from seedance_ui.textdraw import font_for, wrap
 
 FPS = 8  # pictures drawn per second
@@ -34,12 +38,18 @@ REPEAT = OUTPUT_FPS // FPS
 SAMPLE_RATE = 24000
 # 2: prompts in Chinese, Japanese or Korean drawn with a CJK font when one is installed
 # 3: text drawn through seedance_ui.textdraw (CJK line breaks, "…" without a space before it)
-RENDER_VERSION = 4
+# 5: reference pictures drawn (cards and a panning picture), prompt card fading at both ends, the
+#    shot number only when the prompt names one
+RENDER_VERSION = 5
+FADE_PICTURES = 3  # drawn pictures over which the prompt card fades in (and out at the end)
 # x264 settings of every clip; the animatic encodes its title cards alike so that they splice onto the
 # clips without re-encoding them (storyboard/animatic.py)
 X264_OPTIONS = {"preset": "ultrafast", "crf": "28"}
 LABEL = "DEMO PLACEHOLDER — simulated, not model output"
 _TRIGGER = re.compile(r"\[sim:[^\]]*\]", re.IGNORECASE)
+# "Shot 3: ...", "SHOT 12 - ...", "shot #2 ...": a prompt that opens by naming its shot (the request has no
+# other field that could carry a storyboard's numbering)
+_SHOT = re.compile(r"^\s*shot\s*#?\s*(\d{1,3})\b", re.IGNORECASE)
 _PALETTES = (
     ((32, 26, 84), (18, 110, 130), (226, 122, 72)),
     ((20, 40, 90), (110, 48, 140), (240, 160, 90)),
@@ -62,6 +72,7 @@ class VideoSpec:
     generate_audio: bool = options.DEFAULT_GENERATE_AUDIO
     model: str = options.DEFAULT_MODEL
     frames: tuple[str, ...] = ()  # first (and last) frame images: drawn behind the overlay (frames.py)
+    cast: tuple[tuple[str, str], ...] = ()  # (tag, image path) of the reference pictures shown as cards
 
     @property
     def size(self) -> tuple[int, int]:
@@ -69,7 +80,8 @@ class VideoSpec:
 
     def cache_key(self) -> str:
         """A hash of the parameters and the renderer version."""
-        fields = {k: v for k, v in asdict(self).items() if k != "frames" or v}  # text clips keep their keys
+        # text clips keep their keys: a field of pictures that is empty is left out
+        fields = {k: v for k, v in asdict(self).items() if k not in ("frames", "cast") or v}
         blob = json.dumps({**fields, "v": RENDER_VERSION}, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(blob.encode()).hexdigest()[:32]
 
@@ -173,6 +185,13 @@ def display_prompt(prompt: str) -> str:
     return text or "(empty prompt)"
 
 
+def shot_number(prompt: str) -> int | None:
+    """The shot number a prompt opens with ("Shot 3: ..."), or None: a clip claims no number it was not
+    given."""
+    match = _SHOT.match(display_prompt(prompt))
+    return int(match.group(1)) if match else None
+
+
 @dataclass(frozen=True)
 class _Layout:
     width: int
@@ -187,10 +206,28 @@ class _Layout:
         unit = min(width, height)
         return cls(width, height, unit, int(unit * 0.09), int(unit * 0.11), int(unit * 0.05))
 
+    @property
+    def tag_size(self) -> int:
+        """The font size of a reference card's tag."""
+        return max(10, int(self.unit / 34))
+
+    def cards(self, spec: VideoSpec) -> list[Card]:
+        """Where the reference cards of `spec` sit: a row above the timer bar, their tags under them."""
+        bottom = self.height - self.bar - self.pad - int(self.tag_size * 1.6)
+        return cast_cards(spec.cast, self.width, bottom, self.pad, self.unit)
+
+
+def card_boxes(spec: VideoSpec) -> list[tuple[str, tuple[int, int, int, int]]]:
+    """(tag, picture box) of each reference card in the clip of `spec` (where a test finds the pictures)."""
+    return [(card.tag, card.box) for card in _Layout.of(*spec.size).cards(spec)]
+
 
 def _background(spec: VideoSpec, layout: _Layout, travel: int) -> _Planes:
-    """A wide three-colour gradient with a soft vignette at the bottom; frames slide across it."""
+    """What frames slide across: the first reference picture (dimmed), or a wide three-colour gradient
+    with a soft vignette at the bottom."""
     width, height = layout.width + travel, layout.height
+    if spec.cast:
+        return _to_planes(panorama(spec.cast[0][1], (width, height)))
     left, middle, right = _PALETTES[int(spec.cache_key(), 16) % len(_PALETTES)]
     ramp = Image.linear_gradient("L").rotate(90).resize((width, height))
     first = Image.composite(
@@ -208,14 +245,43 @@ def _background(spec: VideoSpec, layout: _Layout, travel: int) -> _Planes:
     return _to_planes(Image.composite(Image.new("RGB", (width, height), (0, 0, 0)), blend, shade))
 
 
-def _overlay(spec: VideoSpec, layout: _Layout) -> _Planes:
-    """The static layer: label strip, prompt card, parameters and the timer bar's backdrop."""
-    image = Image.new("RGBA", (layout.width, layout.height), (0, 0, 0, 0))
-    draw = ImageDraw.Draw(image)
+@dataclass
+class _Overlays:
+    """The static layers: `chrome` (the demo label and the timer bar's backdrop, on every frame), `info`
+    (the prompt card and the reference cards, which fade at both ends) and `both` (the two in one, for
+    the frames in between)."""
+
+    chrome: _Planes
+    info: _Planes
+    both: _Planes
+
+
+def _overlays(spec: VideoSpec, layout: _Layout) -> _Overlays:
+    size = (layout.width, layout.height)
+    chrome = Image.new("RGBA", size, (0, 0, 0, 0))
+    draw = ImageDraw.Draw(chrome)
     _draw_label(draw, layout)
-    _draw_prompt_card(draw, spec, layout)
     draw.rectangle((0, layout.height - layout.bar, layout.width, layout.height), fill=(*_BAR_RGB, 255))
-    return _to_planes(image)
+    info = Image.new("RGBA", size, (0, 0, 0, 0))
+    cards = layout.cards(spec)
+    bottom = min((card.box[1] for card in cards), default=layout.height - layout.bar) - layout.pad
+    _draw_prompt_card(ImageDraw.Draw(info), spec, layout, bottom)
+    _draw_cards(info, cards, layout)
+    return _Overlays(_to_planes(chrome), _to_planes(info), _to_planes(Image.alpha_composite(info, chrome)))
+
+
+def _draw_cards(image: Image.Image, cards: list[Card], layout: _Layout) -> None:
+    """Each reference picture in a thin light frame, its tag under it."""
+    draw = ImageDraw.Draw(image)
+    border = max(2, layout.unit // 240)
+    font = font_for("@image", layout.tag_size, bold=True)
+    for card in cards:
+        left, top, right, bottom = card.box
+        draw.rounded_rectangle((left - border, top - border, right + border - 1, bottom + border - 1),
+                               radius=2 * border, fill=(240, 240, 240, 255))
+        image.paste(card_picture(card), (left, top))
+        draw.text((left, bottom + border + layout.tag_size * 0.3), card.tag, font=font,
+                  fill=(*_AMBER, 255), stroke_width=max(1, border // 2), stroke_fill=(0, 0, 0, 255))
 
 
 def _draw_label(draw: ImageDraw.ImageDraw, layout: _Layout) -> None:
@@ -228,11 +294,12 @@ def _draw_label(draw: ImageDraw.ImageDraw, layout: _Layout) -> None:
     draw.text((layout.width / 2, layout.banner / 2), LABEL, font=font, fill=(*_AMBER, 255), anchor="mm")
 
 
-def _draw_prompt_card(draw: ImageDraw.ImageDraw, spec: VideoSpec, layout: _Layout) -> None:
+def _draw_prompt_card(draw: ImageDraw.ImageDraw, spec: VideoSpec, layout: _Layout, bottom_limit: int) -> None:
+    """The prompt and the parameters in a dark card, centred between the label and `bottom_limit`."""
     size = int(layout.unit / 22)
     line_height = int(size * 1.3)
     inner = layout.width - 4 * layout.pad
-    top_limit, bottom_limit = layout.banner + layout.pad, layout.height - layout.bar - layout.pad
+    top_limit = layout.banner + layout.pad
     caption = (
         f"{spec.model} · {spec.quality} · {spec.aspect_ratio} · {spec.duration} s · "
         f"audio {'on' if spec.generate_audio else 'off'}"
@@ -268,12 +335,15 @@ def _write_streams(container: av.container.OutputContainer, spec: VideoSpec) -> 
     video = _add_video_stream(container, width, height)
     audio = _add_audio_stream(container) if spec.generate_audio else None
     travel = (width // 3) // 2 * 2
-    background, overlay = _background(spec, layout, travel), _overlay(spec, layout)
     pictures = FramePictures(spec.frames, width, height) if spec.frames else None
-    for index in range(spec.duration * FPS):
-        if pictures is not None:  # the visitor's own picture instead of the sliding gradient
-            background, travel = _to_planes(pictures.at(index, spec.duration * FPS)), 0
-        frame = _frame(background, overlay, layout, spec.duration, index, travel)
+    background = _background(spec, layout, travel) if pictures is None else None
+    overlays, count = _overlays(spec, layout), spec.duration * FPS
+    label = _shot_label(spec.prompt)
+    for index in range(count):
+        if pictures is not None:  # the given picture instead of the sliding background
+            background, travel = _to_planes(pictures.at(index, count)), 0
+        assert background is not None
+        frame = _frame(background, overlays, layout, (index, count, spec.duration), travel, label)
         for copy in range(REPEAT):
             frame.pts = index * REPEAT + copy
             container.mux(video.encode(frame))
@@ -299,10 +369,33 @@ def _add_audio_stream(container: av.container.OutputContainer) -> av.AudioStream
     return stream
 
 
+def _fade(index: int, count: int) -> float:
+    """How opaque the prompt and reference cards are in picture `index` of `count` (0 at both ends)."""
+    return min(1.0, index / FADE_PICTURES, (count - 1 - index) / FADE_PICTURES)
+
+
+def _paste(y: Image.Image, cb: Image.Image, cr: Image.Image, layer: _Planes, opacity: float = 1.0) -> None:
+    """`layer` pasted over the planes with its alpha (times `opacity`)."""
+    mask_y, mask_c = layer.mask_y, layer.mask_c
+    if opacity < 1.0 and mask_y is not None and mask_c is not None:
+        mask_y, mask_c = (m.point(lambda v: int(v * opacity)) for m in (mask_y, mask_c))
+    y.paste(layer.y, (0, 0), mask_y)
+    cb.paste(layer.cb, (0, 0), mask_c)
+    cr.paste(layer.cr, (0, 0), mask_c)
+
+
+def _shot_label(prompt: str) -> str:
+    number = shot_number(prompt)
+    return f"SHOT {number}   " if number is not None else ""
+
+
 def _frame(
-    background: _Planes, overlay: _Planes, layout: _Layout, duration: int, index: int, travel: int
+    background: _Planes, overlays: _Overlays, layout: _Layout, when: tuple[int, int, int], travel: int,
+    label: str,
 ) -> av.VideoFrame:
-    """Frame `index`: the gradient window for this instant, the overlay, the shot timer."""
+    """Picture `index` of `count` (`when`: index, count, seconds in all): the background's window for
+    this instant, the overlays (the cards faded at both ends), the shot timer."""
+    index, count, duration = when
     seconds = index / FPS
     shift = int(travel * (0.5 - 0.5 * math.cos(math.pi * seconds / duration))) // 2 * 2
     width, height = layout.width, layout.height
@@ -310,10 +403,14 @@ def _frame(
     y = background.y.crop((shift, 0, shift + width, height))
     cb = background.cb.crop((shift // 2, 0, shift // 2 + half_w, half_h))
     cr = background.cr.crop((shift // 2, 0, shift // 2 + half_w, half_h))
-    y.paste(overlay.y, (0, 0), overlay.mask_y)
-    cb.paste(overlay.cb, (0, 0), overlay.mask_c)
-    cr.paste(overlay.cr, (0, 0), overlay.mask_c)
-    _draw_timer(y, cb, cr, layout, seconds, duration)
+    opacity = _fade(index, count)
+    if opacity >= 1.0:
+        _paste(y, cb, cr, overlays.both)
+    else:
+        if opacity > 0.0:
+            _paste(y, cb, cr, overlays.info, opacity)
+        _paste(y, cb, cr, overlays.chrome)
+    _draw_timer(y, cb, cr, layout, (seconds, duration), label)
     frame = av.VideoFrame(width, height, "yuv420p")
     for plane, image in zip(frame.planes, (y, cb, cr), strict=True):
         _fill_plane(plane, image)
@@ -321,11 +418,13 @@ def _frame(
 
 
 def _draw_timer(
-    y: Image.Image, cb: Image.Image, cr: Image.Image, layout: _Layout, seconds: float, duration: int
+    y: Image.Image, cb: Image.Image, cr: Image.Image, layout: _Layout, time: tuple[float, int], label: str
 ) -> None:
-    """Shot timer text and a progress bar inside the bottom bar."""
+    """The timer text (after `label`: the shot the prompt names, if any) and a progress bar inside the
+    bottom bar; `time` is (seconds now, seconds in all)."""
+    seconds, duration = time
     bar_top = layout.height - layout.bar
-    text = f"SHOT 1   {seconds:05.2f} s / {duration:.2f} s"
+    text = f"{label}{seconds:05.2f} s / {duration:.2f} s"
     font = font_for(text, int(layout.bar * 0.4))
     ImageDraw.Draw(y).text((layout.pad, bar_top + layout.bar * 0.55), text, font=font, fill=235, anchor="lm")
     thickness = max(4, layout.bar // 12) // 2 * 2

@@ -16,12 +16,19 @@ from typing import Any
 from seedance_ui import options
 from seedance_ui.addresses import origin
 from seedance_ui.simulator.faults import ROUTES, Behaviour, Fault, make_fault
+from seedance_ui.simulator.file_routes import SAMPLES_PREFIX
 from seedance_ui.simulator.files import FileStore
 from seedance_ui.simulator.frames import picture_size as frame_picture_size
 from seedance_ui.simulator.handler import ADMIN_PREFIX, VIDEO_PREFIX, Server
 from seedance_ui.simulator.media import FetchedMedia, fetch_all
 from seedance_ui.simulator.render import VideoCache, VideoSpec
-from seedance_ui.simulator.tasks import SLOW_FACTOR, SimTask, credits_reserved, estimated_seconds
+from seedance_ui.simulator.tasks import (
+    SLOW_FACTOR,
+    SimTask,
+    advertised_seconds,
+    credits_reserved,
+    estimated_seconds,
+)
 from seedance_ui.simulator.validation import CreateParams
 
 _FAIL_TRIGGER = re.compile(r"\[sim:fail=([A-Za-z0-9_.-]+)\]", re.IGNORECASE)
@@ -258,7 +265,7 @@ class Simulator:
                 created=created,
                 started=now,
                 run_seconds=estimate * factor * slow / self.speed,
-                estimated_time=round(estimate),
+                estimated_time=advertised_seconds(estimate, self.speed),
                 credits_reserved=credits_reserved(
                     params.model,
                     params.quality,
@@ -269,6 +276,7 @@ class Simulator:
                 fail_code=media.failure.code if media.failure else (fail.group(1).lower() if fail else None),
                 fail_message=media.failure.message if media.failure else None,
                 frames=media.frames,
+                cast=media.cast,
             )
             self._tasks[task.id] = task
             self._create_count += 1
@@ -305,14 +313,19 @@ class Simulator:
             task = self._tasks.get(task_id)
             if task is None or task.completed_at(time.monotonic()) is None:
                 return None
-            p, frames = task.params, task.frames
-        ratio = p.aspect_ratio
-        if ratio == "adaptive" and frames:  # frames: the explicit ratio nearest the first frame
-            ratio = options.nearest_aspect_ratio(*frame_picture_size(frames[0]))
-        return VideoSpec(p.prompt, p.duration, p.quality, ratio, p.generate_audio, p.model, frames=frames)
+            p, frames, cast = task.params, task.frames, task.cast
+        ratio, shown = p.aspect_ratio, frames or tuple(path for _, path in cast)
+        if ratio == "adaptive" and shown:  # the explicit ratio nearest the first picture shown
+            ratio = options.nearest_aspect_ratio(*frame_picture_size(shown[0]))
+        return VideoSpec(p.prompt, p.duration, p.quality, ratio, p.generate_audio, p.model, frames=frames,
+                         cast=cast)
 
     def video_url(self, task_id: str) -> str:
         return f"{self.public_base_url or self.base_url}{VIDEO_PREFIX}{task_id}.mp4"
+
+    def sample_url(self, name: str) -> str:
+        """Where the simulator serves a sample reference file of SAMPLES_DIR (on its own, trusted origin)."""
+        return f"{self.public_base_url or self.base_url}{SAMPLES_PREFIX}{name}"
 
     def take_fault(self, route: str) -> Fault | None:
         """The next injected fault for `route`, consuming one use of it."""

@@ -26,7 +26,7 @@ _TIER_SPEED = {options.TIER_STANDARD: 1.0, options.TIER_FAST: 0.6, options.TIER_
 
 def estimated_seconds(model: str, quality: str, duration: int) -> int:
     """The provider's estimate: 45 + 15 s per video second at standard 720p; 480p x0.8, fast x0.6."""
-    seconds = 45.0 + 15.0 * duration
+    seconds = options.RUN_BASE_SECONDS + options.RUN_SECONDS_PER_VIDEO_SECOND * duration
     if quality == "480p":
         seconds *= 0.8
     if quality == "1080p":
@@ -34,6 +34,12 @@ def estimated_seconds(model: str, quality: str, duration: int) -> int:
     spec = options.MODEL_SPECS.get(model)
     seconds *= _TIER_SPEED[spec.tier] if spec else 1.0
     return round(seconds)
+
+
+def advertised_seconds(estimate: float, speed: float) -> int:
+    """The `estimated_time` a snapshot shows: the run's expected seconds on the simulator's own clock
+    (provider seconds / speed), as the provider's estimate is on its clock; at least 1."""
+    return max(1, round(estimate / speed))
 
 
 def price_per_second(model: str, quality: str) -> float:
@@ -74,11 +80,12 @@ class SimTask:
     created: int  # wall-clock epoch seconds
     started: float  # monotonic time of creation
     run_seconds: float  # real seconds from creation to completion
-    estimated_time: int  # simulated seconds, as shown on snapshots
+    estimated_time: int  # expected real seconds (advertised_seconds), as shown on snapshots
     credits_reserved: float
     fail_code: str | None = None
     fail_message: str | None = None  # what error.message says; failure_message(fail_code) when None
-    frames: tuple[str, ...] = ()  # local copies of the fetched first (and last) frame
+    frames: tuple[str, ...] = ()  # local copies of what the clip starts (and ends) on (media.py)
+    cast: tuple[tuple[str, str], ...] = ()  # (tag, local copy) of the other reference pictures
     cancelled_at: float | None = None
     cancel_progress: int = 0
 

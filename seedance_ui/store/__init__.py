@@ -3,7 +3,10 @@
 - `records`: job statuses, records, ids, bookkeeping and ledger rows (no storage).
 - `interface`: `Database`, the methods every caller uses (a server database implements them too).
 - `sqlite`: `SqliteDatabase`, every SQL statement of the project, with versioned migrations.
-- `local`: the data directory's `studio.sqlite3`, and the one-time upgrade from v1's three files.
+- `postgres`: `PostgresDatabase`, the same methods and migration history on PostgreSQL (several replicas).
+- `local`: the data directory's `studio.sqlite3`, and the one-time upgrade from v1's three files; or the
+  PostgreSQL database SEEDANCE_DATABASE_URL names.
+- `copy` (+ `__main__`): `python -m seedance_ui.store copy --to postgresql://...`.
 - `history`: `HistoryStore`, the job history with its videos, posters and input copies on disk.
 """
 

@@ -28,6 +28,7 @@ from typing import Any
 
 from seedance_ui.store.interface import Database
 from seedance_ui.store.local import open_database
+from seedance_ui.store.query import BoardTake, HistoryPage, HistoryQuery
 from seedance_ui.store.quota import DiskQuota
 from seedance_ui.store.records import (
     PATH_FIELDS,
@@ -50,14 +51,15 @@ POSTER_SUFFIX = ".jpg"
 class HistoryStore:
     """Thread-safe job history of one data directory (the database serialises access)."""
 
-    def __init__(self, data_dir: Path | str, visitor_disk_bytes: int = 0) -> None:
+    def __init__(self, data_dir: Path | str, visitor_disk_bytes: int = 0, database_url: str = "") -> None:
         self.data_dir = Path(data_dir).expanduser().resolve()
+        self.database_url = database_url  # "" : SQLite in the data directory (settings.database_url)
         self.videos_dir = self.data_dir / VIDEOS_DIRNAME
         self.posters_dir = self.data_dir / POSTERS_DIRNAME
         self.inputs_root = self.data_dir / INPUTS_DIRNAME
         for folder in (self.data_dir, self.videos_dir, self.posters_dir, self.inputs_root):
             folder.mkdir(parents=True, exist_ok=True)
-        self.db: Database = open_database(self.data_dir)
+        self.db: Database = open_database(self.data_dir, database_url)
         self.schema_version = self.db.schema_version
         # One visitor's files (inputs, boards, exports): shared with the storyboard's BoardSession.
         self.quota = DiskQuota(self.data_dir, visitor_disk_bytes, self.db.input_bytes)
@@ -89,7 +91,8 @@ class HistoryStore:
     # -- records -----------------------------------------------------------------------------------
 
     def add(self, record: JobRecord) -> None:
-        """Insert a new record; ValueError for a malformed id, sqlite3.IntegrityError for a duplicate."""
+        """Insert a new record; ValueError for a malformed id, sqlite3.IntegrityError (psycopg.IntegrityError
+        on PostgreSQL) for a duplicate."""
         check_job_id(record.id)
         paths = {name: self._relative_or_none(getattr(record, name)) for name in PATH_FIELDS}
         self.db.insert_job(dataclasses.replace(record, **paths))
@@ -130,9 +133,41 @@ class HistoryStore:
         """The owner's records, newest first."""
         return self.db.list_jobs(owner, limit)
 
+    def query(self, owners: builtins.list[str], query: HistoryQuery, size: int) -> HistoryPage:
+        """One page of the owners' history that passes `query`'s filters (store/query.py), newest first."""
+        owners = [o for o in dict.fromkeys(owners) if o]
+        if not owners:
+            return HistoryPage([], 0, 0, size)
+        rows, total = self.db.query_jobs(owners, query, size)
+        return HistoryPage(rows, total, max(0, query.page), size)
+
+    def set_favourite(self, job_id: str, owners: builtins.list[str], favourite: bool) -> bool:
+        """Star or unstar a job of one of `owners`; False when none of them has it."""
+        return is_valid_job_id(job_id) and bool(owners) and self.db.set_favourite(job_id, owners, favourite)
+
+    def is_favourite(self, job_id: str) -> bool:
+        """The job is starred (False for an unknown or malformed id)."""
+        return is_valid_job_id(job_id) and self.db.is_favourite(job_id)
+
+    def board_take_boards(self, owner: str) -> set[str]:
+        """The boards of the owner with takes on record (storyboard/takes_index.py keeps them)."""
+        return self.db.board_take_boards(owner)
+
+    def put_board_takes(self, owner: str, board_id: str, takes: builtins.list[BoardTake]) -> None:
+        """Record a board's takes as they are now (an empty list: the board is gone)."""
+        self.db.put_board_takes(owner, board_id, takes)
+
     def unfinished(self) -> builtins.list[JobRecord]:
         """Every record not in a terminal status, oldest first (for recovery after a restart)."""
         return self.db.unfinished_jobs()
+
+    def finished_count(self) -> int:
+        """How many jobs are completed, all owners (a cheap sign that `finished_durations` changed)."""
+        return self.db.finished_count()
+
+    def finished_durations(self, limit: int) -> builtins.list[tuple[Any, Any, float]]:
+        """(model, duration, seconds from submit to completion) of the newest completed jobs, all owners."""
+        return self.db.finished_durations(limit)
 
     def delete(self, job_id: str, owner: str) -> bool:
         """Delete the owner's record and its files; False when there is no such record of theirs."""

@@ -13,6 +13,7 @@ import logging
 import os
 from pathlib import Path
 
+from seedance_ui.store.interface import Database
 from seedance_ui.store.sqlite import LEGACY_TABLES, SqliteDatabase, seal_legacy
 
 log = logging.getLogger(__name__)
@@ -31,10 +32,15 @@ def backup_path(legacy: Path) -> Path:
     return legacy.with_name(legacy.name + BACKUP_SUFFIX)
 
 
-def open_database(data_dir: Path | str) -> SqliteDatabase:
-    """The data directory's database, migrated to the current schema and upgraded from v1 files."""
+def open_database(data_dir: Path | str, database_url: str = "") -> Database:
+    """The data directory's database, migrated to the current schema and upgraded from v1 files; or,
+    with a `database_url` (SEEDANCE_DATABASE_URL, postgresql://...), that PostgreSQL database instead."""
     folder = Path(data_dir).expanduser().resolve()
     folder.mkdir(parents=True, exist_ok=True)
+    if database_url:
+        from seedance_ui.store.postgres import PostgresDatabase  # psycopg only when PostgreSQL is used
+
+        return PostgresDatabase(database_url)
     db = SqliteDatabase(database_path(folder))
     try:
         upgrade_legacy(db, folder)

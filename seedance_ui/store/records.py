@@ -119,6 +119,7 @@ class JobRecord:
     has_audio: bool | None = None
     estimated_time: float | None = None
     queue_position: int | None = None  # not persisted-critical
+    prompt_version: str | None = None  # the prompt version (seedance_ui/llm/versions.py) the prompt came from
 
     def __post_init__(self) -> None:
         if not isinstance(self.status, JobStatus):

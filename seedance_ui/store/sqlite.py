@@ -24,11 +24,20 @@ from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 
+from seedance_ui.store.query import (
+    BOARD_STUDIO,
+    MAX_PAGE_SIZE,
+    MODE_EXTEND,
+    BoardTake,
+    HistoryQuery,
+    HistoryRow,
+)
 from seedance_ui.store.records import FIELD_NAMES, JobMeta, JobRecord, JobStatus, SpendRow
 
 log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_SECONDS = 10.0
+SPEND_EPSILON = 1e-9  # credits: a reservation that lands exactly on a budget cap is admitted
 
 # --- schema migrations ------------------------------------------------------------------------------
 
@@ -257,9 +266,94 @@ def _migration_6(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX review_statuses_link ON review_statuses (link_id, set_at)")
 
 
+def _migration_7(conn: sqlite3.Connection) -> None:
+    """Crafting with a chat model (seedance_ui/llm/): the chat-token ledger (reserved before a call,
+    settled to the provider's usage after it, per owner, client address and UTC day), prompt versions per
+    owner and subject (the Studio prompt, a board's shot), and the version a job's prompt came from."""
+    conn.execute(
+        """
+        CREATE TABLE llm_usage (
+            id         TEXT PRIMARY KEY NOT NULL,
+            owner      TEXT NOT NULL,
+            address    TEXT,
+            day        TEXT NOT NULL,            -- UTC date, YYYY-MM-DD
+            reserved   INTEGER NOT NULL,         -- counted before the call
+            used       INTEGER,                  -- the provider's total_tokens, once known
+            capped     INTEGER NOT NULL,         -- 0/1: on a key the daily cap binds (not the visitor's own)
+            created_at REAL NOT NULL
+        )
+        """
+    )
+    conn.execute("CREATE INDEX llm_usage_day_owner ON llm_usage (day, owner)")
+    conn.execute("CREATE INDEX llm_usage_day_address ON llm_usage (day, address)")
+    conn.execute(
+        """
+        CREATE TABLE prompt_versions (
+            id         TEXT PRIMARY KEY NOT NULL,
+            owner      TEXT NOT NULL,
+            subject    TEXT NOT NULL,            -- "studio", or "board:<id>:shot:<id>"
+            text       TEXT NOT NULL,
+            source     TEXT NOT NULL,            -- typed, enhanced, varied, translated, restored, imported
+            created_at REAL NOT NULL
+        )
+        """
+    )
+    conn.execute("CREATE INDEX prompt_versions_subject ON prompt_versions (owner, subject, created_at)")
+    conn.execute("ALTER TABLE jobs ADD COLUMN prompt_version TEXT")
+
+
+def _migration_8(conn: sqlite3.Connection) -> None:
+    """A history that scales (store/query.py): each job's mode as a column computed from its model (the
+    model id's mode slug, options._MODE_SLUG), a favourite star, the storyboard takes (which board, shot
+    and take a job is; kept in step with the boards by storyboard/takes_index.py), and the indexes the
+    history's filters and pages run on."""
+    conn.execute(
+        "ALTER TABLE jobs ADD COLUMN mode TEXT GENERATED ALWAYS AS (CASE "
+        "WHEN json_extract(params, '$.model') LIKE '%image-to-video' THEN 'frames' "
+        "WHEN json_extract(params, '$.model') LIKE '%reference-to-video' THEN 'references' "
+        "ELSE 'text' END) VIRTUAL"
+    )
+    conn.execute("ALTER TABLE jobs ADD COLUMN favourite INTEGER NOT NULL DEFAULT 0")
+    conn.execute("CREATE INDEX jobs_owner_status_created ON jobs (owner, status, created_at)")
+    conn.execute("CREATE INDEX jobs_owner_mode_created ON jobs (owner, mode, created_at)")
+    conn.execute("CREATE INDEX jobs_owner_favourite_created ON jobs (owner, favourite, created_at)")
+    conn.execute(
+        """
+        CREATE TABLE board_takes (
+            job_id      TEXT PRIMARY KEY NOT NULL,
+            owner       TEXT NOT NULL,
+            board_id    TEXT NOT NULL,
+            board_title TEXT NOT NULL,
+            shot_number INTEGER NOT NULL,
+            take_number INTEGER NOT NULL,
+            extends     INTEGER NOT NULL DEFAULT 0   -- 0/1: the shot continues a take's video
+        )
+        """
+    )
+    conn.execute("CREATE INDEX board_takes_board ON board_takes (owner, board_id)")
+
+
+def _migration_9(conn: sqlite3.Connection) -> None:
+    """Replicas (#22): who follows each unfinished job (a lease its holder renews; `poked_at`: the last
+    webhook another replica recorded for it), and the index the replicas' change polls read."""
+    conn.execute(
+        """
+        CREATE TABLE job_leases (
+            job_id     TEXT PRIMARY KEY NOT NULL,
+            holder     TEXT NOT NULL,    -- the replica id of the process following the job
+            expires_at REAL NOT NULL,    -- epoch seconds; past it, any replica may take the job over
+            poked_at   REAL              -- a webhook for the job arrived (at any replica) at this time
+        )
+        """
+    )
+    conn.execute("CREATE INDEX job_leases_holder ON job_leases (holder)")
+    conn.execute("CREATE INDEX jobs_updated ON jobs (updated_at)")
+
+
 # Ordered: MIGRATIONS[n - 1] takes the schema from version n - 1 to n. Append only.
 MIGRATIONS: list[Migration] = [
-    _migration_1, _migration_2, _migration_3, _migration_4, _migration_5, _migration_6
+    _migration_1, _migration_2, _migration_3, _migration_4, _migration_5, _migration_6, _migration_7,
+    _migration_8, _migration_9,
 ]
 
 
@@ -332,6 +426,46 @@ def _from_row(row: sqlite3.Row) -> JobRecord:
     return JobRecord(**data)
 
 
+def _like_words(words: tuple[str, ...]) -> builtins.list[str]:
+    """LIKE patterns that find each word anywhere (its %, _ and the escape character taken literally)."""
+    return ["%" + w.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%" for w in words]
+
+
+def _history_where(owners: builtins.list[str], query: HistoryQuery) -> tuple[str, builtins.list[Any]]:
+    """The WHERE clause (jobs as `j`, their take as `b`) and its arguments for a history query."""
+    clauses = [f"j.owner IN ({', '.join('?' for _ in owners)})"]
+    args: builtins.list[Any] = list(owners)
+    statuses = query.statuses()
+    if statuses:
+        clauses.append(f"j.status IN ({', '.join('?' for _ in statuses)})")
+        args += statuses
+    if query.mode == MODE_EXTEND:
+        clauses.append("b.extends = 1")
+    elif query.mode:
+        clauses.append("j.mode = ? AND COALESCE(b.extends, 0) = 0")
+        args.append(query.mode)
+    if query.favourites:
+        clauses.append("j.favourite = 1")
+    if query.board == BOARD_STUDIO:
+        clauses.append("b.job_id IS NULL")
+    elif query.board:
+        clauses.append("b.board_id = ?")
+        args.append(query.board)
+    for pattern in _like_words(query.words()):
+        clauses.append("json_extract(j.params, '$.prompt') LIKE ? ESCAPE '\\'")
+        args.append(pattern)
+    return " AND ".join(clauses), args
+
+
+def _history_row(row: sqlite3.Row) -> HistoryRow:
+    record = _from_row(row)
+    take = None
+    if row["board_id"] is not None:
+        take = BoardTake(record.id, row["board_id"], row["board_title"], row["shot_number"],
+                         row["take_number"], bool(row["extends"]))
+    return HistoryRow(record, bool(row["favourite"]), take)
+
+
 # The columns of a remembered upload (client.uploads.UploadedFile's fields, by name).
 UPLOAD_FIELDS = ("sha256", "file_url", "expires_at", "file_id", "file_name", "size_bytes", "mime_type")
 _UPLOAD_COLUMNS = ", ".join(UPLOAD_FIELDS)
@@ -348,6 +482,11 @@ REVIEW_STATUS_COLUMNS = ("owner", "board_id", "shot_id", "take_job_id", "reviewe
 _LINK_COLUMNS = ", ".join(REVIEW_LINK_COLUMNS)
 _NOTE_COLUMNS = ", ".join(REVIEW_NOTE_COLUMNS)
 _STATUS_COLUMNS = ", ".join(REVIEW_STATUS_COLUMNS)
+# The columns of the chat-token ledger and of prompt versions (seedance_ui/llm/ reads and writes dicts).
+LLM_USAGE_COLUMNS = ("id", "owner", "address", "day", "reserved", "used", "capped", "created_at")
+PROMPT_VERSION_COLUMNS = ("id", "owner", "subject", "text", "source", "created_at")
+_LLM_USAGE_COLUMNS = ", ".join(LLM_USAGE_COLUMNS)
+_VERSION_COLUMNS = ", ".join(PROMPT_VERSION_COLUMNS)
 # Legacy databases: file name -> the table it held (same name and columns in the one database).
 LEGACY_TABLES = {"history.sqlite3": "jobs", "jobs.sqlite3": "job_meta", "budget.sqlite3": "spend"}
 
@@ -456,6 +595,22 @@ class SqliteDatabase:
         )
         return [_from_row(r) for r in rows]
 
+    def finished_count(self) -> int:
+        """How many jobs of every owner are completed (counted on the status index)."""
+        row = self._row("SELECT COUNT(*) FROM jobs WHERE status = ?", (JobStatus.COMPLETED.value,))
+        return int(row[0]) if row else 0
+
+    def finished_durations(self, limit: int) -> builtins.list[tuple[Any, Any, float]]:
+        """(model, duration, seconds from submit to the provider's completion) of the newest completed
+        jobs of every owner, newest first (model and duration as the params hold them)."""
+        rows = self._rows(
+            "SELECT json_extract(params, '$.model'), json_extract(params, '$.duration'), "
+            "completed_at - submitted_at FROM jobs WHERE status = ? AND submitted_at IS NOT NULL "
+            "AND completed_at IS NOT NULL ORDER BY completed_at DESC LIMIT ?",
+            (JobStatus.COMPLETED.value, max(0, int(limit))),
+        )
+        return [(r[0], r[1], float(r[2])) for r in rows]
+
     def delete_job(self, job_id: str, owner: str) -> tuple[str | None, str | None] | None:
         """Delete the owner's record; its stored (video_path, poster_path), or None if there was none."""
         with self._transaction() as conn:
@@ -466,6 +621,54 @@ class SqliteDatabase:
                 return None
             conn.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
         return row["video_path"], row["poster_path"]
+
+    # -- the history's pages: filters, search, favourites, storyboard takes (store/query.py) -------------
+
+    def query_jobs(
+        self, owners: builtins.list[str], query: HistoryQuery, size: int
+    ) -> tuple[builtins.list[HistoryRow], int]:
+        """One page (`query.page`, `size` rows) of the owners' jobs that pass every filter of `query`,
+        newest first, and how many pass in all. Filtered, counted and paged here, over the indexes."""
+        where, args = _history_where(owners, query)
+        joined = f"FROM jobs j LEFT JOIN board_takes b ON b.job_id = j.id WHERE {where}"
+        columns = ", ".join(f"j.{name} AS {name}" for name in FIELD_NAMES)
+        size = max(1, min(int(size), MAX_PAGE_SIZE))
+        with self._lock:
+            total = int(self._conn.execute(f"SELECT COUNT(*) {joined}", args).fetchone()[0])
+            rows = self._conn.execute(
+                f"SELECT {columns}, j.favourite, b.board_id, b.board_title, b.shot_number, b.take_number, "
+                f"b.extends {joined} ORDER BY j.created_at DESC, j.rowid DESC LIMIT ? OFFSET ?",
+                (*args, size, max(0, int(query.page)) * size),
+            ).fetchall()
+        return [_history_row(r) for r in rows], total
+
+    def set_favourite(self, job_id: str, owners: builtins.list[str], favourite: bool) -> bool:
+        """Star (or unstar) one of the owners' jobs; False when none of them has it."""
+        marks = ", ".join("?" for _ in owners)
+        return self._write(
+            f"UPDATE jobs SET favourite = ? WHERE id = ? AND owner IN ({marks})",
+            (int(bool(favourite)), job_id, *owners),
+        ) == 1
+
+    def is_favourite(self, job_id: str) -> bool:
+        found = self._row("SELECT favourite FROM jobs WHERE id = ?", (job_id,))
+        return found is not None and bool(found[0])
+
+    def board_take_boards(self, owner: str) -> set[str]:
+        """The ids of the owner's boards that have takes recorded."""
+        rows = self._rows("SELECT DISTINCT board_id FROM board_takes WHERE owner = ?", (owner,))
+        return {r[0] for r in rows}
+
+    def put_board_takes(self, owner: str, board_id: str, takes: builtins.list[BoardTake]) -> None:
+        """The board's takes are now exactly `takes` (a board's earlier rows go; None of another's stay)."""
+        with self._transaction() as conn:
+            conn.execute("DELETE FROM board_takes WHERE owner = ? AND board_id = ?", (owner, board_id))
+            conn.executemany(
+                "INSERT OR REPLACE INTO board_takes (job_id, owner, board_id, board_title, shot_number, "
+                "take_number, extends) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(t.job_id, owner, board_id, t.board_title, int(t.shot_number), int(t.take_number),
+                  int(t.extends)) for t in takes],
+            )
 
     # -- job bookkeeping -------------------------------------------------------------------------------
 
@@ -519,6 +722,27 @@ class SqliteDatabase:
             "address) VALUES (?, ?, ?, ?, NULL, 0, ?, ?)",
             (job_id, owner, day, float(estimated), now, address),
         )
+
+    def reserve_spend(
+        self, job_id: str, owner: str, day: str, estimated: float, now: float, address: str | None = None,
+        *, day_cap: float = 0.0, visitor_cap: float = 0.0,
+    ) -> tuple[str, float] | None:
+        """Count a job's estimate on `day` unless it passes a cap (0: none): `day_cap` for all owners,
+        `visitor_cap` for the owner (or, when larger, the address). None when counted; else ("day" or
+        "visitor", the credits that cap had counted already), nothing written. Atomic."""
+        with self._transaction():
+            if day_cap:
+                spent = self.spent(day)
+                if spent + estimated > day_cap + SPEND_EPSILON:
+                    return "day", spent
+            if visitor_cap:
+                spent = self.spent(day, owner)
+                if address is not None:
+                    spent = max(spent, self.spent(day, address=address))
+                if spent + estimated > visitor_cap + SPEND_EPSILON:
+                    return "visitor", spent
+            self.add_spend(job_id, owner, day, estimated, now, address)
+            return None
 
     def reconcile_spend(self, job_id: str, reserved: float) -> None:
         self._write("UPDATE spend SET reserved = ? WHERE job_id = ?", (float(reserved), job_id))
@@ -773,6 +997,149 @@ class SqliteDatabase:
             (owner, board_id),
         )
         return [dict(r) for r in rows]
+
+    # -- chat tokens (seedance_ui/llm/usage.py) and prompt versions (seedance_ui/llm/versions.py) -----------
+
+    def llm_tokens(self, day: str, owner: str | None = None, address: str | None = None,
+                   *, capped_only: bool = False) -> int:
+        """Chat tokens counted on `day` (all, one owner, or one client address): used when known, else
+        reserved; `capped_only`: only those on a key the daily cap binds."""
+        sql = "SELECT COALESCE(SUM(COALESCE(used, reserved)), 0) FROM llm_usage WHERE day = ?"
+        args: tuple[Any, ...] = (day,)
+        if owner is not None:
+            sql += " AND owner = ?"
+            args += (owner,)
+        if address is not None:
+            sql += " AND address = ?"
+            args += (address,)
+        if capped_only:
+            sql += " AND capped = 1"
+        return int(self._rows(sql, args)[0][0])
+
+    def reserve_llm_tokens(self, row: Mapping[str, Any], *, cap: int) -> bool:
+        """Count a call's reservation (`LLM_USAGE_COLUMNS`) unless, on a capped key, its owner's or its
+        address's capped tokens of the day plus it would pass `cap` (0: no cap); atomic."""
+        with self._transaction() as conn:
+            if cap and row["capped"]:
+                subjects = [("owner", row["owner"])]
+                if row["address"]:
+                    subjects.append(("address", row["address"]))
+                for column, value in subjects:
+                    used = conn.execute(
+                        "SELECT COALESCE(SUM(COALESCE(used, reserved)), 0) FROM llm_usage "
+                        f"WHERE day = ? AND capped = 1 AND {column} = ?",
+                        (row["day"], value),
+                    ).fetchone()[0]
+                    if used + int(row["reserved"]) > cap:
+                        return False
+            marks = ", ".join(f":{name}" for name in LLM_USAGE_COLUMNS)
+            conn.execute(f"INSERT INTO llm_usage ({_LLM_USAGE_COLUMNS}) VALUES ({marks})", dict(row))
+            return True
+
+    def settle_llm_tokens(self, call_id: str, used: int) -> None:
+        """A call's real token count (what the provider reported, or 0 when nothing was sent)."""
+        self._write("UPDATE llm_usage SET used = ? WHERE id = ?", (int(used), call_id))
+
+    def add_prompt_version(self, row: Mapping[str, Any], *, keep: int) -> dict[str, Any]:
+        """Add a version (`PROMPT_VERSION_COLUMNS`) unless its text equals the subject's latest (then the
+        latest is returned unchanged); the subject keeps its `keep` newest versions. Atomic."""
+        with self._transaction() as conn:
+            latest = conn.execute(
+                f"SELECT {_VERSION_COLUMNS} FROM prompt_versions WHERE owner = ? AND subject = ? "
+                "ORDER BY created_at DESC, rowid DESC LIMIT 1",
+                (row["owner"], row["subject"]),
+            ).fetchone()
+            if latest is not None and latest["text"] == row["text"]:
+                return dict(latest)
+            marks = ", ".join(f":{name}" for name in PROMPT_VERSION_COLUMNS)
+            conn.execute(f"INSERT INTO prompt_versions ({_VERSION_COLUMNS}) VALUES ({marks})", dict(row))
+            conn.execute(
+                "DELETE FROM prompt_versions WHERE owner = ? AND subject = ? AND id NOT IN (SELECT id "
+                "FROM prompt_versions WHERE owner = ? AND subject = ? "
+                "ORDER BY created_at DESC, rowid DESC LIMIT ?)",
+                (row["owner"], row["subject"], row["owner"], row["subject"], int(keep)),
+            )
+            return dict(row)
+
+    def prompt_versions(self, owner: str, subject: str, limit: int) -> builtins.list[dict[str, Any]]:
+        """The owner's versions of a subject, newest first."""
+        rows = self._rows(
+            f"SELECT {_VERSION_COLUMNS} FROM prompt_versions WHERE owner = ? AND subject = ? "
+            "ORDER BY created_at DESC, rowid DESC LIMIT ?",
+            (owner, subject, max(0, int(limit))),
+        )
+        return [dict(r) for r in rows]
+
+    def prompt_version(self, owner: str, version_id: str) -> dict[str, Any] | None:
+        """One of the owner's versions by id (another owner's is None)."""
+        row = self._row(
+            f"SELECT {_VERSION_COLUMNS} FROM prompt_versions WHERE id = ? AND owner = ?", (version_id, owner)
+        )
+        return None if row is None else dict(row)
+
+    # -- job leases (one follower per unfinished job across replicas; jobs/leases.py) ---------------------
+
+    def claim_job(self, job_id: str, holder: str, now: float, ttl: float) -> bool:
+        """Take the lease on one job id if it is free, expired or already the holder's. A new job's lease is
+        taken before its record is written, so no replica's scan can take the job in between."""
+        return self._write(
+            "INSERT INTO job_leases (job_id, holder, expires_at) VALUES (?, ?, ?) ON CONFLICT (job_id) "
+            "DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at "
+            "WHERE job_leases.expires_at < ? OR job_leases.holder = excluded.holder",
+            (job_id, holder, now + ttl, now),
+        ) == 1
+
+    def claim_jobs(self, holder: str, now: float, ttl: float, limit: int) -> builtins.list[str]:
+        """Take the leases of up to `limit` unfinished jobs nobody holds (or whose lease expired), oldest
+        first; their ids. The single writer makes the check and the write one step here."""
+        marks = ", ".join("?" for _ in _TERMINAL_VALUES)
+        with self._transaction() as conn:
+            ids = [row[0] for row in conn.execute(
+                f"SELECT j.id FROM jobs j LEFT JOIN job_leases l ON l.job_id = j.id "
+                f"WHERE j.status NOT IN ({marks}) AND (l.job_id IS NULL OR l.expires_at < ?) "
+                f"ORDER BY j.created_at, j.rowid LIMIT ?", (*_TERMINAL_VALUES, now, max(0, int(limit))))]
+            conn.executemany(
+                "INSERT INTO job_leases (job_id, holder, expires_at) VALUES (?, ?, ?) ON CONFLICT (job_id) "
+                "DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at",
+                [(job_id, holder, now + ttl) for job_id in ids],
+            )
+        return ids
+
+    def renew_leases(self, holder: str, now: float, ttl: float) -> builtins.list[str]:
+        """Extend every lease the holder still has (an expired one nobody took is kept); their job ids."""
+        with self._transaction() as conn:
+            conn.execute("UPDATE job_leases SET expires_at = ? WHERE holder = ?", (now + ttl, holder))
+            held = conn.execute("SELECT job_id FROM job_leases WHERE holder = ?", (holder,)).fetchall()
+        return [row[0] for row in held]
+
+    def release_lease(self, job_id: str, holder: str) -> None:
+        self._write("DELETE FROM job_leases WHERE job_id = ? AND holder = ?", (job_id, holder))
+
+    def release_leases(self, holder: str) -> None:
+        """Give up every lease of the holder (a replica stopping: others take its jobs at their next scan)."""
+        self._write("DELETE FROM job_leases WHERE holder = ?", (holder,))
+
+    def lease_holder(self, job_id: str, now: float) -> str | None:
+        """The replica holding a live lease on the job, or None."""
+        row = self._row("SELECT holder FROM job_leases WHERE job_id = ? AND expires_at >= ?", (job_id, now))
+        return None if row is None else row[0]
+
+    def poke_job(self, job_id: str, now: float) -> bool:
+        """Record that a webhook for the job arrived (the holder wakes its runner on its next change poll);
+        False for a finished or unknown job."""
+        marks = ", ".join("?" for _ in _TERMINAL_VALUES)
+        with self._transaction() as conn:
+            if conn.execute(f"UPDATE jobs SET updated_at = ? WHERE id = ? AND status NOT IN ({marks})",
+                            (now, job_id, *_TERMINAL_VALUES)).rowcount != 1:
+                return False
+            conn.execute("UPDATE job_leases SET poked_at = ? WHERE job_id = ?", (now, job_id))
+        return True
+
+    def changed_jobs(self, since: float) -> builtins.list[tuple[str, float, float | None]]:
+        """(job id, updated_at, poked_at) of every job updated after `since` (one indexed query)."""
+        rows = self._rows("SELECT j.id, j.updated_at, l.poked_at FROM jobs j "
+                          "LEFT JOIN job_leases l ON l.job_id = j.id WHERE j.updated_at > ?", (since,))
+        return [(row[0], float(row[1]), row[2]) for row in rows]
 
     # -- upgrading from the three files of v1 ----------------------------------------------------------
 

@@ -55,6 +55,25 @@ ADOPT_LOOKBACK_JOBS = 200  # how many of the owner's newest jobs are searched fo
 WAIT_NOTICES = (KEY_WAIT_NOTICE, SERVER_KEY_WAIT_NOTICE)
 
 Sender = tuple[str | None, str | None]  # (the visitor's key or None for the server's, the address)
+# (owner, board, shot) -> the id of the prompt version the shot's take is made from (None: none recorded)
+VersionOf = Callable[[str, Board, Shot], str | None]
+
+
+def prompt_version(version_of: VersionOf | None, owner: str, board: Board, shot: Shot) -> str | None:
+    """The prompt version a take of `shot` records; None without a recorder, or when it fails (a take is
+    never held back for its bookkeeping)."""
+    if version_of is None:
+        return None
+    try:
+        return version_of(owner, board, shot)
+    except Exception:
+        log.exception("prompt version of shot %s not recorded", shot.id)
+        return None
+
+
+def version_argument(version: str | None) -> dict[str, Any]:
+    """The job manager's `prompt_version` argument, only when there is one."""
+    return {"prompt_version": version} if version else {}
 
 
 class ChainRunner:
@@ -73,6 +92,7 @@ class ChainRunner:
         self._watched: dict[str, dict[str, Any]] = {}  # board id -> {job id it waits for: status seen}
         self._stale: set[str] = set()  # boards to read again at the next wake
         self._changed: set[str] = set()  # jobs changed since the last wake
+        self.version_of: VersionOf | None = None  # BoardSession.record_versions
         self._guard = threading.Lock()
         self._wake = threading.Event()
         self._watcher: threading.Thread | None = None
@@ -180,7 +200,8 @@ class ChainRunner:
             request = self._request(board, shot, source, owner)
             if request is None:
                 return None
-            job_id = self._adopted(board, owner, request) or self._submit(owner, request, sender)
+            version = prompt_version(self.version_of, owner, board, shot)
+            job_id = self._adopted(board, owner, request) or self._submit(owner, request, sender, version)
         except Exception as exc:  # shown on the shot; the chain after it stops
             log.info("chained shot %s not sent: %s", shot_id, exc)
             stop_chain(board, shot_id, f"it could not be sent ({exc})", first=True)
@@ -221,9 +242,11 @@ class ChainRunner:
             save_last_frame(video, frame)
         return board.effective_request(shot, str(frame))
 
-    def _submit(self, owner: str, request: GenerationRequest, sender: Sender) -> str:
+    def _submit(
+        self, owner: str, request: GenerationRequest, sender: Sender, version: str | None = None
+    ) -> str:
         api_key, address = sender
-        return self.manager.submit(request, owner, api_key, address=address).id
+        return self.manager.submit(request, owner, api_key, address=address, **version_argument(version)).id
 
     def _adopted(self, board: Board, owner: str, request: GenerationRequest) -> str | None:
         """A job already made for exactly this request during this chain and on no shot yet (the

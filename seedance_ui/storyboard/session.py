@@ -17,7 +17,7 @@ import hashlib
 import json
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -26,10 +26,11 @@ from seedance_ui.client import GenerationRequest
 from seedance_ui.client.uploads import UploadedFile
 from seedance_ui.store.quota import QuotaExceeded
 from seedance_ui.storyboard.animatic import AnimaticResult, check_shot_count, export_animatic
+from seedance_ui.storyboard.blank import is_untouched
 from seedance_ui.storyboard.bundle import export_zip
 from seedance_ui.storyboard.cast import name_problem, store_cast_image
 from seedance_ui.storyboard.chain import provider_link, stop_chain, waiting_on
-from seedance_ui.storyboard.chain_runner import ChainRunner
+from seedance_ui.storyboard.chain_runner import ChainRunner, VersionOf, prompt_version, version_argument
 from seedance_ui.storyboard.clips import export_stem
 from seedance_ui.storyboard.contact import export_contact_sheet
 from seedance_ui.storyboard.cost import BoardEstimate, shot_estimate
@@ -39,7 +40,15 @@ from seedance_ui.storyboard.export_reuse import export_key, remember, reused
 from seedance_ui.storyboard.files import write_text_atomically
 from seedance_ui.storyboard.history import OwnerJobs
 from seedance_ui.storyboard.jsonio import MAX_IMPORT_BYTES, dumps_board, import_board_json
-from seedance_ui.storyboard.model import MAX_TITLE_CHARS, Board, BoardFormatError, Shot, StoryboardError, Take
+from seedance_ui.storyboard.model import (
+    MAX_SHOTS,
+    MAX_TITLE_CHARS,
+    Board,
+    BoardFormatError,
+    Shot,
+    StoryboardError,
+    Take,
+)
 from seedance_ui.storyboard.page import SHOT_FIELDS, Shown, apply_shown, find_shot, page_values, sample_board
 from seedance_ui.storyboard.page_memory import PageMemory
 from seedance_ui.storyboard.persist import BoardStore, BoardSummary, owner_key
@@ -160,8 +169,14 @@ class BoardSession:
         self.chains = ChainRunner(self.boards, self._lock, self.jobs, jobs)
         # board -> files (name -> text) its review zip adds: set by ReviewService.attach (reviews)
         self.review_files: Callable[[Board], dict[str, str]] | None = None
+        self.version_of: VersionOf | None = None  # set by `record_versions`
         if jobs is not None:  # resume the chains a restart interrupted (their shots wait on disk)
             self.chains.resume()
+
+    def record_versions(self, version_of: VersionOf) -> None:
+        """Every take records the prompt version its shot's prompt is: `version_of(owner, board, shot)`
+        (the page records them: ui/assist/versions.py), chained takes too."""
+        self.version_of = self.chains.version_of = version_of
 
     def close(self) -> None:
         """Stop following pending chains (they stay on disk; a new session resumes them)."""
@@ -331,13 +346,17 @@ class BoardSession:
         return board, shot.id
 
     def open_sample(self, shown: Shown) -> Board:
-        """Commit the page, then a new board from the continuity sample (a cast of two, a chained cut)."""
-        self.commit(shown)
+        """Commit the page, then a new board from the continuity sample (a cast of two, a chained cut); an
+        untouched board open on the page gives way to it, as to an import."""
+        current = self.commit(shown)
         if shown.owner is None:
             raise Refused("Still opening your storyboard; try again in a moment.")
         with _quota():
             self.boards.reserve(shown.owner, len(dumps_board(sample_board(shown.owner))), "the sample board")
-            return self.boards.save(continuity_sample(shown.owner, self.boards.owner_dir(shown.owner)))
+            board = self.boards.save(continuity_sample(shown.owner, self.boards.owner_dir(shown.owner)))
+        if current is not None and is_untouched(current):
+            self.boards.delete(shown.owner, current.id)
+        return board
 
     def import_file(self, shown: Shown, path: Path) -> Board:
         """A JSON board, or CSV shots with the open board's settings, saved as a new board."""
@@ -356,6 +375,8 @@ class BoardSession:
         except (OSError, StoryboardError) as exc:
             raise Refused(f"Could not import {path.name}: {exc}", "error") from None
         self.boards.save(board, counted=True)
+        if current is not None and is_untouched(current):  # New board, then an import: it replaces it
+            self.boards.delete(shown.owner, current.id)
         return board
 
     @staticmethod
@@ -370,8 +391,9 @@ class BoardSession:
         return board
 
     def append_csv(self, shown: Shown, path: Path) -> tuple[Board, str | None]:
-        """CSV shots added at the end of the open board (its settings and cast names apply); the
-        first new shot is selected. Nothing changes when the file has an error."""
+        """CSV shots added at the end of the open board (its settings and cast names apply; an untouched
+        board's empty shot gives way to them); the first new shot is selected. Nothing changes when the
+        file has an error."""
         try:
             if path.stat().st_size > MAX_IMPORT_BYTES:
                 raise BoardFormatError("", f"the file is larger than {MAX_IMPORT_BYTES // 2**20} MiB")
@@ -379,11 +401,34 @@ class BoardSession:
         except OSError as exc:
             raise Refused(f"Could not import {path.name}: {exc}", "error") from None
         with self._edit(shown) as board:
-            try:
-                added = import_csv(board, data, replace=False)
+            try:  # an untouched board's empty shot is replaced, never left to block Generate all
+                added = import_csv(board, data, replace=is_untouched(board))
             except StoryboardError as exc:
                 raise Refused(f"Could not import {path.name}: {exc}", "error") from None
             return board, (added[0].id if added else shown.shot_id)
+
+    def append_shots(self, shown: Shown, drafts: Sequence[Mapping[str, Any]]) -> tuple[Board, list[Shot]]:
+        """New shots at the end of the open board, each from a draft of Shot fields (title, prompt,
+        duration, chain, cast ids; a script planned into shots); an untouched board's empty shot gives way
+        to them. Every draft is checked first: nothing changes when one breaks a rule."""
+        with self._edit(shown) as board:
+            known = {e.id for e in board.cast}
+            try:
+                shots = [Shot(**dict(d)) for d in drafts]
+            except TypeError as exc:
+                raise Refused(f"Those shots could not be added: {exc}", "error") from None
+            kept = [] if is_untouched(board) else board.shots
+            if len(kept) + len(shots) > MAX_SHOTS:
+                raise Refused(f"A storyboard holds at most {MAX_SHOTS} shots.", "error")
+            board.shots = [*kept, *shots]  # the rules read a shot on its board (a raise saves nothing)
+            for shot in shots:
+                unknown = any(c not in known for c in shot.cast)
+                problem = "it names a cast entry this board has not" if unknown else None
+                problem = problem or next((p.message for p in shot_problems(board, shot)), None)
+                if problem:
+                    raise Refused(f"Shot {board.number_of(shot.id)} was not added: {problem}.", "error")
+            board.touch()
+            return board, shots
 
     # ---------------------------------------------------------------------------------------------
     # the board's cast and looks
@@ -494,8 +539,16 @@ class BoardSession:
             if plan.problems or credits != token.get("credits") or len(plan.shot_ids) != len(planned):
                 return replace(plan, changed=True)
 
+            versions: dict[int, str | None] = {}  # id(request) -> the prompt version of its shot
+
+            def request_of(shot: Shot) -> GenerationRequest:
+                request = self._request(board, owner, shot)
+                versions[id(request)] = prompt_version(self.version_of, owner, board, shot)
+                return request
+
             def submit(request: GenerationRequest) -> str:
-                return self.manager.submit(request, owner, api_key or None, address=address).id
+                more = version_argument(versions.get(id(request)))
+                return self.manager.submit(request, owner, api_key or None, address=address, **more).id
 
             shots = [board.shot(sid) for sid in plan.shot_ids]
             chained = [s.id for s in shots if s.chain and not s.extends]  # an extension is never chained
@@ -506,7 +559,7 @@ class BoardSession:
                 for shot in shots:
                     shot.notice = "" if shot.chain else shot.notice
             now = [s for s in shots if s.id not in chained]
-            takes, errors = submit_shots(board, now, submit, lambda shot: self._request(board, owner, shot))
+            takes, errors = submit_shots(board, now, submit, request_of)
             for sid, exc in errors.items():
                 stop_chain(board, sid, f"shot {board.number_of(sid)} was not sent ({exc})")
             waiting = list(board.pending)

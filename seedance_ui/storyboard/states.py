@@ -50,6 +50,7 @@ class ShotState(StrEnum):
     """A shot as its tile shows it."""
 
     NEW = "new"  # no take yet
+    WAITING = "waiting"  # a chained shot on the board's pending list: waits for the shot before it
     QUEUED = "queued"  # the newest take in flight waits locally
     RUNNING = "running"  # the newest take in flight is at the provider (or downloading)
     DONE = "done"  # a take completed
@@ -59,14 +60,18 @@ class ShotState(StrEnum):
     UNKNOWN = "unknown"  # the latest take's outcome is unknown
 
     @classmethod
-    def of(cls, statuses: Iterable[Any]) -> ShotState:
-        """From the statuses of a shot's takes, oldest first (None: the job is gone from the history)."""
+    def of(cls, statuses: Iterable[Any], *, chained_wait: bool = False) -> ShotState:
+        """From the statuses of a shot's takes, oldest first (None: the job is gone from the history).
+        `chained_wait`: the shot is on its board's pending chain (sent once the shot before it is done),
+        so it is WAITING while none of its takes is in flight."""
         found = [job_status(s) for s in statuses]
-        if not found:
-            return cls.NEW
         running = next((s for s in reversed(found) if s in ACTIVE_JOB_STATUSES), None)
         if running is not None:
             return cls.QUEUED if running in WAITING_JOB_STATUSES else cls.RUNNING
+        if chained_wait:
+            return cls.WAITING
+        if not found:
+            return cls.NEW
         if JobStatus.COMPLETED in found:
             return cls.DONE
         return _ENDED.get(found[-1], cls.FAILED)
@@ -89,6 +94,7 @@ _ENDED = {
 }
 _COVERAGE = {
     ShotState.NEW: Coverage.MISSING,
+    ShotState.WAITING: Coverage.RUNNING,
     ShotState.QUEUED: Coverage.RUNNING,
     ShotState.RUNNING: Coverage.RUNNING,
     ShotState.DONE: Coverage.DONE,

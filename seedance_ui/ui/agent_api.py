@@ -149,7 +149,8 @@ def tool_functions(tools: AgentTools, demo: gr.Blocks) -> list[Callable[..., Awa
     start_video = generation_tool(START_VIDEO, lambda caller, args: tools.start(caller, **args))
     # mcp_reporter() reads the MCP request being answered: called inside the call, not before.
     generate_video = generation_tool(
-        GENERATE_VIDEO, lambda caller, args: tools.generate(caller, mcp_reporter(), **args)
+        GENERATE_VIDEO,
+        lambda caller, args: tools.generate(caller, mcp_reporter(tools.runtime.estimates), **args),
     )
 
     async def get_video(job_id: str, request: gr.Request = None) -> str:  # type: ignore[assignment]

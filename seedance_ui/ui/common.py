@@ -61,6 +61,7 @@ API_LIMIT = 100  # /generate calls (each waits for its video)
 KEY_LIMIT = 8  # credits checks
 REDRAW_LIMIT = 16  # a finished video / a changed history drawn on a page (file checks, gallery images)
 FETCH_LIMIT = 4  # reference videos and audio fetched to be measured (network-bound)
+CRAFT_LIMIT = 8  # model calls (Enhance, Translate, Variations, Plan shots): seconds each on the network
 # Export events wait (async, no thread) in the storyboard's export line, which runs EXPORT_WORKERS at once
 # with one per visitor: Gradio's group must let them all in, or two of one visitor's hold everyone back.
 EXPORT_LIMIT = EXPORT_WORKERS + MAX_WAITING
@@ -74,7 +75,7 @@ INSTANT = {"queue": False, "preprocess": False, "postprocess": False, "api_visib
 # every open page with a job in flight holds one watcher: without room for them all, a cheap click
 # waits behind the watchers. Sync handlers stay bounded by their own groups' limits above.
 QUEUE_SLOTS = (
-    WATCH_LIMIT + UI_LIMIT + SUBMIT_LIMIT + API_LIMIT + KEY_LIMIT + REDRAW_LIMIT + FETCH_LIMIT
+    WATCH_LIMIT + UI_LIMIT + SUBMIT_LIMIT + API_LIMIT + KEY_LIMIT + REDRAW_LIMIT + FETCH_LIMIT + CRAFT_LIMIT
     + DEFAULT_CONCURRENCY
 )
 

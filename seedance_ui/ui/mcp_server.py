@@ -21,6 +21,7 @@ from typing import Any
 from seedance_ui.agents.arguments import TOOL_NAMES, argument_problems, refusal
 from seedance_ui.agents.tools import Reporter
 from seedance_ui.config import Settings
+from seedance_ui.jobs.estimate import Estimates
 from seedance_ui.store import JobRecord
 from seedance_ui.ui.views import time_left
 
@@ -29,14 +30,15 @@ MCP_PATH = "/gradio_api/mcp/"
 MCP_LOG_LEVEL = logging.WARNING
 
 
-def progress_message(record: JobRecord) -> str:
-    left = time_left(record)
+def progress_message(record: JobRecord, estimates: Estimates | None = None) -> str:
+    """A running job in words; its time left from the studio's learned run times when `estimates` is given."""
+    left = estimates.seconds_left(record) if estimates is not None else time_left(record)
     wait = f", about {round(left)} s left" if left is not None else ""
     place = f", position {record.queue_position} in the queue" if record.queue_position else ""
     return f"{record.status.label}: {record.progress}%{place}{wait}"
 
 
-def mcp_reporter() -> Reporter:
+def mcp_reporter(estimates: Estimates | None = None) -> Reporter:
     """Sends each change as an MCP progress notification when the client asked for them (a
     progressToken), else does nothing. A client that left is not an error: the job goes on."""
 
@@ -62,7 +64,7 @@ def mcp_reporter() -> Reporter:
                 progress_token=token,
                 progress=round(last, 2),
                 total=100.0,
-                message=progress_message(record),
+                message=progress_message(record, estimates),
                 related_request_id=str(ctx.request_id),
             )
 

@@ -12,43 +12,26 @@ from typing import Literal
 
 from seedance_ui.client import GenerationRequest, count_chinese_chars, count_english_words
 from seedance_ui.options import (
-    ASPECT_RATIOS,
     MAX_PROMPT_CHINESE_CHARS,
     MAX_PROMPT_ENGLISH_WORDS,
     MEDIA_TAG_PATTERN,
 )
 
+# The quote and ratio rules live in prompt_rules (the language-model guard reads them too); re-exported.
+from seedance_ui.prompt_rules import (
+    CURLY_DOUBLE,
+    CURLY_DOUBLE_RE,
+    CURLY_SINGLE,
+    find_aspect_ratio,
+    straighten_quotes,
+)
+
+__all__ = ["BLOCKING", "CURLY_DOUBLE", "CURLY_SINGLE", "Hint", "LintResult", "find_aspect_ratio", "lint",
+           "straighten_quotes", "tag_hints"]
+
 Level = Literal["error", "warning", "tip"]
 BLOCKING = frozenset({"empty", "over_limit"})
 
-CURLY_DOUBLE = "“”„‟＂〝〞"
-CURLY_SINGLE = "‘’‚‛"
-_CURLY_DOUBLE_RE = re.compile(f"[{CURLY_DOUBLE}]")
-
-# Ratios people write into prompts. Times such as "12:30" are not in the list and never match.
-_KNOWN_RATIOS = {
-    (16, 9),
-    (9, 16),
-    (1, 1),
-    (4, 3),
-    (3, 4),
-    (21, 9),
-    (9, 21),
-    (3, 2),
-    (2, 3),
-    (5, 4),
-    (4, 5),
-    (2, 1),
-    (1, 2),
-    (18, 9),
-    (32, 9),
-    (4, 1),
-}
-_RATIO_RE = re.compile(r"(?<![\d.:])(\d{1,2}(?:\.\d{1,3})?)\s*[:：∶]\s*(\d{1,2}(?:\.\d{1,3})?)(?![\d:])")
-_RATIO_WORDS_RE = re.compile(
-    r"(?i)\b(aspect ratio|widescreen format|anamorphic|letterbox(?:ed)?|vertical video|portrait mode)\b"
-    r"|画幅|宽高比|竖屏|横屏"
-)
 _RECENT_RE = re.compile(
     r"(?i)\b(latest|today'?s?|tonight'?s?|this (?:week|weekend|month|year)|yesterday'?s?|breaking news|"
     r"right now|currently|up-to-date)\b"
@@ -94,44 +77,6 @@ class LintResult:
         return self.chinese / MAX_PROMPT_CHINESE_CHARS
 
 
-def straighten_quotes(text: str) -> str:
-    """Curly and full-width double quotes become ", curly single quotes become '."""
-    out = _CURLY_DOUBLE_RE.sub('"', text or "")
-    for ch in CURLY_SINGLE:
-        out = out.replace(ch, "'")
-    return out
-
-
-def _closest_ratio(w: float, h: float) -> str:
-    if h <= 0 or w <= 0:
-        return "adaptive"
-    target = w / h
-    best, best_gap = "adaptive", float("inf")
-    for value in ASPECT_RATIOS:
-        if ":" not in value:
-            continue
-        a, b = (int(x) for x in value.split(":"))
-        gap = abs(a / b - target)
-        if gap < best_gap:
-            best, best_gap = value, gap
-    return best
-
-
-def find_aspect_ratio(text: str) -> tuple[str, str] | None:
-    """(what was written, the closest field value) for an aspect ratio written into the prompt."""
-    for match in _RATIO_RE.finditer(text):
-        a, b = match.group(1), match.group(2)
-        w, h = float(a), float(b)
-        decimal = "." in a or "." in b
-        cinema = decimal and (h == 1 or w == 1) and w > 0 and h > 0
-        if cinema or (not decimal and (int(w), int(h)) in _KNOWN_RATIOS):
-            return match.group(0).strip(), _closest_ratio(w, h)
-    words = _RATIO_WORDS_RE.search(text)
-    if words:
-        return words.group(0), ""
-    return None
-
-
 def tag_hints(text: str, inputs: dict[str, int]) -> list[Hint]:
     """A tag naming no input (`@image3` with two images), and each input no tag mentions.
 
@@ -175,7 +120,7 @@ def lint(
                 hints.append(Hint("error", "over_limit", _over_limit_message(words, chinese)))
                 break
 
-    if _CURLY_DOUBLE_RE.search(text):
+    if CURLY_DOUBLE_RE.search(text):
         hints.append(
             Hint(
                 "warning",

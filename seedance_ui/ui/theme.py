@@ -160,12 +160,15 @@ def _ratio_css() -> str:
 
 CSS_PATH = Path(__file__).with_name("studio.css")
 STORYBOARD_CSS_PATH = Path(__file__).with_name("storyboard.css")
+ASSIST_CSS_PATH = Path(__file__).with_name("assist") / "assist.css"  # the model's help (ui/assist/)
 
 
 def build_css() -> str:
-    """The page CSS: studio.css, the frame-shape pictures of the aspect-ratio choices, storyboard.css."""
+    """The page CSS: studio.css, the frame-shape pictures of the aspect-ratio choices, storyboard.css,
+    assist/assist.css."""
     storyboard = STORYBOARD_CSS_PATH.read_text(encoding="utf-8") if STORYBOARD_CSS_PATH.is_file() else ""
-    return CSS_PATH.read_text(encoding="utf-8") + "\n" + _ratio_css() + "\n" + storyboard + "\n"
+    assist = ASSIST_CSS_PATH.read_text(encoding="utf-8")
+    return "\n".join((CSS_PATH.read_text(encoding="utf-8"), _ratio_css(), storyboard, assist, ""))
 
 
 # Keeps the progress card's clocks running between server renders (scripts/clock.js).
@@ -173,6 +176,9 @@ CLOCK_SCRIPT = f"<script>\n{script('clock.js')}</script>\n"
 
 # Reference tag chips insert their tag into the prompt at the cursor (scripts/tag-chips.js).
 TAG_CHIPS_SCRIPT = f"<script>\n{script('tag-chips.js')}</script>\n"
+
+# An unsent Studio prompt survives a reload (scripts/prompt-draft.js).
+PROMPT_DRAFT_SCRIPT = f"<script>\n{script('prompt-draft.js')}</script>\n"
 
 # Repairs to Gradio's own markup for screen readers (a11y.js says which and why).
 A11Y_SCRIPT = f"<script>\n{Path(__file__).with_name('a11y.js').read_text(encoding='utf-8')}</script>\n"
@@ -184,4 +190,4 @@ HEAD = """
 <meta property="og:title" content="Seedance Studio">
 <meta property="og:description"
       content="Craft, generate and review Seedance 2.0 shots from words and pictures, with live progress.">
-""" + CLOCK_SCRIPT + TAG_CHIPS_SCRIPT + A11Y_SCRIPT
+""" + CLOCK_SCRIPT + TAG_CHIPS_SCRIPT + PROMPT_DRAFT_SCRIPT + A11Y_SCRIPT

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from seedance_ui.jobs.estimate import seconds_left
 from seedance_ui.options import (
     MAX_PROMPT_CHINESE_CHARS,
     MAX_PROMPT_ENGLISH_WORDS,
@@ -195,21 +196,10 @@ def percent(record: JobRecord) -> int:
     return max(0, min(100, int(record.progress or 0)))
 
 
-def time_left(record: JobRecord, now: float | None = None) -> float | None:
-    """Estimated seconds left: extrapolated from progress once it moves, else the provider's estimate."""
-    if record.terminal:
-        return None
-    if record.status == JobStatus.DOWNLOADING:
-        return None
-    now = time.time() if now is None else now
-    started = record.submitted_at
-    progress = record.progress or 0
-    if started and 3 <= progress < 100:
-        spent = max(0.0, now - started)
-        return spent * (100 - progress) / progress
-    if record.estimated_time and started:
-        return max(0.0, record.estimated_time - (now - started))
-    return record.estimated_time
+def time_left(record: JobRecord, now: float | None = None, expected: float | None = None) -> float | None:
+    """Estimated seconds left (jobs/estimate.py): `expected` (the learned run time; None: the provider's
+    estimate) counted down, then extrapolated from the progress once it moves."""
+    return seconds_left(record, expected, now)
 
 
 @dataclass(frozen=True)
@@ -228,8 +218,9 @@ class Clock:
         )
 
 
-def progress_card(record: JobRecord | None, now: float | None = None) -> str:
-    """Live card: status, stage track, bar with percent, elapsed, time left, task id, credits."""
+def progress_card(record: JobRecord | None, now: float | None = None, expected: float | None = None) -> str:
+    """Live card: status, stage track, bar with percent, elapsed, time left (`expected`: the job's learned
+    run time, Estimates.expected_for), task id, credits."""
     if record is None:
         return (
             '<div class="sd-card sd-progress is-idle" data-status="idle">'
@@ -243,7 +234,7 @@ def progress_card(record: JobRecord | None, now: float | None = None) -> str:
     tone = _TONE.get(record.status, "live")
     end = (record.completed_at or record.updated_at) if record.terminal else now
     elapsed = max(0.0, (end or now) - record.created_at)
-    left = time_left(record, now)
+    left = time_left(record, now, expected)
     stage = _STAGE_INDEX.get(record.status)
     track = []
     for i, (key, label) in enumerate(_STAGES):

@@ -55,6 +55,9 @@ class BoardBar(TabPanel):
                     )
                     p.json_btn = gr.Button("Export JSON", size="sm", elem_id="sb-export-json", min_width=110)
                     p.csv_btn = gr.Button("Export CSV", size="sm", elem_id="sb-export-csv", min_width=110)
+                    p.delete_board_btn = gr.Button(  # undoable for a few seconds (slips.py)
+                        "Delete board", size="sm", variant="stop", elem_id="sb-delete-board", min_width=110
+                    )
             with gr.Row(equal_height=False, elem_id="sb-settings-row"):
                 p.style = gr.Textbox(
                     label="Style line — appended to every prompt",

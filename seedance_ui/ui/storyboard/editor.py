@@ -13,6 +13,8 @@ from seedance_ui.runtime import Runtime
 from seedance_ui.storyboard.page import BOARD
 from seedance_ui.storyboard.session import BoardSession
 from seedance_ui.storyboard.validation import FROM_LAST_FRAME, FROM_VIDEO
+from seedance_ui.ui.assist.prompt_assist import PromptAssist
+from seedance_ui.ui.assist.target import Target, craft_enabled, shot_subject
 from seedance_ui.ui.common import Out, duration_slider, script
 from seedance_ui.ui.storyboard import continuity as scv
 from seedance_ui.ui.storyboard import views as sv
@@ -47,6 +49,12 @@ class EditorPanel(TabPanel):
                     max_length=getattr(settings, "max_prompt_chars", None),
                     elem_id="sb-shot-prompt",
                 )
+                self.assist = PromptAssist(self.runtime) if craft_enabled(self.runtime) else None
+                if self.assist is not None:  # the model's help and the shot's prompt versions (ui/assist/)
+                    subject = [p.board_box, p.shot_box]
+                    target = Target(p.shot_prompt, p.owner, p.visitor_key, "sb", subject, shot_subject,
+                                    [p.shot_box.change])
+                    self.assist.build(target)
                 p.shot_duration = duration_slider("sb-shot-duration")
                 p.shot_cast = gr.CheckboxGroup(
                     [],
@@ -122,18 +130,16 @@ class EditorPanel(TabPanel):
         p.up_btn.click(self.move_up, shown, everything, **QUICK)
         p.down_btn.click(self.move_down, shown, everything, **QUICK)
         p.dup_btn.click(self.duplicate_shot, shown, everything, **QUICK)
-        p.del_btn.click(self.delete_shot, shown, everything, **QUICK)
+        # Delete (p.del_btn) is undoable: wired by slips.py with the tab's undo bar.
         p.shot_gen_btn.click(self.generate.ask_shot, shown, everything, **QUICK)
         p.takes.click(self.on_pick_take, [*shown, p.compared], everything, **QUICK)
         p.compare_btn.click(self.show_compare, [*shown, p.compare_pick], everything, **QUICK)
+        for changed in self.assist.changed if self.assist is not None else ():  # an accepted suggestion
+            changed.then(self.on_save, shown, everything, **SAVE)
 
     @handler
     def duplicate_shot(self, request: gr.Request, *values: Any) -> Out:
         return self._shots(self.session.duplicate_shot, values, request)
-
-    @handler
-    def delete_shot(self, request: gr.Request, *values: Any) -> Out:
-        return self._shots(self.session.delete_shot, values, request)
 
     @handler
     def move_up(self, request: gr.Request, *values: Any) -> Out:

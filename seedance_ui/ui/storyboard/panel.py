@@ -235,7 +235,7 @@ def _takes_inputs(board: Board, view: sv.ShotView | None) -> dict[str, str] | No
 
 
 def _shot_button_label(view: sv.ShotView | None) -> str:
-    if view is None or view.state == ShotState.NEW:
+    if view is None or not view.takes:
         return "Generate this shot"
     if view.state in (ShotState.FAILED, ShotState.CANCELLED, ShotState.EXPIRED):
         return "Retry shot"

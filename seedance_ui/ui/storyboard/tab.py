@@ -31,6 +31,8 @@ import gradio as gr
 from seedance_ui.runtime import Runtime
 from seedance_ui.storyboard.page import Shown
 from seedance_ui.storyboard.session import BoardSession
+from seedance_ui.ui.assist.target import craft_enabled
+from seedance_ui.ui.assist.versions import shot_version_recorder
 from seedance_ui.ui.common import TICK_SECONDS, Out, owner_of
 from seedance_ui.ui.storyboard import views as sv
 from seedance_ui.ui.storyboard.board import BoardBar
@@ -42,7 +44,9 @@ from seedance_ui.ui.storyboard.generate import Generate
 from seedance_ui.ui.storyboard.page import QUICK, Page, handler
 from seedance_ui.ui.storyboard.panel import TabPanel, takes_sig
 from seedance_ui.ui.storyboard.review import ReviewPanel
+from seedance_ui.ui.storyboard.script import ScriptPanel
 from seedance_ui.ui.storyboard.shots import ShotsPanel
+from seedance_ui.ui.storyboard.slips import SlipsPanel
 
 
 class StoryboardTab(TabPanel):
@@ -63,6 +67,11 @@ class StoryboardTab(TabPanel):
         self.editor = EditorPanel(*parts, self.generate)
         self.compare = ComparePanel(*parts)
         self.review = ReviewPanel(*parts)
+        self.slips = SlipsPanel(*parts)  # undoable deletes: shots, takes, boards
+        # The model's help (ui/assist/): the script box, and takes recording their prompt's version.
+        self.script = ScriptPanel(*parts) if craft_enabled(runtime) else None
+        if self.script is not None:
+            session.record_versions(shot_version_recorder(runtime))
 
     def build(self) -> None:
         """The panels, top to bottom (inside the tab)."""
@@ -70,6 +79,8 @@ class StoryboardTab(TabPanel):
         self.hidden_state()
         self.board.build()
         self.cast.build()
+        if self.script is not None:
+            self.script.build()
         p.summary = gr.HTML("", elem_id="sb-summary")
         p.notice = gr.HTML("", elem_id="sb-notice")
         self.review.place_bar()
@@ -79,6 +90,7 @@ class StoryboardTab(TabPanel):
         self.compare.build()
         self.exports.build()
         self.review.build()
+        self.slips.build()
 
     def hidden_state(self) -> None:
         p = self.page
@@ -110,7 +122,10 @@ class StoryboardTab(TabPanel):
         if shown.owner is None:  # the studio's load has not given this browser its id yet: the timer retries
             return {self.page.tiles: sv.tiles_html(None, [], None), self.page.timer: gr.Timer(active=True)}
         board, shot_id = self.session.open(shown.owner, shown.board_id, shown.shot_id)
-        return self.full(board, shown, shot_id, keep_compare=True)
+        out = self.full(board, shown, shot_id, keep_compare=True)
+        if board.id == shown.board_id:  # the board on screen, refreshed: a confirmation asked meanwhile stays
+            out.pop(self.page.confirm_group, None)
+        return out
 
     @handler
     def on_tick(self, request: gr.Request, owner: Any, board_id: Any, shot_id: Any, sig: Any) -> Out:
@@ -144,8 +159,9 @@ def build_storyboard_tab(runtime: Runtime, *, owner: gr.BrowserState, visitor_ke
     with gr.Tab("Storyboard", id="storyboard", elem_id="sd-tab-storyboard") as tab:
         h.build()
     h.wire(tab)
-    for panel in (h.board, h.cast, h.shots, h.editor, h.compare, h.exports, h.review):
-        panel.wire()
+    for panel in (h.board, h.cast, h.shots, h.editor, h.compare, h.exports, h.review, h.script, h.slips):
+        if panel is not None:
+            panel.wire()
     return h
 
 

@@ -33,7 +33,8 @@ MAX_COMPARE = 4
 # Tile state -> (pill label, tone). Tones match the studio's pills (ok / bad / warn / muted / live).
 _STATE = {
     ShotState.NEW: ("Not generated", "muted"),
-    ShotState.QUEUED: ("Queued", "live"),
+    ShotState.WAITING: ("Waiting", "live"),  # "Waiting for shot 2" on a tile (state_label)
+    ShotState.QUEUED: ("Queued", "live"),  # "Queued (2nd)" with its place in the local line
     ShotState.RUNNING: ("Rendering", "live"),
     ShotState.DONE: ("Done", "ok"),
     ShotState.FAILED: ("Failed", "bad"),
@@ -42,8 +43,8 @@ _STATE = {
     ShotState.UNKNOWN: ("Outcome unknown", "warn"),
 }
 # The summary's counts, in this order.
-COUNT_ORDER = (ShotState.DONE, ShotState.RUNNING, ShotState.QUEUED, ShotState.FAILED, ShotState.NEW,
-               ShotState.CANCELLED, ShotState.EXPIRED, ShotState.UNKNOWN)
+COUNT_ORDER = (ShotState.DONE, ShotState.RUNNING, ShotState.QUEUED, ShotState.WAITING, ShotState.FAILED,
+               ShotState.NEW, ShotState.CANCELLED, ShotState.EXPIRED, ShotState.UNKNOWN)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -82,6 +83,7 @@ class ShotView:
     audio: bool
     credits: float | None
     usd: float | None
+    waits_for: int | None = None  # on the board's pending chain: the number of the shot it waits for
 
     @property
     def chosen(self) -> TakeView | None:
@@ -99,7 +101,7 @@ class ShotView:
     @property
     def state(self) -> ShotState:
         """The shot's tile state, from its takes' job statuses (a take whose job is gone: None)."""
-        return ShotState.of(t.status for t in self.takes)
+        return ShotState.of((t.status for t in self.takes), chained_wait=self.waits_for is not None)
 
     @property
     def failure(self) -> JobRecord | None:
@@ -138,6 +140,7 @@ def shot_views(
                 )
             )
         credits, usd = (estimates or {}).get(shot.id, (None, None))
+        previous = board.previous(shot) if shot.id in board.pending else None
         out.append(
             ShotView(
                 shot=shot,
@@ -148,6 +151,7 @@ def shot_views(
                 audio=board.audio_of(shot),
                 credits=credits,
                 usd=usd,
+                waits_for=board.number_of(previous.id) if previous is not None else None,
             )
         )
     return out
@@ -251,29 +255,48 @@ def _tile_media(view: ShotView, board: Board, pill: str) -> str:
     )
 
 
+def ordinal(n: int) -> str:
+    """1st, 2nd, 3rd, 4th, ..., 11th, 12th, 13th, 21st."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def state_label(view: ShotView) -> tuple[str, str]:
+    """(the words, the tone) of a shot's pill: its state's word, naming the shot a chained shot waits for
+    ("Waiting for shot 2") and a queued take's place in the local line ("Queued (2nd)")."""
+    label, tone = _STATE[view.state]
+    if view.state == ShotState.WAITING and view.waits_for is not None:
+        return f"{label} for shot {view.waits_for}", tone
+    if view.state == ShotState.QUEUED and view.running is not None:
+        return _running_label(view.running.record), tone
+    return label, tone
+
+
 def _running_label(record: JobRecord | None) -> str:
+    """A take in flight in words; the provider's pending and processing are "Pending" and "Rendering"."""
+    queued = _STATE[ShotState.QUEUED][0]
     if record is None:
-        return "Queued"
+        return queued
     if record.status == JobStatus.QUEUED:
-        return f"Queued · #{record.queue_position}" if record.queue_position else "Queued"
+        return f"{queued} ({ordinal(record.queue_position)})" if record.queue_position else queued
     if record.status == JobStatus.UPLOADING:
         return "Uploading"
     if record.status == JobStatus.SUBMITTING:
         return "Submitting"
     if record.status == JobStatus.PENDING:
-        return "Waiting"
+        return JobStatus.PENDING.label
     if record.status == JobStatus.DOWNLOADING:
         return "Saving"
-    return "Rendering"
+    return _STATE[ShotState.RUNNING][0]
 
 
 def tile_html(view: ShotView, board: Board, selected: bool, marks: str = "") -> str:
     """One shot's tile; `marks`: its continuity marks (continuity.tile_marks_html)."""
     shot = view.shot
     state = view.state
-    label, tone = _STATE[state]
+    label, tone = state_label(view)
     if state == ShotState.RUNNING and view.running is not None:
-        label = _running_label(view.running.record).split(" · ")[0]  # the overlay shows the percent
+        label = _running_label(view.running.record)  # the overlay shows the percent
         if view.chosen is not None and view.chosen.playable:
             label = "New take"
     done = 100 if state == ShotState.DONE else 0
@@ -370,7 +393,7 @@ def editor_head_html(board: Board | None, view: ShotView | None) -> str:
         return section_html("Shot", "Select a shot to edit it, or add one.") + (
             '<div class="sb-editor-empty">Nothing selected. Click a tile on the left — or “Add shot”.</div>'
         )
-    label, tone = _STATE[view.state]
+    label, tone = state_label(view)
     return (
         f'<div class="sb-editor-head" data-shot="{esc(view.shot.id)}" data-number="{view.number}">'
         f'<span class="sb-editor-num">{view.number:02d}</span>'
@@ -468,6 +491,13 @@ def takes_html(view: ShotView | None, inputs: Mapping[str, str] | None = None) -
             else ""
         )
         chosen = '<span class="sb-take-chosen">★ On the board</span>' if t.chosen else ""
+        drop = (  # undoable for a few seconds (ui/storyboard/slips.py); not while its job runs
+            '<button type="button" class="sb-take-del" data-action="delete-take" '
+            f'data-shot="{esc(view.shot.id)}" data-take="{esc(t.take.id)}" '
+            f'aria-label="Delete take {t.number}">Delete take</button>'
+            if not t.active
+            else ""
+        )
         when = time.strftime("%H:%M", time.localtime(t.take.created_at))
         cards.append(
             f'<div class="sb-take{" is-chosen" if t.chosen else ""}" data-take="{esc(t.take.id)}" '
@@ -476,7 +506,7 @@ def takes_html(view: ShotView | None, inputs: Mapping[str, str] | None = None) -
             f'<div class="sb-take-body"><div class="sb-take-line"><b>Take {t.number}</b>'
             f'<span class="sb-take-when">{when}</span></div>'
             f'<span class="sd-pill is-{tone} sb-pill"><span class="sd-pill-dot"></span>{esc(label)}</span>'
-            f"{chosen}{pick}{inputs.get(t.take.id, '')}</div></div>"
+            f"{chosen}{pick}{inputs.get(t.take.id, '')}{drop}</div></div>"
         )
     return (
         f'<div class="sb-takes" data-count="{len(view.takes)}"><div class="sb-takes-title">Takes '

@@ -34,6 +34,8 @@ from seedance_ui.options import (
 from seedance_ui.pricing import estimate
 from seedance_ui.runtime import Runtime
 from seedance_ui.ui import views
+from seedance_ui.ui.assist.prompt_assist import PromptAssist
+from seedance_ui.ui.assist.target import Target, craft_enabled
 from seedance_ui.ui.common import INSTANT, Out, duration_slider, handler, script, section, toast_warning
 from seedance_ui.ui.prompt_lint import lint, straighten_quotes
 from seedance_ui.ui.studio import craft
@@ -163,6 +165,8 @@ class CreatePanel(Panel):
             "Straighten quotes", size="sm", visible=False, elem_id="sd-straighten", variant="secondary"
         )
         p.straighten_btn.click(self.straighten, inputs=[p.prompt], outputs=[p.prompt], **QUIET)
+        if craft_enabled(self.runtime):  # the model's help and the prompt's versions (ui/assist/)
+            PromptAssist(self.runtime).build(Target(p.prompt, p.owner, p.visitor_key, "sd"))
 
     def craft_panel(self) -> None:
         """Prompt craft: snippet menus, a dialogue line, example prompts."""

@@ -29,10 +29,15 @@ from seedance_ui.options import (
     model_id,
 )
 from seedance_ui.runtime import Runtime
+from seedance_ui.security.key_owner import KEY_OWNER_PREFIX
 from seedance_ui.store import JobRecord, JobStatus
+from seedance_ui.store.query import HistoryPage
 from seedance_ui.ui import views
-from seedance_ui.ui.common import Out, handler, section, toast_info, toast_warning
+from seedance_ui.ui.common import Out, handler, script, section, toast_info, toast_warning
 from seedance_ui.ui.studio.fields import INPUT_LABELS
+from seedance_ui.ui.studio.history_filters import HistoryFilters
+from seedance_ui.ui.studio.history_find import HistoryFinder, query_of
+from seedance_ui.ui.studio.history_views import STAR, history_label
 from seedance_ui.ui.studio.media import captioned
 from seedance_ui.ui.studio.modes import ADAPTIVE, mode_of, spec_of, tier_choices
 from seedance_ui.ui.studio.page import (
@@ -45,6 +50,7 @@ from seedance_ui.ui.studio.page import (
     media_inputs,
 )
 from seedance_ui.ui.studio.placeholders import Placeholders
+from seedance_ui.ui.studio.undo import HistoryUndo
 
 HISTORY_LIMIT = 60
 CONTINUE_DIR = ("ui", "continue")  # under the data directory (served: gr.Image shows the file from there)
@@ -63,12 +69,16 @@ class HistoryPanel(Panel):
         super().__init__(page, runtime)
         self.placeholders = Placeholders(runtime.store.data_dir)
         self.placeholders.warm()
+        self.finder = HistoryFinder(runtime.store)
+        self.filters = HistoryFilters(page, runtime, self)
+        self.undo = HistoryUndo(page, runtime, self.gallery)  # Delete waits SEEDANCE_UNDO_SECONDS
 
     def build(self) -> None:
         """The owner's history: a gallery, and the selected item's detail and actions."""
         p = self.page
         with gr.Column(elem_classes="sd-panel", elem_id="sd-history-panel"):
-            section("History", "Your shots in this browser, newest first — kept across visits.")
+            section("History", "Your shots and storyboard takes, newest first — kept across visits.")
+            self.filters.build_controls()
             with gr.Row(equal_height=False):
                 p.gallery = gr.Gallery(
                     label="History",
@@ -109,40 +119,52 @@ class HistoryPanel(Panel):
                             "Cancel job", variant="stop", visible=False, elem_id="sd-cancel-job",
                             min_width=110,
                         )
+                        p.favourite_btn = gr.Button(
+                            f"{STAR} Star", variant="secondary", visible=False, elem_id="sd-favourite",
+                            min_width=100,
+                        )
+            self.filters.build_pager()
+            self.undo.build()
 
         detail = [
             p.selected_job, p.detail_video, p.detail, p.reuse_btn, p.continue_btn, p.delete_btn,
-            p.cancel_job_btn,
+            p.cancel_job_btn, p.favourite_btn,
         ]
-        selected = p.gallery.select(self.select, inputs=[p.history_ids, p.owner], outputs=detail, **LIGHT)
+        selected = p.gallery.select(
+            self.select, inputs=[p.history_ids, p.owner, p.visitor_key], outputs=detail, **LIGHT
+        )
         detail_follow = selected.then(
-            self.follow_detail, inputs=[p.selected_job, p.owner], outputs=detail, **WATCH
+            self.follow_detail, inputs=[p.selected_job, p.owner, p.visitor_key], outputs=detail, **WATCH
         )
         p.gallery.select(None, None, None, cancels=[detail_follow], api_visibility="private", queue=False)
         reused = p.reuse_btn.click(
             self.reuse,
-            inputs=[p.selected_job, p.owner],
+            inputs=[p.selected_job, p.owner, p.visitor_key],
             outputs=[*controls(p), p.content_filter, p.status],
             **LIGHT,
         )
         reused.then(  # once the page shows the job's mode: its inputs (their events read the new model)
-            self.reuse_inputs, inputs=[p.selected_job, p.owner], outputs=media_inputs(p)[1:], **LIGHT
-        )
-        p.continue_btn.click(
-            self.continue_shot,
-            inputs=[p.selected_job, p.owner],
-            outputs=[p.model, p.first_frame, p.last_frame, p.aspect_ratio, p.status],
+            self.reuse_inputs, inputs=[p.selected_job, p.owner, p.visitor_key], outputs=media_inputs(p)[1:],
             **LIGHT,
         )
+        # Continue this shot, from the history's detail or beside the fresh result (the preview's job):
+        # then the create panel's first frame is brought into view (scripts/continue-view.js).
+        continued = [p.model, p.first_frame, p.last_frame, p.aspect_ratio, p.status]
+        for button, job in ((p.continue_btn, p.selected_job), (p.continue_result_btn, p.current_job)):
+            button.click(self.continue_shot, inputs=[job, p.owner], outputs=continued, **LIGHT).then(
+                None, None, None, js=script("continue-view.js"), queue=False, api_visibility="private"
+            )
         p.delete_btn.click(
             self.delete,
-            inputs=[p.selected_job, p.owner],
-            outputs=[p.gallery, p.history_ids, *detail, p.status],
+            inputs=[p.selected_job, p.owner, p.history_query, p.visitor_key],
+            outputs=[p.gallery, p.history_ids, *detail, p.status, *self.undo.bar.outputs()],
             **LIGHT,
         )
+        self.undo.wire()
         p.cancel_job_btn.click(
             self.cancel_selected, inputs=[p.selected_job, p.owner], outputs=[p.status], **SUBMIT
         )
+        self.filters.wire()
 
     def input_views(self, record: JobRecord | None) -> list[views.InputView]:
         """The job's inputs for the history detail: image copies as thumbnails, URLs as chips."""
@@ -163,26 +185,24 @@ class HistoryPanel(Panel):
     def detail_view(self, record: JobRecord | None) -> str:
         return views.detail_html(record, self.input_views(record))
 
-    def gallery(self, owner: str | None, records: Sequence[JobRecord] | None = None) -> Out:
-        """The history gallery and the job ids of its items."""
-        items, ids = self.gallery_items(owner, records)
-        return {self.page.gallery: items, self.page.history_ids: ids}
+    def gallery(self, owner: str | None, query: Any = None, key: Any = None) -> Out:
+        """The history gallery and the job ids of its items: the page of `query` (the page's history
+        query state; None: the first page, unfiltered) of the owner's jobs and of `key`'s owner."""
+        return self.gallery_of(owner, self.finder.page(owner, key, query_of(query)))
 
-    def gallery_items(
-        self, owner: str | None, records: Sequence[JobRecord] | None = None
-    ) -> tuple[list[tuple[str, str]], list[str]]:
-        if not owner:
-            return [], []
-        if records is None:
-            records = self.manager.list(owner, HISTORY_LIMIT)
+    def gallery_of(self, owner: str | None, found: HistoryPage) -> Out:
+        """The gallery and its job ids for a page of the history already read."""
         items: list[tuple[str, str]] = []
         ids: list[str] = []
-        for rec in records:
+        for row in found.rows:
+            rec = row.record
+            if owner and self.undo.hidden(owner, rec.id):  # deleted, still undoable
+                continue
             poster = self.store.poster_file(rec) if rec.status == JobStatus.COMPLETED else None
             image = poster or self.placeholders.for_record(rec)
-            items.append((str(image), views.history_caption(rec)))
+            items.append((str(image), history_label(row)))
             ids.append(rec.id)
-        return items, ids
+        return {self.page.gallery: items, self.page.history_ids: ids}
 
     @staticmethod
     def history_signature(records: Sequence[JobRecord]) -> str:
@@ -190,41 +210,56 @@ class HistoryPanel(Panel):
         return "|".join(f"{r.id}:{r.status.value}:{r.poster_path or ''}" for r in records)
 
     def detail_outputs(self, record: JobRecord | None) -> Out:
-        """The history's detail column for the selected item (`record`), or empty for none."""
+        """The history's detail column for the selected item (`record`), or empty for none. A job an
+        agent made with the visitor's key is shown and reused, not deleted or cancelled from here."""
         p = self.page
         path = self.video_file(record)
+        own = record is not None and not record.owner.startswith(KEY_OWNER_PREFIX)
         return {
             p.selected_job: record.id if record is not None else None,
             p.detail_video: gr.update(value=path, visible=bool(path)),
             p.detail: self.detail_view(record),
             p.reuse_btn: gr.update(visible=record is not None),
             p.continue_btn: gr.update(visible=bool(path)),
-            p.delete_btn: gr.update(visible=record is not None and record.terminal),
-            p.cancel_job_btn: gr.update(visible=record is not None and not record.terminal),
+            p.delete_btn: gr.update(visible=own and record.terminal),
+            p.cancel_job_btn: gr.update(visible=own and not record.terminal),
+            p.favourite_btn: self.favourite_button(record),
         }
+
+    def favourite_button(self, record: JobRecord | None) -> Any:
+        """The detail's star: "★ Starred" on a starred job, "☆ Star" on another, hidden for none."""
+        if record is None:
+            return gr.update(visible=False)
+        starred = self.store.is_favourite(record.id)
+        return gr.update(value=f"{STAR} Starred" if starred else "☆ Star", visible=True)
+
+    def job_for(self, job_id: Any, owner: Any, key: Any, request: Any) -> tuple[str | None, JobRecord | None]:
+        """(the event's owner, its job `job_id`): one of its own, or of the key it set (history_find)."""
+        owner_id = self.owner_of(owner, request)
+        return owner_id, self.finder.job(job_id, owner_id, key) if job_id and owner_id else None
 
     @handler
     def select(
-        self, ids: list[str] | None, owner: Any, evt: gr.SelectData, request: gr.Request | None = None
+        self, ids: list[str] | None, owner: Any, evt: gr.SelectData, key: Any = None,
+        request: gr.Request | None = None,
     ) -> Out:
-        owner_id = self.owner_of(owner, request)
         index = evt.index if isinstance(evt.index, int) else None
-        if not owner_id or index is None or not ids or not 0 <= index < len(ids):
+        if index is None or not ids or not 0 <= index < len(ids):
             return self.detail_outputs(None)
-        return self.detail_outputs(self.manager.get(ids[index], owner_id))
+        return self.detail_outputs(self.job_for(ids[index], owner, key, request)[1])
 
     @handler
     async def follow_detail(
-        self, job_id: str | None, owner: Any, request: gr.Request | None = None
+        self, job_id: str | None, owner: Any, key: Any = None, request: gr.Request | None = None
     ) -> AsyncIterator[Any]:
         """Keep the selected item's detail live while it is in flight."""
-        owner_id, record = self.job_of(job_id, owner, request)
+        _owner_id, record = self.job_for(job_id, owner, key, request)
         yield gr.skip()
         if record is None or record.terminal:
             return
         # The detail shows nothing that changes with time alone: redraw it only when the job changes
         # (each answer also pays Gradio's rebuild of the five skipped outputs).
-        async for live in self.manager.watch(record.id, owner_id):
+        async for live in self.manager.watch(record.id, record.owner):
             if live.terminal:
                 yield self.detail_outputs(live)
                 return
@@ -233,10 +268,12 @@ class HistoryPanel(Panel):
                 yield {self.page.detail: self.detail_view(live)}
 
     @handler
-    def reuse(self, job_id: str | None, owner: Any, request: gr.Request | None = None) -> Any:
+    def reuse(
+        self, job_id: str | None, owner: Any, key: Any = None, request: gr.Request | None = None
+    ) -> Any:
         """The create panel's fields as the selected job was sent, its inputs back in their zones (a
         frames or references job: its mode, its saved pictures, its URLs), and a notice."""
-        _owner_id, record = self.job_of(job_id, owner, request)
+        _owner_id, record = self.job_for(job_id, owner, key, request)
         if record is None:
             toast_info("Select an item in your history first.")
             return gr.skip()
@@ -286,10 +323,12 @@ class HistoryPanel(Panel):
         }
 
     @handler
-    def reuse_inputs(self, job_id: str | None, owner: Any, request: gr.Request | None = None) -> Any:
+    def reuse_inputs(
+        self, job_id: str | None, owner: Any, key: Any = None, request: gr.Request | None = None
+    ) -> Any:
         """After `reuse` (once the page shows the job's mode): its saved pictures and its URLs back in
         the create panel's zones."""
-        _owner_id, record = self.job_of(job_id, owner, request)
+        _owner_id, record = self.job_for(job_id, owner, key, request)
         model = self.media_model(record) if record is not None else None
         if record is None or model is None:
             return gr.skip()
@@ -308,8 +347,13 @@ class HistoryPanel(Panel):
         return media_fields(local_request(self.store, record.params))
 
     @handler
-    def delete(self, job_id: str | None, owner: Any, request: gr.Request | None = None) -> Any:
-        """Delete the selected item (ended jobs only), with its files: the gallery and an empty detail."""
+    def delete(
+        self, job_id: str | None, owner: Any, query: Any = None, key: Any = None,
+        request: gr.Request | None = None,
+    ) -> Any:
+        """Delete the selected item (ended jobs only): gone from the gallery now, deleted with its files
+        when the undo time is up (`HistoryUndo`). The gallery (the page's `query`), an empty detail and the
+        undo bar."""
         owner_id, record = self.job_of(job_id, owner, request)
         if record is None or owner_id is None:
             toast_info("Select an item in your history first.")
@@ -318,12 +362,14 @@ class HistoryPanel(Panel):
             message = "This job is still running: cancel it first, or wait until it ends."
             toast_warning(message)
             return {self.page.status: views.notice_html("warning", message)}
-        if not self.manager.delete(record.id, owner_id):
-            toast_warning("Could not delete this item.")
-            return gr.skip()
-        continue_frame(self.store.data_dir, record.id).unlink(missing_ok=True)
-        toast_info("Deleted, with its video, poster and input files.")
-        return {**self.gallery(owner_id), **self.detail_outputs(None)}
+        erase = lambda: self.erase(owner_id, record.id)  # noqa: E731 - when the undo time is up
+        return {**self.undo.delete(owner_id, record, erase, query, key), **self.detail_outputs(None)}
+
+    def erase(self, owner_id: str, job_id: str) -> None:
+        """The delete itself, once it can no longer be undone: the job with its video, poster, input and
+        continue-frame files."""
+        if self.manager.delete(job_id, owner_id):
+            continue_frame(self.store.data_dir, job_id).unlink(missing_ok=True)
 
     @handler
     def cancel_selected(self, job_id: str | None, owner: Any, request: gr.Request | None = None) -> str:

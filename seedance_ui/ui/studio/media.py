@@ -64,6 +64,7 @@ from seedance_ui.ui.studio.modes import (
     url_lines,
 )
 from seedance_ui.ui.studio.page import FETCH, QUIET, Panel
+from seedance_ui.ui.studio.samples import SamplesPanel, demo_links_html
 
 WEB_SEARCH_INFO = "For recent events; billed only if a search happens."
 WEB_SEARCH_OFF_INFO = "Only the Standard and Fast text models search the web: uncheck it for this model."
@@ -144,6 +145,8 @@ class MediaPanel(Panel):
                 "＋ Add images", file_count="multiple", file_types=["image"], size="sm", variant="secondary",
                 elem_id="sd-add-refs",
             ), added_image_label)
+            self.samples = SamplesPanel(p, self.runtime, self)
+            self.samples.build()  # demo mode: sample pictures and a sample clip
             with gr.Row(equal_height=False):
                 p.ref_videos = url_box("video", limits["video"], "a 2–15 s MP4 or MOV the provider can fetch")
                 p.ref_audios = url_box("audio", limits["audio"], "a 2–15 s WAV or MP3")
@@ -202,6 +205,7 @@ class MediaPanel(Panel):
             trigger_mode="always_last",
             **FETCH,
         )
+        self.samples.wire()
 
     # ---------------------------------------------------------------------------------------------
     # mode and model
@@ -314,8 +318,10 @@ class MediaPanel(Panel):
         return out
 
     def _trusted(self) -> tuple[str, ...]:
-        settings = self.runtime.settings
-        return tuple(o for o in (settings.base_url, settings.files_url) if o)
+        """The provider's origins, and in demo mode the simulator's (its sample clip, its results)."""
+        settings, simulator = self.runtime.settings, self.runtime.simulator
+        own = (simulator.base_url,) if simulator is not None else ()
+        return tuple(o for o in (settings.base_url, settings.files_url, *own) if o)
 
     def _url_problems(self, urls: tuple[str, ...], label: str) -> list[str]:
         out = []
@@ -339,7 +345,7 @@ class MediaPanel(Panel):
                 total, note = await self._measure_kind(http, kind, urls, check, limit)
                 seconds += total if kind == "video" else 0.0
                 lines += note
-        html = mode_views.measures_html(lines)
+        html = mode_views.measures_html(lines) + (demo_links_html(lines) if self.runtime.demo_mode else "")
         return {self.page.video_seconds: round(seconds, 3), self.page.ref_measures: html}
 
     async def _measure_kind(

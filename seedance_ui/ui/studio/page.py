@@ -78,6 +78,8 @@ class StudioPage:
     adaptive_btn: gr.Button
     refs_panel: gr.Column
     ref_images: gr.Gallery
+    sample_pictures_btn: gr.Button  # demo mode only (samples.py)
+    sample_clip_btn: gr.Button
     add_refs_btn: gr.UploadButton
     ref_videos: gr.Textbox
     ref_audios: gr.Textbox
@@ -100,6 +102,18 @@ class StudioPage:
     delete_btn: gr.Button
     continue_btn: gr.Button
     cancel_job_btn: gr.Button
+    favourite_btn: gr.Button
+    # the history's search, filters and pages (history_filters.py)
+    history_query: gr.State
+    history_search: gr.Textbox
+    history_mode: gr.Dropdown
+    history_status: gr.Dropdown
+    history_board: gr.Dropdown
+    history_favourites: gr.Checkbox
+    history_newer: gr.Button
+    history_pager: gr.HTML
+    history_older: gr.Button
+    continue_result_btn: gr.Button
     generate_btn: gr.Button
     cancel_btn: gr.Button
     cost: gr.HTML

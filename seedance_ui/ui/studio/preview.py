@@ -19,10 +19,12 @@ import gradio as gr
 
 from seedance_ui.client import GenerationRequest, SeedanceError, ValidationError
 from seedance_ui.jobs.idempotency import existing_job, key_problem, new_key, submit_once
+from seedance_ui.llm.versions import STUDIO_SUBJECT
 from seedance_ui.runtime import Runtime
 from seedance_ui.security.identity import visitor_in_scope
 from seedance_ui.store import JobRecord, JobStatus
 from seedance_ui.ui import views
+from seedance_ui.ui.assist import versions
 from seedance_ui.ui.common import (
     Out,
     handler,
@@ -137,6 +139,9 @@ class PreviewPanel(Panel):
             p.download = gr.DownloadButton(
                 "Download MP4", visible=False, variant="secondary", elem_id="sd-download"
             )
+            p.continue_result_btn = gr.Button(  # shown with the video; wired by the history panel
+                "Continue this shot", visible=False, variant="secondary", elem_id="sd-continue-result"
+            )
             p.params = gr.HTML("", elem_id="sd-params")
 
     def wire(self, demo: gr.Blocks) -> None:
@@ -148,7 +153,11 @@ class PreviewPanel(Panel):
         loaded = demo.load(
             self.on_load,
             inputs=[p.owner],
-            outputs=[p.owner, p.gallery, p.history_ids, p.current_job, *preview, p.drawn, p.submit_token],
+            outputs=[
+                p.owner, p.gallery, p.history_ids, p.current_job, *preview, p.drawn, p.submit_token,
+                p.history_query, p.history_pager, p.history_newer, p.history_older, p.history_board,
+                p.continue_result_btn,
+            ],
             **LIGHT,
         )
         loaded.then(None, None, None, js=LOADED_JS, queue=False, api_visibility="private")
@@ -158,12 +167,15 @@ class PreviewPanel(Panel):
         load_watch = loaded.then(self.watch_page, inputs=watch_inputs, outputs=watch_outputs, **WATCHER)
         p.outcome_signal.change(
             self.show_outcome,
-            inputs=[p.outcome_signal, p.owner],
-            outputs=[p.video, p.download, p.params, p.status, p.gallery, p.history_ids],
+            inputs=[p.outcome_signal, p.owner, p.history_query, p.visitor_key],
+            outputs=[
+                p.video, p.download, p.params, p.status, p.gallery, p.history_ids, p.continue_result_btn
+            ],
             **REDRAW,
         )
         p.history_signal.change(
-            self.show_history, inputs=[p.owner], outputs=[p.gallery, p.history_ids], **REDRAW
+            self.show_history, inputs=[p.owner, p.history_query, p.visitor_key],
+            outputs=[p.gallery, p.history_ids], **REDRAW,
         )
 
         # One press pays once: the button is off from the click (in the page, at once) until the answer has
@@ -173,7 +185,7 @@ class PreviewPanel(Panel):
         )
         submitted = generate_btn.click(
             self.submit,
-            inputs=[*controls(p), p.owner, p.visitor_key, *media_inputs(p), p.submit_token],
+            inputs=[*controls(p), p.owner, p.visitor_key, *media_inputs(p), p.submit_token, p.history_query],
             outputs=[
                 p.owner,
                 p.current_job,
@@ -189,6 +201,7 @@ class PreviewPanel(Panel):
                 generate_btn,
                 p.submit_note,
                 p.counter,
+                p.continue_result_btn,
             ],
             **SUBMIT,
             show_progress="minimal",
@@ -211,6 +224,11 @@ class PreviewPanel(Panel):
         job = [record.id, record.terminal] if record is not None else None
         return {"job": job, "history": history}
 
+    def card(self, record: JobRecord | None) -> str:
+        """The progress card of `record`, its time left from the run times the studio has seen."""
+        expected = self.runtime.estimates.expected_for(record) if record is not None else None
+        return views.progress_card(record, expected=expected)
+
     def result(self, record: JobRecord | None) -> Out:
         """The preview panel's video, download button and parameters for `record`."""
         path = self.video_file(record) if record is not None else None
@@ -219,6 +237,7 @@ class PreviewPanel(Panel):
         return {
             p.video: gr.update(value=path, visible=bool(path)),
             p.download: gr.update(value=path, visible=bool(path)),
+            p.continue_result_btn: gr.update(visible=bool(path)),  # beside the fresh result
             p.params: params,
         }
 
@@ -252,14 +271,14 @@ class PreviewPanel(Panel):
                 owner_id = self.runtime.identities.adopt_legacy(visitor, legacy) or owner_id
             browser_id = None
         records = self.manager.list(owner_id, HISTORY_LIMIT)
-        latest = records[0] if records else None
+        latest = self.history.finder.latest_studio(owner_id)  # never a storyboard's take
         ended = latest is not None and latest.terminal
         p = self.page
         return {
             p.owner: browser_id,
-            **self.history.gallery(owner_id, records),
+            **self.history.filters.first_view(owner_id),
             p.current_job: latest.id if latest is not None else None,
-            p.progress: views.progress_card(latest),
+            p.progress: self.card(latest),
             **self.result(latest),
             p.status: self.outcome_notice(latest, toast=False) if ended and latest else "",
             p.drawn: self.drawn(latest, self.history.history_signature(records)),
@@ -316,11 +335,11 @@ class PreviewPanel(Panel):
                 if live.terminal:  # show_outcome draws the video and the gallery together
                     await history.absorb()
                     outcome = [live.id, live.status.value]
-                    yield {p.progress: views.progress_card(live), p.outcome_signal: outcome}
+                    yield {p.progress: self.card(live), p.outcome_signal: outcome}
                     break
                 signal, _busy = await history.tick()
                 if changed:
-                    yield {p.progress: views.progress_card(live), p.history_signal: signal}
+                    yield {p.progress: self.card(live), p.history_signal: signal}
                 elif not is_skip(signal):
                     yield {p.history_signal: signal}
         while True:
@@ -332,7 +351,9 @@ class PreviewPanel(Panel):
             await asyncio.sleep(HISTORY_POLL_SECONDS)
 
     @handler
-    def show_outcome(self, signal: Any, owner: Any, request: gr.Request | None = None) -> Any:
+    def show_outcome(
+        self, signal: Any, owner: Any, query: Any = None, key: Any = None, request: gr.Request | None = None
+    ) -> Any:
         """The panel's job has ended (its outcome signal changed): its video, download, parameters and
         notice, and the gallery (one redraw for all the page shows of it)."""
         owner_id = self.owner_of(owner, request)
@@ -341,15 +362,17 @@ class PreviewPanel(Panel):
         if record is None or not record.terminal:
             return gr.skip()
         status = {self.page.status: self.outcome_notice(record, toast=True)}
-        return {**self.result(record), **status, **self.history.gallery(owner_id)}
+        return {**self.result(record), **status, **self.history.gallery(owner_id, query, key)}
 
     @handler
-    def show_history(self, owner: Any, request: gr.Request | None = None) -> Any:
-        """The owner's history changed (its signal changed): the gallery."""
+    def show_history(
+        self, owner: Any, query: Any = None, key: Any = None, request: gr.Request | None = None
+    ) -> Any:
+        """The owner's history changed (its signal changed): the gallery (the page's query's page)."""
         owner_id = self.owner_of(owner, request)
         if not owner_id:
             return gr.skip()
-        return self.history.gallery(owner_id)
+        return self.history.gallery(owner_id, query, key)
 
     # ---------------------------------------------------------------------------------------------
     # generate, follow, cancel
@@ -402,6 +425,7 @@ class PreviewPanel(Panel):
         video_urls: Any = None,
         audio_urls: Any = None,
         submit_token: Any = None,
+        history_query: Any = None,
         http: gr.Request | None = None,
     ) -> Out:
         """Validate (the fields, then the media files themselves), then hand the job to the manager:
@@ -417,7 +441,7 @@ class PreviewPanel(Panel):
             browser_id = None
         token, made = await asyncio.to_thread(self._token_job, owner_id, submit_token)
         if made is not None:
-            return await self._accepted(made, owner_id, browser_id)
+            return await self._accepted(made, owner_id, browser_id, history_query, visitor_key)
         if too_long(prompt, self.settings.max_prompt_chars):
             message = prompt_too_long(prompt, self.settings.max_prompt_chars)
             toast_warning(message, title="Not sent")
@@ -437,10 +461,16 @@ class PreviewPanel(Panel):
         if problems:
             return self.refused(browser_id, self.not_sent(problems))
         address = self.address_of(http)
+        # The prompt's version the take records (a "typed" one unless it is the latest version already).
+        version = await asyncio.to_thread(
+            versions.record, self.runtime, owner_id, STUDIO_SUBJECT, prompt, "typed"
+        )
         try:
             record, _new = await asyncio.to_thread(
                 submit_once, self.manager, owner_id, token,
-                lambda: self.manager.submit(request, owner_id, visitor_key or None, address=address),
+                lambda: self.manager.submit(
+                    request, owner_id, visitor_key or None, address=address, prompt_version=version
+                ),
             )
         except ValidationError as exc:
             toast_warning(exc.message, exc.hint, title="Not sent")
@@ -453,7 +483,7 @@ class PreviewPanel(Panel):
             message = "The job manager is not running, so nothing was sent."
             toast_warning(message, "Reload the page in a moment; if it persists, restart the server.")
             return self.refused(browser_id, views.notice_html("error", message))
-        return await self._accepted(record, owner_id, browser_id)
+        return await self._accepted(record, owner_id, browser_id, history_query, visitor_key)
 
     def refused(self, browser_id: str | None, notice: str) -> Out:
         """The answer to a press that sent nothing: the notice at the top of Preview and beside Generate
@@ -472,18 +502,21 @@ class PreviewPanel(Panel):
         except ValidationError:
             return None, None
 
-    async def _accepted(self, record: JobRecord, owner_id: str, browser_id: str | None) -> Out:
-        """The answer to an accepted submission: the job as the current one, the gallery, and a new
-        submission token (the next press is a new job)."""
+    async def _accepted(
+        self, record: JobRecord, owner_id: str, browser_id: str | None, query: Any = None, key: Any = None
+    ) -> Out:
+        """The answer to an accepted submission: the job as the current one, the gallery (the page of the
+        page's history query), and a new submission token (the next press is a new job)."""
         p = self.page
         records = await asyncio.to_thread(self.manager.list, owner_id, HISTORY_LIMIT)
+        gallery = await asyncio.to_thread(self.history.gallery, owner_id, query, key)
         return {
             p.owner: browser_id,
             p.current_job: record.id,
             p.status: "",
-            p.progress: views.progress_card(record),
+            p.progress: self.card(record),
             **self.result(record),  # a new job has no video yet: hidden, and its parameters
-            **self.history.gallery(owner_id, records),
+            **gallery,
             p.drawn: self.drawn(record, self.history.history_signature(records)),
             p.submit_token: new_key(),
             p.generate_btn: gr.update(interactive=False),  # on again once the answer settled (wire)
