@@ -447,3 +447,26 @@ def test_the_review_zip_of_a_shared_board_carries_the_csv_and_the_edl(studio: St
         assert {NOTES_CSV_NAME, EDL_NAME} <= names
         assert zf.read(EDL_NAME).decode().startswith("TITLE: Pilot")
     wait_until(lambda: path.is_file())
+
+
+def test_notes_marked_read_stay_read_after_a_restart(studio: Studio) -> None:
+    reviews, board_id = studio.reviews, studio.other.id
+    link = reviews.open(reviews.share(OWNER, board_id)[0])
+    shot = reviews.view(link).shots[0]
+    before = reviews.owner_summary(OWNER, board_id).new_notes  # other tests' notes on this board
+    reviews.add_note(link, shot.id, shot.take_job_id or "", 0.5, "Ana", "before the owner looked")
+    assert reviews.owner_summary(OWNER, board_id).new_notes == before + 1
+    reviews.mark_seen(OWNER, board_id)
+    assert reviews.owner_summary(OWNER, board_id).new_notes == 0
+    with pytest.raises(ReviewRefused):
+        reviews.mark_seen(STRANGER, board_id)
+
+    reopened = HistoryStore(studio.data)  # the studio restarted: a new store and service on the same data
+    try:
+        after = ReviewService(reopened, limits=ROOM)
+        assert after.owner_summary(OWNER, board_id).new_notes == 0
+        after.add_note(after.open(reviews.share(OWNER, board_id)[0]), shot.id, shot.take_job_id or "", 1.0,
+                       "Ben", "after the owner looked")
+        assert after.owner_summary(OWNER, board_id).new_notes == 1
+    finally:
+        reopened.close()

@@ -9,9 +9,11 @@ Owner (the Storyboard tab; `owner` is the page's owner id, as for BoardSession):
     reviews.links(owner, board_id) -> [Link]     newest first: created_at, expires_at, last_opened_at,
                                                  revoked_at, has_passphrase, show_prompts
     reviews.revoke(owner, link_id) -> bool       at once: every later call through the link fails
-    reviews.owner_summary(owner, board_id, since=last_looked) -> OwnerSummary
+    reviews.owner_summary(owner, board_id, since=None) -> OwnerSummary
         .view: ReviewView (prompts shown); .view.shots[i].statuses / .notes / .verdict of the current
-        version; .new_notes: notes written after `since`; .summary: "3 of 4 shots approved"
+        version; .new_notes: notes written after `since` (None: after the owner's last mark_seen);
+        .summary: "3 of 4 shots approved"
+    reviews.mark_seen(owner, board_id, at=None)  "Mark read": kept in the store, so it survives a restart
     reviews.resolve(owner, note_id, resolved=True) -> bool
     reviews.export_csv(owner, board_id) -> str   reviews.export_edl(owner, board_id) -> str
     reviews.has_review(owner, board_id) -> bool

@@ -176,12 +176,19 @@ class ReviewService:
                           now=self.clock())
 
     # -- the owner's summary and the exports -----------------------------------------------------------
-    def owner_summary(self, owner: str, board_id: str, since: float = 0.0) -> OwnerSummary:
-        """Statuses and notes per shot (current version), and how many notes are newer than `since`."""
+    def owner_summary(self, owner: str, board_id: str, since: float | None = None) -> OwnerSummary:
+        """Statuses and notes per shot (current version), and how many notes are newer than `since`
+        (None: than when the owner last marked them read, kept in the store across restarts)."""
         board, jobs = self._owned(owner, board_id)
         notes = note_rules.notes_of(self.db, owner, board_id)
         view = self._build(board, jobs, True, notes)
-        return summarize(view, notes, since, self.links(owner, board_id))
+        seen = self.db.review_seen(owner, board_id) if since is None else since
+        return summarize(view, notes, seen, self.links(owner, board_id))
+
+    def mark_seen(self, owner: str, board_id: str, at: float | None = None) -> None:
+        """The owner read the board's notes: those written until `at` (now) are no longer new."""
+        self._owned(owner, board_id)
+        self.db.mark_review_seen(owner, board_id, time.time() if at is None else at)
 
     def export_csv(self, owner: str, board_id: str) -> str:
         """The review's notes as CSV text (every version)."""

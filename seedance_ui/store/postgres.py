@@ -209,15 +209,23 @@ def _migration_9(conn: Connection) -> None:
     ))
 
 
+def _migration_10(conn: Connection) -> None:
+    """Reviews: when the owner last marked a board's notes read."""
+    _run_all(conn, (
+        """CREATE TABLE review_seen (owner TEXT NOT NULL, board_id TEXT NOT NULL,
+            seen_at DOUBLE PRECISION NOT NULL, PRIMARY KEY (owner, board_id))""",
+    ))
+
+
 # Ordered like sqlite.MIGRATIONS (tests check both have as many). Append only.
 MIGRATIONS: list[Migration] = [
     _migration_1, _migration_2, _migration_3, _migration_4, _migration_5, _migration_6, _migration_7,
-    _migration_8, _migration_9,
+    _migration_8, _migration_9, _migration_10,
 ]
 # Every table the studio keeps, in an order that copies and truncations can follow.
 TABLES = ("jobs", "job_meta", "spend", "legacy_imports", "app_secrets", "visitor_owners", "uploads",
           "input_refs", "idempotency_keys", "review_links", "review_versions", "review_notes",
-          "review_statuses", "llm_usage", "prompt_versions", "board_takes", "job_leases")
+          "review_statuses", "llm_usage", "prompt_versions", "board_takes", "job_leases", "review_seen")
 
 
 def apply_migrations(conn: Connection, migrations: list[Migration] | None = None) -> int:
@@ -844,6 +852,20 @@ class PostgresDatabase:
         """Every reviewer's latest status per take on the board, oldest first."""
         return self._rows(f"SELECT {_STATUS_COLUMNS} FROM review_statuses WHERE owner = %s AND board_id = %s "
                           "ORDER BY set_at, seq", (owner, board_id))
+
+    def review_seen(self, owner: str, board_id: str) -> float:
+        """When the owner last marked the board's notes read (0.0: never)."""
+        row = self._row("SELECT seen_at FROM review_seen WHERE owner = %s AND board_id = %s",
+                        (owner, board_id))
+        return float(row["seen_at"]) if row is not None else 0.0
+
+    def mark_review_seen(self, owner: str, board_id: str, at: float) -> None:
+        self._write(
+            "INSERT INTO review_seen (owner, board_id, seen_at) VALUES (%s, %s, %s) "
+            "ON CONFLICT (owner, board_id) "
+            "DO UPDATE SET seen_at = GREATEST(review_seen.seen_at, excluded.seen_at)",
+            (owner, board_id, at),
+        )
 
     # -- chat tokens and prompt versions ---------------------------------------------------------------
 

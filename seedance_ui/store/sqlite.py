@@ -350,10 +350,24 @@ def _migration_9(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX jobs_updated ON jobs (updated_at)")
 
 
+def _migration_10(conn: sqlite3.Connection) -> None:
+    """Reviews (#21): when the owner last marked a board's notes read, so "N new notes" survives a restart."""
+    conn.execute(
+        """
+        CREATE TABLE review_seen (
+            owner    TEXT NOT NULL,
+            board_id TEXT NOT NULL,
+            seen_at  REAL NOT NULL,   -- epoch seconds: notes written after it are new
+            PRIMARY KEY (owner, board_id)
+        )
+        """
+    )
+
+
 # Ordered: MIGRATIONS[n - 1] takes the schema from version n - 1 to n. Append only.
 MIGRATIONS: list[Migration] = [
     _migration_1, _migration_2, _migration_3, _migration_4, _migration_5, _migration_6, _migration_7,
-    _migration_8, _migration_9,
+    _migration_8, _migration_9, _migration_10,
 ]
 
 
@@ -997,6 +1011,18 @@ class SqliteDatabase:
             (owner, board_id),
         )
         return [dict(r) for r in rows]
+
+    def review_seen(self, owner: str, board_id: str) -> float:
+        """When the owner last marked the board's notes read (0.0: never)."""
+        row = self._row("SELECT seen_at FROM review_seen WHERE owner = ? AND board_id = ?", (owner, board_id))
+        return float(row["seen_at"]) if row is not None else 0.0
+
+    def mark_review_seen(self, owner: str, board_id: str, at: float) -> None:
+        self._write(
+            "INSERT INTO review_seen (owner, board_id, seen_at) VALUES (?, ?, ?) "
+            "ON CONFLICT (owner, board_id) DO UPDATE SET seen_at = MAX(seen_at, excluded.seen_at)",
+            (owner, board_id, at),
+        )
 
     # -- chat tokens (seedance_ui/llm/usage.py) and prompt versions (seedance_ui/llm/versions.py) -----------
 

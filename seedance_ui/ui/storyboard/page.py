@@ -26,7 +26,6 @@ class Page:
     def __init__(self, owner: gr.BrowserState, visitor_key: gr.State) -> None:
         self.owner, self.visitor_key = owner, visitor_key
         # (owner, board id) -> when the owner last marked the board's review notes read (this process)
-        self.review_seen: dict[tuple[str, str], float] = {}
 
     def fields(self) -> list[Any]:
         """The field components, in FIELDS order."""

@@ -9,7 +9,6 @@ reviewer page's own `review_url`, on this page's origin (SEEDANCE_PUBLIC_URL whe
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import gradio as gr
@@ -204,7 +203,7 @@ class ReviewPanel(TabPanel):
         shown = self.shown(values, request)[0]
         if data.get("action") != "seen" or shown.owner is None or shown.board_id is None:
             return {self.page.notice: gr.skip()}
-        self.page.review_seen[(shown.owner, shown.board_id)] = time.time()
+        self.runtime.reviews.mark_seen(shown.owner, shown.board_id)
         return self._review_only(shown)
 
     @handler

@@ -28,7 +28,7 @@ def summary_of(runtime: Any, page: Page, owner: str | None, board_id: str | None
     if reviews is None or not owner or not board_id or not reviews.has_review(owner, board_id):
         return None
     try:
-        return reviews.owner_summary(owner, board_id, since=page.review_seen.get((owner, board_id), 0.0))
+        return reviews.owner_summary(owner, board_id)
     except ReviewRefused:
         return None
 
