@@ -25,10 +25,11 @@ run: $(VENV)/.installed
 	$(PY) app.py
 
 ## test: lint, then the whole suite (browser tests use Debian's chromium, the a11y test axe-core, the
-## store tests a throwaway PostgreSQL server, which must then be there: no skipping)
+## store tests a throwaway PostgreSQL server, which must then be there: no skipping). Two workers
+## (pytest-xdist), each taking whole test files, so each module's one app stays in one process.
 test: chromium postgres $(VENV)/.installed-dev $(AXE)
 	$(VENV)/bin/ruff check .
-	SEEDANCE_TEST_CHROMIUM="$(CHROMIUM)" SEEDANCE_TEST_POSTGRES=required $(PY) -m pytest
+	SEEDANCE_TEST_CHROMIUM="$(CHROMIUM)" SEEDANCE_TEST_POSTGRES=required $(PY) -m pytest -n 2 --dist loadfile
 
 ## chromium: make sure Debian's chromium (browser tests) and a CJK font (demo clips) are installed;
 ## as root it installs what is missing, otherwise it stops (exit 1) and prints the command to run

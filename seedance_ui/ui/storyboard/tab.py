@@ -54,7 +54,8 @@ class StoryboardTab(TabPanel):
     tab's own events: opening it, and the timer that follows the board's jobs."""
 
     def __init__(self, runtime: Runtime, page: Page) -> None:
-        session = BoardSession(runtime.data_dir, runtime.manager, runtime.store)
+        limit = getattr(runtime.settings, "max_prompt_chars", None)
+        session = BoardSession(runtime.data_dir, runtime.manager, runtime.store, max_prompt_chars=limit)
         if getattr(runtime, "reviews", None) is not None:  # a shared board's zip carries its notes and EDL
             runtime.reviews.attach(session)
         super().__init__(runtime, page, session)
@@ -122,10 +123,7 @@ class StoryboardTab(TabPanel):
         if shown.owner is None:  # the studio's load has not given this browser its id yet: the timer retries
             return {self.page.tiles: sv.tiles_html(None, [], None), self.page.timer: gr.Timer(active=True)}
         board, shot_id = self.session.open(shown.owner, shown.board_id, shown.shot_id)
-        out = self.full(board, shown, shot_id, keep_compare=True)
-        if board.id == shown.board_id:  # the board on screen, refreshed: a confirmation asked meanwhile stays
-            out.pop(self.page.confirm_group, None)
-        return out
+        return self.full(board, shown, shot_id, keep_compare=True)
 
     @handler
     def on_tick(self, request: gr.Request, owner: Any, board_id: Any, shot_id: Any, sig: Any) -> Out:
