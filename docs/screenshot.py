@@ -1,8 +1,10 @@
 """Retake the README screenshots: `python docs/screenshot.py` (Debian's chromium, demo mode, no key).
 
-Starts `python app.py` in demo mode on a free port with a throwaway data directory, generates three
-shots through the page as a visitor would, and saves the first screen of the result at 1440 px
-(assets/screenshot.png) and the history at 390 px (assets/screenshot-390.png), both palette-optimised.
+Starts `python app.py` in demo mode on a free port with a throwaway data directory, generates a shot in
+each of the three modes through the page as a visitor would (text from an example, frames from a sample
+picture, references from *Use sample pictures*), and saves the references result with the history of all
+three at 1440 px (assets/screenshot.png) and the history at 390 px (assets/screenshot-390.png), both
+palette-optimised.
 
 Then the review: a three-shot board written and generated through the Storyboard tab, shared with
 *Share for review*; a reviewer with no cookie opens the link, approves shot 1, pins a note at 0:02 on
@@ -40,11 +42,9 @@ CHROMIUM_ARGS = [
 ]
 WIDE = {"width": 1440, "height": 900}
 NARROW = {"width": 390, "height": 844}
-SHOTS = [  # (example chip, quality, aspect ratio, duration)
-    ("sd-example-1", "480p", "9:16", 4),
-    ("sd-example-4", "480p", "1:1", 4),
-    ("sd-example-2", "720p", "16:9", 5),
-]
+SAMPLES = ROOT / "assets" / "samples"
+FRAME_PICTURE = SAMPLES / "lighthouse.png"  # the frames shot opens on it
+FRAME_PROMPT = "The lighthouse at dusk, its beam sweeping over the bay, slow push in, waves glittering."
 REVIEW = {"width": 1440, "height": 1000}
 BOARD_TITLE = "The lighthouse keeper"
 BOARD_STYLE = "35 mm film, moody blue dusk, soft grain"
@@ -63,17 +63,20 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _serve(data_dir: Path) -> tuple[subprocess.Popen, str]:
+def _serve(data_dir: Path, speed: str | None = "40") -> tuple[subprocess.Popen, str]:
+    """`python app.py` in demo mode on a free port; `speed`: the simulator's (None: its default)."""
     port = _free_port()
     env = {
         **os.environ,
         "EVOLINK_API_KEY": "",
         "SEEDANCE_DATA_DIR": str(data_dir),
-        "SEEDANCE_SIMULATOR_SPEED": "40",
         "GRADIO_SERVER_NAME": "127.0.0.1",
         "GRADIO_SERVER_PORT": str(port),
         "GRADIO_ANALYTICS_ENABLED": "False",
     }
+    env.pop("SEEDANCE_SIMULATOR_SPEED", None)
+    if speed is not None:
+        env["SEEDANCE_SIMULATOR_SPEED"] = speed
     proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + 90
@@ -88,8 +91,43 @@ def _serve(data_dir: Path) -> tuple[subprocess.Popen, str]:
     raise SystemExit("app.py did not start")
 
 
-def _generate(page, chip: str, quality: str, ratio: str, duration: int) -> None:
-    page.click(f"#{chip}")
+def _mode(page, label: str) -> None:
+    page.click(f'#sd-mode [data-testid="{label}-radio-label"]')
+    time.sleep(0.5)
+
+
+def _text_shot(page) -> None:
+    """Text: the first example prompt, portrait."""
+    page.click("#sd-example-1")
+    _generate(page, "480p", "9:16", 4)
+
+
+def _frames_shot(page) -> None:
+    """Frames: the sample lighthouse picture as the first frame."""
+    _mode(page, "Frames")
+    page.wait_for_selector("#sd-first-frame", state="visible")
+    page.set_input_files("#sd-first-frame input[type=file]", str(FRAME_PICTURE))
+    page.wait_for_selector("#sd-first-frame img")
+    _field(page, "sd-prompt", FRAME_PROMPT)
+    _generate(page, "480p", "16:9", 4)
+
+
+def _references_shot(page) -> None:
+    """References: the demo's own sample pictures (the keeper and the lighthouse), its sample clip and the
+    prompt they come with."""
+    _mode(page, "References")
+    _field(page, "sd-prompt", "")
+    page.click("#sd-sample-pictures")
+    page.wait_for_function("() => document.querySelectorAll('#sd-ref-images .thumbnail-item').length >= 2")
+    page.wait_for_function("() => document.querySelector('#sd-prompt textarea').value.length > 0")
+    page.click("#sd-sample-clip")  # the sample prompt's @video1
+    page.wait_for_function("() => document.querySelector('#sd-ref-videos textarea').value.includes('http')")
+    time.sleep(1.5)  # the clip is measured (its seconds are billed)
+    page.click('#sd-model [data-testid="Fast-radio-label"]')
+    _generate(page, "720p", "16:9", 5)
+
+
+def _generate(page, quality: str, ratio: str, duration: int) -> None:
     page.click(f'#sd-quality [data-testid="{quality}-radio-label"]')
     page.click(f'#sd-ratio [data-testid="{ratio}-radio-label"]')
     box = page.locator("#sd-duration input[type=number]")
@@ -301,26 +339,36 @@ def _studio_screens(browser, url: str) -> list[Path]:
     page.wait_for_selector("#sd-prompt textarea")
     page.wait_for_function("() => !!document.querySelector('#sd-progress .sd-progress')")
     time.sleep(0.5)
-    for shot in SHOTS:
-        _generate(page, *shot)
+    shots = (_text_shot, _frames_shot, _references_shot)
+    for shot in shots:
+        shot(page)
     page.wait_for_function(
-        f"() => document.querySelectorAll('#sd-history .thumbnail-item').length >= {len(SHOTS)}"
+        f"() => document.querySelectorAll('#sd-history .thumbnail-item').length >= {len(shots)}"
     )
     _show_frame(page, "#sd-video video", 2.0)
     _close_toasts(page)
-    # Fold "Prompt craft" so the first screen shows the model, frame and cost controls.
+    # Fold "Prompt craft" so the references, the prompt and the settings sit together.
     page.click("#sd-craft > button, #sd-craft .label-wrap")
+    page.mouse.move(0, 0)
+    page.evaluate("() => document.activeElement && document.activeElement.blur()")
     time.sleep(0.6)
-    # The first screen of a large display: the prompt, its settings and cost, the finished shot.
+    # A large display: the references request (its pictures and prompt), the result showing them, and the
+    # history holding the text, frames and references shots. The window is as tall as the page, so the
+    # sticky action bar and preview rest where they belong instead of where the last scroll left them.
+    page.set_viewport_size({"width": WIDE["width"], "height": page.evaluate("document.body.scrollHeight")})
+    page.evaluate("() => window.scrollTo(0, 0)")
+    time.sleep(0.8)
     bottom = page.evaluate(
-        """() => Math.max(...['#sd-video', '#sd-generate'].map(
+        """() => Math.max(...['#sd-video', '#sd-generate', '#sd-history-panel'].map(
             s => document.querySelector(s).getBoundingClientRect().bottom + window.scrollY))"""
     )
+    _show_frame(page, "#sd-video video", 2.0)
     height = int(bottom + 28)
     wide = ASSETS / "screenshot.png"
     clip = {"x": 0, "y": 0, "width": WIDE["width"], "height": height}
-    page.screenshot(path=str(wide), full_page=True, clip=clip)
+    page.screenshot(path=str(wide), clip=clip)
     _optimise(wide)
+    page.set_viewport_size(WIDE)
 
     # The same visitor on a phone: the history keeps every shot, newest first.
     storage = context.storage_state()

@@ -186,6 +186,11 @@ ALL_QUALITIES: tuple[str, ...] = ("480p", "720p", "1080p")
 DEFAULT_CONTENT_FILTER = True
 CONTENT_FILTER_OFF_FACTOR = 1.1  # content_filter: false is billed x1.1
 
+# Not the contract's: what the studio tells its built-in simulator (demo mode only) a clip is ("SHOT 2 · The
+# climb", percent-encoded UTF-8), burned into the placeholder clip. A provider never receives it.
+DEMO_LABEL_HEADER = "X-Seedance-Demo-Label"
+MAX_DEMO_LABEL_CHARS = 120
+
 # ---------------------------------------------------------------------------------------------------
 # Media rules (CONTRACT-MODES.md sections 2-4). Sizes in bytes, durations in seconds.
 

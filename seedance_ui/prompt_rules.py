@@ -1,5 +1,6 @@
-"""Rules of a prompt's text that several parts share: straight-quoted dialogue and aspect ratios written
-into the text (which the model ignores: the field sets the ratio).
+"""Rules of a prompt's text that several parts share: straight-quoted dialogue, aspect ratios written
+into the text (which the model ignores: the field sets the ratio), and how a prompt over the length limit
+is said (the Studio's counter and the storyboard's shot say it in the same words).
 
 Pure; imports only `seedance_ui.options`. The live lint (`ui/prompt_lint.py`) and the language-model guard
 (`llm/guard.py`) both read them from here, so they can never disagree.
@@ -84,3 +85,8 @@ def find_aspect_ratio(text: str) -> tuple[str, str] | None:
     if words:
         return words.group(0), ""
     return None
+
+
+def prompt_over_limit(chars: int, limit: int) -> str:
+    """What to trim: "12,345 characters: 2,345 over the 10,000 limit — trim before generating"."""
+    return f"{chars:,} characters: {chars - limit:,} over the {limit:,} limit — trim before generating."

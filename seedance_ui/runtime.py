@@ -157,6 +157,7 @@ def default_client_factory(settings: Settings, simulator_url: str | None) -> Cli
             request_timeout=settings.request_timeout,
             download_timeout=settings.download_timeout,
             max_download_bytes=settings.max_download_bytes,
+            demo_labels=demo,  # only the built-in simulator is told a clip's board label
         )
 
     return factory

@@ -23,6 +23,7 @@ from seedance_ui.llm.usage import TokenLedger, estimate_tokens
 from seedance_ui.llm.versions import SOURCES, PromptVersions, shot_subject
 from seedance_ui.simulator.chat import ChatInvalid, plan, rewrite, validate_chat
 from seedance_ui.store import new_job_id, open_database
+from seedance_ui.storyboard.model import MAX_PROMPT_CHARS
 
 ORIGINAL = 'Wide shot of @image1 and @[Mara] at the rail. She says "Hold on." Then @video1 plays.'
 
@@ -215,7 +216,7 @@ def test_versions_are_kept_per_owner_and_subject(tmp_path: Path) -> None:
     shot = shot_subject(new_job_id(), new_job_id())
     assert versions.add("v-1", shot, "x", "imported").subject == shot
     for bad in (("v-1", "studio", "x", "pasted"), ("v-1", "board:1:shot:2", "x", "typed"),
-                ("", "studio", "x", "typed"), ("v-1", "studio", "x" * 20_001, "typed")):
+                ("", "studio", "x", "typed"), ("v-1", "studio", "x" * (MAX_PROMPT_CHARS + 1), "typed")):
         with pytest.raises(ValueError):
             versions.add(*bad)
     assert set(SOURCES) == {"typed", "enhanced", "varied", "translated", "restored", "imported"}

@@ -341,7 +341,7 @@ def test_ledger_survives_a_restart_and_releases_once(tmp_path: Path) -> None:
 def guard_for(tmp_path: Path, clock: list[float] | None = None, **settings_kw: Any) -> SubmissionGuard:
     now = clock if clock is not None else [1_767_225_000.0]
     return SubmissionGuard(Settings(api_key=SERVER_KEY, data_dir=tmp_path, **settings_kw), tmp_path,
-                           clock=lambda: now[0], monotonic=lambda: now[0])
+                           clock=lambda: now[0])
 
 
 def test_guard_policies_come_before_budgets(tmp_path: Path) -> None:

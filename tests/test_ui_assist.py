@@ -185,6 +185,85 @@ def test_a_script_becomes_shots_on_a_board_and_they_are_generated(page: Any, ass
         assert version is not None and version.source == "imported" and version.text in job.params["prompt"]
 
 
+NEW_CAST_SCRIPT = "\n\n".join(
+    [
+        "@[Ana] rows a small boat toward the lighthouse at dusk, the oars dripping.",
+        "The beam sweeps across the black water and the swell rises.",
+    ]
+)
+NO_PICTURE = "Cast “Ana” has no picture yet: add one in Cast and looks"
+
+
+def test_a_script_names_new_cast_that_waits_for_a_picture_before_generate(
+    page: Any, assist_app: LiveApp, tmp_path: Path
+) -> None:
+    """An unknown name in a script is added as new cast without a picture: it shows as needing one,
+    Generate refuses its shot naming it (nothing sent), and once given a picture the board generates;
+    each take then says which prompt version made it."""
+    from media_files import quadrant_image
+
+    page.click("#sd-tab-storyboard-button")
+    page.wait_for_selector("#sb-tiles .sb-tile[data-shot]")
+    page.click("#sb-new")
+    wait_until(lambda: page.locator("#sb-tiles .sb-tile[data-shot]").count() == 1)
+    page.click("#sb-script-panel button.label-wrap, #sb-script-panel > button")
+    page.fill("#sb-script textarea", NEW_CAST_SCRIPT)
+    page.click("#sb-plan-shots")
+    page.wait_for_selector("#sb-new-cast", state="visible")
+    ana = page.locator("#sb-new-cast label", has_text="Ana").locator("input")
+    assert ana.is_checked()  # offered ticked
+    page.click("#sb-add-planned")
+    wait_until(lambda: page.locator("#sb-tiles .sb-tile[data-shot]").count() == 2)
+    assert "New cast without a picture yet: “Ana”" in page.inner_text("#sb-notice")
+    chip = page.locator("#sb-cast-chips .sb-cast-chip.is-waiting", has_text="Ana")
+    assert "needs a picture" in chip.inner_text()
+
+    before = {j.id for j in all_jobs(assist_app.data_dir)}
+    page.click("#sb-generate-all")
+    page.wait_for_selector("#sb-confirm-card .sb-confirm-card")
+    assert f"Shot 1 — cast: {NO_PICTURE}" in page.inner_text("#sb-confirm-card")
+    assert not page.locator("#sb-confirm-go").is_visible()
+    assert {j.id for j in all_jobs(assist_app.data_dir)} == before  # nothing sent
+
+    page.click("#sb-cast-chips .sb-cast-add-picture[data-name='Ana']")
+    wait_until(lambda: page.input_value("#sb-cast-name input, #sb-cast-name textarea") == "Ana")
+    picture = quadrant_image(tmp_path / "ana.png", (640, 640))
+    page.set_input_files("#sb-cast-image input[type=file]", str(picture))
+    page.wait_for_selector("#sb-cast-image img")
+    page.click("#sb-cast-add-btn")
+    page.wait_for_selector("#sb-cast-chips .sb-cast-chip:not(.is-waiting) >> text=Ana")
+    assert page.locator("#sb-cast-chips .sb-cast-chip").count() == 1  # the same entry, now with its picture
+
+    page.click("#sb-generate-all")
+    page.wait_for_selector("#sb-confirm-go", state="visible")
+    page.click("#sb-confirm-go")
+    wait_states(page, ["done"] * 2, timeout=90)
+    made = [j for j in all_jobs(assist_app.data_dir) if j.id not in before]
+    assert len(made) == 2 and any(j.params.get("reference_images") for j in made)
+    # The shot's take list says which wording made the take.
+    page.click("#sb-tiles .sb-tile[data-number='1'] .sb-tile-title")
+    version = page.locator("#sb-takes .sb-take[data-number='1'] .sd-take-version summary")
+    wait_until(lambda: version.count() == 1)
+    assert version.inner_text().startswith("Prompt v1 · Imported · ")
+    assert "@[Ana] rows a small boat" in (version.get_attribute("title") or "")
+
+
+def test_the_history_detail_says_which_prompt_version_made_a_take(page: Any, assist_app: LiveApp) -> None:
+    prompt = "A gull circles the lighthouse lantern at noon, medium shot."
+    before = {j.id for j in all_jobs(assist_app.data_dir)}
+    page.fill("#sd-prompt textarea", prompt)
+    page.click("#sd-generate")
+    (job,) = wait_until(lambda: [j for j in all_jobs(assist_app.data_dir) if j.id not in before])
+    page.wait_for_selector("#sd-history .thumbnail-item")  # a fresh visitor: this is their only take
+    page.locator("#sd-history .thumbnail-item").first.click()
+    page.wait_for_selector(f"#sd-detail .sd-detail[data-job='{job.id}']")
+    line = page.locator("#sd-detail .sd-take-version")
+    assert line.get_attribute("data-version") == job.prompt_version
+    assert line.locator("summary").inner_text().startswith("Prompt v1 · Typed · ")
+    line.locator("summary").click()  # the wording itself, unfolded
+    assert page.inner_text("#sd-detail .sd-take-version-text") == prompt
+
+
 def test_axe_finds_nothing_with_the_assist_panels_open(browser: Any, assist_app: LiveApp) -> None:
     if not AXE_JS.exists():
         pytest.skip("axe-core is not installed: npm ci --prefix tests/a11y")

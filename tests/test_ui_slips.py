@@ -22,6 +22,7 @@ from seedance_ui.storyboard import Board, dumps_board
 
 pytestmark = [pytest.mark.browser, pytest.mark.filterwarnings("ignore:.*no_silent_downcasting")]
 
+SAMPLE_FRAME = Path(__file__).resolve().parent.parent / "assets" / "samples" / "lighthouse.png"
 SIZES = {"1440x900": {"width": 1440, "height": 900}, "390x844": {"width": 390, "height": 844}}
 PROMPT = "A paper boat drifts down a rain gutter, low tracking shot, streetlights shimmering."
 UNDO_SECONDS = 5.0  # long enough to press Undo on a loaded machine, short enough to wait out
@@ -114,6 +115,29 @@ def test_continue_beside_the_fresh_result_brings_the_first_frame_into_view(
         bottom = to_bottom(page)
         page.click("#sd-continue")
         first_frame_in_view(page, bottom)
+    finally:
+        page.context.close()
+
+
+def test_continuing_a_frames_shot_keeps_its_frame_and_generates(browser: Any, slips_app: LiveApp) -> None:
+    """Continue from a Frames result (the zone already held a picture): the last frame is taken as an
+    upload, not refused as a server path, and Generate sends the new shot."""
+    page = open_at(browser, slips_app, SIZES["1440x900"])
+    try:
+        page.click('#sd-mode [data-testid="Frames-radio-label"]')
+        page.set_input_files("#sd-first-frame input[type=file]", str(SAMPLE_FRAME))
+        page.wait_for_selector("#sd-first-frame img")
+        generate(page)
+        first = page.eval_on_selector("#sd-video video", "v => v.currentSrc")
+        page.wait_for_selector("#sd-continue-result", state="visible")
+        page.click("#sd-continue-result")
+        wait_until(lambda: "Continuing this shot" in page.inner_text("#sd-status"))
+        page.wait_for_selector("#sd-first-frame img")
+        assert "not kept" not in page.inner_text("#sd-frames-note")
+        page.fill("#sd-prompt textarea", "The keeper steps out onto the gallery, wind in his coat.")
+        page.click("#sd-generate")
+        page.wait_for_function("(old) => { const v = document.querySelector('#sd-video video');"
+                               " return v && v.currentSrc !== old; }", arg=first, timeout=60_000)
     finally:
         page.context.close()
 

@@ -50,6 +50,8 @@ from seedance_ui.options import (
     CREDITS_PATH,
     DEFAULT_BASE_URL,
     DEFAULT_FILES_URL,
+    DEMO_LABEL_HEADER,
+    MAX_DEMO_LABEL_CHARS,
     TASK_PATH,
     UPLOAD_STREAM_PATH,
 )
@@ -86,10 +88,12 @@ class SeedanceClient:
         upload_cache: UploadCache | None = None,
         trusted_media_origins: tuple[str, ...] = (),
         clock: Callable[[], float] = time.time,
+        demo_labels: bool = False,
     ) -> None:
         """`files_url`: the file API's base URL. `trusted_media_origins`: URL origins accepted as media
         besides https public ones (the API's and the file API's always are). `clock`: epoch seconds,
-        for upload expiry."""
+        for upload expiry. `demo_labels`: `base_url` is the built-in simulator (demo mode), which is sent
+        a create's `demo_label`; no other API ever is."""
         if not isinstance(api_key, str) or not api_key.strip():
             raise AuthenticationError("No API key is configured.")
         problem = api_key_problem(api_key.strip())
@@ -108,6 +112,7 @@ class SeedanceClient:
         self._uploading: dict[str, asyncio.Lock] = {}  # content hash -> held while it is being uploaded
         self.trusted_media_origins = (self.base_url, self.files_url, *trusted_media_origins)
         self.clock = clock
+        self.demo_labels = demo_labels
         self._identity = key_identity(self._api_key, self.files_url)
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
@@ -133,7 +138,12 @@ class SeedanceClient:
     # Operations
 
     async def create(
-        self, request: GenerationRequest, *, idempotency_key: str | None = None, checked: bool = False
+        self,
+        request: GenerationRequest,
+        *,
+        idempotency_key: str | None = None,
+        checked: bool = False,
+        demo_label: str | None = None,
     ) -> Task:
         """Submit a generation; never resubmits once the request may have reached the provider.
 
@@ -141,11 +151,13 @@ class SeedanceClient:
         content and key while the upload lasts); a refusal or a failed upload creates nothing.
         `checked=True`: the caller checked the inputs and uploaded every image already (all are URLs).
         Every create carries an `Idempotency-Key` header: `idempotency_key` (the job manager sends the
-        job id), else a fresh one.
+        job id), else a fresh one. `demo_label` goes to the built-in simulator only (`DEMO_LABEL_HEADER`).
         """
         if not checked:
             request = await self.prepare(request)
         headers = {IDEMPOTENCY_HEADER: idempotency_key or uuid.uuid4().hex}
+        if demo_label and self.demo_labels:
+            headers[DEMO_LABEL_HEADER] = quote(demo_label[:MAX_DEMO_LABEL_CHARS], safe=" ")
         try:
             data = await self._call("POST", CREATE_PATH, body=request.to_body(), safe=False, headers=headers)
         except _Malformed:

@@ -5,9 +5,12 @@
 - Daily credit budgets for the server's key, all visitors together and per visitor (UTC days). A job is
   charged its estimate when admitted, reconciled to the provider's `credits_reserved` once known, and
   released when it turns out not to be billed (refused at create, failed at the provider, cancelled).
-  Check and reservation happen under one lock, so concurrent submissions can never overshoot.
+  Check and reservation happen in one database transaction, so concurrent submissions (on any replica)
+  can never overshoot.
 - A per-visitor submission rate limit (any key), a sliding minute, and a cap on a visitor's unfinished
   jobs (waiting in the line or being made), so no one visitor can put everyone else behind a long line.
+  Both are kept in the database (rate events, and the jobs table's statuses), checked and recorded in one
+  transaction, so they hold for the whole deployment, not per process.
 - "Per visitor" binds a signed-in user by account; anyone else (a page, a `/generate` caller, an agent with
   or without its own key) by owner AND by client address, so fresh cookies or keys do not reset a limit
   and one address's page, API and MCP calls share one budget, one rate limit and one cap.
@@ -23,17 +26,15 @@ import calendar
 import logging
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from seedance_ui.client.errors import SeedanceError, ValidationError
 from seedance_ui.config import Settings
-from seedance_ui.jobs.limits import UnfinishedJobs
 from seedance_ui.jobs.meta import KEY_SERVER, KEY_VISITOR
 from seedance_ui.security.owners import is_signed_in_owner, log_id
-from seedance_ui.store import JobRecord, JobStatus, SpendRow, open_database
+from seedance_ui.store import Database, JobRecord, JobStatus, SpendRow, open_database
 
 if TYPE_CHECKING:
     from seedance_ui.client.request import GenerationRequest
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("seedance_ui.jobs")
 
 RATE_WINDOW_SECONDS = 60.0
+SUBMIT_SCOPE = "submit"  # the rate-limit events of submissions (the store's limit_events)
 # A FAILED job with one of these codes may still have been billed (the provider finished or we cannot
 # tell): it stays counted.
 CHARGED_FAILURE_CODES = frozenset({"task_not_found", "no_video_url", "download_failed"})
@@ -126,6 +128,11 @@ class BudgetLedger:
     def lock(self) -> threading.RLock:
         return self._lock
 
+    @property
+    def db(self) -> Database:
+        """The database the ledger (and the guard's other limits) are kept in."""
+        return self._db
+
     def spent(self, day: str, owner: str | None = None, *, address: str | None = None) -> float:
         """Credits counted on `day` (all owners, one owner, or one client address): reserved when
         known, else the estimate."""
@@ -170,36 +177,6 @@ class BudgetLedger:
             self._db.close()
 
 
-class RateLimiter:
-    """At most `per_minute` admissions per owner in any sliding minute (0: no limit)."""
-
-    def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic) -> None:
-        self.per_minute = per_minute
-        self._clock = clock
-        self._hits: dict[str, deque[float]] = {}
-
-    def wait_for(self, owner: str) -> float:
-        """Seconds until `owner` may submit again (0: now). Call under the guard's lock."""
-        if self.per_minute <= 0:
-            return 0.0
-        now = self._clock()
-        hits = self._hits.get(owner)
-        if hits is None:
-            return 0.0
-        while hits and now - hits[0] >= RATE_WINDOW_SECONDS:
-            hits.popleft()
-        if not hits:
-            del self._hits[owner]
-            return 0.0
-        if len(hits) < self.per_minute:
-            return 0.0
-        return RATE_WINDOW_SECONDS - (now - hits[0])
-
-    def record(self, owner: str) -> None:
-        if self.per_minute > 0:
-            self._hits.setdefault(owner, deque()).append(self._clock())
-
-
 # ------------------------------------------------------------------------------------------------------
 # the guard the manager uses
 
@@ -208,12 +185,10 @@ class SubmissionGuard:
     """Everything checked before a job is written; `admit` is atomic across threads."""
 
     def __init__(self, settings: Settings, data_dir: Path, *, clock: Callable[[], float] = time.time,
-                 monotonic: Callable[[], float] = time.monotonic, database_url: str = "") -> None:
+                 database_url: str = "") -> None:
         self.settings = settings
         self.ledger = BudgetLedger(data_dir, database_url)
-        self.rate = RateLimiter(settings.visitor_submits_per_minute, monotonic)
-        self.unfinished = UnfinishedJobs()
-        self._clock = clock
+        self._clock = clock  # wall time: the rate window is shared by every replica
 
     # -- before anything ------------------------------------------------------------------------------
     def check_request(self, request: GenerationRequest) -> None:
@@ -242,30 +217,39 @@ class SubmissionGuard:
         address = None if is_signed_in_owner(owner) else address
         subjects = (owner,) if address is None or address == owner else (owner, address)
         with self.ledger.lock:
-            self._check_unfinished(subjects)
-            wait = max(self.rate.wait_for(subject) for subject in subjects)
-            if wait > 0:
-                per = s.visitor_submits_per_minute
-                raise SubmitRateLimitedError(
-                    f"Too many submissions: at most {per} per minute for each visitor.", retry_after=wait
-                )
             now = self._clock()
+            self._admit(job_id, subjects, now)
             if budgeted:
-                self._reserve_budget(job_id, owner, address, credits, now)
-            for subject in subjects:
-                self.rate.record(subject)
-            self.unfinished.add(job_id, subjects)
+                try:
+                    self._reserve_budget(job_id, owner, address, credits, now)
+                except BaseException:
+                    self.ledger.db.drop_limit_event(SUBMIT_SCOPE, job_id)  # refused: nothing counted
+                    self.ledger.db.release_admission(job_id)
+                    raise
         if budgeted and (s.daily_budget_credits or s.visitor_daily_budget_credits):
             log.info("job %s: %s credits reserved for %s", job_id, _fmt(credits or 0.0), log_id(owner))
 
-    def _check_unfinished(self, subjects: tuple[str, ...]) -> None:
-        cap = self.settings.visitor_max_unfinished_jobs
-        waiting = max(self.unfinished.count(subject) for subject in subjects)
-        if cap and waiting >= cap:
+    def _admit(self, job_id: str, subjects: tuple[str, ...], now: float) -> None:
+        """Count the job as unfinished and as one submission of each subject, unless a subject is at the
+        cap on unfinished jobs or at the rate limit (refused, nothing counted): one database transaction,
+        so replicas on one database never pass either together."""
+        s = self.settings
+        refused = self.ledger.db.admit_job(
+            job_id, list(subjects), now, max_unfinished=max(0, s.visitor_max_unfinished_jobs),
+            rate_scope=SUBMIT_SCOPE, window=RATE_WINDOW_SECONDS,
+            max_per_window=max(0, s.visitor_submits_per_minute))
+        if refused is None:
+            return
+        which, value = refused
+        if which == "unfinished":
             raise TooManyUnfinishedError(
-                f"Too many unfinished videos: {waiting} of yours are waiting or being made, and each "
-                f"visitor may have at most {cap} at once."
+                f"Too many unfinished videos: {int(value)} of yours are waiting or being made, and each "
+                f"visitor may have at most {s.visitor_max_unfinished_jobs} at once."
             )
+        raise SubmitRateLimitedError(
+            f"Too many submissions: at most {s.visitor_submits_per_minute} per minute for each visitor.",
+            retry_after=value,
+        )
 
     def _reserve_budget(
         self, job_id: str, owner: str, address: str | None, credits: float | None, now: float
@@ -301,8 +285,7 @@ class SubmissionGuard:
     # -- afterwards -----------------------------------------------------------------------------------
     def forget(self, job_id: str) -> None:
         """The submission failed before its record was written: nothing to count."""
-        with self.ledger.lock:
-            self.unfinished.drop(job_id)
+        self.ledger.db.release_admission(job_id)
         self.ledger.forget(job_id)
 
     def reconcile(self, job_id: str, credits_reserved: object) -> None:
@@ -314,8 +297,7 @@ class SubmissionGuard:
         """A job ended: it no longer counts as unfinished, and what it reserved is released unless it
         was (or may have been) billed."""
         if record.terminal:
-            with self.ledger.lock:
-                self.unfinished.drop(record.id)
+            self.ledger.db.release_admission(record.id)  # the jobs table says so already: a clean-up
         if record.terminal and not is_billed(record) and self.ledger.release(record.id):
             log.info("job %s: not billed, its reservation is released", record.id)
 

@@ -2,10 +2,12 @@
 `idempotency_key`.
 
 A submission with a key its owner used before gets that job back and creates nothing (a double click
-whose answer was slow, an event replayed, a client that retried). Submissions with the same owner and key
-are serialised in this process, so two at once make one job; the binding is kept in the database, so it
-holds across restarts. A submission that was refused (a rule, a limit) binds nothing: the same key may be
-sent again once the problem is fixed.
+whose answer was slow, an event replayed, a client that retried). The key is reserved in the database
+BEFORE the job is made (one row per owner and key: the primary key decides), so two submissions at once
+make one job even on two replicas: the second waits for the first's job and gets it back. The binding
+holds across restarts. A submission that was refused (a rule, a limit) gives its reservation back: the
+same key may be sent again once the problem is fixed. A reservation whose submission never finished (its
+process died) is free again after PENDING_STALE_SECONDS.
 """
 
 from __future__ import annotations
@@ -18,11 +20,16 @@ from typing import Any
 
 from seedance_ui.client.errors import ValidationError
 from seedance_ui.store import JobRecord
+from seedance_ui.store.records import IDEMPOTENCY_PENDING
 
 MAX_KEY_LENGTH = 200
 KEY_FIELD = "idempotency_key"
 KEY_RULE = f"must be text of 1-{MAX_KEY_LENGTH} printable characters without spaces"
 GONE_RULE = "names a job that no longer exists (it was deleted): use a new key"
+BUSY_RULE = "is in use by a submission that is still being made: send it again in a minute"
+PENDING_STALE_SECONDS = 600.0  # longer than any submission takes (its media checked, its record written)
+PENDING_WAIT_SECONDS = 30.0  # how long a second submission with the key waits for the first one's job
+PENDING_POLL_SECONDS = 0.05
 
 
 def new_key() -> str:
@@ -97,13 +104,38 @@ def submit_once(
     if not key:
         return submit(), True
     name = (owner, key)
-    lock = _LOCKS.acquire(name)
+    lock = _LOCKS.acquire(name)  # this process's submissions with the key wait here, not on the database
     try:
-        found = existing_job(manager, owner, key)
+        found = _reserve(manager, owner, key)
         if found is not None:
             return found, False
-        record = submit()
+        try:
+            record = submit()
+        except BaseException:
+            manager.store.db.release_idempotency_key(owner, key)
+            raise
         manager.store.db.put_idempotent_job(owner, key, record.id, time.time())
         return record, True
     finally:
         _LOCKS.release(name, lock)
+
+
+def _reserve(manager: Any, owner: str, key: str) -> JobRecord | None:
+    """None once the key is reserved for this submission; else the owner's job made with it, waiting
+    while another submission (another replica's) is making it. ValidationError naming the key when its job
+    was deleted, or when the other submission takes longer than PENDING_WAIT_SECONDS."""
+    db = manager.store.db
+    deadline = time.monotonic() + PENDING_WAIT_SECONDS
+    while True:
+        now = time.time()
+        bound = db.reserve_idempotency_key(owner, key, now, now - PENDING_STALE_SECONDS)
+        if bound is None:
+            return None
+        if bound != IDEMPOTENCY_PENDING:
+            record = manager.get(bound, owner)
+            if record is None:
+                raise ValidationError(KEY_FIELD, GONE_RULE)
+            return record
+        if time.monotonic() >= deadline:
+            raise ValidationError(KEY_FIELD, BUSY_RULE)
+        time.sleep(PENDING_POLL_SECONDS)

@@ -1,5 +1,6 @@
-"""Admission control: a FIFO queue with a global cap and a per-owner cap on jobs in flight, and the count
-of unfinished jobs per visitor that the submission guard caps."""
+"""Admission control: a FIFO queue with a global cap and a per-owner cap on the jobs this process has
+in flight at the provider. (The per-visitor cap on unfinished jobs is counted in the database, for the
+whole deployment: see jobs/budget.py's SubmissionGuard.)"""
 
 from __future__ import annotations
 
@@ -87,30 +88,3 @@ class Scheduler:
             started.append(job_id)
         return started
 
-
-class UnfinishedJobs:
-    """Jobs admitted and not ended yet (waiting in the line or being made), counted per subject: an
-    owner, or a hashed client address (`security.owners.client_address`). What the per-visitor cap on
-    unfinished jobs counts, so fresh cookies from one address cannot put everyone else behind a long
-    line. In memory: jobs resumed after a restart are not counted. Not thread-safe: the submission
-    guard calls it under its lock."""
-
-    def __init__(self) -> None:
-        self._subjects: dict[str, tuple[str, ...]] = {}  # job_id -> the subjects it counts for
-        self._count: Counter[str] = Counter()
-
-    def count(self, subject: str) -> int:
-        return self._count[subject]
-
-    def add(self, job_id: str, subjects: tuple[str, ...]) -> None:
-        if job_id in self._subjects:
-            return
-        self._subjects[job_id] = subjects
-        self._count.update(subjects)
-
-    def drop(self, job_id: str) -> None:
-        """The job ended (or was never written): it no longer counts; unknown ids are ignored."""
-        for subject in self._subjects.pop(job_id, ()):
-            self._count[subject] -= 1
-            if self._count[subject] <= 0:
-                del self._count[subject]

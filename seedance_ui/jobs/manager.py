@@ -87,6 +87,8 @@ class JobManager:
         self._meta = MetaStore(store.data_dir, store.database_url)  # the store's database, whichever
         self.guard = SubmissionGuard(settings, store.data_dir, database_url=store.database_url)
         self._tokens = TokenRegistry()
+        # job id -> what a demo clip burns in (submit's `demo_label`), until its create is sent; memory only
+        self._demo_labels: dict[str, str] = {}
         self._hub = ChangeHub()
         # On PostgreSQL, replicas share the jobs: this one follows those it holds the lease of (leases.py).
         self.replica = Replica(store.db, settings, shared=bool(store.database_url))
@@ -230,6 +232,7 @@ class JobManager:
         *,
         address: str | None = None,
         prompt_version: str | None = None,
+        demo_label: str | None = None,
     ) -> JobRecord:
         """Validate (media measured on the files), write the record (with its idempotency token) and a
         copy of each input image, queue the job; returns the record as written (QUEUED, or UPLOADING /
@@ -237,7 +240,9 @@ class JobManager:
         `api_key` None means the server's key; a visitor's key stays in memory only. `address` (a hashed
         client address) is the second subject of the per-visitor limits. `prompt_version`: the id of the
         prompt version (seedance_ui/llm/versions.py) the prompt came from, kept on the record. Call it
-        from any thread but the jobs loop's when the request has media (they are checked on that loop)."""
+        from any thread but the jobs loop's when the request has media (they are checked on that loop).
+        `demo_label` ("SHOT 2 · The climb"): what the built-in simulator burns into the clip; the client
+        sends it only to the simulator (SeedanceClient `demo_labels`), never as part of the request."""
         if not isinstance(owner, str) or not owner:
             raise ValueError("owner must be a non-empty string")
         if prompt_version is not None and not is_valid_job_id(prompt_version):
@@ -277,6 +282,8 @@ class JobManager:
             raise
         if token:
             self._tokens.add(token, record.id)
+        if demo_label:
+            self._demo_labels[record.id] = demo_label
         log.info("job %s: queued for owner %s", record.id, log_id(owner))
         if self._on_loop():
             self._enqueue(record.id, owner)
@@ -388,6 +395,10 @@ class JobManager:
         """The callback URL sent with this job's create (None without webhooks, or once it ended)."""
         token = self._tokens.token_for(job_id)
         return callback_url(self.settings.public_url, token) if token and self._webhooks else None
+
+    def demo_label_for(self, job_id: str) -> str | None:
+        """The job's demo label (submit's `demo_label`), handed over once, for its create."""
+        return self._demo_labels.pop(job_id, None)
 
     def counts(self) -> dict[str, int]:
         """Jobs at the provider now ("in_flight") and waiting in the local queue ("queued")."""

@@ -3,22 +3,28 @@
 The visitor's own key when they set one; else the server's key (or the demo simulator's) only where
 generation would allow it: never with SEEDANCE_REQUIRE_USER_KEY, only for signed-in visitors with
 sign-in on. A per-visitor rate limit (SEEDANCE_VISITOR_SUBMITS_PER_MINUTE, counted apart from
-submissions) applies to every call, any key, per owner and per client address.
+submissions) applies to every call, any key, per owner and per client address; its events are kept in the
+database (scope "llm"), so it holds for the whole deployment, not per process.
 """
 
 from __future__ import annotations
 
-import threading
+import secrets
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from seedance_ui.client.errors import api_key_problem
 from seedance_ui.config import Settings
-from seedance_ui.jobs.budget import KEY_REQUIRED_MESSAGE, SIGN_IN_REQUIRED_MESSAGE, RateLimiter
+from seedance_ui.jobs.budget import KEY_REQUIRED_MESSAGE, RATE_WINDOW_SECONDS, SIGN_IN_REQUIRED_MESSAGE
 from seedance_ui.jobs.keys import DEMO_API_KEY
 from seedance_ui.jobs.meta import KEY_DEMO, KEY_SERVER, KEY_VISITOR
 from seedance_ui.llm.events import Caller
 from seedance_ui.llm.usage import subject_address
 from seedance_ui.security.owners import is_signed_in_owner
+from seedance_ui.store import Database
+
+LLM_SCOPE = "llm"  # the rate-limit events of chat calls (the store's limit_events)
 
 
 @dataclass(frozen=True)
@@ -42,12 +48,14 @@ class Refused(Exception):
 
 
 class Access:
-    """Key policy and the per-visitor rate limit of chat calls; thread-safe."""
+    """Key policy and the per-visitor rate limit of chat calls; thread-safe. `db` keeps the rate limit's
+    events (None: `choose_key` only)."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, db: Database | None = None,
+                 clock: Callable[[], float] = time.time) -> None:
         self._settings = settings
-        self._rate = RateLimiter(settings.visitor_submits_per_minute)
-        self._lock = threading.Lock()
+        self._db = db
+        self._clock = clock
 
     def choose_key(self, caller: Caller) -> KeyChoice:
         """The key for this caller, or Refused (no part of any key in the message)."""
@@ -66,13 +74,15 @@ class Access:
 
     def admit(self, caller: Caller) -> None:
         """Count one call against the rate limit, or Refused when the visitor is over it."""
+        per = self._settings.visitor_submits_per_minute
+        if per <= 0:
+            return
+        if self._db is None:
+            raise RuntimeError("Access needs the database to rate-limit calls")
         address = subject_address(caller)
-        subjects = (caller.owner,) if address is None else (caller.owner, address)
-        with self._lock:
-            wait = max(self._rate.wait_for(f"llm:{subject}") for subject in subjects)
-            if wait > 0:
-                per = self._settings.visitor_submits_per_minute
-                raise Refused(f"Too many model requests: at most {per} a minute for each visitor. Wait "
-                              f"{max(1, round(wait))} s, then try again. Your prompt is unchanged.")
-            for subject in subjects:
-                self._rate.record(f"llm:{subject}")
+        subjects = [caller.owner] if address is None else [caller.owner, address]
+        use = self._db.hit_limit(LLM_SCOPE, subjects, secrets.token_hex(16), self._clock(),
+                                 RATE_WINDOW_SECONDS, max_count=per)
+        if use.refused is not None:
+            raise Refused(f"Too many model requests: at most {per} a minute for each visitor. Wait "
+                          f"{max(1, round(use.wait))} s, then try again. Your prompt is unchanged.")

@@ -58,7 +58,7 @@ class CraftService:
         self.settings = settings
         self.enabled = settings.llm
         self._pool = pool or ClientPool(settings, simulator_url)
-        self._access = Access(settings)
+        self._access = Access(settings, db, clock)
         self._tokens = TokenLedger(db, settings.visitor_daily_llm_tokens, clock)
         self._json_schema = True  # response_format is honoured until the endpoint refuses it (400)
 

@@ -134,7 +134,10 @@ class RequestSizeLimit:
 
 
 async def _refuse(send: Send, limit: int) -> None:
-    body = json.dumps({"error": f"Request too large (the limit is {limit // 1024:,} KiB)."}).encode()
+    # Gradio's page shows "error" in a toast: say what was too big, the limit, and what to do.
+    said = (f"Request too large: what this page sent is over the {limit // 1024:,} KiB limit. A pasted text "
+            "or list is too long: trim it, then try again.")
+    body = json.dumps({"error": said}).encode()
     headers = [
         (b"content-type", b"application/json"),
         (b"content-length", str(len(body)).encode()),

@@ -3,7 +3,9 @@ them in its upload folder (GRADIO_TEMP_DIR). `UploadLimit`, an ASGI middleware, 
 address (`owners.client_address`, the same subject as the other per-visitor limits): at most
 `max_files` upload requests and `max_bytes` bytes in any hour (SEEDANCE_UPLOADS_PER_ADDRESS and
 SEEDANCE_UPLOADS_PER_ADDRESS_MB), refused with 429 before the body is read (by its announced length) or
-as soon as it goes over (a body without one). It also sweeps the upload folder of files older than
+as soon as it goes over (a body without one). The uploads are counted in the database (scope "upload" of
+its limit events, checked and recorded in one transaction, off the event loop), so the limits hold for
+the whole deployment, not per replica. It also sweeps the upload folder of files older than
 `keep_seconds` (SEEDANCE_UPLOAD_KEEP_MINUTES), at most once a minute, off the event loop.
 """
 
@@ -13,19 +15,21 @@ import asyncio
 import json
 import logging
 import os
+import secrets
 import time
-from collections import deque
-from collections.abc import Callable
 from pathlib import Path
 
 from starlette.requests import HTTPConnection
 
 from seedance_ui.security.edge import UPLOAD_PATH_SUFFIX, ASGIApp, Message, Receive, Scope, Send
 from seedance_ui.security.owners import client_address
+from seedance_ui.store import Database
+from seedance_ui.store.records import LIMIT_COUNT, LimitUse
 
 log = logging.getLogger(__name__)
 
 WINDOW_SECONDS = 3600.0  # the limits count the uploads of the last hour
+UPLOAD_SCOPE = "upload"  # the uploads' events in the store's limit_events (amount: bytes)
 SWEEP_INTERVAL_SECONDS = 60.0
 MB = 1024 * 1024
 _UNKNOWN_ADDRESS = "addr:unknown"
@@ -36,45 +40,34 @@ class _OverLimit(Exception):
 
 
 class UploadTally:
-    """Upload requests and bytes per address over a sliding window (thread-unsafe: one event loop)."""
+    """Upload requests and bytes per address over the last hour, kept in the database (thread-safe; its
+    calls block: the middleware runs them off the event loop)."""
 
-    def __init__(self, max_files: int, max_bytes: int, window: float = WINDOW_SECONDS,
-                 clock: Callable[[], float] = time.monotonic) -> None:
-        self.max_files, self.max_bytes, self.window, self.clock = max_files, max_bytes, window, clock
-        self._seen: dict[str, deque[list[float]]] = {}  # address -> [[time, bytes], ...]
+    def __init__(self, db: Database, max_files: int, max_bytes: int, window: float = WINDOW_SECONDS) -> None:
+        self.db, self.max_files, self.max_bytes, self.window = db, max_files, max_bytes, window
 
-    def _recent(self, address: str) -> deque[list[float]]:
-        now = self.clock()
-        found = self._seen.setdefault(address, deque())
-        while found and now - found[0][0] > self.window:
-            found.popleft()
-        return found
+    @property
+    def enabled(self) -> bool:
+        return bool(self.max_files or self.max_bytes)
 
-    def refusal(self, address: str, announced: int) -> str | None:
-        """Why one more upload of `announced` bytes is refused for this address, else None."""
-        recent = self._recent(address)
-        used = sum(int(entry[1]) for entry in recent)
-        if self.max_files and len(recent) >= self.max_files:
+    def start(self, address: str, ref: str, announced: int) -> LimitUse:
+        """Count a new upload of `announced` bytes (`ref`: its id) unless it is over a limit."""
+        return self.db.hit_limit(UPLOAD_SCOPE, [address], ref, time.time(), self.window,
+                                 max_count=self.max_files, max_amount=float(self.max_bytes), amount=announced)
+
+    def received(self, ref: str, nbytes: int) -> None:
+        """The upload's body had `nbytes` bytes (its count replaces the announced length)."""
+        self.db.set_limit_amount(UPLOAD_SCOPE, ref, nbytes)
+
+    def refusal(self, count: int, used: float, announced: int) -> str | None:
+        """Why an upload of `announced` bytes is refused after `count` uploads of `used` bytes, else None."""
+        if self.max_files and count >= self.max_files:
             return (f"at most {self.max_files} uploads per hour from one address "
                     "(SEEDANCE_UPLOADS_PER_ADDRESS)")
         if self.max_bytes and used + announced > self.max_bytes:
             return (f"at most {self.max_bytes // MB:,} MB of uploads per hour from one address "
                     f"(SEEDANCE_UPLOADS_PER_ADDRESS_MB); {used / MB:,.1f} MB used")
         return None
-
-    def start(self, address: str) -> list[float]:
-        """Count a new upload; its entry, whose bytes the caller raises as the body arrives."""
-        entry = [self.clock(), 0.0]
-        self._recent(address).append(entry)
-        return entry
-
-    def over(self, address: str) -> bool:
-        return bool(self.max_bytes) and sum(int(e[1]) for e in self._recent(address)) > self.max_bytes
-
-    def prune(self) -> None:
-        """Forget addresses with nothing in the window."""
-        for address in [a for a in self._seen if not self._recent(a)]:
-            del self._seen[address]
 
 
 def sweep(folder: Path, older_than: float, now: float | None = None) -> int:
@@ -103,10 +96,10 @@ class UploadLimit:
     """The middleware: per-address upload limits on the upload route, and the upload folder's sweep."""
 
     def __init__(self, app: ASGIApp, *, trust_proxy: bool, max_files: int, max_mb: int,
-                 keep_seconds: float, folder: Path | str) -> None:
+                 keep_seconds: float, folder: Path | str, db: Database) -> None:
         self.app = app
         self.trust_proxy = trust_proxy
-        self.tally = UploadTally(max_files, max_mb * MB)
+        self.tally = UploadTally(db, max_files, max_mb * MB)
         self.keep_seconds = keep_seconds
         self.folder = Path(folder)
         self._last_sweep = float("-inf")
@@ -117,19 +110,25 @@ class UploadLimit:
             await self.app(scope, receive, send)
             return
         self._maybe_sweep()
-        address = client_address(HTTPConnection(scope), trust_proxy=self.trust_proxy) or _UNKNOWN_ADDRESS
-        why = self.tally.refusal(address, _announced(scope))
-        if why is not None:
-            await _refuse(send, why)
+        if not self.tally.enabled:
+            await self.app(scope, receive, send)
             return
-        entry = self.tally.start(address)
+        address = client_address(HTTPConnection(scope), trust_proxy=self.trust_proxy) or _UNKNOWN_ADDRESS
+        ref, announced = secrets.token_hex(16), _announced(scope)
+        use = await asyncio.to_thread(self.tally.start, address, ref, announced)
+        if use.refused is not None:
+            over = 0 if use.refused == LIMIT_COUNT else announced
+            await _refuse(send, self.tally.refusal(use.count, use.amount, over) or "the upload limit")
+            return
+        received = 0
         started = False
 
         async def counted_receive() -> Message:
+            nonlocal received
             message = await receive()
             if message.get("type") == "http.request":
-                entry[1] += len(message.get("body") or b"")
-                if self.tally.over(address):
+                received += len(message.get("body") or b"")
+                if self.tally.max_bytes and use.amount + received > self.tally.max_bytes:
                     raise _OverLimit
             return message
 
@@ -142,14 +141,17 @@ class UploadLimit:
             await self.app(scope, counted_receive, tracking_send)
         except _OverLimit:
             if not started:
-                await _refuse(send, self.tally.refusal(address, 0) or "the upload limit")
+                why = self.tally.refusal(use.count + 1, use.amount + received, 0)
+                await _refuse(send, why or "the upload limit")
+        finally:
+            if received != announced:
+                await asyncio.to_thread(self.tally.received, ref, received)
 
     def _maybe_sweep(self) -> None:
         now = time.monotonic()
         if now - self._last_sweep < SWEEP_INTERVAL_SECONDS:
             return
         self._last_sweep = now
-        self.tally.prune()
         task = asyncio.get_running_loop().run_in_executor(None, sweep, self.folder, self.keep_seconds)
         task.add_done_callback(_log_sweep)
 

@@ -33,6 +33,7 @@ MAX_BODY_BYTES = 1 << 20
 FILE_API_PREFIX = "/api/v1/files/"
 MAX_UPLOAD_BODY_BYTES = 48 << 20  # a 30 MB image, as base64 in JSON or in a multipart form
 _CHUNK = 256 * 1024
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _EXPIRED_XML = (
     b'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code>'
     b"<Message>Request has expired</Message></Error>"
@@ -261,7 +262,8 @@ class Handler(ChatRoutes, FileRoutes, BaseHTTPRequestHandler):
         except Invalid as exc:
             self._send_error(400, code="invalid_parameters", message=exc.message, param=exc.param)
             return
-        task = self.sim.create_task(params, self.sim.fetch_media(params))
+        label = demo_label(self.headers.get(options.DEMO_LABEL_HEADER, ""))
+        task = self.sim.create_task(params, self.sim.fetch_media(params), label)
         if fault is not None and not fault.passes_through:
             self._answer_fault(fault)
             return
@@ -440,3 +442,10 @@ def _parse_range(header: str, size: int) -> tuple[int, int] | None:
     start = int(first)
     end = min(int(last), size - 1) if last else size - 1
     return (start, end) if start <= end < size else None
+
+
+def demo_label(header: str) -> str:
+    """The studio's label for a clip as its header carries it (percent-encoded UTF-8), decoded, without
+    control characters, at most `options.MAX_DEMO_LABEL_CHARS` long; "" when none was sent."""
+    text = _CONTROL.sub(" ", unquote(header[: 3 * 4 * options.MAX_DEMO_LABEL_CHARS], errors="replace"))
+    return " ".join(text.split())[: options.MAX_DEMO_LABEL_CHARS]

@@ -46,6 +46,7 @@ FADE_PICTURES = 3  # drawn pictures over which the prompt card fades in (and out
 # clips without re-encoding them (storyboard/animatic.py)
 X264_OPTIONS = {"preset": "ultrafast", "crf": "28"}
 LABEL = "DEMO PLACEHOLDER — simulated, not model output"
+MAX_LABEL_CHARS = 48  # of the studio's label for a clip, drawn before the timer in the bottom bar
 _TRIGGER = re.compile(r"\[sim:[^\]]*\]", re.IGNORECASE)
 # "Shot 3: ...", "SHOT 12 - ...", "shot #2 ...": a prompt that opens by naming its shot (the request has no
 # other field that could carry a storyboard's numbering)
@@ -73,6 +74,7 @@ class VideoSpec:
     model: str = options.DEFAULT_MODEL
     frames: tuple[str, ...] = ()  # first (and last) frame images: drawn behind the overlay (frames.py)
     cast: tuple[tuple[str, str], ...] = ()  # (tag, image path) of the reference pictures shown as cards
+    label: str = ""  # what the studio said the clip is ("SHOT 2 · The climb"); else the prompt's "Shot N"
 
     @property
     def size(self) -> tuple[int, int]:
@@ -81,7 +83,7 @@ class VideoSpec:
     def cache_key(self) -> str:
         """A hash of the parameters and the renderer version."""
         # text clips keep their keys: a field of pictures that is empty is left out
-        fields = {k: v for k, v in asdict(self).items() if k not in ("frames", "cast") or v}
+        fields = {k: v for k, v in asdict(self).items() if k not in ("frames", "cast", "label") or v}
         blob = json.dumps({**fields, "v": RENDER_VERSION}, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(blob.encode()).hexdigest()[:32]
 
@@ -338,7 +340,7 @@ def _write_streams(container: av.container.OutputContainer, spec: VideoSpec) -> 
     pictures = FramePictures(spec.frames, width, height) if spec.frames else None
     background = _background(spec, layout, travel) if pictures is None else None
     overlays, count = _overlays(spec, layout), spec.duration * FPS
-    label = _shot_label(spec.prompt)
+    label = _shot_label(spec.prompt, spec.label)
     for index in range(count):
         if pictures is not None:  # the given picture instead of the sliding background
             background, travel = _to_planes(pictures.at(index, count)), 0
@@ -384,7 +386,12 @@ def _paste(y: Image.Image, cb: Image.Image, cr: Image.Image, layer: _Planes, opa
     cr.paste(layer.cr, (0, 0), mask_c)
 
 
-def _shot_label(prompt: str) -> str:
+def _shot_label(prompt: str, said: str = "") -> str:
+    """What the timer reads first: the studio's label for the clip (`said`: a storyboard's "SHOT 2 · The
+    climb", cut to fit the bar), else the shot the prompt opens with, else nothing."""
+    if said:
+        said = " ".join(said.split())
+        return f"{said if len(said) <= MAX_LABEL_CHARS else said[:MAX_LABEL_CHARS - 1] + '…'}   "
     number = shot_number(prompt)
     return f"SHOT {number}   " if number is not None else ""
 

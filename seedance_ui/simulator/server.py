@@ -247,8 +247,11 @@ class Simulator:
         addresses only, and from the origins it trusts."""
         return fetch_all(params, self.videos.directory / "frames", self.trusts)
 
-    def create_task(self, params: CreateParams, media: FetchedMedia | None = None) -> SimTask:
-        """Create and register a task; its whole timeline is fixed now (a media failure fails it)."""
+    def create_task(
+        self, params: CreateParams, media: FetchedMedia | None = None, label: str = ""
+    ) -> SimTask:
+        """Create and register a task; its whole timeline is fixed now (a media failure fails it).
+        `label`: what the studio said the clip is (its demo label header), burned into the clip."""
         media = media or FetchedMedia()
         now = time.monotonic()
         with self._lock:
@@ -277,6 +280,7 @@ class Simulator:
                 fail_message=media.failure.message if media.failure else None,
                 frames=media.frames,
                 cast=media.cast,
+                label=label,
             )
             self._tasks[task.id] = task
             self._create_count += 1
@@ -313,12 +317,12 @@ class Simulator:
             task = self._tasks.get(task_id)
             if task is None or task.completed_at(time.monotonic()) is None:
                 return None
-            p, frames, cast = task.params, task.frames, task.cast
+            p, frames, cast, label = task.params, task.frames, task.cast, task.label
         ratio, shown = p.aspect_ratio, frames or tuple(path for _, path in cast)
         if ratio == "adaptive" and shown:  # the explicit ratio nearest the first picture shown
             ratio = options.nearest_aspect_ratio(*frame_picture_size(shown[0]))
         return VideoSpec(p.prompt, p.duration, p.quality, ratio, p.generate_audio, p.model, frames=frames,
-                         cast=cast)
+                         cast=cast, label=label)
 
     def video_url(self, task_id: str) -> str:
         return f"{self.public_base_url or self.base_url}{VIDEO_PREFIX}{task_id}.mp4"

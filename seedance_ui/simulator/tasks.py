@@ -86,6 +86,7 @@ class SimTask:
     fail_message: str | None = None  # what error.message says; failure_message(fail_code) when None
     frames: tuple[str, ...] = ()  # local copies of what the clip starts (and ends) on (media.py)
     cast: tuple[tuple[str, str], ...] = ()  # (tag, local copy) of the other reference pictures
+    label: str = ""  # what the studio said the clip is ("SHOT 2 · The climb": its demo label header)
     cancelled_at: float | None = None
     cancel_progress: int = 0
 

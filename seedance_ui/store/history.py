@@ -62,7 +62,7 @@ class HistoryStore:
         self.db: Database = open_database(self.data_dir, database_url)
         self.schema_version = self.db.schema_version
         # One visitor's files (inputs, boards, exports): shared with the storyboard's BoardSession.
-        self.quota = DiskQuota(self.data_dir, visitor_disk_bytes, self.db.input_bytes)
+        self.quota = DiskQuota(self.data_dir, visitor_disk_bytes, self.db)
         self._blobs_lock = threading.Lock()  # a blob is never deleted while a job takes it up
 
     def close(self) -> None:

@@ -15,6 +15,7 @@ Columns that SQLite orders by `rowid` get a `seq` (BIGSERIAL) here.
 from __future__ import annotations
 
 import builtins
+import contextlib
 import dataclasses
 import json
 import logging
@@ -36,7 +37,18 @@ from seedance_ui.store.query import (
     HistoryQuery,
     HistoryRow,
 )
-from seedance_ui.store.records import FIELD_NAMES, JobMeta, JobRecord, JobStatus, SpendRow
+from seedance_ui.store.records import (
+    ADMISSION_GRACE_SECONDS,
+    FIELD_NAMES,
+    IDEMPOTENCY_PENDING,
+    LIMIT_KEEP_SECONDS,
+    JobMeta,
+    JobRecord,
+    JobStatus,
+    LimitUse,
+    SpendRow,
+    limit_verdict,
+)
 from seedance_ui.store.sqlite import (
     LLM_USAGE_COLUMNS,
     PROMPT_VERSION_COLUMNS,
@@ -55,6 +67,7 @@ POOL_MIN_SIZE = 1  # connections each database object keeps open
 POOL_MAX_SIZE = 8  # and at most this many at once (three objects per studio process share the server)
 CONNECT_TIMEOUT_SECONDS = 10  # opening: waiting for the server to answer
 MIGRATION_LOCK = 7_220_001  # the advisory lock key that serialises migrations across processes
+LIMIT_PRUNE_SECONDS = 60.0  # how often one database object drops old limit events
 
 Connection = psycopg.Connection[dict[str, Any]]
 Migration = Callable[[Connection], None]
@@ -217,15 +230,30 @@ def _migration_10(conn: Connection) -> None:
     ))
 
 
+def _migration_11(conn: Connection) -> None:
+    """Limits across replicas: rate-limit events per scope and subject, the subjects of admitted jobs."""
+    _run_all(conn, (
+        """CREATE TABLE limit_events (scope TEXT NOT NULL, subject TEXT NOT NULL, ref TEXT NOT NULL,
+            at DOUBLE PRECISION NOT NULL, amount DOUBLE PRECISION NOT NULL DEFAULT 0,
+            PRIMARY KEY (scope, ref, subject))""",
+        "CREATE INDEX limit_events_subject ON limit_events (scope, subject, at)",
+        "CREATE INDEX limit_events_at ON limit_events (at)",
+        """CREATE TABLE job_admissions (job_id TEXT NOT NULL, subject TEXT NOT NULL,
+            admitted_at DOUBLE PRECISION NOT NULL, PRIMARY KEY (job_id, subject))""",
+        "CREATE INDEX job_admissions_subject ON job_admissions (subject)",
+    ))
+
+
 # Ordered like sqlite.MIGRATIONS (tests check both have as many). Append only.
 MIGRATIONS: list[Migration] = [
     _migration_1, _migration_2, _migration_3, _migration_4, _migration_5, _migration_6, _migration_7,
-    _migration_8, _migration_9, _migration_10,
+    _migration_8, _migration_9, _migration_10, _migration_11,
 ]
 # Every table the studio keeps, in an order that copies and truncations can follow.
 TABLES = ("jobs", "job_meta", "spend", "legacy_imports", "app_secrets", "visitor_owners", "uploads",
           "input_refs", "idempotency_keys", "review_links", "review_versions", "review_notes",
-          "review_statuses", "llm_usage", "prompt_versions", "board_takes", "job_leases", "review_seen")
+          "review_statuses", "llm_usage", "prompt_versions", "board_takes", "job_leases", "review_seen",
+          "limit_events", "job_admissions")
 
 
 def apply_migrations(conn: Connection, migrations: list[Migration] | None = None) -> int:
@@ -684,18 +712,136 @@ class PostgresDatabase:
     # -- idempotency keys ----------------------------------------------------------------------------------
 
     def idempotent_job(self, owner: str, key: str) -> str | None:
-        """The id of the job the owner's submission with `key` made, or None."""
-        found = self._scalar("SELECT job_id FROM idempotency_keys WHERE owner = %s AND key = %s",
-                             (owner, key))
+        """The id of the job the owner's submission with `key` made, or None (unused, or reserved)."""
+        found = self._scalar("SELECT job_id FROM idempotency_keys WHERE owner = %s AND key = %s "
+                             "AND job_id <> %s", (owner, key, IDEMPOTENCY_PENDING))
         return None if found is None else str(found)
 
     def put_idempotent_job(self, owner: str, key: str, job_id: str, now: float) -> bool:
-        """Bind the owner's `key` to `job_id`; False (and nothing changed) when it is bound already."""
+        """Bind the owner's `key` (unused, or reserved) to `job_id`; False (and nothing changed) when it
+        is bound already."""
         return self._write(
             "INSERT INTO idempotency_keys (owner, key, job_id, created_at) VALUES (%s, %s, %s, %s) "
-            "ON CONFLICT DO NOTHING",
-            (owner, key, job_id, float(now)),
+            "ON CONFLICT (owner, key) DO UPDATE SET job_id = EXCLUDED.job_id, "
+            "created_at = EXCLUDED.created_at WHERE idempotency_keys.job_id = %s",
+            (owner, key, job_id, float(now), IDEMPOTENCY_PENDING),
         ) == 1
+
+    def reserve_idempotency_key(self, owner: str, key: str, now: float, stale_before: float) -> str | None:
+        """See SqliteDatabase.reserve_idempotency_key; the primary key decides between processes."""
+        with self._transaction() as conn:
+            if conn.execute(
+                "INSERT INTO idempotency_keys (owner, key, job_id, created_at) VALUES (%s, %s, %s, %s) "
+                "ON CONFLICT DO NOTHING", (owner, key, IDEMPOTENCY_PENDING, float(now)),
+            ).rowcount == 1:
+                return None
+            if conn.execute(
+                "UPDATE idempotency_keys SET created_at = %s WHERE owner = %s AND key = %s AND job_id = %s "
+                "AND created_at < %s", (float(now), owner, key, IDEMPOTENCY_PENDING, float(stale_before)),
+            ).rowcount == 1:
+                return None
+            row = conn.execute("SELECT job_id FROM idempotency_keys WHERE owner = %s AND key = %s",
+                               (owner, key)).fetchone()
+            return None if row is None else str(row["job_id"])
+
+    def release_idempotency_key(self, owner: str, key: str) -> None:
+        """Give back a reservation whose submission was refused (a bound key stays bound)."""
+        self._write("DELETE FROM idempotency_keys WHERE owner = %s AND key = %s AND job_id = %s",
+                    (owner, key, IDEMPOTENCY_PENDING))
+
+    # -- deployment-wide limits (events per scope and subject in a sliding window; admitted jobs) -----------
+
+    @staticmethod
+    def _limit_uses(conn: Connection, scope: str, subjects: builtins.list[str], since: float
+                    ) -> builtins.list[tuple[int, float, float | None]]:
+        """Each subject's (count, total amount, oldest time) of `scope`'s events after `since`."""
+        uses = []
+        for subject in subjects:
+            row = conn.execute(
+                "SELECT COUNT(*) AS n, COALESCE(SUM(amount), 0) AS total, MIN(at) AS oldest "
+                "FROM limit_events WHERE scope = %s AND subject = %s AND at > %s",
+                (scope, subject, since)).fetchone()
+            uses.append((int(row["n"]), float(row["total"]), row["oldest"]))
+        return uses
+
+    @staticmethod
+    def _add_limit_events(conn: Connection, scope: str, subjects: builtins.list[str], ref: str, now: float,
+                          amount: float) -> None:
+        for subject in subjects:
+            conn.execute(
+                "INSERT INTO limit_events (scope, subject, ref, at, amount) VALUES (%s, %s, %s, %s, %s) "
+                "ON CONFLICT (scope, ref, subject) DO UPDATE SET at = EXCLUDED.at, amount = EXCLUDED.amount",
+                (scope, subject, ref, float(now), float(amount)))
+
+    def hit_limit(self, scope: str, subjects: builtins.list[str], ref: str, now: float, window: float, *,
+                  max_count: int = 0, max_amount: float = 0.0, amount: float = 0.0,
+                  base: float = 0.0) -> LimitUse:
+        """See SqliteDatabase.hit_limit; atomic across processes under an advisory lock per subject."""
+        with self._transaction() as conn:
+            self._lock(conn, *(f"limit:{scope}:{subject}" for subject in subjects))
+            use = limit_verdict(self._limit_uses(conn, scope, subjects, now - window), now, window,
+                                max_count=max_count, max_amount=max_amount, amount=amount, base=base)
+            if use.refused is None:
+                self._add_limit_events(conn, scope, subjects, ref, now, amount)
+        self._prune_limit_events(now)
+        return use
+
+    _limit_pruned_at = float("-inf")  # when this object last dropped old limit events
+
+    def _prune_limit_events(self, now: float) -> None:
+        """Drop events past LIMIT_KEEP_SECONDS, at most once a minute, outside any admission's transaction
+        (so it never holds a row an admission waits for); a clash with another replica's sweep is left to
+        the next one."""
+        if now - self._limit_pruned_at < LIMIT_PRUNE_SECONDS:
+            return
+        self._limit_pruned_at = now
+        with contextlib.suppress(psycopg.errors.DeadlockDetected, psycopg.errors.LockNotAvailable):
+            self._write("DELETE FROM limit_events WHERE at <= %s", (now - LIMIT_KEEP_SECONDS,))
+
+    def set_limit_amount(self, scope: str, ref: str, amount: float) -> None:
+        """Correct the amount of an event (an upload's bytes once its body has arrived)."""
+        self._write("UPDATE limit_events SET amount = %s WHERE scope = %s AND ref = %s",
+                    (float(amount), scope, ref))
+
+    def drop_limit_event(self, scope: str, ref: str) -> None:
+        """Stop counting an event (a refusal after it was recorded)."""
+        self._write("DELETE FROM limit_events WHERE scope = %s AND ref = %s", (scope, ref))
+
+    @staticmethod
+    def _unfinished(conn: Connection, subject: str, now: float) -> int:
+        """The subject's admitted jobs that are not over: not terminal, or not written yet (recently)."""
+        row = conn.execute(
+            "SELECT COUNT(*) AS n FROM job_admissions a LEFT JOIN jobs j ON j.id = a.job_id "
+            "WHERE a.subject = %s AND ((j.id IS NOT NULL AND NOT (j.status = ANY(%s))) "
+            "OR (j.id IS NULL AND a.admitted_at > %s))",
+            (subject, _TERMINAL_VALUES, now - ADMISSION_GRACE_SECONDS)).fetchone()
+        return int(row["n"])
+
+    def admit_job(self, job_id: str, subjects: builtins.list[str], now: float, *, max_unfinished: int,
+                  rate_scope: str, window: float, max_per_window: int) -> tuple[str, float] | None:
+        """See SqliteDatabase.admit_job; atomic across processes: every admission of a subject runs under
+        the same advisory lock as its rate events."""
+        with self._transaction() as conn:
+            self._lock(conn, *(f"limit:{rate_scope}:{subject}" for subject in subjects))
+            if max_unfinished:
+                waiting = max(self._unfinished(conn, subject, now) for subject in subjects)
+                if waiting >= max_unfinished:
+                    return "unfinished", float(waiting)
+            if max_per_window:
+                use = limit_verdict(self._limit_uses(conn, rate_scope, subjects, now - window), now, window,
+                                    max_count=max_per_window, max_amount=0.0, amount=0.0)
+                if use.refused is not None:
+                    return "rate", use.wait
+                self._add_limit_events(conn, rate_scope, subjects, job_id, now, 0.0)
+            for subject in subjects:
+                conn.execute("INSERT INTO job_admissions (job_id, subject, admitted_at) VALUES (%s, %s, %s) "
+                             "ON CONFLICT DO NOTHING", (job_id, subject, float(now)))
+        self._prune_limit_events(now)
+        return None
+
+    def release_admission(self, job_id: str) -> None:
+        """The job ended, or was never written: it no longer counts as unfinished (its rate events stay)."""
+        self._write("DELETE FROM job_admissions WHERE job_id = %s", (job_id,))
 
     # -- identities ---------------------------------------------------------------------------------------
 

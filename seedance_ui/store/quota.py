@@ -4,24 +4,32 @@ frames) and their review exports, against SEEDANCE_VISITOR_DISK_MB.
 A write asks `DiskQuota.reserve(owner, nbytes, what)` BEFORE it writes: `QuotaExceeded` (its message
 names the quota and what to delete) when the visitor's files plus the new bytes would go over. The
 visitor's usage is measured (their boards and exports folders, and the distinct input blobs of their
-jobs in the database), kept for `USAGE_TTL_SECONDS` with every reservation added to it, then measured
-again, so a burst of writes is counted exactly and a deletion is seen within the TTL.
+jobs in the database) and kept for `USAGE_TTL_SECONDS`, then measured again; every reservation is an
+event in the database (scope "disk"), and a reservation checks the measured bytes plus the reservations
+made since the measurement began, on every replica, in the one transaction that records it. So a burst
+of writes is counted exactly, across replicas too, and a deletion is seen within the TTL.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import secrets
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from seedance_ui.store.interface import Database
 
 MB = 1024 * 1024
 USAGE_TTL_SECONDS = 30.0
 BOARDS_DIRNAME = "boards"
 EXPORTS_DIRNAME = "exports"
 QUOTA_SETTING = "SEEDANCE_VISITOR_DISK_MB"
+DISK_SCOPE = "disk"  # reservations in the store's limit_events (amount: bytes)
 
 
 def owner_folder(owner: str) -> str:
@@ -52,14 +60,14 @@ class QuotaExceeded(Exception):
 class DiskQuota:
     """Per-visitor disk quota over one data directory. `limit_bytes` 0 turns it off. Thread-safe."""
 
-    def __init__(self, data_dir: Path | str, limit_bytes: int, input_bytes: Callable[[str], int],
+    def __init__(self, data_dir: Path | str, limit_bytes: int, db: Database,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.data_dir = Path(data_dir)
         self.limit_bytes = max(0, int(limit_bytes))
-        self._input_bytes = input_bytes  # owner -> bytes of the distinct input blobs of their jobs
+        self._db = db  # input blobs per owner, and the reservations of every replica
         self._clock = clock
         self._lock = threading.Lock()
-        self._usage: dict[str, tuple[float, int]] = {}  # owner -> (measured at, bytes)
+        self._measured: dict[str, tuple[float, float, int]] = {}  # owner -> (clock, wall time, bytes)
 
     @property
     def enabled(self) -> bool:
@@ -68,22 +76,18 @@ class DiskQuota:
     def measure(self, owner: str) -> int:
         """The visitor's bytes on disk now (inputs, boards, exports), measured afresh."""
         folder = owner_folder(owner)
-        return (self._input_bytes(owner) + folder_bytes(self.data_dir / BOARDS_DIRNAME / folder)
+        return (self._db.input_bytes(owner) + folder_bytes(self.data_dir / BOARDS_DIRNAME / folder)
                 + folder_bytes(self.data_dir / EXPORTS_DIRNAME / folder))
 
-    def usage(self, owner: str) -> int:
-        """The visitor's bytes, as last measured plus what was reserved since (measured again after
-        the TTL)."""
-        with self._lock:
-            return self._current(owner)
-
-    def _current(self, owner: str) -> int:
+    def _measurement(self, owner: str) -> tuple[float, int]:
+        """(wall time the measurement began, bytes) of the visitor, measured again after the TTL."""
         now = self._clock()
-        found = self._usage.get(owner)
+        found = self._measured.get(owner)
         if found is None or now - found[0] > USAGE_TTL_SECONDS:
-            found = (now, self.measure(owner))
-            self._usage[owner] = found
-        return found[1]
+            began = time.time()
+            found = (now, began, self.measure(owner))
+            self._measured[owner] = found
+        return found[1], found[2]
 
     def reserve(self, owner: str, nbytes: int, what: str) -> None:
         """Count `nbytes` about to be written for the visitor (`what`: "this picture", "this import",
@@ -91,10 +95,13 @@ class DiskQuota:
         if not self.enabled or nbytes <= 0:
             return
         with self._lock:
-            used = self._current(owner)
-            if used + nbytes > self.limit_bytes:
-                raise QuotaExceeded(self.refusal(used, nbytes, what))
-            self._usage[owner] = (self._usage[owner][0], used + nbytes)
+            began, measured = self._measurement(owner)
+            now = time.time()
+            use = self._db.hit_limit(DISK_SCOPE, [owner], secrets.token_hex(16), now, max(0.0, now - began),
+                                     max_amount=float(self.limit_bytes), amount=float(nbytes),
+                                     base=float(measured))
+            if use.refused is not None:
+                raise QuotaExceeded(self.refusal(measured + int(use.amount), nbytes, what))
 
     def refusal(self, used: int, nbytes: int, what: str) -> str:
         return (
@@ -106,7 +113,7 @@ class DiskQuota:
     def forget(self, owner: str) -> None:
         """Measure the visitor again at the next reservation (after a deletion)."""
         with self._lock:
-            self._usage.pop(owner, None)
+            self._measured.pop(owner, None)
 
 
 def _mb(nbytes: int) -> str:

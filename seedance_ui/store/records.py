@@ -179,3 +179,41 @@ class SpendRow(NamedTuple):
     estimated: float
     reserved: float | None  # the provider's credits_reserved, once known
     released: bool  # True once the job turned out not to be billed
+
+
+# --- deployment-wide limits (the limit_events table: events per scope and subject in a sliding window)
+
+LIMIT_KEEP_SECONDS = 7200.0  # events older than this go (longer than any window that counts them)
+ADMISSION_GRACE_SECONDS = 600.0  # an admitted job not written yet counts as unfinished this long
+IDEMPOTENCY_PENDING = ""  # the job id of a key reserved by a submission still being made
+LIMIT_COUNT = "count"  # LimitUse.refused: too many events in the window
+LIMIT_AMOUNT = "amount"  # LimitUse.refused: their amounts plus this one pass the cap
+
+
+@dataclass(frozen=True)
+class LimitUse:
+    """The answer of `Database.hit_limit`: `refused` None (the event was recorded) or why not; `count`
+    and `amount`: the window's events and their total before this one (the fullest subject's); `wait`:
+    seconds until a refused count frees a place."""
+
+    refused: str | None
+    count: int = 0
+    amount: float = 0.0
+    wait: float = 0.0
+
+
+def limit_verdict(uses: list[tuple[int, float, float | None]], now: float, window: float, *,
+                  max_count: int, max_amount: float, amount: float, base: float = 0.0) -> LimitUse:
+    """Whether one more event fits, from each subject's (count, total amount, oldest time) in the window:
+    the count cap first (0: none; `wait` until the oldest event leaves the window), then the amount cap
+    (0: none) on `base` (what the caller counted itself, e.g. bytes on disk) plus the events' amounts plus
+    this one. The same rule on both backends."""
+    count = max((u[0] for u in uses), default=0)
+    total = max((u[1] for u in uses), default=0.0)
+    if max_count:
+        waits = [window - (now - u[2]) for u in uses if u[0] >= max_count and u[2] is not None]
+        if waits:
+            return LimitUse(LIMIT_COUNT, count, total, max(waits))
+    if max_amount and base + total + amount > max_amount:
+        return LimitUse(LIMIT_AMOUNT, count, total)
+    return LimitUse(None, count, total)

@@ -32,7 +32,18 @@ from seedance_ui.store.query import (
     HistoryQuery,
     HistoryRow,
 )
-from seedance_ui.store.records import FIELD_NAMES, JobMeta, JobRecord, JobStatus, SpendRow
+from seedance_ui.store.records import (
+    ADMISSION_GRACE_SECONDS,
+    FIELD_NAMES,
+    IDEMPOTENCY_PENDING,
+    LIMIT_KEEP_SECONDS,
+    JobMeta,
+    JobRecord,
+    JobStatus,
+    LimitUse,
+    SpendRow,
+    limit_verdict,
+)
 
 log = logging.getLogger(__name__)
 
@@ -364,10 +375,42 @@ def _migration_10(conn: sqlite3.Connection) -> None:
     )
 
 
+def _migration_11(conn: sqlite3.Connection) -> None:
+    """Limits across replicas (#22): rate-limit events (a scope such as "submit", "llm" or "upload", a
+    subject such as an owner or a hashed address, when, and an amount such as bytes) and which subjects
+    each admitted job counts for, so every replica counts a visitor's unfinished jobs and recent events
+    in the same transaction that admits one more."""
+    conn.execute(
+        """
+        CREATE TABLE limit_events (
+            scope   TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            ref     TEXT NOT NULL,             -- what the event is for: a job id, a call id, an upload id
+            at      REAL NOT NULL,             -- epoch seconds
+            amount  REAL NOT NULL DEFAULT 0,
+            PRIMARY KEY (scope, ref, subject)
+        )
+        """
+    )
+    conn.execute("CREATE INDEX limit_events_subject ON limit_events (scope, subject, at)")
+    conn.execute("CREATE INDEX limit_events_at ON limit_events (at)")
+    conn.execute(
+        """
+        CREATE TABLE job_admissions (
+            job_id      TEXT NOT NULL,
+            subject     TEXT NOT NULL,         -- an owner, or a hashed client address
+            admitted_at REAL NOT NULL,
+            PRIMARY KEY (job_id, subject)
+        )
+        """
+    )
+    conn.execute("CREATE INDEX job_admissions_subject ON job_admissions (subject)")
+
+
 # Ordered: MIGRATIONS[n - 1] takes the schema from version n - 1 to n. Append only.
 MIGRATIONS: list[Migration] = [
     _migration_1, _migration_2, _migration_3, _migration_4, _migration_5, _migration_6, _migration_7,
-    _migration_8, _migration_9, _migration_10,
+    _migration_8, _migration_9, _migration_10, _migration_11,
 ]
 
 
@@ -829,16 +872,120 @@ class SqliteDatabase:
     # -- idempotency keys (one job per owner and key) -------------------------------------------------------
 
     def idempotent_job(self, owner: str, key: str) -> str | None:
-        """The id of the job the owner's submission with `key` made, or None."""
-        found = self._row("SELECT job_id FROM idempotency_keys WHERE owner = ? AND key = ?", (owner, key))
+        """The id of the job the owner's submission with `key` made, or None (unused, or reserved)."""
+        found = self._row("SELECT job_id FROM idempotency_keys WHERE owner = ? AND key = ? AND job_id <> ?",
+                          (owner, key, IDEMPOTENCY_PENDING))
         return None if found is None else str(found[0])
 
     def put_idempotent_job(self, owner: str, key: str, job_id: str, now: float) -> bool:
-        """Bind the owner's `key` to `job_id`; False (and nothing changed) when it is bound already."""
+        """Bind the owner's `key` (unused, or reserved) to `job_id`; False (and nothing changed) when it
+        is bound already."""
         return self._write(
-            "INSERT OR IGNORE INTO idempotency_keys (owner, key, job_id, created_at) VALUES (?, ?, ?, ?)",
-            (owner, key, job_id, float(now)),
+            "INSERT INTO idempotency_keys (owner, key, job_id, created_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (owner, key) DO UPDATE SET job_id = excluded.job_id, "
+            "created_at = excluded.created_at WHERE idempotency_keys.job_id = ?",
+            (owner, key, job_id, float(now), IDEMPOTENCY_PENDING),
         ) == 1
+
+    def reserve_idempotency_key(self, owner: str, key: str, now: float, stale_before: float) -> str | None:
+        """Reserve the owner's `key` for a submission about to be made: None when the caller has it now
+        (unused, or reserved before `stale_before` by a submission that never finished); else the job id
+        it is bound to, or IDEMPOTENCY_PENDING while another submission holds it. Atomic."""
+        with self._transaction() as conn:
+            if conn.execute(
+                "INSERT OR IGNORE INTO idempotency_keys (owner, key, job_id, created_at) VALUES (?, ?, ?, ?)",
+                (owner, key, IDEMPOTENCY_PENDING, float(now)),
+            ).rowcount == 1:
+                return None
+            if conn.execute(
+                "UPDATE idempotency_keys SET created_at = ? WHERE owner = ? AND key = ? AND job_id = ? "
+                "AND created_at < ?", (float(now), owner, key, IDEMPOTENCY_PENDING, float(stale_before)),
+            ).rowcount == 1:
+                return None
+            row = self._row("SELECT job_id FROM idempotency_keys WHERE owner = ? AND key = ?", (owner, key))
+            return None if row is None else str(row[0])
+
+    def release_idempotency_key(self, owner: str, key: str) -> None:
+        """Give back a reservation whose submission was refused (a bound key stays bound)."""
+        self._write("DELETE FROM idempotency_keys WHERE owner = ? AND key = ? AND job_id = ?",
+                    (owner, key, IDEMPOTENCY_PENDING))
+
+    # -- deployment-wide limits (events per scope and subject in a sliding window; admitted jobs) -----------
+
+    def _limit_uses(self, scope: str, subjects: builtins.list[str], since: float
+                    ) -> builtins.list[tuple[int, float, float | None]]:
+        """Each subject's (count, total amount, oldest time) of `scope`'s events after `since`."""
+        return [tuple(self._row(  # type: ignore[misc]
+            "SELECT COUNT(*), COALESCE(SUM(amount), 0), MIN(at) FROM limit_events "
+            "WHERE scope = ? AND subject = ? AND at > ?", (scope, subject, since)))
+            for subject in subjects]
+
+    def _add_limit_events(self, conn: sqlite3.Connection, scope: str, subjects: builtins.list[str],
+                          ref: str, now: float, amount: float) -> None:
+        conn.execute("DELETE FROM limit_events WHERE at <= ?", (now - LIMIT_KEEP_SECONDS,))
+        conn.executemany(
+            "INSERT OR REPLACE INTO limit_events (scope, subject, ref, at, amount) VALUES (?, ?, ?, ?, ?)",
+            [(scope, subject, ref, float(now), float(amount)) for subject in subjects],
+        )
+
+    def hit_limit(self, scope: str, subjects: builtins.list[str], ref: str, now: float, window: float, *,
+                  max_count: int = 0, max_amount: float = 0.0, amount: float = 0.0,
+                  base: float = 0.0) -> LimitUse:
+        """Record one event (`ref`, `amount`) of `scope` for each subject unless, in the `window` seconds
+        up to `now`, a subject has `max_count` events already or its amounts plus this one pass
+        `max_amount` (0: no cap) with `base` added; see records.limit_verdict. Atomic: replicas never pass
+        a cap together."""
+        with self._transaction() as conn:
+            use = limit_verdict(self._limit_uses(scope, subjects, now - window), now, window,
+                                max_count=max_count, max_amount=max_amount, amount=amount, base=base)
+            if use.refused is None:
+                self._add_limit_events(conn, scope, subjects, ref, now, amount)
+            return use
+
+    def set_limit_amount(self, scope: str, ref: str, amount: float) -> None:
+        """Correct the amount of an event (an upload's bytes once its body has arrived)."""
+        self._write("UPDATE limit_events SET amount = ? WHERE scope = ? AND ref = ?",
+                    (float(amount), scope, ref))
+
+    def drop_limit_event(self, scope: str, ref: str) -> None:
+        """Stop counting an event (a refusal after it was recorded)."""
+        self._write("DELETE FROM limit_events WHERE scope = ? AND ref = ?", (scope, ref))
+
+    def _unfinished(self, subject: str, now: float) -> int:
+        """The subject's admitted jobs that are not over: not terminal, or not written yet (recently)."""
+        marks = ", ".join("?" for _ in _TERMINAL_VALUES)
+        row = self._row(
+            "SELECT COUNT(*) FROM job_admissions a LEFT JOIN jobs j ON j.id = a.job_id WHERE a.subject = ? "
+            f"AND ((j.id IS NOT NULL AND j.status NOT IN ({marks})) "
+            "OR (j.id IS NULL AND a.admitted_at > ?))",
+            (subject, *_TERMINAL_VALUES, now - ADMISSION_GRACE_SECONDS),
+        )
+        return int(row[0]) if row else 0
+
+    def admit_job(self, job_id: str, subjects: builtins.list[str], now: float, *, max_unfinished: int,
+                  rate_scope: str, window: float, max_per_window: int) -> tuple[str, float] | None:
+        """Admit a job for these subjects unless one has `max_unfinished` unfinished jobs (counted from the
+        jobs table; 0: no cap) -> ("unfinished", that count), or `max_per_window` admissions in `window`
+        -> ("rate", seconds to wait); None when admitted: the job counts as unfinished and as one
+        `rate_scope` event (ref: the job id) for each subject. Atomic."""
+        with self._transaction() as conn:
+            if max_unfinished:
+                waiting = max(self._unfinished(subject, now) for subject in subjects)
+                if waiting >= max_unfinished:
+                    return "unfinished", float(waiting)
+            if max_per_window:
+                use = limit_verdict(self._limit_uses(rate_scope, subjects, now - window), now, window,
+                                    max_count=max_per_window, max_amount=0.0, amount=0.0)
+                if use.refused is not None:
+                    return "rate", use.wait
+                self._add_limit_events(conn, rate_scope, subjects, job_id, now, 0.0)
+            conn.executemany("INSERT OR REPLACE INTO job_admissions (job_id, subject, admitted_at) "
+                             "VALUES (?, ?, ?)", [(job_id, subject, float(now)) for subject in subjects])
+            return None
+
+    def release_admission(self, job_id: str) -> None:
+        """The job ended, or was never written: it no longer counts as unfinished (its rate events stay)."""
+        self._write("DELETE FROM job_admissions WHERE job_id = ?", (job_id,))
 
     # -- identities ---------------------------------------------------------------------------------------
 

@@ -88,7 +88,8 @@ class BoardTrash:
         used_cast = {e.file_name for b in others for e in b.cast}
         used_jobs = {t.job_id for b in others for s in b.shots for t in s.takes}
         folder = self.boards.owner_dir(owner)
-        _unlink(folder / CAST_DIRNAME / e.file_name for e in board.cast if e.file_name not in used_cast)
+        pictures = {e.file_name for e in board.cast if e.file_name} - used_cast  # "": no picture yet
+        _unlink(folder / CAST_DIRNAME / name for name in pictures)
         jobs = {t.job_id for s in board.shots for t in s.takes} - used_jobs
         _unlink(folder / FRAMES_DIRNAME / f"{job}-last.png" for job in jobs if is_valid_id(job))
 

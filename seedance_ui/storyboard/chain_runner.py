@@ -76,6 +76,15 @@ def version_argument(version: str | None) -> dict[str, Any]:
     return {"prompt_version": version} if version else {}
 
 
+def demo_label(board: Board, shot: Shot) -> str:
+    """What a demo clip of `shot` burns in: "SHOT 2 · The climb" (the board's number; the title when it has
+    one). Handed to the job manager apart from the request (`submit`'s `demo_label`): the client tells it
+    to the built-in simulator only, never to a provider."""
+    title = " ".join((shot.title or "").split())
+    number = f"SHOT {board.number_of(shot.id)}"
+    return f"{number} · {title}" if title else number
+
+
 class ChainRunner:
     """The pending chains of every board: `follow` one after a Generate, `resume` them after a restart."""
 
@@ -201,7 +210,9 @@ class ChainRunner:
             if request is None:
                 return None
             version = prompt_version(self.version_of, owner, board, shot)
-            job_id = self._adopted(board, owner, request) or self._submit(owner, request, sender, version)
+            job_id = self._adopted(board, owner, request) or self._submit(
+                owner, request, sender, version, demo_label(board, shot)
+            )
         except Exception as exc:  # shown on the shot; the chain after it stops
             log.info("chained shot %s not sent: %s", shot_id, exc)
             stop_chain(board, shot_id, f"it could not be sent ({exc})", first=True)
@@ -243,10 +254,12 @@ class ChainRunner:
         return board.effective_request(shot, str(frame))
 
     def _submit(
-        self, owner: str, request: GenerationRequest, sender: Sender, version: str | None = None
+        self, owner: str, request: GenerationRequest, sender: Sender, version: str | None = None,
+        label: str | None = None,
     ) -> str:
         api_key, address = sender
-        return self.manager.submit(request, owner, api_key, address=address, **version_argument(version)).id
+        more = {**version_argument(version), **({"demo_label": label} if label else {})}
+        return self.manager.submit(request, owner, api_key, address=address, **more).id
 
     def _adopted(self, board: Board, owner: str, request: GenerationRequest) -> str | None:
         """A job already made for exactly this request during this chain and on no shot yet (the

@@ -131,7 +131,7 @@ def _cast_pictures(board: Board) -> list[tuple[Image.Image, str]]:
     """The board's cast as (thumbnail, name), once for the whole sheet: unreadable pictures and any past
     the contract's limits (measured first, never decoded) are skipped."""
     out = []
-    for entry in board.cast:
+    for entry in (e for e in board.cast if e.has_picture):  # an entry without a picture yet: none to show
         picture = thumbnail(cast_path(board.media_dir, entry), CAST_PICTURE_PX)
         if picture is None:
             log.warning("contact sheet: cannot use the cast picture of %s", entry.name)

@@ -57,6 +57,9 @@ def _take_dict(take: Take) -> dict[str, Any]:
 
 
 def _cast_dict(entry: CastEntry, media_dir: Path | None, embed: bool) -> dict[str, Any]:
+    """A cast entry; one without a picture yet has `"sha256": null` (and no suffix or image)."""
+    if not entry.has_picture:
+        return {"id": entry.id, "name": entry.name, "sha256": None}
     data: dict[str, Any] = {"id": entry.id, "name": entry.name, "sha256": entry.sha256}
     data["suffix"] = entry.suffix
     if embed:
@@ -234,6 +237,10 @@ def _ids(o: _Obj, key: str) -> list[str]:
 
 
 def _cast_from(o: _Obj) -> CastEntry:
+    """A cast entry; `"sha256": null` (or none) is an entry without a picture yet."""
+    if o.opt_text("sha256") is None:
+        name = o.text("name", max_len=200, required=True)
+        return CastEntry(id=o.ident("id"), name=name)  # type: ignore[arg-type]
     sha = o.text("sha256", max_len=64, required=True)
     if not _SHA256_RE.fullmatch(sha):
         raise BoardFormatError(o.where("sha256"), "must be 64 lowercase hex characters")
@@ -260,6 +267,8 @@ def cast_images(data: Any) -> dict[str, tuple[str, bytes]]:
     for i, raw in enumerate(entries):
         entry = _cast_from(_Obj(raw, f"cast[{i}]"))
         image = raw.get("image")
+        if image is not None and not entry.has_picture:
+            raise BoardFormatError(f"cast[{i}].image", "must be left out for an entry whose sha256 is null")
         if image is None:
             continue
         try:

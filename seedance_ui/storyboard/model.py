@@ -24,6 +24,7 @@ from seedance_ui.storyboard.validation import (
     ShotProblem,
     board_problems,
     effective_request,
+    name_key,
 )
 
 if TYPE_CHECKING:
@@ -32,7 +33,9 @@ if TYPE_CHECKING:
 DEFAULT_TITLE = "Untitled storyboard"
 MAX_SHOTS = 500
 MAX_TITLE_CHARS = 200
-MAX_PROMPT_CHARS = 20_000
+# What a board keeps of a shot's prompt: far past the studio's sending cap (settings.max_prompt_chars), so a
+# long paste is kept whole and the shot says what to trim (validation.shot_problems) instead of a silent cut.
+MAX_PROMPT_CHARS = 100_000
 MAX_STYLE_CHARS = 2_000
 
 _ID_RE = re.compile(r"[0-9a-f]{32}")
@@ -87,17 +90,23 @@ class CastEntry:
     """A named reference image of the board ("Mara", "the lighthouse", "film stock").
 
     The image is kept once per content under the board's media folder (see cast.py), as
-    `<sha256><suffix>`; the entry only names it.
+    `<sha256><suffix>`; the entry only names it. An entry a script brought has no picture yet (`sha256`
+    and `suffix` ""): it is on the board and can be ticked, but a shot that ticks it is not sent.
     """
 
     name: str
-    sha256: str
-    suffix: str  # ".png", ".jpg" or ".webp"
+    sha256: str = ""
+    suffix: str = ""  # ".png", ".jpg" or ".webp"; "" without a picture
     id: str = field(default_factory=new_id)
 
     @property
+    def has_picture(self) -> bool:
+        return bool(self.sha256)
+
+    @property
     def file_name(self) -> str:
-        return f"{self.sha256}{self.suffix}"
+        """`<sha256><suffix>` in the cast folder; "" for an entry without a picture yet."""
+        return f"{self.sha256}{self.suffix}" if self.sha256 else ""
 
 
 @dataclass
@@ -290,15 +299,40 @@ class Board:
     def move_down(self, shot_id: str) -> None:
         self.move_shot(shot_id, 1)
 
-    def add_cast(self, name: str, sha256: str, suffix: str) -> CastEntry:
-        """A new named cast entry for an image already in the cast folder (see cast.store_cast_image)."""
+    def add_cast(self, name: str, sha256: str = "", suffix: str = "") -> CastEntry:
+        """A new named cast entry for an image already in the cast folder (see cast.store_cast_image);
+        without `sha256`, an entry without a picture yet (`set_cast_picture` gives it one)."""
+        return self.add_cast_entry(CastEntry(name=name, sha256=sha256, suffix=suffix))
+
+    def add_cast_entry(self, entry: CastEntry) -> CastEntry:
+        """Append `entry` (its name's white space collapsed) under the cast's rules: the count cap, a
+        valid name no other entry has, an id of its own."""
         if len(self.cast) >= MAX_CAST:
             raise StoryboardError(f"a board's cast holds at most {MAX_CAST} images (what one request takes)")
-        problem = name_problem(name, [e.name for e in self.cast])
+        problem = name_problem(entry.name, [e.name for e in self.cast])
         if problem:
             raise StoryboardError(problem)
-        entry = CastEntry(name=" ".join(name.split()), sha256=sha256, suffix=suffix)
+        if not is_valid_id(entry.id) or any(e.id == entry.id for e in self.cast):
+            raise StoryboardError(f"cast entry {entry.id!r} is already on this board or not an id")
+        entry.name = " ".join(entry.name.split())
         self.cast.append(entry)
+        self.touch()
+        return entry
+
+    def cast_named(self, name: str) -> CastEntry | None:
+        """The entry named `name` (as names compare: white space collapsed, case folded), or None."""
+        key = name_key(name) if isinstance(name, str) else ""
+        return next((e for e in self.cast if name_key(e.name) == key), None)
+
+    def waiting_cast(self, name: str) -> CastEntry | None:
+        """The entry named `name` that has no picture yet, or None."""
+        entry = self.cast_named(name)
+        return entry if entry is not None and not entry.has_picture else None
+
+    def set_cast_picture(self, entry_id: str, sha256: str, suffix: str) -> CastEntry:
+        """Give an entry its picture (an image already in the cast folder); KeyError for no such entry."""
+        entry = self.cast_entry(entry_id)
+        entry.sha256, entry.suffix = sha256, suffix
         self.touch()
         return entry
 

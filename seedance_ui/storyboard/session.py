@@ -30,7 +30,13 @@ from seedance_ui.storyboard.blank import is_untouched
 from seedance_ui.storyboard.bundle import export_zip
 from seedance_ui.storyboard.cast import name_problem, store_cast_image
 from seedance_ui.storyboard.chain import provider_link, stop_chain, waiting_on
-from seedance_ui.storyboard.chain_runner import ChainRunner, VersionOf, prompt_version, version_argument
+from seedance_ui.storyboard.chain_runner import (
+    ChainRunner,
+    VersionOf,
+    demo_label,
+    prompt_version,
+    version_argument,
+)
 from seedance_ui.storyboard.clips import export_stem
 from seedance_ui.storyboard.contact import export_contact_sheet
 from seedance_ui.storyboard.cost import BoardEstimate, shot_estimate
@@ -45,6 +51,7 @@ from seedance_ui.storyboard.model import (
     MAX_TITLE_CHARS,
     Board,
     BoardFormatError,
+    CastEntry,
     Shot,
     StoryboardError,
     Take,
@@ -60,7 +67,7 @@ from seedance_ui.storyboard.plan import (
     submit_shots,
 )
 from seedance_ui.storyboard.sample import continuity_sample
-from seedance_ui.storyboard.validation import ShotProblem, shot_problems
+from seedance_ui.storyboard.validation import NO_PICTURE_FIELD, ShotProblem, shot_problems
 
 EXPORTS_DIRNAME = "exports"
 # The review exports by the end of their file name, and what the visitor calls them.
@@ -154,8 +161,13 @@ class Picked:
 class BoardSession:
     """One per app: every page's storyboard verbs, over the boards in `data_dir`, `jobs` and `files`."""
 
-    def __init__(self, data_dir: Path | str, jobs: Jobs, files: Files) -> None:
+    def __init__(
+        self, data_dir: Path | str, jobs: Jobs, files: Files, max_prompt_chars: int | None = None
+    ) -> None:
         self.data_dir = Path(data_dir)
+        # The studio's prompt cap (settings.max_prompt_chars): a shot whose prompt as sent is longer is a
+        # problem of the shot (`problems`), refused before anything is sent.
+        self.max_prompt_chars = max_prompt_chars
         # One visitor's disk quota (store.quota) covers their boards and exports as well as their inputs.
         self.quota = getattr(files, "quota", None)
         self.boards = BoardStore(self.data_dir, self.quota)
@@ -172,6 +184,10 @@ class BoardSession:
         self.version_of: VersionOf | None = None  # set by `record_versions`
         if jobs is not None:  # resume the chains a restart interrupted (their shots wait on disk)
             self.chains.resume()
+
+    def problems(self, board: Board, shot: Shot) -> list[ShotProblem]:
+        """`shot_problems` with the studio's prompt cap."""
+        return shot_problems(board, shot, self.max_prompt_chars)
 
     def record_versions(self, version_of: VersionOf) -> None:
         """Every take records the prompt version its shot's prompt is: `version_of(owner, board, shot)`
@@ -407,24 +423,35 @@ class BoardSession:
                 raise Refused(f"Could not import {path.name}: {exc}", "error") from None
             return board, (added[0].id if added else shown.shot_id)
 
-    def append_shots(self, shown: Shown, drafts: Sequence[Mapping[str, Any]]) -> tuple[Board, list[Shot]]:
+    def append_shots(
+        self, shown: Shown, drafts: Sequence[Mapping[str, Any]], new_cast: Sequence[CastEntry] = ()
+    ) -> tuple[Board, list[Shot]]:
         """New shots at the end of the open board, each from a draft of Shot fields (title, prompt,
         duration, chain, cast ids; a script planned into shots); an untouched board's empty shot gives way
-        to them. Every draft is checked first: nothing changes when one breaks a rule."""
+        to them. `new_cast`: entries without a picture yet to add first (the drafts may tick them). Every
+        draft is checked first: nothing changes when one breaks a rule (a missing picture is no such
+        rule: Generate refuses the shot until the picture is added)."""
         with self._edit(shown) as board:
+            untouched = is_untouched(board)  # before its new cast: the empty shot still gives way
+            for entry in new_cast:
+                try:
+                    board.add_cast_entry(CastEntry(name=entry.name, id=entry.id))
+                except StoryboardError as exc:
+                    raise Refused(f"Cast: {exc}.", "error") from None
             known = {e.id for e in board.cast}
             try:
                 shots = [Shot(**dict(d)) for d in drafts]
             except TypeError as exc:
                 raise Refused(f"Those shots could not be added: {exc}", "error") from None
-            kept = [] if is_untouched(board) else board.shots
+            kept = [] if untouched else board.shots
             if len(kept) + len(shots) > MAX_SHOTS:
                 raise Refused(f"A storyboard holds at most {MAX_SHOTS} shots.", "error")
             board.shots = [*kept, *shots]  # the rules read a shot on its board (a raise saves nothing)
             for shot in shots:
                 unknown = any(c not in known for c in shot.cast)
                 problem = "it names a cast entry this board has not" if unknown else None
-                problem = problem or next((p.message for p in shot_problems(board, shot)), None)
+                found = (p for p in shot_problems(board, shot) if p.field != NO_PICTURE_FIELD)
+                problem = problem or next((p.message for p in found), None)
                 if problem:
                     raise Refused(f"Shot {board.number_of(shot.id)} was not added: {problem}.", "error")
             board.touch()
@@ -437,14 +464,18 @@ class BoardSession:
         if shown.owner is None:
             raise Refused(OPEN_A_BOARD)
         with self._edit(shown) as board:
-            problem = name_problem(name, [e.name for e in board.cast])
+            waiting = board.waiting_cast(name)  # a name a script brought gets its picture
+            problem = None if waiting else name_problem(name, [e.name for e in board.cast])
             if problem:
                 raise Refused(f"Cast: {problem}.")
             with _quota():
                 self.boards.reserve(shown.owner, _size(Path(image)), "this cast picture")
             try:
                 digest, suffix = store_cast_image(self.boards.owner_dir(shown.owner), Path(image))
-                board.add_cast(name, digest, suffix)
+                if waiting is not None:
+                    board.set_cast_picture(waiting.id, digest, suffix)
+                else:
+                    board.add_cast(name, digest, suffix)
             except (ValueError, OSError) as exc:
                 raise Refused(f"Cast: {exc}", "error") from None
             return board
@@ -508,7 +539,7 @@ class BoardSession:
         lines = [shot_estimate(board, board.shot(sid)) for sid in shot_ids]
         credits, usd = round(sum(x.credits for x in lines), 4), round(sum(x.usd for x in lines), 4)
         estimate = BoardEstimate(credits=credits, usd=usd, shots=lines)
-        problems = [p for sid in shot_ids for p in shot_problems(board, board.shot(sid))]
+        problems = [p for sid in shot_ids for p in self.problems(board, board.shot(sid))]
         planned = set(shot_ids)
         for sid in shot_ids:
             reason = waiting_on(board, board.shot(sid), planned, status_of)
@@ -540,14 +571,16 @@ class BoardSession:
                 return replace(plan, changed=True)
 
             versions: dict[int, str | None] = {}  # id(request) -> the prompt version of its shot
+            labels: dict[int, str] = {}  # id(request) -> what its demo clip burns in (`demo_label`)
 
             def request_of(shot: Shot) -> GenerationRequest:
                 request = self._request(board, owner, shot)
                 versions[id(request)] = prompt_version(self.version_of, owner, board, shot)
+                labels[id(request)] = demo_label(board, shot)
                 return request
 
             def submit(request: GenerationRequest) -> str:
-                more = version_argument(versions.get(id(request)))
+                more = {**version_argument(versions.get(id(request))), "demo_label": labels.get(id(request))}
                 return self.manager.submit(request, owner, api_key or None, address=address, **more).id
 
             shots = [board.shot(sid) for sid in plan.shot_ids]

@@ -15,6 +15,7 @@ from typing import Protocol, TypeVar
 
 from seedance_ui.client.request import GenerationRequest
 from seedance_ui.options import MODE_FRAMES, MODE_REFERENCES, MODEL_SPECS, model_id
+from seedance_ui.prompt_rules import prompt_over_limit
 
 # What a chained shot's request carries as its first frame while the previous shot's take is not done
 # (planning and the SENT AS preview only: a chained shot is sent with the real frame file).
@@ -32,10 +33,15 @@ CAST_DIRNAME = "cast"  # the cast images, under the owner's boards folder (`medi
 MAX_CAST_NAME_CHARS = 60
 MENTION_RE = re.compile(rf"@\[([^\[\]\n]{{1,{MAX_CAST_NAME_CHARS}}})\]")
 FIRST_FRAME_LINE = "@image1 as the first frame. "  # a chained shot with a cast: its frame leads the images
+# What a cast entry without a picture yet (a name a script brought) stands for in a request: planning and the
+# SENT AS preview keep its @imageN; a shot that ticks it is a problem (`no_picture`), so it is never sent.
+PENDING_PICTURE = "https://pending.invalid/cast-picture-not-added-yet.png"
+NO_PICTURE_FIELD = "cast"  # the field of that problem (a shot can be added to a board with it)
 
 
 class CastLike(Protocol):
-    """What the prompt rules read of a cast entry (see `model.CastEntry`)."""
+    """What the prompt rules read of a cast entry (see `model.CastEntry`; `file_name` is "" for an
+    entry without a picture yet)."""
 
     name: str
 
@@ -54,8 +60,16 @@ def name_key(name: str) -> str:
 
 
 def cast_path(media_dir: Path | None, entry: CastLike) -> str:
-    """The local file of a cast entry's image (just its name when the board has no folder yet)."""
+    """The local file of a cast entry's image (just its name when the board has no folder yet);
+    PENDING_PICTURE for an entry without a picture yet."""
+    if not entry.file_name:
+        return PENDING_PICTURE
     return str(Path(media_dir) / CAST_DIRNAME / entry.file_name) if media_dir else entry.file_name
+
+
+def no_picture(entry: CastLike) -> str:
+    """Why a shot that ticks `entry`, a cast entry without a picture yet, cannot be sent."""
+    return f"Cast “{entry.name}” has no picture yet: add one in Cast and looks"
 
 
 def sent_prompt(prompt: str, entries: Sequence[CastLike], first_tag: int = 1) -> str:
@@ -185,15 +199,22 @@ def effective_request(
     )
 
 
-def shot_problems(board: BoardLike[S], shot: S) -> list[ShotProblem]:
-    """Every rule the shot's effective request breaks (an empty prompt counts even with a style)."""
+def shot_problems(board: BoardLike[S], shot: S, max_prompt_chars: int | None = None) -> list[ShotProblem]:
+    """Every rule the shot's effective request breaks (an empty prompt counts even with a style), and,
+    given the studio's `max_prompt_chars` (the edge cap the job manager holds every prompt to), a prompt
+    as sent that is longer: how long, and what to trim (the Studio's counter says it in the same words)."""
     number = board.number_of(shot.id)
-    out = [
-        ShotProblem(shot.id, number, err.field, err.rule) for err in effective_request(board, shot).problems()
-    ]
+    request = effective_request(board, shot)
+    out = [ShotProblem(shot.id, number, err.field, err.rule) for err in request.problems()]
+    if max_prompt_chars is not None and len(request.prompt) > max_prompt_chars:
+        said = prompt_over_limit(len(request.prompt), max_prompt_chars)
+        out.insert(0, ShotProblem(shot.id, number, "prompt", said))  # first: what the studio refuses first
     problem = mention_problem(shot.prompt, board.cast_of(shot), board.cast)
     if problem is not None:
         out.append(ShotProblem(shot.id, number, "prompt", problem))
+    for entry in board.cast_of(shot):
+        if not entry.file_name:
+            out.append(ShotProblem(shot.id, number, NO_PICTURE_FIELD, no_picture(entry)))
     if shot.chain and not shot.extends and number == 1:
         out.append(ShotProblem(shot.id, number, "chain", "the first shot has no previous shot to start from"))
     return out

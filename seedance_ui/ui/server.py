@@ -76,7 +76,7 @@ def edge_middleware(runtime: Runtime) -> list[Middleware]:
     instant = instant_request_bytes(settings.max_prompt_chars)
     uploads = {"trust_proxy": settings.trust_proxy, "max_files": settings.uploads_per_address,
                "max_mb": settings.uploads_per_address_mb, "keep_seconds": settings.upload_keep_minutes * 60,
-               "folder": get_upload_folder()}
+               "folder": get_upload_folder(), "db": runtime.store.db}
     return [
         Middleware(Gate),
         Middleware(RequestSizeLimit, instant_max_bytes=instant),

@@ -402,8 +402,9 @@ def inputs_html(inputs: Sequence[InputView]) -> str:
     return f'<div class="sd-inputs" aria-label="Inputs">{"".join(items)}</div>'
 
 
-def detail_html(record: JobRecord | None, inputs: Sequence[InputView] = ()) -> str:
-    """Selected history item: prompt, inputs, status (or error), parameters."""
+def detail_html(record: JobRecord | None, inputs: Sequence[InputView] = (), version: str = "") -> str:
+    """Selected history item: prompt, the prompt version that made it (`version`, HTML already
+    escaped: ui/assist/take_version.py), inputs, status (or error), parameters."""
     if record is None:
         return (
             '<div class="sd-detail is-empty">Select a shot in your history to see its video, prompt and '
@@ -427,7 +428,7 @@ def detail_html(record: JobRecord | None, inputs: Sequence[InputView] = ()) -> s
         f'<div class="sd-detail" data-job="{esc(record.id)}" data-status="{esc(record.status.value)}">'
         f'<div class="sd-detail-head">{status}</div>'
         f'<blockquote class="sd-detail-prompt">{esc(record.params.get("prompt", ""))}</blockquote>'
-        f"{inputs_html(inputs)}{error}{params_table(record.params, record, title='Settings')}</div>"
+        f"{version}{inputs_html(inputs)}{error}{params_table(record.params, record, title='Settings')}</div>"
     )
 
 

@@ -5,6 +5,20 @@
 (() => {
   if (window.__sdTagChips) return;
   window.__sdTagChips = true;
+  // A cast entry without a picture yet: "Add picture" puts its name in the cast panel's Name box (Add to
+  // cast then gives that entry the picture) and moves to the picture input.
+  document.addEventListener('click', (e) => {
+    const add = e.target.closest && e.target.closest('.sb-cast-add-picture[data-name]');
+    if (!add) return;
+    const name = document.querySelector('#sb-cast-name input, #sb-cast-name textarea');
+    if (!name) return;
+    e.preventDefault();
+    name.value = add.dataset.name;
+    name.dispatchEvent(new Event('input', {bubbles: true}));
+    const picture = document.querySelector('#sb-cast-image');
+    if (picture) picture.scrollIntoView({block: 'center'});
+    (picture && picture.querySelector('button, input, [tabindex]') || name).focus();
+  });
   document.addEventListener('click', (e) => {
     const chip = e.target.closest && e.target.closest('.sd-tag-chip[data-tag], .sb-cast-chip[data-tag]');
     if (!chip) return;

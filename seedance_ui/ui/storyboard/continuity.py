@@ -57,16 +57,32 @@ def cast_chips_html(board: Board | None) -> str:
     for entry in board.cast:
         used = sum(1 for s in board.shots if entry.id in s.cast)
         tag = mention(entry.name)
-        chips.append(
-            f'<button type="button" class="sb-cast-chip" data-cast="{esc(entry.id)}" '
+        waiting = "" if entry.has_picture else " is-waiting"
+        chip = (
+            f'<button type="button" class="sb-cast-chip{waiting}" data-cast="{esc(entry.id)}" '
             f'data-name="{esc(entry.name)}" data-tag="{esc(tag)}" data-target="#sb-shot-prompt textarea" '
             f'title="Put {esc(tag)} into the selected shot\'s prompt, at its cursor">'
             f"{_thumb(cast_path(board.media_dir, entry), entry.name)}"
             f'<span class="sb-cast-name">{esc(entry.name)}</span>'
             f'<code class="sb-cast-mention">{esc(tag)}</code>'
-            f'<span class="sb-cast-used">{used} shot{"s" if used != 1 else ""}</span></button>'
+            f'<span class="sb-cast-used">{used} shot{"s" if used != 1 else ""}</span>'
+            f"{'' if entry.has_picture else NEEDS_PICTURE}</button>"
         )
+        chips.append(chip if entry.has_picture else _waiting_slot(chip, entry.name))
     return f'<div class="sb-cast" data-count="{len(board.cast)}">{"".join(chips)}</div>'
+
+
+NEEDS_PICTURE = '<span class="sb-cast-needs">needs a picture</span>'
+
+
+def _waiting_slot(chip: str, name: str) -> str:
+    """A cast entry without a picture yet: its chip and *Add picture*, which puts its name in the add
+    row's Name box and moves to the picture (scripts/tag-chips.js); *Add to cast* then gives it the
+    picture."""
+    return (
+        f'<span class="sb-cast-slot is-waiting">{chip}<button type="button" class="sb-cast-add-picture" '
+        f'data-name="{esc(name)}" aria-label="Add a picture for {esc(name)}">Add picture</button></span>'
+    )
 
 
 def chained_frame(board: Board, shot: Shot) -> str | None:

@@ -36,7 +36,7 @@ class EditorPanel(TabPanel):
 
     def build(self) -> None:
         """The selected shot: its fields, per-shot overrides, actions, takes and the compare picker."""
-        p, settings = self.page, self.runtime.settings
+        p = self.page
         with gr.Column(scale=5, min_width=320, elem_classes="sd-panel", elem_id="sb-editor-panel"):
             p.editor_head = gr.HTML(sv.editor_head_html(None, None), elem_id="sb-editor-head-block")
             with gr.Column(visible=False, elem_id="sb-editor") as p.editor:
@@ -46,9 +46,10 @@ class EditorPanel(TabPanel):
                     lines=5,
                     max_lines=14,
                     placeholder=PROMPT_PLACEHOLDER,
-                    max_length=getattr(settings, "max_prompt_chars", None),
                     elem_id="sb-shot-prompt",
                 )
+                # No maxlength: a long paste is kept whole; the shot's notes count it and say what to trim
+                # (a prompt over the cap is a problem of the shot: BoardSession.problems).
                 self.assist = PromptAssist(self.runtime) if craft_enabled(self.runtime) else None
                 if self.assist is not None:  # the model's help and the shot's prompt versions (ui/assist/)
                     subject = [p.board_box, p.shot_box]

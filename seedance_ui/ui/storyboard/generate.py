@@ -13,7 +13,7 @@ from seedance_ui.client import SeedanceError
 from seedance_ui.security.owners import client_address
 from seedance_ui.storyboard.page import find_shot
 from seedance_ui.storyboard.session import Plan, PlanScope, Refused, Sent
-from seedance_ui.ui.common import Out
+from seedance_ui.ui.common import Out, toast_warning
 from seedance_ui.ui.storyboard import views as sv
 from seedance_ui.ui.storyboard.page import handler
 from seedance_ui.ui.storyboard.panel import TabPanel
@@ -39,6 +39,10 @@ class Generate(TabPanel):
             nothing = "Nothing to generate: every shot has a take that is done or on its way."
             return {p.confirm_group: gr.update(visible=False), p.plan: None, **self.say("info", nothing)}
         credits, blocked = plan.estimate.credits, bool(plan.problems)
+        if blocked:  # said at each shot (its notes) and in the confirmation; a toast where the writer is
+            first = plan.problems[0]
+            more = len(plan.problems) - 1
+            toast_warning(str(first), f"and {more} more in the confirmation" if more else None, "Not sent")
         return {
             p.confirm_group: gr.update(visible=True),
             p.confirm_html: sv.confirm_html(

@@ -13,11 +13,12 @@ import gradio as gr
 
 from seedance_ui.options import MODELS
 from seedance_ui.runtime import Runtime
-from seedance_ui.storyboard import Board, board_estimate, shot_estimate, shot_problems
+from seedance_ui.storyboard import Board, board_estimate, shot_estimate
 from seedance_ui.storyboard.model import is_valid_id
 from seedance_ui.storyboard.page import FIELDS, Shown, find_shot
 from seedance_ui.storyboard.session import BoardSession, Refused
 from seedance_ui.storyboard.states import ShotState
+from seedance_ui.ui.assist.take_version import takes_versions
 from seedance_ui.ui.common import Out, owner_of
 from seedance_ui.ui.storyboard import continuity as scv
 from seedance_ui.ui.storyboard import review_live as rvl
@@ -72,7 +73,7 @@ class TabPanel:
         total = board_estimate(board)
         missing = board_estimate(board, only_missing=True, job_status_of=jobs.status_of)
         view = next((v for v in views if v.shot.id == shot_id), None)
-        problems = shot_problems(board, view.shot) if view is not None else []
+        problems = self.session.problems(board, view.shot) if view is not None else []
         shot = view.shot if view is not None else None
         sent = scv.sent_prompt(board, shot) if shot is not None else None
         inputs = scv.sent_inputs_html(board, shot) if shot is not None else ""
@@ -84,7 +85,7 @@ class TabPanel:
             p.tiles: sv.tiles_html(board, views, shot_id, marks),
             p.editor_head: sv.editor_head_html(board, view),
             p.editor_info: sv.editor_info_html(board, view, problems, sent=sent, inputs=inputs),
-            p.takes: sv.takes_html(view, _takes_inputs(board, view)),
+            p.takes: sv.takes_html(view, _takes_inputs(board, view, self.runtime, owner)),
             p.shot_gen_btn: gr.update(value=_shot_button_label(view)),
             p.timer: gr.Timer(active=any(v.in_flight for v in views)),
         }
@@ -114,7 +115,6 @@ class TabPanel:
                 p.picker: self.picker(owner, board),
                 p.editor: gr.update(visible=shot_id is not None),
                 p.notice: notice_html(kind, message),
-                p.confirm_group: gr.update(visible=False),
                 p.cast_chips: scv.cast_chips_html(board),
                 p.cast_remove: gr.update(choices=[(e.name, e.id) for e in board.cast], value=None),
             }
@@ -130,6 +130,9 @@ class TabPanel:
             out[p.shot_cast] = gr.update(
                 choices=[(e.name, e.id) for e in board.cast], value=shown_values["shot_cast"]
             )
+        if board.id != shown.board_id:  # another board: its confirmation is not this one's. (On the same
+            # board a redraw landing after an ask keeps it open; Confirm re-checks the total anyway.)
+            out[p.confirm_group] = gr.update(visible=False)
         out.update(self.compare_choices(view))
         if not keep_compare:
             out.update({p.compare_col: gr.update(visible=False), p.compare: "", p.compared: []})
@@ -226,12 +229,17 @@ class TabPanel:
         return self.full(board, shown, new_shot, message, "success")
 
 
-def _takes_inputs(board: Board, view: sv.ShotView | None) -> dict[str, str] | None:
-    """What each take of the selected shot was made from, and "Extend" on its finished videos."""
+def _takes_inputs(
+    board: Board, view: sv.ShotView | None, runtime: Runtime | None = None, owner: str = ""
+) -> dict[str, str] | None:
+    """What each take of the selected shot was made from (the prompt version that made it first), and
+    "Extend" on its finished videos."""
     if view is None:
         return None
     playable = frozenset(t.take.id for t in view.takes if t.playable)
-    return scv.takes_inputs(board, view.shot, playable)
+    inputs = scv.takes_inputs(board, view.shot, playable)
+    versions = takes_versions(runtime, owner, view.takes) if runtime is not None else {}
+    return {take_id: versions.get(take_id, "") + html for take_id, html in inputs.items()}
 
 
 def _shot_button_label(view: sv.ShotView | None) -> str:

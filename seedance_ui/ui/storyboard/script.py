@@ -1,8 +1,10 @@
 """The script box: a script or treatment pasted in, *Plan shots* asks the model for a shot list, shown as
 a table the writer edits (title, prompt, duration, continues, cast; checked by the board's own rules as
 it changes), then *Add to board* appends the shots to the open board. Cast names are matched to the
-board's cast and ticked; names the board has no entry for are offered as new cast entries to add with a
-picture (their mentions stay plain words until then). Placed only when the model's features are on.
+board's cast and ticked; names the board has no entry for are offered as new cast entries ("Add as new
+cast", all ticked): a ticked one is added without a picture yet and ticked in its shots (Generate refuses
+them until it has one), an unticked one stays a plain word in the prompt. Placed only when the model's
+features are on.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 import gradio as gr
 
 from seedance_ui.llm.events import Failed, ShotPlan
+from seedance_ui.storyboard.model import CastEntry
 from seedance_ui.storyboard.session import Refused
 from seedance_ui.storyboard.validation import name_key
 from seedance_ui.ui.assist import shot_table
@@ -37,12 +40,28 @@ def problems_html(problems: Any, unknown_cast: Any = ()) -> str:
     listed = f'<ul class="sd-assist-problems" role="alert">{items}</ul>' if items else ""
     names = ", ".join(str(n) for n in unknown_cast)
     offer = (
-        f'<p class="sd-assist-offer">New cast: <b>{esc(names)}</b>. Add each to <i>Cast and looks</i> with a '
-        "picture, then tick it in its shots; until then the name stays a plain word in the prompt.</p>"
+        f'<p class="sd-assist-offer">New cast: <b>{esc(names)}</b>. Each one ticked under <i>Add as new '
+        "cast</i> joins the board's cast without a picture yet (add one in <i>Cast and looks</i> before "
+        "generating its shots); an unticked name stays a plain word in the prompt.</p>"
         if names
         else ""
     )
     return listed + offer
+
+
+def new_cast_update(unknown_cast: Any, ticked: Any = None) -> Any:
+    """The "Add as new cast" choices: the table's new names, all ticked at first (`ticked` None), else
+    those the writer kept ticked; hidden when there are none."""
+    names = [str(n) for n in unknown_cast]
+    keep = {name_key(str(n)) for n in ticked or []} if ticked is not None else None
+    value = [n for n in names if keep is None or name_key(n) in keep]
+    return gr.update(choices=names, value=value, visible=bool(names))
+
+
+def entries_to_add(unknown_cast: Any, ticked: Any) -> list[CastEntry]:
+    """New cast entries without a picture for the new names the writer ticked (as the table spells them)."""
+    keys = {name_key(str(n)) for n in ticked or [] if isinstance(n, str)}
+    return [CastEntry(name=n) for n in unknown_cast if name_key(n) in keys]
 
 
 class ScriptPanel(TabPanel):
@@ -74,6 +93,13 @@ class ScriptPanel(TabPanel):
                     elem_id="sb-planned-table",
                 )
                 p.planned_notes = gr.HTML("", elem_id="sb-planned-notes", padding=False)
+                p.new_cast = gr.CheckboxGroup(
+                    [],
+                    label="Add as new cast",
+                    info="Added without pictures yet: add one in Cast and looks before generating.",
+                    visible=False,
+                    elem_id="sb-new-cast",
+                )
                 with gr.Row(elem_classes="sd-assist-actions"):
                     p.add_planned_btn = gr.Button(
                         "Add to board", variant="primary", size="sm", min_width=120, elem_id="sb-add-planned"
@@ -85,10 +111,11 @@ class ScriptPanel(TabPanel):
     def wire(self) -> None:
         p = self.page
         shown, everything = p.shown_inputs(), p.everything()
-        mine = [p.planned_col, p.planned, p.planned_notes, p.script_line]
+        mine = [p.planned_col, p.planned, p.planned_notes, p.script_line, p.new_cast]
         p.plan_btn.click(self.plan_shots, [*shown, p.script, p.visitor_key], mine, **CRAFT)
-        p.planned.input(self.on_table, [*shown, p.planned], [p.planned_notes], **QUICK)
-        p.add_planned_btn.click(self.add_to_board, [*shown, p.planned], [*everything, *mine], **QUICK)
+        table = [*shown, p.planned, p.new_cast]
+        p.planned.input(self.on_table, table, [p.planned_notes, p.new_cast], **QUICK)
+        p.add_planned_btn.click(self.add_to_board, table, [*everything, *mine], **QUICK)
         p.discard_plan_btn.click(self.discard, None, mine, **QUICK)
 
     def cast_names(self, owner: str | None, board_id: str | None) -> list[str]:
@@ -125,21 +152,26 @@ class ScriptPanel(TabPanel):
             p.planned_col: gr.update(visible=True),
             p.planned: shot_table.rows_of(plan.shots),
             p.planned_notes: problems_html((), plan.unknown_cast),
+            p.new_cast: new_cast_update(plan.unknown_cast),
             **self.line("success", f"{count} shot{'s' if count != 1 else ''} planned: edit them, then add."),
         }
 
     @handler
     def on_table(self, request: gr.Request, *values: Any) -> Out:
         """A cell changed: the table checked again."""
-        shown, (rows,) = self.shown(values, request)
+        shown, (rows, ticked) = self.shown(values, request)
         checked = shot_table.check_rows(rows, self.cast_names(shown.owner, shown.board_id))
-        return {self.page.planned_notes: problems_html(checked.problems, checked.unknown_cast)}
+        return {
+            self.page.planned_notes: problems_html(checked.problems, checked.unknown_cast),
+            self.page.new_cast: new_cast_update(checked.unknown_cast, ticked),
+        }
 
     @handler
     def add_to_board(self, request: gr.Request, *values: Any) -> Out:
-        """The table's shots appended to the open board (each prompt kept as an "imported" version)."""
+        """The table's shots appended to the open board (each prompt kept as an "imported" version), with
+        the new cast names ticked under "Add as new cast" as entries without a picture yet."""
         p = self.page
-        shown, (rows,) = self.shown(values, request)
+        shown, (rows, ticked) = self.shown(values, request)
         board = self.session.commit(shown)
         if board is None or shown.owner is None:
             return self.say("warning", "Open a board first.")
@@ -147,17 +179,24 @@ class ScriptPanel(TabPanel):
         if checked.problems:
             notes = problems_html(checked.problems, checked.unknown_cast)
             return {p.planned_notes: notes, **self.line("error", "Fix the table's problems first.")}
-        cast_ids = {name_key(e.name): e.id for e in board.cast}
+        new_cast = entries_to_add(checked.unknown_cast, ticked)
+        cast_ids = {name_key(e.name): e.id for e in [*board.cast, *new_cast]}
         try:
-            board, added = self.session.append_shots(shown, shot_table.drafts(checked.shots, cast_ids))
+            drafts = shot_table.drafts(checked.shots, cast_ids)
+            board, added = self.session.append_shots(shown, drafts, new_cast)
         except Refused as refusal:
             return {**self.refused(refusal), **self.line("error", refusal.message)}
         for shot in added:
             record(self.runtime, shown.owner, shot_subject(board.id, shot.id), shot.prompt, "imported")
         message = f"Added {len(added)} shot{'s' if len(added) != 1 else ''} to the board."
+        if new_cast:
+            names = ", ".join(f"“{e.name}”" for e in new_cast)
+            message += f" New cast without a picture yet: {names}; add one in Cast and looks before Generate."
         out = self.full(board, shown, added[0].id if added else shown.shot_id, message, "success")
         out.update({p.planned_col: gr.update(visible=False), p.planned: None, p.script_line: ""})
-        out[p.planned_notes] = problems_html((), checked.unknown_cast)
+        left = [n for n in checked.unknown_cast if all(name_key(n) != name_key(e.name) for e in new_cast)]
+        out[p.planned_notes] = problems_html((), left)
+        out[p.new_cast] = gr.update(choices=[], value=[], visible=False)
         return out
 
     @handler
@@ -167,5 +206,6 @@ class ScriptPanel(TabPanel):
             p.planned_col: gr.update(visible=False),
             p.planned: None,
             p.planned_notes: "",
+            p.new_cast: gr.update(choices=[], value=[], visible=False),
             **self.line("info", "Shot plan discarded: nothing was added."),
         }

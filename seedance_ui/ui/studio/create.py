@@ -85,6 +85,25 @@ def clip_js(limit: int) -> str:
     )
 
 
+def submit_clip_js(limit: int) -> str:
+    """Generate's page side: the prompt (its first input) cut as `clip_js` cuts it and its full length put
+    in its last input (`prompt_length`), so a paste however long is answered at Generate with its length
+    and the limit (`said_length`), never by a request past the edge's body cap (a bare HTTP 413)."""
+    return (
+        "(...values) => { const text = typeof values[0] === 'string' ? values[0] : ''; "
+        f"const chars = Array.from(text); if (chars.length > {limit}) "
+        f"values[0] = chars.slice(0, {limit + 1}).join(''); "
+        "values[values.length - 1] = chars.length; return values; }"
+    )
+
+
+def said_length(text: str, length: Any) -> int:
+    """A prompt's length in characters: what the page says it was (`clip_js`, `submit_clip_js`: it sent
+    only the start of a longer one), never less than what arrived, at most MAX_SAID_LENGTH."""
+    said = length if isinstance(length, int | float) and not isinstance(length, bool) else 0
+    return max(len(text), min(int(said), MAX_SAID_LENGTH))
+
+
 def initial_cost() -> str:
     """The cost card for the default settings, as the page first shows it."""
     est = estimate(DEFAULT_MODEL, DEFAULT_QUALITY, DEFAULT_DURATION, DEFAULT_WEB_SEARCH)
@@ -292,8 +311,7 @@ class CreatePanel(Panel):
         text = prompt if isinstance(prompt, str) else ""
         limit = self.settings.max_prompt_chars
         if too_long(text, limit):
-            said = length if isinstance(length, int | float) and not isinstance(length, bool) else 0
-            chars = max(len(text), min(int(said), MAX_SAID_LENGTH))
+            chars = said_length(text, length)
             return {self.page.counter: views.notice_html("error", prompt_over_limit(chars, limit))}
         inputs = reference_counts(counts) if is_references(model) else None
         check = functools.partial(lint, text, web_search=bool(web_search), inputs=inputs)

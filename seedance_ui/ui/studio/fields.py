@@ -17,6 +17,7 @@ from seedance_ui.jobs.inputs import (
     ROLE_REFERENCE_VIDEO,
 )
 from seedance_ui.options import MODE_FRAMES, MODE_REFERENCES, MODEL_SPECS
+from seedance_ui.prompt_rules import prompt_over_limit
 from seedance_ui.ui.studio.modes import gallery_paths, mode_of, url_lines
 
 FIELD_LABELS = {
@@ -55,14 +56,10 @@ def too_long(prompt: Any, limit: int) -> bool:
     return isinstance(prompt, str) and len(prompt) > limit
 
 
-def prompt_over_limit(chars: int, limit: int) -> str:
-    """What to trim: "12,345 characters: 2,345 over the 10,000 limit — trim before generating"."""
-    return f"{chars:,} characters: {chars - limit:,} over the {limit:,} limit — trim before generating."
-
-
-def prompt_too_long(prompt: str, limit: int) -> str:
-    """The refusal of a press (or a call) with a prompt over the edge cap: how long, and what to trim."""
-    return f"Prompt: {prompt_over_limit(len(prompt), limit)} Nothing was sent."
+def prompt_too_long(prompt: str, limit: int, chars: int | None = None) -> str:
+    """The refusal of a press (or a call) with a prompt over the edge cap: how long (`chars` when the page
+    sent only its start), and what to trim."""
+    return f"Prompt: {prompt_over_limit(len(prompt) if chars is None else chars, limit)} Nothing was sent."
 
 
 def coerce_duration(value: Any) -> Any:

@@ -33,7 +33,9 @@ from seedance_ui.security.key_owner import KEY_OWNER_PREFIX
 from seedance_ui.store import JobRecord, JobStatus
 from seedance_ui.store.query import HistoryPage
 from seedance_ui.ui import views
+from seedance_ui.ui.assist.take_version import version_of_job
 from seedance_ui.ui.common import Out, handler, script, section, toast_info, toast_warning
+from seedance_ui.ui.picture_inputs import handed
 from seedance_ui.ui.studio.fields import INPUT_LABELS
 from seedance_ui.ui.studio.history_filters import HistoryFilters
 from seedance_ui.ui.studio.history_find import HistoryFinder, query_of
@@ -183,7 +185,9 @@ class HistoryPanel(Panel):
         return out
 
     def detail_view(self, record: JobRecord | None) -> str:
-        return views.detail_html(record, self.input_views(record))
+        """The detail's HTML: the job, its inputs and the prompt version that made it."""
+        version = version_of_job(self.runtime, record.owner, record) if record is not None else ""
+        return views.detail_html(record, self.input_views(record), version)
 
     def gallery(self, owner: str | None, query: Any = None, key: Any = None) -> Out:
         """The history gallery and the job ids of its items: the page of `query` (the page's history
@@ -399,7 +403,7 @@ class HistoryPanel(Panel):
         toast_info("The last frame is your new first frame.")
         return {
             p.model: gr.update(choices=tier_choices(MODE_FRAMES), value=model_id(MODE_FRAMES, tier)),
-            p.first_frame: str(target),
+            p.first_frame: handed(str(target)),  # a copy in the upload folder: the zone's guard takes it back
             p.last_frame: None,
             p.aspect_ratio: ADAPTIVE,
             p.status: views.notice_html(

@@ -35,6 +35,7 @@ from seedance_ui.ui.common import (
     toast_warning,
     valid_owner,
 )
+from seedance_ui.ui.studio.create import said_length, submit_clip_js
 from seedance_ui.ui.studio.fields import (
     describe_problems,
     field_label,
@@ -185,7 +186,10 @@ class PreviewPanel(Panel):
         )
         submitted = generate_btn.click(
             self.submit,
-            inputs=[*controls(p), p.owner, p.visitor_key, *media_inputs(p), p.submit_token, p.history_query],
+            inputs=[
+                *controls(p), p.owner, p.visitor_key, *media_inputs(p), p.submit_token, p.history_query,
+                p.prompt_length,
+            ],
             outputs=[
                 p.owner,
                 p.current_job,
@@ -207,6 +211,7 @@ class PreviewPanel(Panel):
             show_progress="minimal",
             show_progress_on=[generate_btn],
             trigger_mode="once",
+            js=submit_clip_js(self.settings.max_prompt_chars),
         )
         submitted.then(None, None, [generate_btn], js=_BUTTON_ON_JS, queue=False, api_visibility="private")
         gen_watch = submitted.then(self.watch_page, inputs=watch_inputs, outputs=watch_outputs, **WATCHER)
@@ -426,6 +431,7 @@ class PreviewPanel(Panel):
         audio_urls: Any = None,
         submit_token: Any = None,
         history_query: Any = None,
+        prompt_length: Any = None,
         http: gr.Request | None = None,
     ) -> Out:
         """Validate (the fields, then the media files themselves), then hand the job to the manager:
@@ -433,7 +439,9 @@ class PreviewPanel(Panel):
         sent), its progress card and the gallery. Only the model's mode's media are sent.
 
         `submit_token` (the page's, renewed by every accepted submission) makes one job at most: the
-        same token again (a slow answer, a replayed event) answers with the job it made."""
+        same token again (a slow answer, a replayed event) answers with the job it made. The page sends
+        at most the cap + 1 characters of a longer prompt and its length (`prompt_length`: create.py
+        submit_clip_js), so the refusal says how long it was."""
         p = self.page
         browser_id = valid_owner(owner) or new_owner_id()
         owner_id = self.owner_of(browser_id, http) or browser_id
@@ -442,12 +450,13 @@ class PreviewPanel(Panel):
         token, made = await asyncio.to_thread(self._token_job, owner_id, submit_token)
         if made is not None:
             return await self._accepted(made, owner_id, browser_id, history_query, visitor_key)
-        if too_long(prompt, self.settings.max_prompt_chars):
-            message = prompt_too_long(prompt, self.settings.max_prompt_chars)
+        limit = self.settings.max_prompt_chars
+        if too_long(prompt, limit):
+            chars = said_length(prompt or "", prompt_length)
+            message = prompt_too_long(prompt or "", limit, chars)
             toast_warning(message, title="Not sent")
             refused = self.refused(browser_id, views.notice_html("error", message))
-            return {**refused, p.counter: views.notice_html("error", prompt_over_limit(
-                len(prompt or ""), self.settings.max_prompt_chars))}
+            return {**refused, p.counter: views.notice_html("error", prompt_over_limit(chars, limit))}
         media = page_media(
             model, content_filter, first_frame, last_frame, reference_images, video_urls, audio_urls
         )
