@@ -200,15 +200,15 @@ def test_the_cast_picture_input_refuses_a_bomb_in_the_page(browser: Any, app: Ap
     page.goto(app.url)
     page.get_by_role("tab", name="Storyboard").click()
     page.wait_for_selector("#sb-cast-image")
-    page.set_input_files("#sb-cast-image input[type=file]", str(app.pictures / "bomb.png"))
-    page.wait_for_selector("#sb-cast-image img")
-    page.fill("#sb-cast-name textarea, #sb-cast-name input", "Bomb")
     app.reset_peak()
     before = app.peak_mb()
-    page.click("#sb-cast-add-btn")
-    toast = page.locator(".toast-body", has_text="cast image").first
+    page.set_input_files("#sb-cast-image input[type=file]", str(app.pictures / "bomb.png"))
+    # Refused as it is dropped, from its header: named at the control and in a toast, and not kept.
+    toast = page.locator(".toast-body", has_text="Cast picture").first
     toast.wait_for()
     assert f"{IMAGE_MAX_SIDE} px" in toast.inner_text()
+    page.wait_for_selector(f"#sb-cast-note:has-text('{IMAGE_MAX_SIDE} px')")
+    page.wait_for_selector("#sb-cast-image img", state="detached")
     assert app.peak_mb() - before < REFUSE_RSS_MB
     page.close()
 

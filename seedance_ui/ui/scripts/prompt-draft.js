@@ -1,7 +1,8 @@
 // An unsent Studio prompt survives a reload: what is typed into the prompt is kept in this browser
 // (localStorage, the prompt's text only: never a key or anything else), and a reloaded page whose prompt
 // is still empty once its load has answered gets it back, told to Gradio as typing would. Emptying the
-// box forgets it. (A storyboard shot's prompt needs none of this: it is saved as it is typed.)
+// box forgets it; text the page writes there is kept as well. (A storyboard shot's prompt needs none of
+// this: it is saved as it is typed.)
 (() => {
   if (window.__sdPromptDraft) return;
   window.__sdPromptDraft = true;
@@ -30,4 +31,13 @@
     }
   };
   restore(150);
+  // What the page itself writes into the box (craft chips, Straighten quotes, Reuse settings, an accepted
+  // suggestion) fires no input event: the box is compared once a second so the draft follows it too.
+  let last = null;
+  setInterval(() => {
+    const box = document.querySelector(BOX);
+    if (!box || !document.body.hasAttribute('data-sd-loaded') || box.value === last) return;
+    if (last !== null) keep(box.value);
+    last = box.value;
+  }, 1000);
 })();
