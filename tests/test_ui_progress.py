@@ -125,7 +125,7 @@ def add_chained_shot(page: Any, count: int, prompt: str) -> None:
 def ask_and_confirm(page: Any) -> None:
     """Generate all, then Confirm. (The tab's own opening, answered after the ask, keeps the confirmation.)"""
     page.click("#sb-generate-all")
-    page.wait_for_selector("#sb-confirm-go", state="visible")
+    page.wait_for_selector("#sb-confirm-go", state="visible", timeout=JOB_TIMEOUT * 1000)  # a busy queue
     page.click("#sb-confirm-go")
     page.wait_for_selector("#sb-confirm", state="hidden")
 
