@@ -248,25 +248,38 @@ def live_app(tmp_path_factory: pytest.TempPathFactory, simulator: Any) -> Iterat
     proxy.stop()
 
 
-@pytest.fixture(scope="session")
-def demo_app(tmp_path_factory: pytest.TempPathFactory, simulator: Any) -> Iterator[LiveApp]:
-    """The studio in demo mode (no server key): its own in-process simulator answers, and a visitor's
-    key goes to EVOLINK_BASE_URL (here: the shared simulator through a recording proxy)."""
+@contextlib.contextmanager
+def launched_demo_app(
+    tmp_path_factory: pytest.TempPathFactory, simulator: Any, name: str, **overrides: Any
+) -> Iterator[LiveApp]:
+    """The studio in demo mode (no server key) on its own data dir (`name`): its own in-process simulator
+    answers, and a visitor's key goes to EVOLINK_BASE_URL (the shared simulator through a recording
+    proxy). `overrides`: further Settings fields (an undo time, a prompt cap)."""
     from seedance_ui.config import Settings
 
     proxy = RecordingProxy(simulator.base_url).start()
     settings = Settings(
         api_key="",
         base_url=proxy.url,
-        data_dir=tmp_path_factory.mktemp("demo-data"),
+        data_dir=tmp_path_factory.mktemp(name),
         poll_interval=POLL_INTERVAL,
         simulator_speed=SIM_SPEED,
         request_timeout=10.0,
+        **overrides,
     )
     app = _launch(settings, proxy, simulator)
-    yield app
-    _close(app)
-    proxy.stop()
+    try:
+        yield app
+    finally:
+        _close(app)
+        proxy.stop()
+
+
+@pytest.fixture(scope="session")
+def demo_app(tmp_path_factory: pytest.TempPathFactory, simulator: Any) -> Iterator[LiveApp]:
+    """The studio in demo mode, shared by the session's tests that need no settings of their own."""
+    with launched_demo_app(tmp_path_factory, simulator, "demo-data") as app:
+        yield app
 
 
 # --------------------------------------------------------------------------------------------------

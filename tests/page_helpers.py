@@ -31,6 +31,11 @@ def open_page(context: Any, app: LiveApp) -> Any:
     return page
 
 
+def open_at(browser: Any, app: LiveApp, size: dict[str, int]) -> Any:
+    """The studio in a fresh context of `browser` at viewport `size`, once its load has answered."""
+    return open_page(browser.new_context(viewport=size), app)
+
+
 def pick(page: Any, elem_id: str, label: str) -> None:
     page.click(f'#{elem_id} [data-testid="{label}-radio-label"]')
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from app_process import all_jobs
-from conftest import POLL_INTERVAL, SIM_SPEED, LiveApp, RecordingProxy, _close, _launch, wait_until
+from conftest import LiveApp, launched_demo_app, wait_until
 from page_helpers import NARROW, TIMEOUT_MS, WIDE, wait_loaded
 from test_ui_a11y import AXE_JS, GRADIO_TOASTS, report, violations
 from test_ui_storyboard import wait_states
@@ -42,21 +42,8 @@ SCRIPT = "\n\n".join(
 @pytest.fixture(scope="module")
 def assist_app(tmp_path_factory: pytest.TempPathFactory, simulator: Any) -> Iterator[LiveApp]:
     """The studio in demo mode: its own simulator answers both the video and the chat endpoints."""
-    from seedance_ui.config import Settings
-
-    proxy = RecordingProxy(simulator.base_url).start()
-    settings = Settings(
-        api_key="",
-        base_url=proxy.url,
-        data_dir=tmp_path_factory.mktemp("assist-data"),
-        poll_interval=POLL_INTERVAL,
-        simulator_speed=SIM_SPEED,
-        request_timeout=10.0,
-    )
-    app = _launch(settings, proxy, simulator)
-    yield app
-    _close(app)
-    proxy.stop()
+    with launched_demo_app(tmp_path_factory, simulator, "assist-data") as app:
+        yield app
 
 
 @pytest.fixture()

@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 from app_process import all_jobs
-from conftest import POLL_INTERVAL, SIM_SPEED, LiveApp, RecordingProxy, _close, _launch, wait_until
-from page_helpers import TIMEOUT_MS, pick, wait_loaded
+from conftest import LiveApp, RecordingProxy, launched_demo_app, wait_until
+from page_helpers import open_at, pick
 
 from seedance_ui.options import DURATION_MAX
 
@@ -31,30 +31,8 @@ CAP = 10_000
 @pytest.fixture(scope="module")
 def flow_app(tmp_path_factory: pytest.TempPathFactory, simulator: Any) -> Iterator[LiveApp]:
     """The studio in demo mode (its own simulator answers), with the default prompt cap."""
-    from seedance_ui.config import Settings
-
-    proxy = RecordingProxy(simulator.base_url).start()
-    settings = Settings(
-        api_key="",
-        base_url=proxy.url,
-        data_dir=tmp_path_factory.mktemp("flow-data"),
-        poll_interval=POLL_INTERVAL,
-        simulator_speed=SIM_SPEED,
-        request_timeout=10.0,
-        max_prompt_chars=CAP,
-    )
-    app = _launch(settings, proxy, simulator)
-    yield app
-    _close(app)
-    proxy.stop()
-
-
-def open_at(browser: Any, app: LiveApp, size: dict[str, int]) -> Any:
-    page = browser.new_context(viewport=size).new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    page.goto(app.url)
-    wait_loaded(page)
-    return page
+    with launched_demo_app(tmp_path_factory, simulator, "flow-data", max_prompt_chars=CAP) as app:
+        yield app
 
 
 def in_view(page: Any, selector: str) -> bool:

@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 from app_process import all_jobs
-from conftest import POLL_INTERVAL, SIM_SPEED, LiveApp, RecordingProxy, _close, _launch, wait_until
-from page_helpers import TIMEOUT_MS, open_newest, wait_loaded
+from conftest import LiveApp, launched_demo_app, wait_until
+from page_helpers import open_at, open_newest, wait_loaded
 
 from seedance_ui.storyboard import Board, dumps_board
 
@@ -31,30 +31,8 @@ UNDO_SECONDS = 5.0  # long enough to press Undo on a loaded machine, short enoug
 @pytest.fixture(scope="module")
 def slips_app(tmp_path_factory: pytest.TempPathFactory, simulator: Any) -> Iterator[LiveApp]:
     """The studio in demo mode (its own simulator answers) with a short undo time."""
-    from seedance_ui.config import Settings
-
-    proxy = RecordingProxy(simulator.base_url).start()
-    settings = Settings(
-        api_key="",
-        base_url=proxy.url,
-        data_dir=tmp_path_factory.mktemp("slips-data"),
-        poll_interval=POLL_INTERVAL,
-        simulator_speed=SIM_SPEED,
-        request_timeout=10.0,
-        undo_seconds=UNDO_SECONDS,
-    )
-    app = _launch(settings, proxy, simulator)
-    yield app
-    _close(app)
-    proxy.stop()
-
-
-def open_at(browser: Any, app: LiveApp, size: dict[str, int]) -> Any:
-    page = browser.new_context(viewport=size).new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    page.goto(app.url)
-    wait_loaded(page)
-    return page
+    with launched_demo_app(tmp_path_factory, simulator, "slips-data", undo_seconds=UNDO_SECONDS) as app:
+        yield app
 
 
 def in_view(page: Any, selector: str) -> bool:
