@@ -25,11 +25,13 @@ run: $(VENV)/.installed
 	$(PY) app.py
 
 ## test: lint, then the whole suite (browser tests use Debian's chromium, the a11y test axe-core, the
-## store tests a throwaway PostgreSQL server, which must then be there: no skipping). Two workers
-## (pytest-xdist), each taking whole test files, so each module's one app stays in one process.
-test: chromium postgres $(VENV)/.installed-dev $(AXE)
+## store tests a throwaway PostgreSQL server, the replicas test Debian's nginx; each must then be there:
+## no skipping). Two workers (pytest-xdist), each taking whole test files, so each module's one app stays
+## in one process.
+test: chromium postgres nginx $(VENV)/.installed-dev $(AXE)
 	$(VENV)/bin/ruff check .
-	SEEDANCE_TEST_CHROMIUM="$(CHROMIUM)" SEEDANCE_TEST_POSTGRES=required $(PY) -m pytest -n 2 --dist loadfile
+	SEEDANCE_TEST_CHROMIUM="$(CHROMIUM)" SEEDANCE_TEST_POSTGRES=required SEEDANCE_TEST_NGINX=required \
+		$(PY) -m pytest -n 2 --dist loadfile
 
 ## chromium: make sure Debian's chromium (browser tests) and a CJK font (demo clips) are installed;
 ## as root it installs what is missing, otherwise it stops (exit 1) and prints the command to run
@@ -70,6 +72,24 @@ postgres:
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
 		|| { echo "Stopping: still no PostgreSQL server after the install." >&2; exit 1; }
 
+## nginx: make sure Debian's nginx is installed (the replicas test runs deploy/nginx.conf in front of two
+## studio processes, as the current user in a temporary directory; nothing is started here); as root it
+## installs it, otherwise it stops (exit 1) and prints the command to run
+.PHONY: nginx
+NGINX ?= /usr/sbin/nginx
+INSTALL_NGINX := sudo apt-get update && sudo apt-get install -y nginx
+nginx:
+	@if [ -x "$(NGINX)" ]; then exit 0; fi; \
+	if [ "$$(id -u)" != "0" ]; then \
+		echo "Stopping: the replicas test needs Debian's nginx at $(NGINX)." >&2; \
+		echo "Install it, then run make test again:  $(INSTALL_NGINX)" >&2; \
+		exit 1; \
+	fi; \
+	echo "Installing Debian's nginx for the replicas test..."; \
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null \
+		|| { echo "Stopping: installing nginx failed (see above)." >&2; exit 1; }; \
+	[ -x "$(NGINX)" ] || { echo "Stopping: still no $(NGINX) after the install." >&2; exit 1; }
+
 ## axe-core for tests/test_ui_a11y.py, at the exact version in tests/a11y/package-lock.json (npm ci); again
 ## when the lock changes. npm ci empties node_modules first, so the stamp inside it goes with a failed run.
 $(AXE): $(A11Y)/package.json $(A11Y)/package-lock.json
@@ -81,7 +101,7 @@ lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
 
 ## bench: measure the studio against a naive client and bare Gradio; writes BENCHMARKS.md
-bench: $(VENV)/.installed-dev chromium
+bench: $(VENV)/.installed-dev chromium postgres
 	$(PY) -m bench
 
 ## simulator: run the contract simulator alone on http://127.0.0.1:8000

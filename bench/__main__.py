@@ -21,7 +21,7 @@ from bench import machine, report, sections
 from bench.common import ROOT, Section, cpu_seconds, machine_busy_seconds, stop_all_children
 
 SECTIONS = ("detection", "playable", "browser", "capacity", "coldstart", "media", "inputs", "flood",
-            "storyboard", "abuse", "review", "crafting")
+            "storyboard", "abuse", "review", "crafting", "replicas")
 
 
 def log(message: str) -> None:
@@ -71,6 +71,7 @@ def main(argv: list[str] | None = None) -> int:
         "abuse": lambda: sections.abuse_section(scale, work / "abuse"),
         "review": lambda: sections.review_section(scale, work / "review"),
         "crafting": lambda: sections.crafting_section(scale, work / "crafting"),
+        "replicas": lambda: sections.replicas_section(scale, work / "replicas", args.seed + 500),
     }
     results: list[Section] = []
     try:

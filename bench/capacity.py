@@ -15,6 +15,7 @@ import os
 import threading
 import time
 import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -104,13 +105,8 @@ def run(*, jobs: int, owners: int, speed: float, seed: int, work: Path, cache: P
     """`pages` False: nobody watches (the submits only), to tell the job engine's cost from the pages'."""
     per_owner = -(-jobs // owners)
     result = CapacityResult(jobs, owners, speed, estimate, pages=pages)
-    VideoCache(cache).get(spec_of(REQUEST))  # the simulator finds the clip rendered
-    sim_port = free_port()
-    sim_url = f"http://127.0.0.1:{sim_port}"
     work.mkdir(parents=True, exist_ok=True)
-    sim = Child([PYTHON, "-m", "seedance_ui.simulator", "--port", str(sim_port), "--speed", f"{speed:g}",
-                 "--seed", str(seed), "--duration-factor", *(f"{f:g}" for f in DURATION_FACTOR),
-                 "--video-cache-dir", str(cache)], cwd=ROOT, log=work / "simulator.log")
+    sim, sim_url = start_simulator(work, speed=speed, seed=seed, cache=cache)
     studio: Studio | None = None
     probe: Child | None = None
     sampler: RssSampler | None = None
@@ -118,9 +114,7 @@ def run(*, jobs: int, owners: int, speed: float, seed: int, work: Path, cache: P
     stop_file.unlink(missing_ok=True)
     probe_out.unlink(missing_ok=True)
     try:
-        wait_http_ok(f"{sim_url}/_sim/health", timeout=30, child=sim)
-        behaviour = httpx.post(f"{sim_url}/_sim/behaviour", json={"estimated_time": estimate}, timeout=10)
-        behaviour.raise_for_status()
+        set_estimate(sim, sim_url, estimate)
         env = {"SEEDANCE_MAX_JOBS_IN_FLIGHT": str(jobs), "SEEDANCE_MAX_JOBS_PER_OWNER": str(per_owner)}
         studio = Studio(work, "capacity", sim_url=sim_url, poll_interval=BASE_INTERVAL / speed, extra_env=env)
         events, listeners = find_page_events(studio.url)
@@ -134,7 +128,8 @@ def run(*, jobs: int, owners: int, speed: float, seed: int, work: Path, cache: P
         helpers = (sim.pid, probe.pid, os.getpid())
         t0, busy0 = time.monotonic(), machine_busy_seconds()
         studio0, helpers0 = cpu_seconds(studio.pid), sum(cpu_seconds(p) for p in helpers)
-        timeline = asyncio.run(_load(studio, events, listeners, result, owners, per_owner, jobs, pages))
+        timeline = asyncio.run(_load([studio.url], lambda: _sqlite_statuses(studio), events, listeners,
+                                     result, owners, per_owner, jobs, pages))
         elapsed = time.monotonic() - t0
         result.studio_cores = (cpu_seconds(studio.pid) - studio0) / elapsed
         result.bench_cores = (sum(cpu_seconds(p) for p in helpers) - helpers0) / elapsed
@@ -167,10 +162,33 @@ def run(*, jobs: int, owners: int, speed: float, seed: int, work: Path, cache: P
                 child.stop()
 
 
-async def _load(studio: Studio, events: dict[str, Event], listeners: dict[int, list[Event]],
-                result: CapacityResult, owners: int,
+def start_simulator(work: Path, *, speed: float, seed: int, cache: Path,
+                    factor: tuple[float, float] = DURATION_FACTOR) -> tuple[Child, str]:
+    """`python -m seedance_ui.simulator` (the clip rendered into `cache` first); the child and its URL."""
+    VideoCache(cache).get(spec_of(REQUEST))  # the simulator finds the clip rendered
+    sim_port = free_port()
+    sim = Child([PYTHON, "-m", "seedance_ui.simulator", "--port", str(sim_port), "--speed", f"{speed:g}",
+                 "--seed", str(seed), "--duration-factor", *(f"{f:g}" for f in factor),
+                 "--video-cache-dir", str(cache)], cwd=ROOT, log=work / "simulator.log")
+    return sim, f"http://127.0.0.1:{sim_port}"
+
+
+def set_estimate(sim: Child, sim_url: str, estimate: float) -> None:
+    """Wait for the simulator, then make it advertise (and render for) `estimate` simulated seconds."""
+    wait_http_ok(f"{sim_url}/_sim/health", timeout=30, child=sim)
+    behaviour = httpx.post(f"{sim_url}/_sim/behaviour", json={"estimated_time": estimate}, timeout=10)
+    behaviour.raise_for_status()
+
+
+def _sqlite_statuses(studio: Studio) -> list[tuple[str, int]]:
+    return [(r[0], r[1]) for r in studio.rows("SELECT status, COUNT(*) FROM jobs GROUP BY status")]
+
+
+async def _load(urls: Sequence[str], statuses: Callable[[], list[tuple[str, int]]], events: dict[str, Event],
+                listeners: dict[int, list[Event]], result: CapacityResult, owners: int,
                 per_owner: int, jobs: int, pages: bool) -> dict[str, float]:
-    """Play the owners' browsers; returns the wall times of the load's phases."""
+    """Play the owners' browsers, owner i on `urls[i % len(urls)]` (sticky, as behind a proxy with
+    sticky sessions); `statuses` counts the jobs by status. Returns the wall times of the load's phases."""
     timeline: dict[str, float] = {"start": time.time()}
     # Each owner is its own browser: its own connections and its own visitor cookie (the studio's
     # identity), as 50 people would be.
@@ -180,13 +198,13 @@ async def _load(studio: Studio, events: dict[str, Event], listeners: dict[int, l
     def count(_msg: dict[str, Any]) -> None:
         result.stream_messages += 1
 
-    async def submit_all(http: httpx.AsyncClient, owner: str, sh: str, n: int) -> None:
+    async def submit_all(http: httpx.AsyncClient, url: str, owner: str, sh: str, n: int) -> None:
         nonlocal submitted
         for _ in range(n):
             if submitted >= jobs:
                 break
             submitted += 1
-            out = await acall(http, studio.url, events["submit"], [
+            out = await acall(http, url, events["submit"], [
                 REQUEST.prompt, REQUEST.model, REQUEST.duration, REQUEST.quality, REQUEST.aspect_ratio,
                 REQUEST.generate_audio, REQUEST.web_search, owner, None], sh)
             if "data-job=" not in str(out[3]):  # the progress card names the new job
@@ -195,18 +213,16 @@ async def _load(studio: Studio, events: dict[str, Event], listeners: dict[int, l
     def fill(event: Event, owner: str) -> list[Any]:
         return [owner if kind == "browserstate" else None for kind in event.inputs]
 
-    async def page(http: httpx.AsyncClient, owner: str, sh: str) -> None:
+    async def page(http: httpx.AsyncClient, url: str, owner: str, sh: str) -> None:
         # What the page runs after Generate: its watcher, and the .change events its signals fire
         # (drawing the finished video and the history), in the page's session.
         react = state_changes(listeners, lambda event: fill(event, owner))
-        await astream(http, studio.url, [(events["watch_page"], [None, owner, None])], sh,
+        await astream(http, url, [(events["watch_page"], [None, owner, None])], sh,
                       on_message=count, react=react)
 
     async def monitor() -> None:
         while True:
-            counts = dict(await asyncio.to_thread(
-                lambda: [(r[0], r[1]) for r in studio.rows(
-                    "SELECT status, COUNT(*) FROM jobs GROUP BY status")]))
+            counts = dict(await asyncio.to_thread(statuses))
             total = sum(counts.values())
             active = sum(counts.get(s, 0) for s in ACTIVE)
             now = time.time()
@@ -225,19 +241,20 @@ async def _load(studio: Studio, events: dict[str, Event], listeners: dict[int, l
     sessions = [(uuid.uuid4().hex, session_hash()) for _ in range(owners)]
     finished_submitting: list[str] = []
 
-    async def owner_flow(owner: str, sh: str) -> None:
+    async def owner_flow(url: str, owner: str, sh: str) -> None:
         # The owner presses Generate 4 times; after the last, the page watches until the end (the
         # page restarts its watcher on each Generate; the last one is the one that stays).
         async with httpx.AsyncClient(limits=limits, timeout=httpx.Timeout(120.0)) as http:
-            await submit_all(http, owner, sh, per_owner)
+            await submit_all(http, url, owner, sh, per_owner)
             finished_submitting.append(owner)
             if len(finished_submitting) == owners:
                 timeline["submitted"] = time.time()
             if pages:
-                await page(http, owner, sh)
+                await page(http, url, owner, sh)
 
     watch = asyncio.create_task(monitor())
-    await asyncio.wait_for(asyncio.gather(*(owner_flow(o, sh) for o, sh in sessions)), timeout=1500)
+    flows = (owner_flow(urls[i % len(urls)], o, sh) for i, (o, sh) in enumerate(sessions))
+    await asyncio.wait_for(asyncio.gather(*flows), timeout=1500)
     await asyncio.wait_for(watch, timeout=900)
     result.submit_seconds = timeline.get("submitted", timeline["end"]) - timeline["start"]
     result.load_seconds = timeline["end"] - timeline["start"]

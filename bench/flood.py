@@ -82,13 +82,14 @@ def flood_bodies(max_prompt_chars: int, fn_index: int, inputs: tuple[str, ...] =
     sends a value for each; the ones after the prompt and web search as None)."""
     event = Event(fn_index, None, "on_prompt", inputs, queued=False)
     longest = (LONG_TEXT * (max_prompt_chars // len(LONG_TEXT) + 1))[:max_prompt_chars]
-    envelope = len(_body(event, ""))
+    envelope = len(_body(event, "")) + len(str(OVERSIZED_BYTES)) - 1  # the probe's length: 7 digits, not "0"
     oversized = (OVERSIZED_TEXT * (OVERSIZED_BYTES // len(OVERSIZED_TEXT) + 1))[:OVERSIZED_BYTES - envelope]
     return _body(event, longest), _body(event, oversized)
 
 
 def _body(event: Event, prompt: str) -> bytes:
-    return json.dumps(join_body(event, [prompt, False], session_hash()), ensure_ascii=False).encode()
+    probe = f"{len(prompt)}:{prompt}"  # what the page's probe sends (ui/studio/create.py probe_js)
+    return json.dumps(join_body(event, [probe, False], session_hash()), ensure_ascii=False).encode()
 
 
 def describe_app(app: Path) -> str:

@@ -21,6 +21,8 @@ from bench import (
     inputs_bench,
     media_bench,
     polling,
+    replicas,
+    replicas_report,
     review_bench,
     review_page,
     storyboard_chain,
@@ -87,6 +89,7 @@ class Scale:
     review_runs: int = 3
     review_page: review_page.PagePlan = review_page.FULL
     crafting_runs: int = 30
+    replicas: replicas.Plan = replicas.FULL
 
 
 FULL = Scale()
@@ -98,7 +101,7 @@ QUICK = Scale(durations=(60,), race_tasks=3, race_speed=100.0, race_max_real=5.0
               flood_oversized=1, flood_rounds=1, flood_idle=1.0, flood_seconds=2.0, inputs_jobs=10,
               inputs_runs=1, inputs_seconds=3, board_task=0.5, abuse=abuse.QUICK, review_shots=3,
               review_quality="480p", review_seconds=4, review_runs=1, review_page=review_page.QUICK,
-              crafting_runs=3)
+              crafting_runs=3, replicas=replicas.QUICK)
 
 
 def pct(values: list[float], digits: int = 2) -> str:
@@ -970,4 +973,13 @@ def crafting_section(scale: Scale, work: Path) -> Section:
                                                    if scale.crafting_runs > 3 else 1)
     sec.rows.extend(page_rows)
     sec.data.update(page=page_data)
+    return sec
+
+
+def replicas_section(scale: Scale, work: Path, seed: int) -> Section:
+    """Issue 22: the capacity load on PostgreSQL over 1 and 2 replicas, a SIGKILLed replica's takeover,
+    and the database round trips a replica makes (bench/replicas.py, bench/takeover.py)."""
+    r = replicas.run(scale.replicas, work, seed)
+    sec = replicas_report.judged(r, P99_TARGET)
+    sec.method = replicas_report.method(scale.replicas, r.follow)
     return sec

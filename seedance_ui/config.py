@@ -102,6 +102,12 @@ class Settings:
     lease_seconds: float = 15.0  # a job's lease lasts this long unless its holder renews it
     lease_scan_seconds: float = 5.0  # how often a replica looks for jobs whose lease expired (takes them)
     change_poll_seconds: float = 1.0  # how often a replica reads which jobs other replicas changed
+    # Behind a proxy with sticky sessions (deploy/nginx.conf): this replica's name, sent as a route cookie.
+    replica_name: str = ""  # "" = no route cookie (one process)
+    # Media in S3-compatible object storage (seedance_ui/store/objects.py): "" = the data directory only.
+    media_url: str = ""  # s3://bucket/prefix; endpoint and credentials from the standard AWS_* variables
+    media_delivery: str = "presigned"  # "presigned": the browser fetches from the bucket; "route": we stream
+    media_link_seconds: int = 900  # how long a presigned media link works
 
     @property
     def demo_mode(self) -> bool:
@@ -160,6 +166,10 @@ def load_settings(env: dict[str, str] | None = None, *, dotenv_path: str | Path 
         lease_seconds=_float(env, "SEEDANCE_LEASE_SECONDS", 15.0, minimum=1.0),
         lease_scan_seconds=_float(env, "SEEDANCE_LEASE_SCAN_SECONDS", 5.0, minimum=0.1),
         change_poll_seconds=_float(env, "SEEDANCE_CHANGE_POLL_SECONDS", 1.0, minimum=0.05),
+        replica_name=_replica_name(env),
+        media_url=_media_url(env),
+        media_delivery=_media_delivery(env),
+        media_link_seconds=_media_link_seconds(env),
     )
     _check_sign_in(settings, real_oauth=bool(env.get("SPACE_ID") and env.get("OAUTH_CLIENT_SECRET")))
     return settings
@@ -234,6 +244,24 @@ def _llm_model(env: dict[str, str]) -> str:
     return value
 
 
+REPLICA_NAME_RE = re.compile(r"[a-z0-9][a-z0-9_-]{0,31}")  # a cookie value and an nginx map key as it is
+
+
+def _replica_name(env: dict[str, str]) -> str:
+    """SEEDANCE_REPLICA_NAME: unset, or 1-32 of a-z 0-9 _ - starting with a letter or digit."""
+    return _matching(env, "SEEDANCE_REPLICA_NAME", REPLICA_NAME_RE,
+                     "unset or 1-32 lowercase letters, digits, '_' or '-' starting with a letter or "
+                     "digit (the name deploy/nginx.conf maps to this replica)")
+
+
+def _matching(env: dict[str, str], name: str, pattern: re.Pattern[str], rule: str) -> str:
+    """The variable `name`: unset (""), or a value `pattern` matches whole; else a ConfigError with `rule`."""
+    value = _get(env, name, "")
+    if value and not pattern.fullmatch(value):
+        raise ConfigError(f"{name} must be {rule}, got {value!r}")
+    return value
+
+
 DATABASE_URL_SCHEMES = ("postgresql", "postgres")  # SEEDANCE_DATABASE_URL's schemes (PostgreSQL)
 
 
@@ -251,6 +279,38 @@ def _database_url(env: dict[str, str]) -> str:
             f"{name} must be unset (SQLite in the data directory) or a PostgreSQL URL such as "
             f"postgresql://user:password@host:5432/seedance, got {shown}"
         )
+    return value
+
+
+MEDIA_URL_RE = re.compile(r"s3://([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(/[A-Za-z0-9._/-]*)?")  # bucket rules
+MEDIA_DELIVERIES = ("presigned", "route")  # SEEDANCE_MEDIA_DELIVERY's values
+MIN_MEDIA_LINK_SECONDS = 1
+MAX_MEDIA_LINK_SECONDS = 604800  # S3's longest presigned link: 7 days
+
+
+def _media_url(env: dict[str, str]) -> str:
+    """SEEDANCE_MEDIA_URL: unset (the data directory only) or s3://bucket[/prefix] with a valid bucket
+    name (3-63 of a-z 0-9 . -) and a prefix of letters, digits and . _ / -."""
+    return _matching(env, "SEEDANCE_MEDIA_URL", MEDIA_URL_RE,
+                     "unset (media in the data directory) or s3://bucket/prefix with a valid bucket name "
+                     "(3-63 lowercase letters, digits, '.', '-') such as s3://seedance-media/studio").rstrip("/")
+
+
+def _media_delivery(env: dict[str, str]) -> str:
+    """SEEDANCE_MEDIA_DELIVERY: presigned (the browser fetches from the bucket) or route (we stream it)."""
+    name = "SEEDANCE_MEDIA_DELIVERY"
+    value = _get(env, name, MEDIA_DELIVERIES[0]).lower()
+    if value not in MEDIA_DELIVERIES:
+        raise ConfigError(f"{name} must be one of {', '.join(MEDIA_DELIVERIES)}, got {value!r}")
+    return value
+
+
+def _media_link_seconds(env: dict[str, str]) -> int:
+    """SEEDANCE_MEDIA_LINK_SECONDS: a presigned link's lifetime, 1 s to S3's maximum of 7 days."""
+    name = "SEEDANCE_MEDIA_LINK_SECONDS"
+    value = _int(env, name, Settings.media_link_seconds, minimum=MIN_MEDIA_LINK_SECONDS)
+    if value > MAX_MEDIA_LINK_SECONDS:
+        raise ConfigError(f"{name} must be at most {MAX_MEDIA_LINK_SECONDS} (S3's 7 days), got {value}")
     return value
 
 

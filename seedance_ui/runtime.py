@@ -24,6 +24,7 @@ from seedance_ui.review import ReviewService
 from seedance_ui.security.identity import Identities, VisitorSigner
 from seedance_ui.security.redact import protect_logs
 from seedance_ui.store import HistoryStore
+from seedance_ui.store.objects import open_media
 
 log = logging.getLogger("seedance_ui.runtime")
 
@@ -177,7 +178,9 @@ def build_runtime(settings: Settings | None = None, *, start: bool = True) -> Ru
     settings = settings or load_settings()
     protect_logs(settings.api_key)  # the server key never reaches a log line, whoever logs it
     store = HistoryStore(settings.data_dir, visitor_disk_bytes=settings.visitor_disk_mb * 1024 * 1024,
-                         database_url=settings.database_url)  # "": SQLite in the data directory
+                         database_url=settings.database_url,  # "": SQLite in the data directory
+                         media=open_media(settings, settings.data_dir))  # "": the data directory only
+    store.media.start()
     simulator = None
     if settings.demo_mode:
         from seedance_ui.simulator import Simulator  # demo mode only: the real API needs none of it

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import sqlite3
 import subprocess
 import sys
 import time
 from contextlib import closing
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -75,3 +78,16 @@ def stop_app(proc: subprocess.Popen) -> None:
             proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+def call_tool(url: str, name: str, data: list[Any], address: str | None = None) -> Any:
+    """Call one of the agent tools over Gradio's HTTP API, as an agent without a key on this host does
+    (`address`: the client address a trusted proxy would put in X-Forwarded-For); its parsed answer."""
+    headers = {"X-Forwarded-For": address} if address else {}
+    with httpx.Client(base_url=url, timeout=60, headers=headers) as http:
+        event = http.post(f"/gradio_api/call/{name}", json={"data": data})
+        assert event.status_code == 200, event.text
+        answer = http.get(f"/gradio_api/call/{name}/{event.json()['event_id']}").text
+    match = re.search(r"event: complete\ndata: (.*)", answer)
+    assert match, answer
+    return json.loads(json.loads(match.group(1))[0])

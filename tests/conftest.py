@@ -13,7 +13,6 @@ import contextlib
 import http.client
 import json
 import os
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -25,7 +24,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from pg_server import postgres_server, postgres_url  # noqa: F401  (fixtures: a real PostgreSQL, #22)
+from pg_server import backend_url, db, db_pair, postgres_server, postgres_url  # noqa: F401  (a real PostgreSQL, #22)
+from ports import free_port
+from s3_server import s3_server  # noqa: F401  (fixture: a real S3 API on loopback, moto, #22)
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -49,12 +50,6 @@ SERVER_KEY = "sk-test-server-key-0123456789"
 # watch the percent rise in the browser, short enough for the suite.
 SIM_SPEED = 40.0
 POLL_INTERVAL = 0.1
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 # --------------------------------------------------------------------------------------------------

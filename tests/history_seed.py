@@ -61,5 +61,5 @@ def seed_history(store: HistoryStore, owner: str, *, studio: int = 200, shots: i
             store.add(record)
             shot.takes.append(Take(job_id=record.id))
             seeded.takes.append(record.id)
-    BoardStore(Path(store.data_dir)).save(board)
+    BoardStore(Path(store.data_dir), db=store.db).save(board)
     return seeded

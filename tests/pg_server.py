@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from ports import free_port
 
 DEBIAN_PG_ROOT = Path("/usr/lib/postgresql")
 BINARIES = ("initdb", "pg_ctl", "postgres")
@@ -49,12 +50,6 @@ def find_binaries() -> Path | None:
     return None
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class PostgresServer:
     """One throwaway cluster; `url` is its connection string (trust authentication on loopback)."""
 
@@ -62,7 +57,7 @@ class PostgresServer:
         self.bin_dir = bin_dir
         self.root = Path(tempfile.mkdtemp(prefix="seedance-pg-"))
         self.data = self.root / "data"
-        self.port = _free_port()
+        self.port = free_port()
         self.user = SERVER_USER if os.geteuid() == 0 else None
         self.url = f"postgresql://{self.user or os.environ.get('USER') or 'postgres'}@127.0.0.1:{self.port}/"
         self.url += DATABASE
@@ -146,3 +141,38 @@ def postgres_url(postgres_server: PostgresServer, request: pytest.FixtureRequest
     url = postgres_server.create_database(name)
     PostgresDatabase(url).close()  # the schema, so tests may empty its tables first
     return url
+
+
+BACKENDS = ["sqlite", "postgres"]
+
+
+@pytest.fixture(params=BACKENDS)
+def backend_url(request: pytest.FixtureRequest) -> str:
+    """The database under test, once per backend: "" (SQLite in the test's data directory) or this
+    module's PostgreSQL database, emptied."""
+    if request.param == "sqlite":
+        return ""
+    found = request.getfixturevalue("postgres_url")
+    truncate_all(found)
+    return found
+
+
+@pytest.fixture()
+def db(tmp_path: Path, backend_url: str) -> Iterator[Any]:
+    """One store Database on `backend_url` (data directory: tmp_path/data)."""
+    from seedance_ui.store.local import open_database
+
+    database = open_database(tmp_path / "data", backend_url)
+    yield database
+    database.close()
+
+
+@pytest.fixture()
+def db_pair(tmp_path: Path, backend_url: str) -> Iterator[tuple[Any, Any]]:
+    """Two store Databases (own connections) on one database, as two replicas hold it."""
+    from seedance_ui.store.local import open_database
+
+    first, second = (open_database(tmp_path / "data", backend_url) for _ in range(2))
+    yield first, second
+    first.close()
+    second.close()

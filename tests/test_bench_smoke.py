@@ -17,13 +17,28 @@ import os
 import struct
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from PIL import Image
 
-from bench import abuse, flood, inputs_bench, review_bench, review_page, sections, storyboard_chain
+from bench import (
+    abuse,
+    capacity,
+    flood,
+    inputs_bench,
+    pgcluster,
+    replicas,
+    replicas_report,
+    review_bench,
+    review_page,
+    sections,
+    storyboard_chain,
+    takeover,
+)
 from bench.__main__ import parse_args
 from bench.common import Row, Section, percentile
 from bench.report import render
@@ -75,7 +90,7 @@ def test_percentile_interpolates() -> None:
                                     "bench.flood", "bench.inputs_bench",
                                     "bench.storyboard_chain", "bench.abuse", "bench.review_bench",
                                     "bench.review_page", "bench.review_board", "bench.review_probe",
-                                    "bench.crafting"])
+                                    "bench.crafting", "bench.replicas", "bench.takeover", "bench.pgcluster"])
 def test_every_bench_module_imports(module: str) -> None:
     importlib.import_module(module)
 
@@ -83,7 +98,8 @@ def test_every_bench_module_imports(module: str) -> None:
 def test_flood_sends_the_longest_accepted_prompt_and_one_only_the_edge_refuses() -> None:
     max_chars = load_settings({}, dotenv_path=None).max_prompt_chars
     longest, oversized = flood.flood_bodies(max_chars, fn_index=7)
-    prompt = json.loads(longest)["data"][0]
+    said, _, prompt = json.loads(longest)["data"][0].partition(":")  # the page's probe: "<length>:<prompt>"
+    assert said == str(max_chars)
     assert len(prompt) == max_chars and len(prompt.encode()) == 3 * max_chars  # accepted, at its widest
     assert json.loads(longest)["fn_index"] == 7
     assert len(longest) <= instant_request_bytes(max_chars)  # passes the unqueued events' body cap
@@ -455,3 +471,79 @@ def test_review_section_judges_play_all_start(seconds: float, status: str) -> No
                                   page)
     row = next(row for row in sections.review_judged(r).rows if row.metric.startswith("Play all starts"))
     assert (row.target, row.status) == ("< 1 s", status)
+
+
+# --------------------------------------------------------------------------------------------------
+# replicas (issue 22): the statement counting on a real PostgreSQL, and the verdicts on made-up numbers
+# (the section itself starts PostgreSQL and four studio processes: `make bench` runs it)
+
+
+def test_replica_statements_are_counted_by_kind_from_the_servers_log(
+        postgres_server: Any, postgres_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from seedance_ui.store.postgres import PostgresDatabase
+
+    pgcluster.statement_log(postgres_url)
+    window = pgcluster.LogWindow(pgcluster.log_path(postgres_server))
+    window.start()
+    monkeypatch.setenv("PGAPPNAME", "replica-x")  # as replicas.replica_env names a replica
+    db = PostgresDatabase(postgres_url)
+    try:
+        db.changed_jobs(0.0)
+        db.changed_jobs(1.0)
+        db.renew_leases("holder", 1.0, 15.0)
+        db.claim_jobs("holder", 1.0, 15.0, 10)
+        db.poke_job("no-such-job", 1.0)  # BEGIN, UPDATE, COMMIT: three round trips
+    finally:
+        db.close()
+    counts = window.stop()["replica-x"]
+    assert (counts["change poll"], counts["lease renewal"], counts["lease scan"]) == (2, 1, 1)
+    assert counts[pgcluster.OTHER] >= 3  # the poke's, and the store's own start (migrations, checks)
+
+
+def test_statement_log_lines_are_read_with_their_continuations() -> None:
+    log = ("@@replica-a@@ LOG:  execute <unnamed>: SELECT j.id, j.updated_at, l.poked_at FROM jobs j\n"
+           "\tLEFT JOIN job_leases l ON l.job_id = j.id WHERE j.updated_at > $1\n"
+           "@@replica-a@@ DETAIL:  parameters: $1 = '1.5'\n"
+           "@@replica-b@@ LOG:  statement: BEGIN\n"
+           "@@replica-b@@ LOG:  execute _pg3_1: \n\tUPDATE job_leases SET expires_at = $1 WHERE holder = $2\n"
+           "@@@@ LOG:  checkpoint starting: time\n"
+           "@@replica-b@@ LOG:  execute <unnamed>: WITH free AS (SELECT 1)\n")
+    counts = pgcluster.count_statements(log)
+    assert counts["replica-a"] == {"change poll": 1}
+    assert counts["replica-b"] == {pgcluster.OTHER: 1, "lease renewal": 1, "lease scan": 1}
+    assert "" not in counts  # the server's own messages are no statements
+
+
+def _replicas_result(*, p99: float = 0.05, held: float = 18.0, creates: int = 3) -> replicas.ReplicasResult:
+    loads = []
+    for n in (1, 2):
+        r = capacity.CapacityResult(6, 3, 60.0, 60, idle=[0.01] * 10, running=[p99 * n] * 100,
+                                    completed=6, with_poster=6, statuses={"completed": 6})
+        loads.append(replicas.LoadRun(n, r, [200_000] * n))
+    counts = {takeover.A: Counter({"change poll": 5, "lease renewal": 2, "lease scan": 1, "other": 12}),
+              takeover.B: Counter({"change poll": 5, "lease renewal": 2, "lease scan": 1})}
+    follow = takeover.FollowResult(3, 40.0, 15.0, 5.0, 1.0,
+                                   [takeover.Trial(3, held, 21.0, 25.0, 3, creates)],
+                                   [takeover.Window("idle (no job)", 5.0, counts)])
+    return replicas.ReplicasResult(loads, follow)
+
+
+@pytest.mark.parametrize(("change", "statuses"), [
+    ({}, ["PASS", "PASS", "INFO", "PASS", "PASS", "INFO", "PASS", "INFO"]),
+    ({"p99": 0.2}, ["PASS", "MISS", "INFO", "PASS", "PASS", "INFO", "PASS", "INFO"]),  # 2 x 0.2 s
+    ({"held": 31.0}, ["PASS", "PASS", "INFO", "PASS", "MISS", "INFO", "PASS", "INFO"]),
+    ({"creates": 4}, ["PASS", "PASS", "INFO", "PASS", "PASS", "INFO", "MISS", "INFO"]),  # a second create
+])
+def test_replicas_section_judges_p99_takeover_and_creates(change: dict[str, float],
+                                                          statuses: list[str]) -> None:
+    sec = replicas_report.judged(_replicas_result(**change), sections.P99_TARGET)  # type: ignore[arg-type]
+    assert [row.status for row in sec.rows] == statuses
+    assert bool(sec.notes) == ("MISS" in statuses)
+    assert sec.rows[4].target == "< 30 s"
+    assert sec.rows[7].result.startswith("A 4.00 (change poll 1.00, lease renewal 0.40, lease scan 0.20, "
+                                         "other 2.40); B 1.60")
+    sec.method = replicas_report.method(replicas.QUICK, _replicas_result().follow)
+    text = render([sec], {"CPU": "test"}, wall=60, command="python -m bench", quick=True)
+    assert "| Cheap UI event p99, 2 replicas / 1 replica | (no target) |" in text
+    assert "SEEDANCE_LEASE_SECONDS 15" in text and "| idle (no job) (5 s) | replica-a | 4.00 |" in text
+    assert "replicas" in parse_args(["--only", "replicas"]).only

@@ -11,7 +11,6 @@ the same visitor's limits and keys.
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -36,25 +35,6 @@ ADDRESS = "addr:5f2b"
 MB = 1024 * 1024
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def url(tmp_path: Path, request: pytest.FixtureRequest) -> str:
-    """The database two replicas share: "" (SQLite in tmp_path/data) or a PostgreSQL URL."""
-    if request.param == "sqlite":
-        return ""
-    found = request.getfixturevalue("postgres_url")
-    truncate_all(found)
-    return found
-
-
-@pytest.fixture()
-def pair(tmp_path: Path, url: str) -> Iterator[tuple[Database, Database]]:
-    """Two database objects (own connections) on one database, as two replicas hold it."""
-    first, second = open_database(tmp_path / "data", url), open_database(tmp_path / "data", url)
-    yield first, second
-    first.close()
-    second.close()
-
-
 def _job(owner: str, created: float) -> JobRecord:
     return JobRecord.new(owner, {"prompt": "A lighthouse", "model": "seedance-2.0-text-to-video"},
                          created_at=created, updated_at=created)
@@ -63,8 +43,8 @@ def _job(owner: str, created: float) -> JobRecord:
 # --- the store's methods, on both backends -----------------------------------------------------------------
 
 
-def test_rate_events_are_counted_across_replicas_in_a_sliding_window(pair: tuple[Database, Database]):
-    a, b = pair
+def test_rate_events_are_counted_across_replicas_in_a_sliding_window(db_pair: tuple[Database, Database]):
+    a, b = db_pair
     assert a.hit_limit("llm", [VISITOR, ADDRESS], "r1", 100.0, 60.0, max_count=2).refused is None
     assert b.hit_limit("llm", [VISITOR, ADDRESS], "r2", 101.0, 60.0, max_count=2).refused is None
     refused = a.hit_limit("llm", ["someone-else", ADDRESS], "r3", 102.0, 60.0, max_count=2)
@@ -85,8 +65,8 @@ def test_rate_events_are_counted_across_replicas_in_a_sliding_window(pair: tuple
     assert a.hit_limit("disk", [VISITOR], "d2", 5.0, 5.0, max_amount=100, amount=20, base=80).refused is None
 
 
-def test_unfinished_jobs_are_counted_from_the_jobs_table_in_the_admission(pair: tuple[Database, Database]):
-    a, b = pair
+def test_unfinished_jobs_are_counted_from_the_jobs_table_in_the_admission(db_pair: tuple[Database, Database]):
+    a, b = db_pair
     admit = {"max_unfinished": 2, "rate_scope": "submit", "window": 60.0, "max_per_window": 0}
     first, second, third = _job(VISITOR, 1000.0), new_job_id(), new_job_id()
     assert a.admit_job(first.id, [VISITOR, ADDRESS], 1000.0, **admit) is None
@@ -108,8 +88,8 @@ def test_unfinished_jobs_are_counted_from_the_jobs_table_in_the_admission(pair: 
     assert refused is not None and refused[0] == "rate" and refused[1] == pytest.approx(50.0)
 
 
-def test_an_idempotency_key_is_reserved_before_its_job_is_made(pair: tuple[Database, Database]):
-    a, b = pair
+def test_an_idempotency_key_is_reserved_before_its_job_is_made(db_pair: tuple[Database, Database]):
+    a, b = db_pair
     assert a.reserve_idempotency_key(VISITOR, "k", 10.0, 0.0) is None  # a holds it
     assert b.reserve_idempotency_key(VISITOR, "k", 11.0, 0.0) == IDEMPOTENCY_PENDING  # b must wait
     assert b.idempotent_job(VISITOR, "k") is None
@@ -137,8 +117,9 @@ def _guards(tmp_path: Path, url: str, **limits: Any) -> tuple[SubmissionGuard, S
             SubmissionGuard(settings, tmp_path / "data", database_url=url))
 
 
-def test_a_visitor_over_the_rate_limit_on_one_replica_is_over_it_on_the_other(tmp_path: Path, url: str):
-    a, b = _guards(tmp_path, url, visitor_submits_per_minute=2)
+def test_a_visitor_over_the_rate_limit_on_one_replica_is_over_it_on_the_other(tmp_path: Path,
+                                                                              backend_url: str):
+    a, b = _guards(tmp_path, backend_url, visitor_submits_per_minute=2)
     try:
         a.admit(new_job_id(), VISITOR, KEY_VISITOR, 1.0, ADDRESS)
         b.admit(new_job_id(), "a-fresh-cookie", KEY_VISITOR, 1.0, ADDRESS)  # same address
@@ -152,9 +133,9 @@ def test_a_visitor_over_the_rate_limit_on_one_replica_is_over_it_on_the_other(tm
         b.close()
 
 
-def test_a_visitors_unfinished_jobs_on_one_replica_count_on_the_other(tmp_path: Path, url: str):
-    a, b = _guards(tmp_path, url, visitor_max_unfinished_jobs=2)
-    db = open_database(tmp_path / "data", url)
+def test_a_visitors_unfinished_jobs_on_one_replica_count_on_the_other(tmp_path: Path, backend_url: str):
+    a, b = _guards(tmp_path, backend_url, visitor_max_unfinished_jobs=2)
+    db = open_database(tmp_path / "data", backend_url)
     try:
         first = _job(VISITOR, 1000.0)
         a.admit(first.id, VISITOR, KEY_VISITOR, 1.0, ADDRESS)
@@ -171,17 +152,17 @@ def test_a_visitors_unfinished_jobs_on_one_replica_count_on_the_other(tmp_path: 
         b.close()
 
 
-def test_the_models_rate_limit_holds_across_replicas(pair: tuple[Database, Database]):
+def test_the_models_rate_limit_holds_across_replicas(db_pair: tuple[Database, Database]):
     settings = Settings(visitor_submits_per_minute=1)
-    first, second = Access(settings, pair[0]), Access(settings, pair[1])
+    first, second = Access(settings, db_pair[0]), Access(settings, db_pair[1])
     first.admit(Caller(VISITOR, ADDRESS, None))
     with pytest.raises(Refused, match="Too many model requests: at most 1 a minute for each visitor"):
         second.admit(Caller("a-fresh-cookie", ADDRESS, None))
     second.admit(Caller("hf:alice", ADDRESS, None))
 
 
-def test_uploads_per_address_hold_across_replicas(pair: tuple[Database, Database]):
-    first, second = UploadTally(pair[0], 3, 2 * MB), UploadTally(pair[1], 3, 2 * MB)
+def test_uploads_per_address_hold_across_replicas(db_pair: tuple[Database, Database]):
+    first, second = UploadTally(db_pair[0], 3, 2 * MB), UploadTally(db_pair[1], 3, 2 * MB)
     assert first.start(ADDRESS, "u1", MB + MB // 2).refused is None
     refused = second.start(ADDRESS, "u2", MB)
     assert refused.refused == LIMIT_AMOUNT
@@ -194,9 +175,9 @@ def test_uploads_per_address_hold_across_replicas(pair: tuple[Database, Database
         first.refusal(refused.count, refused.amount, 10))
 
 
-def test_the_disk_quota_holds_across_replicas(tmp_path: Path, pair: tuple[Database, Database]):
-    first = DiskQuota(tmp_path / "data", 10 * MB, pair[0])
-    second = DiskQuota(tmp_path / "data", 10 * MB, pair[1])
+def test_the_disk_quota_holds_across_replicas(tmp_path: Path, db_pair: tuple[Database, Database]):
+    first = DiskQuota(tmp_path / "data", 10 * MB, db_pair[0])
+    second = DiskQuota(tmp_path / "data", 10 * MB, db_pair[1])
     boards = tmp_path / "data" / BOARDS_DIRNAME / owner_folder(VISITOR)
     boards.mkdir(parents=True)
     for n, quota in enumerate((first, second)):  # each replica has measured the visitor once

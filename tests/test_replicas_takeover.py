@@ -12,8 +12,6 @@ database, and the real simulator (slowed: a job renders for about 30 s) behind t
 from __future__ import annotations
 
 import contextlib
-import json
-import re
 import signal
 import threading
 import time
@@ -25,7 +23,7 @@ from typing import Any
 import httpx
 import psycopg
 import pytest
-from app_process import app_env, start_app, stop_app, wait_healthy
+from app_process import app_env, call_tool, start_app, stop_app, wait_healthy
 from conftest import RecordingProxy, free_port, wait_until
 from pg_server import truncate_all
 
@@ -77,19 +75,10 @@ def _holder(cluster: Cluster, job_id: str) -> str | None:
     return None if row is None else row["holder"]
 
 
-def _tool(url: str, name: str, data: list[Any]) -> Any:
-    """Call one of the agent tools over HTTP, as an agent without a key on this host does."""
-    with httpx.Client(base_url=url, timeout=60) as http:
-        event = http.post(f"/gradio_api/call/{name}", json={"data": data})
-        assert event.status_code == 200, event.text
-        answer = http.get(f"/gradio_api/call/{name}/{event.json()['event_id']}").text
-    match = re.search(r"event: complete\ndata: (.*)", answer)
-    assert match, answer
-    return json.loads(json.loads(match.group(1))[0])
 
 
 def _start(cluster: Cluster, prompt: str) -> str:
-    answer = _tool(cluster.a_url, "start_video", [prompt, *TOOL_ARGS])
+    answer = call_tool(cluster.a_url, "start_video", [prompt, *TOOL_ARGS])
     job_id = answer.get("job_id") or answer.get("id")
     assert job_id, answer
     return job_id
@@ -207,8 +196,8 @@ def test_a_killed_replicas_jobs_are_taken_over_and_finished_with_one_create_each
     assert len(cluster.proxy.creates_with("killed while its create")) == 1  # the held one, never resent
     assert cluster.simulator.count("POST", CREATE_PATH) == 2
     # The agent (keyless: its jobs are reachable by id) asks B; and the owner's history on B shows them.
-    assert _tool(cluster.b_url, "get_video", [rendering])["status"] == JobStatus.COMPLETED.value
-    assert _tool(cluster.b_url, "get_video", [sent])["status"] == JobStatus.UNKNOWN_OUTCOME.value
+    assert call_tool(cluster.b_url, "get_video", [rendering])["status"] == JobStatus.COMPLETED.value
+    assert call_tool(cluster.b_url, "get_video", [sent])["status"] == JobStatus.UNKNOWN_OUTCOME.value
     history = {rec.id: rec.status for rec in b.list(done["owner"])}
     assert history[rendering] == JobStatus.COMPLETED and history[sent] == JobStatus.UNKNOWN_OUTCOME
     assert _holder(cluster, rendering) is None  # a finished job's lease is given back
@@ -227,4 +216,4 @@ def _start_held(cluster: Cluster, prompt: str) -> str:
 
 def _safe_start(cluster: Cluster, prompt: str) -> None:
     with contextlib.suppress(Exception):  # A is killed while this waits: the answer never comes
-        _tool(cluster.a_url, "start_video", [prompt, *TOOL_ARGS])
+        call_tool(cluster.a_url, "start_video", [prompt, *TOOL_ARGS])

@@ -339,10 +339,13 @@ def test_two_visitors_cannot_reach_each_others_items(browser: Any, hosted: Hoste
     data = hosted.data_dir.resolve()
     from seedance_ui.storyboard import Board, BoardStore
 
-    boards = BoardStore(data)
-    board = boards.save(Board(owner=victim.owner, title="The victim's storyboard"))
+    boards = BoardStore(data, db=hosted.runtime.store.db)
+    boards.save(Board(owner=victim.owner, title="The victim's storyboard"))
+    picture = boards.owner_dir(victim.owner) / "cast" / f"{'c' * 64}.png"  # a board's cast picture
+    picture.parent.mkdir(parents=True, exist_ok=True)
+    picture.write_bytes(b"\x89PNG")
     for path in (
-        boards.path_for(victim.owner, board.id),  # a storyboard file (it names its owner)
+        picture,
         data / "studio.sqlite3",
         data / "studio.sqlite3-wal",
         data / "history.sqlite3",

@@ -79,9 +79,9 @@ def submit_data(prompt: str, owner: Any = None, key: Any = None) -> list[Any]:
 
 
 def lint_data(prompt: str) -> list[Any]:
-    """The prompt lint's inputs as the page sends them: prompt, web search, model, reference counts and
-    the prompt's length (the page sends at most the cap + 1 characters of a longer prompt, and its length)."""
-    return [prompt, False, MODEL_FAST, None, len(prompt)]
+    """The prompt lint's inputs as the page sends them: the probe ("<length>:<prompt>"; the page sends at
+    most the cap + 1 characters of a longer prompt, and its length), web search, model, reference counts."""
+    return [f"{len(prompt)}:{prompt}", False, MODEL_FAST, None]
 
 
 def post_json(url: str, body: Any, **kw: Any) -> httpx.Response:

@@ -14,6 +14,7 @@ import contextlib
 import hashlib
 import json
 import secrets
+import sqlite3
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,7 +33,6 @@ from seedance_ui.options import MODEL_FAST
 from seedance_ui.security.identity import COOKIE_NAME
 from seedance_ui.storyboard import BoardStore
 from seedance_ui.storyboard.page import SAMPLE_TITLE
-from seedance_ui.storyboard.persist import INDEX_NAME
 
 pytestmark = [
     pytest.mark.browser,
@@ -229,7 +229,7 @@ def test_signed_in_owner_follows_the_account_and_no_browser_can_claim_it(
 def test_signed_in_storyboards_belong_to_the_account_not_to_the_browser(
     browser: Any, signin_app: SignInApp
 ) -> None:
-    boards = BoardStore(signin_app.runtime.data_dir)
+    boards = BoardStore(signin_app.runtime.data_dir, db=signin_app.runtime.store.db)
     title = f"Alice's lighthouse board {secrets.token_hex(3)}"
     alice = session_cookie("alice")
     with contextlib.ExitStack() as contexts:  # each browser is closed once done with (all on a failure)
@@ -266,10 +266,11 @@ def test_signed_in_storyboards_belong_to_the_account_not_to_the_browser(
         assert board_title(page4) == SAMPLE_TITLE and not shows(page4, title)
         ctx4.close()
 
-    # the boards that hold the title (not the board list's index)
-    with_title = [p for p in boards.root.glob("*/*.json")
-                  if p.name != INDEX_NAME and title in p.read_text(encoding="utf-8")]
-    assert with_title == [boards.path_for("hf:alice", board.id)]
+    # the boards that hold the title, whoever owns them: Alice's one row
+    with contextlib.closing(sqlite3.connect(signin_app.runtime.data_dir / "studio.sqlite3")) as conn:
+        with_title = conn.execute("SELECT owner, board_id FROM boards WHERE instr(body, ?) > 0",
+                                  (title,)).fetchall()
+    assert with_title == [("hf:alice", board.id)]
 
 
 def test_api_callers_need_a_signed_in_session_for_the_server_key(signin_app: SignInApp) -> None:

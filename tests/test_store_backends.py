@@ -29,17 +29,6 @@ ROOT = Path(__file__).resolve().parent.parent
 DAY = "2026-12-07"
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def db(tmp_path: Path, request: pytest.FixtureRequest) -> Database:
-    url = ""
-    if request.param == "postgres":
-        url = request.getfixturevalue("postgres_url")
-        truncate_all(url)
-    database = open_database(tmp_path / "data", url)
-    yield database
-    database.close()
-
-
 def _job(owner: str = "alice", created: float = 1000.0, **params: object) -> JobRecord:
     base = {"prompt": "A lighthouse at dawn", "model": "seedance-2.0-text-to-video", "duration": 5}
     return JobRecord.new(owner, base | params, created_at=created, updated_at=created)
@@ -367,7 +356,7 @@ def test_copy_moves_a_sqlite_studio_and_running_it_twice_doubles_nothing(postgre
 
     first = _copy(data, postgres_url)
     assert first.returncode == 0, first.stderr
-    assert "Boards and media files stay in the data directory" in first.stdout
+    assert "Media files stay in the data directory" in first.stdout
     second = _copy(data, postgres_url)
     assert second.returncode == 0, second.stderr
     target = pg.PostgresDatabase(postgres_url)

@@ -125,7 +125,7 @@ def test_filters_and_pages_run_in_sql_on_indexes(seeded: tuple[HistoryStore, See
 def test_the_takes_follow_their_board(tmp_path: Path) -> None:
     with HistoryStore(tmp_path / "data") as store:
         s = seed_history(store, OWNER, studio=3, shots=3, takes=2)
-        boards = BoardStore(tmp_path / "data")
+        boards = BoardStore(tmp_path / "data", db=store.db)
         index = TakesIndex(store, boards)
         index.sync(OWNER)
         first = store.query([OWNER], HistoryQuery(board=s.board.id), PAGE).rows

@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import multiprocessing
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from pg_server import truncate_all
 
 from seedance_ui.config import Settings
@@ -19,17 +17,6 @@ from seedance_ui.store.interface import Database
 from seedance_ui.store.local import open_database
 
 TTL = 15.0
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def db(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Database]:
-    url = ""
-    if request.param == "postgres":
-        url = request.getfixturevalue("postgres_url")
-        truncate_all(url)
-    database = open_database(tmp_path / "data", url)
-    yield database
-    database.close()
 
 
 def _jobs(db: Database, count: int, status: JobStatus = JobStatus.PROCESSING) -> list[str]:

@@ -29,6 +29,7 @@ from seedance_ui.options import CREATE_PATH, TASK_PATH
 from seedance_ui.simulator import Simulator
 from seedance_ui.store import HistoryStore, JobStatus, LegacyImportError, local
 from seedance_ui.storyboard import BoardStore
+from seedance_ui.storyboard.board_files import BACKUP_DIRNAME
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "v1_datadir"
 LEGACY = {"history.sqlite3": "jobs", "jobs.sqlite3": "job_meta", "budget.sqlite3": "spend"}
@@ -143,14 +144,18 @@ def test_every_job_bookkeeping_row_budget_row_board_and_file_survives(data: Path
         assert ledger.spent(v1.DAY) == counted == ledger.spent(v1.DAY, v1.ALICE)
     finally:
         ledger.close()
-    board = BoardStore(data).get(v1.ALICE, "b0" * 16)
+    with closing(BoardStore(data)) as boards:  # its own database: the files' board is a row now
+        board = boards.get(v1.ALICE, "b0" * 16)
     assert board is not None and [s.id for s in board.shots] == ["c1" * 16, "c2" * 16]
     assert [[t.job_id for t in s.takes] for s in board.shots] == [["a6" * 16, "a7" * 16], ["a4" * 16]]
     assert board.shots[0].chosen_take == "d1" * 16 and board.shots[0].chosen_by_user
     # Row for row, column for column: the new tables hold exactly what the old files held.
     assert migrated_rows(data) == before_rows
     assert rows(data / "studio.sqlite3", "spend", "DISTINCT address") == [(None,)]
-    assert file_digests(data) == before_files
+    # Every media file unchanged; the board file kept as it was under boards/.json-backup/ (it is a row now).
+    kept, after_files = f"boards/{BACKUP_DIRNAME}/", file_digests(data)
+    assert {name.replace(kept, "boards/"): digest for name, digest in after_files.items()} == before_files
+    assert any(name.startswith(kept) for name in after_files)
     # One database, the three old files kept (unchanged) as backups.
     assert files_at_top(data) == AFTER_UPGRADE
     assert legacy_rows(data, local.BACKUP_SUFFIX) == before_rows

@@ -480,13 +480,13 @@ ADDRESS = "addr-chain-visitor"
 
 
 class CountingBoards(BoardStore):
-    """The session's board store, counting every board file it reads."""
+    """The session's board store, counting every board it parses."""
 
     reads = 0
 
-    def _read(self, owner: str, path: Path) -> Board | None:
+    def _parse(self, owner: str, board_id: str, body: str) -> Board | None:
         self.reads += 1
-        return super()._read(owner, path)
+        return super()._parse(owner, board_id, body)
 
 
 def _count_reads(studio: Studio) -> CountingBoards:

@@ -177,6 +177,7 @@ def test_six_shots_one_fails_the_others_complete_and_the_fixed_one_retries(gener
     again = store.get(OWNER, board.id)
     assert again == board
     assert store.get("someone-else", board.id) is None
+    store.close()
 
 
 def _row_bands(sheet: Image.Image) -> int:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,6 @@ from conftest import wait_until
 
 from seedance_ui.storyboard import Board, dumps_board
 from seedance_ui.storyboard.blank import is_untouched
-from seedance_ui.storyboard.board_delete import TRASH_DIRNAME
 from seedance_ui.storyboard.clips import export_stem
 from seedance_ui.storyboard.model import Take, new_id
 from seedance_ui.storyboard.page import Shown
@@ -124,8 +124,8 @@ def test_a_deleted_board_leaves_the_list_then_its_files_and_links_go(tmp_path: P
 
     done = slips.delete_board(shown(board, None))
     wait_until(lambda: purged == [(OWNER, board.id)])
-    assert not (folder / TRASH_DIRNAME / f"{board.id}.json").exists()
-    assert not (folder / f"{board.id}.json").exists() and not cast.exists() and not export.exists()
+    assert session.boards.db.get_board(OWNER, board.id) is None  # its row is gone, trash and all
+    assert not cast.exists() and not export.exists()
     assert session.boards.get(OWNER, keep.id) is not None
 
 
@@ -134,10 +134,16 @@ def test_a_board_trashed_by_a_stopped_app_is_purged_on_the_next_start(tmp_path: 
     board = board_with_takes(session)
     slips.delete_board(shown(board, None))
     slips.shelf._items.clear()  # the app stopped before the time ran out: nothing finished
-    trashed = session.boards.owner_dir(OWNER) / TRASH_DIRNAME / f"{board.id}.json"
-    assert trashed.is_file()
+    trashed_at = session.boards.db.get_board(OWNER, board.id)["trashed_at"]
+    assert trashed_at is not None
+    make(tmp_path)  # another replica starting within the undo time leaves it undoable
+    assert session.boards.restore(OWNER, board.id) is not None
+    slips.delete_board(shown(board, None))
+    slips.shelf._items.clear()
+    trashed_at = session.boards.db.get_board(OWNER, board.id)["trashed_at"]
+    wait_until(lambda: time.time() > trashed_at + SECONDS)  # the undo time is over
     make(tmp_path)
-    assert not trashed.exists() and session.boards.get(OWNER, board.id) is None
+    assert session.boards.db.get_board(OWNER, board.id) is None
 
 
 def test_the_last_board_deleted_opens_a_new_empty_one(tmp_path: Path) -> None:

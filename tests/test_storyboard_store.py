@@ -1,17 +1,26 @@
-"""BoardStore: one JSON file per board under a per-owner directory, atomic writes, owner scoping."""
+"""BoardStore: boards as rows of the studio's database (#22), scoped per owner, on SQLite and on PostgreSQL.
 
-import hashlib
-import json
-import shutil
+Round trips, owner scoping, id checks, the list without parsing, the trash; two BoardStores on one
+PostgreSQL (two replicas) see each other's saves and deletes; concurrent saves of one board never mix.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from pg_server import truncate_all
 
-from seedance_ui.storyboard import Board, BoardStore, StoryboardError, Take, loads_board
+from seedance_ui.store.interface import Database
+from seedance_ui.store.local import open_database
+from seedance_ui.storyboard import Board, BoardStore, StoryboardError, Take, dumps_board, loads_board
 
 
 @pytest.fixture
-def store(tmp_path):
-    return BoardStore(tmp_path)
+def store(tmp_path: Path, db: Database) -> BoardStore:
+    return BoardStore(tmp_path / "data", db=db)
 
 
 def _board(owner: str, title: str = "B") -> Board:
@@ -21,27 +30,27 @@ def _board(owner: str, title: str = "B") -> Board:
     return board
 
 
-def test_save_get_round_trip_and_layout(store, tmp_path):
+def test_save_get_round_trip_as_a_row_not_a_file(store: BoardStore, db: Database) -> None:
     board = _board("alice")
     store.save(board)
-    path = tmp_path / "boards" / hashlib.sha256(b"alice").hexdigest()[:16] / f"{board.id}.json"
-    assert path.is_file()
-    assert json.loads(path.read_text())["format"] == "seedance-storyboard"
+    row = db.get_board("alice", board.id)
+    assert row is not None and loads_board(row["body"]) == board
+    assert (row["title"], row["shot_count"], row["size"]) == ("B", 1, len(dumps_board(board).encode()))
     assert store.get("alice", board.id) == board
-    assert loads_board(path.read_text()) == board
+    assert store.get("alice", board.id).media_dir == store.owner_dir("alice")
+    assert not store.root.exists() or not list(store.root.rglob("*.json"))  # no board file anywhere
 
 
-def test_save_is_atomic_and_leaves_no_temp_files(store):
+def test_each_save_replaces_the_row_and_bumps_its_version(store: BoardStore, db: Database) -> None:
     board = _board("alice")
     for i in range(3):
         board.title = f"v{i}"
         store.save(board)
-    files = list(store.owner_dir("alice").iterdir())
-    assert [f.name for f in files] == [f"{board.id}.json"]
     assert store.get("alice", board.id).title == "v2"
+    assert store.stamps("alice") == {board.id: 3} and len(db.board_rows("alice")) == 1
 
 
-def test_save_touches_updated_at_unless_asked_not_to(store):
+def test_save_touches_updated_at_unless_asked_not_to(store: BoardStore) -> None:
     board = _board("alice")
     board.updated_at = 5.0
     store.save(board, touch=False)
@@ -50,17 +59,19 @@ def test_save_touches_updated_at_unless_asked_not_to(store):
     assert store.get("alice", board.id).updated_at > 5.0
 
 
-def test_list_is_per_owner_newest_first(store):
+def test_list_and_summaries_are_per_owner_newest_first(store: BoardStore) -> None:
     a1, a2, b1 = _board("alice", "a1"), _board("alice", "a2"), _board("bob", "b1")
     for board, stamp in ((a1, 10.0), (a2, 20.0), (b1, 30.0)):
         board.updated_at = stamp
         store.save(board, touch=False)
     assert [b.title for b in store.list("alice")] == ["a2", "a1"]
+    assert [(s.title, s.shot_count, s.updated_at) for s in store.summaries("alice")] == [
+        ("a2", 1, 20.0), ("a1", 1, 10.0)]
     assert [b.title for b in store.list("bob")] == ["b1"]
-    assert store.list("carol") == []
+    assert store.list("carol") == [] and store.summaries("carol") == []
 
 
-def test_other_owners_cannot_get_or_delete(store):
+def test_other_owners_cannot_get_or_delete(store: BoardStore) -> None:
     board = store.save(_board("alice"))
     assert store.get("bob", board.id) is None
     assert store.delete("bob", board.id) is False
@@ -70,40 +81,144 @@ def test_other_owners_cannot_get_or_delete(store):
     assert store.delete("alice", board.id) is False
 
 
-def test_a_file_copied_into_another_owners_folder_is_not_served(store):
+def test_a_row_that_names_another_owner_is_not_served(store: BoardStore, db: Database) -> None:
     board = store.save(_board("alice"))
-    bob_dir = store.owner_dir("bob")
-    bob_dir.mkdir(parents=True)
-    shutil.copy(store.path_for("alice", board.id), bob_dir / f"{board.id}.json")
+    row = dict(db.get_board("alice", board.id) or {})
+    db.put_board({**row, "owner": "bob"})  # alice's JSON under bob's key
     assert store.get("bob", board.id) is None
     assert store.list("bob") == []
 
 
 @pytest.mark.parametrize("bad", ["../../etc/passwd", "A" * 32, "a" * 31, "", "a" * 32 + "/x"])
-def test_board_ids_are_validated_before_paths_are_built(store, bad):
-    for call in (lambda: store.get("alice", bad), lambda: store.delete("alice", bad)):
+def test_board_ids_are_validated(store: BoardStore, bad: str) -> None:
+    for call in (lambda: store.get("alice", bad), lambda: store.delete("alice", bad),
+                 lambda: store.restore("alice", bad), lambda: store.purge("alice", bad)):
         with pytest.raises(StoryboardError):
             call()
     board = _board("alice")
     board.id = bad
     with pytest.raises(StoryboardError):
         store.save(board)
-    assert not (store.root / "etc").exists()
+    assert store.summaries("alice") == []
 
 
-def test_owner_is_required(store):
-    with pytest.raises(StoryboardError):
-        store.list("")
+def test_owner_is_required(store: BoardStore) -> None:
+    for call in (lambda: store.list(""), lambda: store.summaries(""), lambda: store.save(_board(""))):
+        with pytest.raises(StoryboardError):
+            call()
 
 
-def test_unreadable_files_are_skipped(store):
+def test_an_unreadable_row_is_skipped(store: BoardStore, db: Database) -> None:
     good = store.save(_board("alice"))
-    (store.owner_dir("alice") / f"{'e' * 32}.json").write_text("{not json")
-    (store.owner_dir("alice") / f".{good.id}.abc.tmp.json").write_text("{half writ")  # another save, mid-way
+    db.put_board({"owner": "alice", "board_id": "e" * 32, "body": "{not json", "title": "x", "shot_count": 0,
+                  "updated_at": 1.0, "pending": 0, "size": 9})
     assert [b.id for b in store.list("alice")] == [good.id]
     assert store.get("alice", "e" * 32) is None
 
 
-def test_create(store):
+def test_create(store: BoardStore) -> None:
     board = store.create("alice", "Pilot")
     assert store.get("alice", board.id).title == "Pilot"
+
+
+def test_the_trash_hides_restores_and_purges(store: BoardStore, db: Database) -> None:
+    changed: list[str] = []
+    store.listen(changed.append)
+    board = store.save(_board("alice"))
+    assert store.trash("bob", board.id) is None
+    assert store.trash("alice", board.id) == board
+    assert store.get("alice", board.id) is None and store.summaries("alice") == []
+    assert db.board_bytes("alice") == len(dumps_board(board).encode())  # the trash still takes room
+    assert store.restore("alice", board.id) == board and store.restore("alice", board.id) is None
+    assert store.purge("alice", board.id) is None  # not in the trash: kept
+    store.trash("alice", board.id)
+    assert store.trashed(before=0.0) == []
+    [(owner, board_id)] = store.trashed(before=9e9)
+    assert (owner, board_id) == ("alice", board.id)
+    assert store.purge("alice", board.id) == board and db.get_board("alice", board.id) is None
+    assert changed == [board.id] * 4  # save, trash, restore, trash: in-process listeners fire
+
+
+def test_pending_boards_are_found_for_every_owner(store: BoardStore) -> None:
+    waiting, idle = _board("alice"), _board("bob")
+    waiting.pending = [waiting.shots[0].id]
+    store.save(waiting)
+    store.save(idle)
+    assert [b.id for b in store.owners_with_pending()] == [waiting.id]
+    waiting.pending = []
+    store.save(waiting)
+    assert store.owners_with_pending() == []
+
+
+# --- two replicas on one PostgreSQL -------------------------------------------------------------------
+
+
+@pytest.fixture
+def replicas(postgres_url: str, tmp_path: Path) -> Iterator[tuple[BoardStore, BoardStore]]:
+    """Two BoardStores as two replicas would hold them: each its own database object and data dir."""
+    truncate_all(postgres_url)
+    one, two = open_database(tmp_path / "a", postgres_url), open_database(tmp_path / "b", postgres_url)
+    yield BoardStore(tmp_path / "a", db=one), BoardStore(tmp_path / "b", db=two)
+    one.close()
+    two.close()
+
+
+def test_two_replicas_see_each_others_boards_and_deletes(replicas: tuple[BoardStore, BoardStore]) -> None:
+    a, b = replicas
+    board = a.save(_board("alice", "From replica A"))
+    assert b.get("alice", board.id) == board
+    assert [s.title for s in b.summaries("alice")] == ["From replica A"]
+    seen = b.get("alice", board.id)
+    seen.title = "Renamed on B"
+    b.save(seen)
+    assert a.get("alice", board.id).title == "Renamed on B"
+    assert a.stamps("alice") == b.stamps("alice") == {board.id: 2}
+    assert b.trash("alice", board.id) is not None
+    assert a.get("alice", board.id) is None and a.summaries("alice") == []
+    assert a.restore("alice", board.id) is not None and b.get("alice", board.id) is not None
+    assert a.delete("alice", board.id) and b.get("alice", board.id) is None and b.list("alice") == []
+
+
+def test_concurrent_saves_from_two_replicas_never_mix(replicas: tuple[BoardStore, BoardStore]) -> None:
+    a, b = replicas
+    board = a.save(_board("alice"))
+    errors: list[BaseException] = []
+
+    def save_many(store: BoardStore, label: str) -> None:
+        mine = store.get("alice", board.id)
+        try:
+            for n in range(25):
+                mine.title = f"{label}{n}"
+                mine.shots[0].prompt = f"{label} prompt {n}"
+                store.save(mine)
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=save_many, args=(s, label)) for s, label in ((a, "A"), (b, "B"))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    final = b.get("alice", board.id)
+    assert final.title in ("A24", "B24")  # one replica's last save, whole: never half of each
+    assert final.shots[0].prompt == f"{final.title[0]} prompt 24"
+    assert a.stamps("alice") == {board.id: 51} and len(a.list("alice")) == 1
+
+
+def test_one_replica_at_a_time_looks_at_a_boards_chain(replicas: tuple[BoardStore, BoardStore]) -> None:
+    from seedance_ui.storyboard.chain_runner import ChainRunner
+
+    a, b = replicas
+    board = _board("alice")
+    board.pending = [board.shots[0].id]
+    a.save(board)
+    runners = [ChainRunner(store, lambda _board_id: threading.Lock(), None, None)  # type: ignore[arg-type]
+               for store in (a, b)]
+    with runners[0]._claim(board.id) as first:
+        assert first
+        with runners[1]._claim(board.id) as second:
+            assert not second  # replica B would send the chained shot A is sending: it waits
+        assert runners[1].advance("alice", board.id) == []
+    with runners[1]._claim(board.id) as again:
+        assert again  # dropped when A's look was over

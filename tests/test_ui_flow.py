@@ -122,6 +122,29 @@ def test_long_paste_is_kept_counted_and_refused_at_the_prompt(browser: Any, flow
         page.context.close()
 
 
+def test_a_paste_past_the_unqueued_events_cap_is_still_counted(browser: Any, flow_app: LiveApp) -> None:
+    """Gradio echoes a Textbox's whole value in a change event's data: a 150,000-character paste sent from
+    the box itself was refused at the edge (HTTP 413) and the counter went stale. The probe sends the cut."""
+    from seedance_ui.security.edge import instant_request_bytes
+
+    text = "A lighthouse keeper trims the lamp at dusk. " * 3500
+    assert len(text.encode()) > instant_request_bytes(CAP)
+    page = open_at(browser, flow_app, SIZES["1440x900"])
+    refused: list[int] = []
+    page.on("response", lambda r: refused.append(r.status) if r.status >= 400 else None)
+    try:
+        page.fill("#sd-prompt textarea", text)
+        over = f"{len(text):,} characters: {len(text) - CAP:,} over the {CAP:,} limit"
+        page.wait_for_selector(f'#sd-counter :text("{over}")')
+        page.keyboard.type(" more")
+        longer = f"{len(text) + 5:,} characters"
+        page.wait_for_selector(f'#sd-counter :text("{longer}")')
+        assert refused == []
+        assert not page.is_visible("#sd-prompt-probe")
+    finally:
+        page.context.close()
+
+
 def test_duration_typed_past_the_range_is_said_to_be_clamped(browser: Any, flow_app: LiveApp) -> None:
     page = open_at(browser, flow_app, SIZES["1440x900"])
     try:

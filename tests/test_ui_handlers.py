@@ -137,10 +137,14 @@ def test_the_cost_and_lint_events_take_the_pages_raw_values(settings: Settings) 
                                          (None, None, None), (MODEL_FAST, 0, "<b>1080p</b>")):
             card = run_async(studio.create.on_cost(model, duration, quality, "yes"))
             assert "data-credits" not in card and "sd-cost-main" in card and "<b>" not in card
-        counter, straighten = run_async(studio.create.on_prompt("A \u201cquoted\u201d line", False))
+        # The prompt arrives through the probe: "<its length>:<its text, cut to the cap + 1>" (probe_js)
+        counter, straighten = run_async(studio.create.on_prompt("15:A \u201cquoted\u201d line", False))
         assert "curly_quotes" in counter and straighten.get("visible") is True
-        counter, straighten = run_async(studio.create.on_prompt(None, None))
-        assert "sd-counter" in counter and straighten.get("visible") is False
+        for probe in (None, 42, "", "x", "-3:bad", "9" * 20 + ":long"):
+            counter, straighten = run_async(studio.create.on_prompt(probe, None))
+            assert "sd-counter" in counter and straighten.get("visible") is False
+        counter, _ = run_async(studio.create.on_prompt("88005:" + "word " * 2001, False))
+        assert "88,005 characters" in counter
 
 
 def test_history_persists_across_restarts_and_is_scoped_to_the_owner(settings: Settings) -> None:

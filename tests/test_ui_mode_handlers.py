@@ -52,6 +52,11 @@ def settings(tmp_path: Path, simulator: Any) -> Settings:
     )
 
 
+def probe(text: str) -> str:
+    """The prompt as the page's probe sends it to the lint (ui/studio/create.py probe_js)."""
+    return f"{len(text)}:{text}"
+
+
 def update(value: Any) -> dict[str, Any]:
     assert isinstance(value, dict), value
     return value
@@ -99,11 +104,12 @@ def test_cost_and_lint_follow_the_mode_from_raw_values(settings: Settings) -> No
             assert billed(REFERENCES, junk) == "5"
         assert billed(FRAMES, 8.0) == "5"
 
-        counter, _straighten = run_async(studio.create.on_prompt("@image1 meets @image3", False, REFERENCES,
-                                                          {"image": 2, "video": 0, "audio": 0}))
+        counts = {"image": 2, "video": 0, "audio": 0}
+        counter, _straighten = run_async(studio.create.on_prompt(probe("@image1 meets @image3"), False,
+                                                                 REFERENCES, counts))
         assert 'data-code="tag_without_input"' in counter and "@image2 is not in the prompt" in counter
         for model, counts in ((FRAMES, {"image": 2}), (REFERENCES, "junk"), (None, None)):
-            counter, _ = run_async(studio.create.on_prompt("@image3 walks", False, model, counts))
+            counter, _ = run_async(studio.create.on_prompt(probe("@image3 walks"), False, model, counts))
             if model == REFERENCES:
                 assert "no images given" in counter  # junk counts are none
             else:

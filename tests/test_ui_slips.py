@@ -8,7 +8,9 @@ the time is up a board is gone from the list and from disk; *New board* then an 
 
 from __future__ import annotations
 
+import contextlib
 import json
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -175,15 +177,22 @@ def board_choices(page: Any) -> int:
     return options
 
 
-def board_file(app: LiveApp, board_id: str) -> Path | None:
-    return next((p for p in (app.data_dir / "boards").glob(f"*/{board_id}.json")), None)
+def board_rows(app: LiveApp) -> list[tuple[str, str, float | None]]:
+    """(board id, JSON, trashed_at) of every board in the app's database (trashed ones too)."""
+    with contextlib.closing(sqlite3.connect(app.data_dir / "studio.sqlite3")) as conn:
+        return conn.execute("SELECT board_id, body, trashed_at FROM boards ORDER BY board_id").fetchall()
+
+
+def board_file(app: LiveApp, board_id: str) -> str | None:
+    """The board's JSON as stored (in the trash or not), or None when it is gone."""
+    return next((body for found, body, _trashed in board_rows(app) if found == board_id), None)
 
 
 def open_board_id(page: Any, app: LiveApp) -> str:
-    """The open board's id, found on disk by the title its picker shows (the id box is not drawn)."""
+    """The open board's id, found in the database by the title its picker shows (the id box is not drawn)."""
     title = page.input_value("#sb-picker input").split(" · ")[0]
-    ids = [p.stem for p in (app.data_dir / "boards").glob("*/*.json")
-           if p.name != "_index.json" and json.loads(p.read_text())["title"] == title]
+    ids = [board_id for board_id, body, trashed in board_rows(app)
+           if trashed is None and json.loads(body)["title"] == title]
     assert len(ids) == 1, (title, ids)
     return ids[0]
 
@@ -237,15 +246,15 @@ def test_a_deleted_board_leaves_the_list_and_the_disk(browser: Any, slips_app: L
         page.click("#sb-delete-board")
         wait_until(lambda: board_title(page) != title)
         page.wait_for_selector("#sb-undo", state="hidden", timeout=(UNDO_SECONDS + 10) * 1000)
-        wait_until(lambda: board_file(slips_app, doomed) is None)
-        assert not list((slips_app.data_dir / "boards").glob(f"*/.trash/{doomed}.json"))
+        wait_until(lambda: board_file(slips_app, doomed) is None)  # purged: out of the trash too
         assert board_choices(page) == count - 1
     finally:
         page.context.close()
 
 
 def board_files(app: LiveApp) -> list[str]:
-    return sorted(p.name for p in (app.data_dir / "boards").rglob("*") if p.name != "_index.json")
+    """Every board row and every file of the boards' media folders."""
+    return [row[0] for row in board_rows(app)] + sorted(p.name for p in (app.data_dir / "boards").rglob("*"))
 
 
 def import_file(page: Any, path: Path) -> None:

@@ -9,7 +9,9 @@ one is picked, and the three review exports are downloaded and opened. A second 
 
 from __future__ import annotations
 
+import contextlib
 import json
+import sqlite3
 import time
 import zipfile
 from pathlib import Path
@@ -271,9 +273,10 @@ def test_build_generate_fail_retry_compare_pick_and_export(
     page.wait_for_selector("#sb-tiles .sb-tile[data-number='1'] .sb-take-badge >> text=Take 2/2")
     page.wait_for_selector("#sb-takes .sb-take.is-chosen[data-number='2']")
     shot_ids = [t["shot"] for t in tiles(page)]
-    boards = (live_app.data_dir / "boards").glob("*/*.json")
-    [board_file] = [p for p in boards if shot_ids[0] in p.read_text(encoding="utf-8")]
-    saved = json.loads(board_file.read_text(encoding="utf-8"))
+    with contextlib.closing(sqlite3.connect(live_app.data_dir / "studio.sqlite3")) as conn:  # a row now
+        [(body,)] = conn.execute("SELECT body FROM boards WHERE instr(body, ?) > 0",
+                                 (shot_ids[0],)).fetchall()
+    saved = json.loads(body)
     first = saved["shots"][0]
     assert saved["title"] == "Balloon chase" and saved["settings"]["style"] == STYLE
     assert first["chosen_take"] == first["takes"][1]["id"] and first["chosen_by_user"] is True

@@ -41,7 +41,7 @@ from seedance_ui.pricing import estimate
 from seedance_ui.runtime import Runtime
 from seedance_ui.security.key_owner import KEY_HEADER, address_owner, header_key, key_owner
 from seedance_ui.store import JobRecord, JobStatus
-from seedance_ui.ui.views import file_url
+from seedance_ui.ui.media_links import MediaLinks
 
 # How long start_video waits for the provider to take the job (and say how long it expects to need).
 START_SETTLE_SECONDS = 5.0
@@ -190,10 +190,10 @@ class AgentTools:
         return out
 
     def _files(self, record: JobRecord, caller: Caller) -> dict[str, Any]:
-        video, poster = self.store.video_file(record), self.store.poster_file(record)
+        links = MediaLinks(self.store)  # presigned bucket links, the owner-checked route, or our files
         return {
-            "video_url": f"{caller.base_url}/{file_url(video)}" if video else None,
-            "poster_url": f"{caller.base_url}/{file_url(poster)}" if poster else None,
+            "video_url": links.absolute(caller.base_url, links.link(record.video_path)),
+            "poster_url": links.absolute(caller.base_url, links.link(record.poster_path)),
             "video_duration": record.video_duration,
             "width": record.width,
             "height": record.height,

@@ -36,7 +36,7 @@ from seedance_ui.jobs.hub import ChangeHub
 from seedance_ui.jobs.inputs import StoreUploadCache, durable_params, needs_upload, save_inputs
 from seedance_ui.jobs.keys import DEMO_API_KEY, ClientFactory, KeyRing
 from seedance_ui.jobs.leases import ChangeFeed, Replica
-from seedance_ui.jobs.limits import Scheduler
+from seedance_ui.jobs.limits import FlightSlots, Scheduler
 from seedance_ui.jobs.meta import KEY_VISITOR, MetaStore
 from seedance_ui.jobs.pipeline import JobRunner, Phase
 from seedance_ui.jobs.recovery import Action, plan, video_on_disk
@@ -94,7 +94,11 @@ class JobManager:
         self.replica = Replica(store.db, settings, shared=bool(store.database_url))
         self._feed = ChangeFeed(store.db) if self.replica.shared else None
         self._replica_tasks: builtins.list[asyncio.Task[None]] = []
-        self._scheduler = Scheduler(settings.max_jobs_in_flight, settings.max_jobs_per_owner)
+        # The caps on jobs in flight hold for the whole deployment: with replicas, admission takes a slot in
+        # the store (limits.py); on SQLite the one process is the deployment, and counts in memory as ever.
+        caps = (settings.max_jobs_in_flight, settings.max_jobs_per_owner)
+        slots = FlightSlots(store.db, self.replica.id, *caps) if self.replica.shared else None
+        self._scheduler = Scheduler(*caps, slots)
         self._webhooks = webhooks_enabled(settings.public_url)
         self._positions: dict[str, int] = {}  # job_id -> queue position; replaced whole, read anywhere
         self._runners: dict[str, JobRunner] = {}
@@ -203,6 +207,7 @@ class JobManager:
         await asyncio.gather(*tasks, return_exceptions=True)
         for job_id in unsent:
             self.update(job_id, status=JobStatus.QUEUED, submitted_at=None)
+            self._scheduler.release(job_id)  # back in the queue: its slot goes to whoever is next
         with contextlib.suppress(Exception):  # another replica takes these jobs at its next scan
             self.replica.release_all()
         for client in self.keys.take_clients():
@@ -286,9 +291,9 @@ class JobManager:
             self._demo_labels[record.id] = demo_label
         log.info("job %s: queued for owner %s", record.id, log_id(owner))
         if self._on_loop():
-            self._enqueue(record.id, owner)
+            self._enqueue(record.id, owner, record.created_at)
             return self.get(record.id, owner) or record
-        return self._call(self._enqueue_async(record.id, owner)) or record
+        return self._call(self._enqueue_async(record.id, owner, record.created_at)) or record
 
     def _check_media(self, request: GenerationRequest) -> MeasuredInputs:
         """Measure the request's media (files read, URLs fetched; nothing uploaded or created); raises
@@ -518,12 +523,12 @@ class JobManager:
 
     # ================================================================================================
     # scheduling (jobs loop)
-    async def _enqueue_async(self, job_id: str, owner: str) -> JobRecord | None:
-        self._enqueue(job_id, owner)
+    async def _enqueue_async(self, job_id: str, owner: str, created_at: float) -> JobRecord | None:
+        self._enqueue(job_id, owner, created_at)
         return self.get(job_id, owner)
 
-    def _enqueue(self, job_id: str, owner: str) -> None:
-        self._scheduler.enqueue(job_id, owner)
+    def _enqueue(self, job_id: str, owner: str, created_at: float | None = None) -> None:
+        self._scheduler.enqueue(job_id, owner, created_at)
         self._pump()
         position = self._positions.get(job_id)
         if position is not None:
@@ -619,7 +624,7 @@ class JobManager:
         if action is Action.ENQUEUE:
             if rec.status != JobStatus.QUEUED:  # stopped while uploading: back in the queue, uploads kept
                 self.update(rec.id, status=JobStatus.QUEUED, submitted_at=None)
-            self._scheduler.enqueue(rec.id, rec.owner)
+            self._scheduler.requeue(rec.id, rec.owner, rec.created_at)
         elif action is Action.DROP_QUEUED:
             self.finish(rec.id, JobStatus.FAILED, error_code="key_unavailable",
                         error_message=msg.QUEUED_KEY_GONE_MESSAGE, error_hint=msg.QUEUED_KEY_GONE_HINT)
@@ -681,6 +686,7 @@ class JobManager:
                 if now >= next_scan:
                     next_scan = now + replica.scan_every
                     await self._take_over(await asyncio.to_thread(replica.claim_free))
+                    self._pump()  # a safety net for the queue: a slot freed without a change seen
             except Exception:  # the database is out of reach: the next tick tries again
                 log.warning("replica %s: lease renewal or scan failed", replica.id, exc_info=True)
 
@@ -697,7 +703,7 @@ class JobManager:
         log.warning("job %s: another replica follows it now; stopped here", job_id)
         await self.stop_following(job_id)
         self._scheduler.remove(job_id)
-        self._scheduler.release(job_id)
+        self._scheduler.forget(job_id)  # its slot is the job's: it stays taken while the other follows it
         self._orphans.pop(job_id, None)
         self._tokens.drop(job_id)
         client = self.keys.forget(job_id)
@@ -717,9 +723,14 @@ class JobManager:
             except Exception:
                 log.warning("replica %s: change poll failed", self.replica.id, exc_info=True)
                 continue
-            for job_id in found.changed:
-                if not self.replica.holds(job_id):  # this replica's own writes notified already
-                    self._hub.notify(job_id)
+            elsewhere = [job_id for job_id in found.changed if not self.replica.holds(job_id)]
+            for job_id in elsewhere:  # this replica's own writes notified already
+                self._hub.notify(job_id)
+            if elsewhere and self._scheduler.queued_count:  # a job another replica changed may have
+                try:  # freed a slot: the waiting line here asks again
+                    self._pump()
+                except Exception:  # the database is out of reach: the next change asks again
+                    log.warning("replica %s: admitting after a change failed", self.replica.id, exc_info=True)
             for job_id in found.poked:
                 runner = self._runners.get(job_id)
                 if runner is not None:

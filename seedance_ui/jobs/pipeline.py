@@ -402,6 +402,9 @@ class JobRunner:
                     fields["poster_path"] = poster
                 except Exception as exc:
                     log.warning("job %s: cannot make a poster: %r", self.job_id, exc)
+        # Into the bucket behind the data directory (if any) before the job is done; a put that fails is
+        # retried in the background while the local copy stays (store/objects.py).
+        await asyncio.to_thread(self.host.store.publish, path, fields.get("poster_path"))
         rec = self._record()
         if rec is not None and rec.completed_at is None:
             fields["completed_at"] = time.time()

@@ -1,8 +1,9 @@
 """`ReviewService`: the one object the pages use for reviews, one short method per verb.
 
 Built once per process by `runtime.build_runtime` (as `runtime.reviews`) over the history store (the
-one database, the job records and their files) and the boards on disk. No Gradio. Every verb that
-acts through a link re-reads the link first, so a revoked or expired link stops working at once.
+one database, the job records and their files) and its boards (rows of that database). No Gradio.
+Every verb that acts through a link re-reads the link first, so a revoked or expired link stops working
+at once.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ class ReviewService:
     def __init__(self, store: HistoryStore, *, limits: Limits = DEFAULT_LIMITS,
                  boards: BoardStore | None = None, clock: Callable[[], float] = time.time) -> None:
         self.store, self.db, self.limits, self.clock = store, store.db, limits, clock
-        self.boards = boards or BoardStore(store.data_dir, store.quota)
+        self.boards = boards or BoardStore(store.data_dir, store.quota, store.db)
         self.limiter = OpenLimiter(limits)
         self._secret = store.app_secret(TICKET_SECRET_NAME)
 

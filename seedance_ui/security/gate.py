@@ -35,8 +35,8 @@ _CSP = (
     "default-src 'self'; "
     "script-src 'self' 'unsafe-inline' 'unsafe-eval'; "
     "style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data: blob:; "
-    "media-src 'self' data: blob:; "
+    "img-src 'self' data: blob:{media}; "
+    "media-src 'self' data: blob:{media}; "
     "font-src 'self' data:; "
     "connect-src 'self'; "
     "worker-src 'self' blob:; "
@@ -66,8 +66,11 @@ _REVIEW_CSP = (
 
 
 def security_headers(frame_ancestors: Iterable[str] = SPACES_FRAME_ANCESTORS,
-                     policy: str = _CSP) -> list[tuple[bytes, bytes]]:
-    csp = policy.format(ancestors=" ".join(frame_ancestors)).strip()
+                     policy: str = _CSP, media_origins: Iterable[str] = ()) -> list[tuple[bytes, bytes]]:
+    """`media_origins`: where the studio's page may load pictures and videos from besides itself (the
+    bucket of presigned media links, store/objects.py)."""
+    media = "".join(f" {origin}" for origin in media_origins)
+    csp = policy.format(ancestors=" ".join(frame_ancestors), media=media).strip()
     return [
         (b"content-security-policy", csp.encode()),
         (b"x-frame-options", b"SAMEORIGIN"),  # ignored where frame-ancestors is understood
@@ -96,9 +99,10 @@ def called_name(path: str) -> str | None:
 class Gate:
     """ASGI middleware: refuses deep links and private events by name; adds the security headers."""
 
-    def __init__(self, app: ASGIApp, headers: list[tuple[bytes, bytes]] | None = None) -> None:
+    def __init__(self, app: ASGIApp, headers: list[tuple[bytes, bytes]] | None = None,
+                 media_origins: tuple[str, ...] = ()) -> None:
         self.app = app
-        self.headers = headers if headers is not None else security_headers()
+        self.headers = headers if headers is not None else security_headers(media_origins=media_origins)
         self.review_headers = headers if headers is not None else security_headers(policy=_REVIEW_CSP)
         self._header_names = {name for name, _ in self.headers}
 

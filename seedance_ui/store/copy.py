@@ -2,10 +2,11 @@
 
 Every table of the store goes across (jobs, job bookkeeping, the budget ledger, uploads, input
 references, idempotency keys, identities and app secrets, reviews, chat tokens, prompt versions, the
-index of storyboard takes), in the SQLite file's row order, so the history keeps its order. Rows whose
-primary key is in PostgreSQL already are kept as they are (ON CONFLICT DO NOTHING): running it twice,
-or after an interruption, doubles nothing. Boards (JSON files) and media files stay in the data
-directory for now; the command's help says so.
+index of storyboard takes, the boards), in the SQLite file's row order, so the history keeps its order.
+Boards a studio still kept as JSON files are imported into the SQLite database first, as its next start
+would (storyboard/board_files.py). Rows whose primary key is in PostgreSQL already are kept as they are
+(ON CONFLICT DO NOTHING): running it twice, or after an interruption, doubles nothing. Media files stay
+in the data directory (the command's help says so).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from seedance_ui.store.local import database_path
+from seedance_ui.store.local import database_path, import_board_files
 from seedance_ui.store.postgres import TABLES, PostgresDatabase
 from seedance_ui.store.sqlite import SqliteDatabase
 
@@ -55,13 +56,15 @@ def copy_table(source: SqliteDatabase, target: PostgresDatabase, table: str) -> 
 
 def copy_studio(data_dir: Path, url: str) -> list[TableCopy]:
     """Copy the data directory's studio.sqlite3 (migrated to the current schema first, as a start of the
-    studio would) into the PostgreSQL database at `url` (migrated too). FileNotFoundError when the data
-    directory has no database."""
-    path = database_path(Path(data_dir).expanduser().resolve())
+    studio would, with its board files imported) into the PostgreSQL database at `url` (migrated too).
+    FileNotFoundError when the data directory has no database."""
+    folder = Path(data_dir).expanduser().resolve()
+    path = database_path(folder)
     if not path.is_file():
         raise FileNotFoundError(f"no studio database at {path}")
     source = SqliteDatabase(path)
     try:
+        import_board_files(source, folder)
         target = PostgresDatabase(url)
         try:
             return [copy_table(source, target, table) for table in TABLES]

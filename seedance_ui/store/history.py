@@ -12,6 +12,10 @@ Layout of `data_dir`::
 File names are built only from our own job ids (uuid4 hex, validated), never from provider data.
 Paths kept in a record are relative to `data_dir` and are resolved through `HistoryStore.resolve`,
 which refuses anything that would land outside it. Rows go through the `Database` interface only.
+
+With a bucket behind the data directory (`media`, store/objects.py) the files are put there under the
+same relative path (`publish`, `keep_inputs`), `resolve` fetches a file this replica lacks before
+handing out its path, and deletes remove the objects too.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from typing import Any
 
 from seedance_ui.store.interface import Database
 from seedance_ui.store.local import open_database
+from seedance_ui.store.objects import LocalMedia, MediaStore, register, unregister
 from seedance_ui.store.query import BoardTake, HistoryPage, HistoryQuery
 from seedance_ui.store.quota import DiskQuota
 from seedance_ui.store.records import (
@@ -51,8 +56,10 @@ POSTER_SUFFIX = ".jpg"
 class HistoryStore:
     """Thread-safe job history of one data directory (the database serialises access)."""
 
-    def __init__(self, data_dir: Path | str, visitor_disk_bytes: int = 0, database_url: str = "") -> None:
+    def __init__(self, data_dir: Path | str, visitor_disk_bytes: int = 0, database_url: str = "",
+                 media: MediaStore | None = None) -> None:
         self.data_dir = Path(data_dir).expanduser().resolve()
+        self.media: MediaStore = media or LocalMedia()  # the bucket behind the data directory, if any
         self.database_url = database_url  # "" : SQLite in the data directory (settings.database_url)
         self.videos_dir = self.data_dir / VIDEOS_DIRNAME
         self.posters_dir = self.data_dir / POSTERS_DIRNAME
@@ -64,8 +71,11 @@ class HistoryStore:
         # One visitor's files (inputs, boards, exports): shared with the storyboard's BoardSession.
         self.quota = DiskQuota(self.data_dir, visitor_disk_bytes, self.db)
         self._blobs_lock = threading.Lock()  # a blob is never deleted while a job takes it up
+        register(self.data_dir, self.media)  # for the storyboard's files (objects.file_written, ...)
 
     def close(self) -> None:
+        unregister(self.data_dir, self.media)
+        self.media.close()
         self.db.close()
 
     def __enter__(self) -> HistoryStore:
@@ -185,7 +195,7 @@ class HistoryStore:
         paths = {self.video_path(job_id), self.poster_path(job_id)}
         for rel in recorded:
             try:
-                resolved = self.resolve(rel)
+                resolved = self.resolve(rel, fetch=False)
             except ValueError:
                 log.warning("not deleting %r of job %s: outside the data directory", rel, job_id)
                 continue
@@ -196,6 +206,7 @@ class HistoryStore:
                 path.unlink(missing_ok=True)
             except OSError as exc:
                 log.warning("could not delete %s: %s", path, exc)
+            self.media.delete(self.relative(path))
 
     # -- paths ---------------------------------------------------------------------------------------
 
@@ -239,6 +250,7 @@ class HistoryStore:
                     partial = target.with_name(f"{target.name}.{job_id}.part")
                     shutil.copyfile(source, partial)
                     os.replace(partial, target)  # a crash leaves either no blob or the whole blob
+                    self.media.keep(self.relative(target), target)
                 kept.append((self.relative(target), sha, target.stat().st_size))
             self.db.add_input_refs(job_id, owner, kept)
         return [rel for rel, _sha, _size in kept]
@@ -249,9 +261,10 @@ class HistoryStore:
         with self._blobs_lock:
             for rel in self.db.release_input_refs(check_job_id(job_id)):
                 try:
-                    blob = self.resolve(rel)
+                    blob = self.resolve(rel, fetch=False)
                     if blob is not None:
                         blob.unlink(missing_ok=True)
+                        self.media.delete(self.relative(blob))
                 except (ValueError, OSError) as exc:
                     log.warning("could not delete input blob %s: %s", rel, exc)
         folder = self.inputs_dir(job_id)
@@ -264,7 +277,8 @@ class HistoryStore:
 
     def relative(self, path: Path | str) -> str:
         """`path` (absolute, or relative to the data dir) as a data-dir-relative POSIX string."""
-        absolute = self.resolve(str(path)) if not Path(path).is_absolute() else Path(path).resolve()
+        given = Path(path)
+        absolute = given.resolve() if given.is_absolute() else self.resolve(str(path), fetch=False)
         assert absolute is not None
         if not absolute.is_relative_to(self.data_dir) or absolute == self.data_dir:
             raise ValueError(f"{path} is not inside the data directory")
@@ -273,8 +287,10 @@ class HistoryStore:
     def _relative_or_none(self, path: Path | str | None) -> str | None:
         return None if path is None or path == "" else self.relative(path)
 
-    def resolve(self, relative: str | Path | None) -> Path | None:
-        """Absolute path for a stored relative path; None for None; ValueError if it leaves the data dir."""
+    def resolve(self, relative: str | Path | None, *, fetch: bool = True) -> Path | None:
+        """Absolute path for a stored relative path; None for None; ValueError if it leaves the data dir.
+        A file this replica lacks is fetched from the bucket first (unless `fetch` is False): the one
+        read-through of stored paths."""
         if relative is None or relative == "":
             return None
         if Path(relative).is_absolute():
@@ -282,7 +298,15 @@ class HistoryStore:
         absolute = (self.data_dir / relative).resolve()
         if not absolute.is_relative_to(self.data_dir) or absolute == self.data_dir:
             raise ValueError(f"stored path {relative!r} leaves the data directory")
+        if fetch and self.media.remote and not absolute.is_file():
+            self.media.fetch(absolute.relative_to(self.data_dir).as_posix(), absolute)
         return absolute
+
+    def publish(self, *paths: Path | None) -> bool:
+        """Put files just written under the data directory to the bucket behind it (nothing without
+        one); False when one is left to the background retry (its local copy stays)."""
+        kept = [self.media.keep(self.relative(path), Path(path)) for path in paths if path is not None]
+        return all(kept)
 
     def video_file(self, record: JobRecord) -> Path | None:
         """The record's video as an absolute path if it is set and the file exists."""

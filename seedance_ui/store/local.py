@@ -4,7 +4,8 @@ Layout: `<data_dir>/studio.sqlite3` (plus SQLite's `-wal`/`-shm` while open). Be
 studio kept `history.sqlite3`, `jobs.sqlite3` and `budget.sqlite3`. `open_database` imports them the
 first time it meets them: each is sealed (its WAL folded into the file), all are copied in one
 transaction that also records the import, and only then are they renamed to `<name>.v1-backup`.
-Interrupted anywhere, the next open finishes the job without losing or doubling a row.
+Interrupted anywhere, the next open finishes the job without losing or doubling a row. Every open, on
+either backend, also imports the boards still kept as JSON files (storyboard/board_files.py; once).
 """
 
 from __future__ import annotations
@@ -40,14 +41,24 @@ def open_database(data_dir: Path | str, database_url: str = "") -> Database:
     if database_url:
         from seedance_ui.store.postgres import PostgresDatabase  # psycopg only when PostgreSQL is used
 
-        return PostgresDatabase(database_url)
-    db = SqliteDatabase(database_path(folder))
+        db: Database = PostgresDatabase(database_url)
+    else:
+        db = SqliteDatabase(database_path(folder))
     try:
-        upgrade_legacy(db, folder)
+        if isinstance(db, SqliteDatabase):
+            upgrade_legacy(db, folder)
+        import_board_files(db, folder)
     except BaseException:
         db.close()
         raise
     return db
+
+
+def import_board_files(db: Database, data_dir: Path) -> int:
+    """Import the data directory's board JSON files into the database, once (storyboard/board_files.py)."""
+    from seedance_ui.storyboard.board_files import import_board_files as import_files  # it imports the store
+
+    return import_files(db, data_dir)
 
 
 def upgrade_legacy(db: SqliteDatabase, data_dir: Path) -> dict[str, int]:

@@ -42,14 +42,19 @@ from seedance_ui.store.records import (
     FIELD_NAMES,
     IDEMPOTENCY_PENDING,
     LIMIT_KEEP_SECONDS,
+    SLOTLESS_STATUSES,
     JobMeta,
     JobRecord,
     JobStatus,
     LimitUse,
     SpendRow,
     limit_verdict,
+    slot_verdict,
 )
 from seedance_ui.store.sqlite import (
+    BOARD_COLUMNS,
+    BOARD_LIST_COLUMNS,
+    BOARD_SAVE_SET,
     LLM_USAGE_COLUMNS,
     PROMPT_VERSION_COLUMNS,
     REVIEW_LINK_COLUMNS,
@@ -68,6 +73,7 @@ POOL_MAX_SIZE = 8  # and at most this many at once (three objects per studio pro
 CONNECT_TIMEOUT_SECONDS = 10  # opening: waiting for the server to answer
 MIGRATION_LOCK = 7_220_001  # the advisory lock key that serialises migrations across processes
 LIMIT_PRUNE_SECONDS = 60.0  # how often one database object drops old limit events
+SLOTS_LOCK_SUBJECT = "flight-slots"  # the advisory lock every take_slot holds (the caps count all slots)
 
 Connection = psycopg.Connection[dict[str, Any]]
 Migration = Callable[[Connection], None]
@@ -244,16 +250,37 @@ def _migration_11(conn: Connection) -> None:
     ))
 
 
+def _migration_12(conn: Connection) -> None:
+    """Boards in the database: each board's JSON with what the list shows, its size, version and trash."""
+    _run_all(conn, (
+        """CREATE TABLE boards (owner TEXT NOT NULL, board_id TEXT NOT NULL, body TEXT NOT NULL,
+            title TEXT NOT NULL, shot_count INTEGER NOT NULL, updated_at DOUBLE PRECISION NOT NULL,
+            pending INTEGER NOT NULL DEFAULT 0, size BIGINT NOT NULL, version BIGINT NOT NULL DEFAULT 1,
+            trashed_at DOUBLE PRECISION, PRIMARY KEY (owner, board_id))""",
+        "CREATE INDEX boards_pending ON boards (pending)",
+        "CREATE INDEX boards_trashed ON boards (trashed_at)",
+    ))
+
+
+def _migration_13(conn: Connection) -> None:
+    """Jobs-in-flight slots: one row per job at the provider (owner, the replica that took it, when)."""
+    _run_all(conn, (
+        """CREATE TABLE flight_slots (job_id TEXT PRIMARY KEY NOT NULL, owner TEXT NOT NULL,
+            holder TEXT NOT NULL, taken_at DOUBLE PRECISION NOT NULL)""",
+        "CREATE INDEX flight_slots_owner ON flight_slots (owner)",
+    ))
+
+
 # Ordered like sqlite.MIGRATIONS (tests check both have as many). Append only.
 MIGRATIONS: list[Migration] = [
     _migration_1, _migration_2, _migration_3, _migration_4, _migration_5, _migration_6, _migration_7,
-    _migration_8, _migration_9, _migration_10, _migration_11,
+    _migration_8, _migration_9, _migration_10, _migration_11, _migration_12, _migration_13,
 ]
 # Every table the studio keeps, in an order that copies and truncations can follow.
 TABLES = ("jobs", "job_meta", "spend", "legacy_imports", "app_secrets", "visitor_owners", "uploads",
           "input_refs", "idempotency_keys", "review_links", "review_versions", "review_notes",
           "review_statuses", "llm_usage", "prompt_versions", "board_takes", "job_leases", "review_seen",
-          "limit_events", "job_admissions")
+          "limit_events", "job_admissions", "boards", "flight_slots")
 
 
 def apply_migrations(conn: Connection, migrations: list[Migration] | None = None) -> int:
@@ -354,12 +381,22 @@ def _marks(names: tuple[str, ...]) -> str:
 _COLUMNS = ", ".join(FIELD_NAMES)
 _SELECT_JOB = f"SELECT {_COLUMNS} FROM jobs WHERE id = %s"
 _TERMINAL_VALUES = sorted(s.value for s in JobStatus if s.terminal)
+_SLOTLESS_VALUES = sorted(s.value for s in SLOTLESS_STATUSES)
+# Slots of jobs whose provider task is over, or that are gone (one primary-key look-up per slot).
+_SWEEP_SLOTS = ("DELETE FROM flight_slots s WHERE NOT EXISTS (SELECT 1 FROM jobs j WHERE j.id = s.job_id "
+                "AND NOT (j.status = ANY(%s)))")
+# Per owner, the queued jobs without a slot created before a given job (they come first).
+_OLDER_WAITING = ("SELECT q.owner, COUNT(*) AS n FROM jobs me JOIN jobs q ON q.created_at < me.created_at "
+                  "WHERE me.id = %s AND q.status = %s AND NOT EXISTS (SELECT 1 FROM flight_slots s "
+                  "WHERE s.job_id = q.id) GROUP BY q.owner")
 _UPLOAD_COLUMNS = ", ".join(UPLOAD_FIELDS)
 _LINK_COLUMNS = ", ".join(REVIEW_LINK_COLUMNS)
 _NOTE_COLUMNS = ", ".join(REVIEW_NOTE_COLUMNS)
 _STATUS_COLUMNS = ", ".join(REVIEW_STATUS_COLUMNS)
 _LLM_USAGE_COLUMNS = ", ".join(LLM_USAGE_COLUMNS)
 _VERSION_COLUMNS = ", ".join(PROMPT_VERSION_COLUMNS)
+_BOARD_COLUMNS = ", ".join(BOARD_COLUMNS)
+_BOARD_ROW = f"{_BOARD_COLUMNS}, version, trashed_at"
 
 
 def redact_url(url: str) -> str:
@@ -1147,6 +1184,90 @@ class PostgresDatabase:
         rows = self._rows("SELECT j.id, j.updated_at, l.poked_at FROM jobs j "
                           "LEFT JOIN job_leases l ON l.job_id = j.id WHERE j.updated_at > %s", (since,))
         return [(r["id"], float(r["updated_at"]), r["poked_at"]) for r in rows]
+
+    # -- jobs-in-flight slots (the caps on jobs at the provider, for the whole deployment; jobs/limits.py)
+
+    def take_slot(self, job_id: str, owner: str, holder: str, max_total: int, max_per_owner: int
+                  ) -> str | None:
+        """See SqliteDatabase.take_slot; atomic across processes: every taker holds one advisory lock over
+        its count and its insert (a release or a sweep needs none: it only frees slots)."""
+        with self._transaction() as conn:
+            self._lock(conn, SLOTS_LOCK_SUBJECT)
+            kept = conn.execute("UPDATE flight_slots SET holder = %s WHERE job_id = %s", (holder, job_id))
+            if kept.rowcount:
+                return None
+            refused = None
+            if max_total or max_per_owner:
+                conn.execute(_SWEEP_SLOTS, (_SLOTLESS_VALUES,))
+                rows = conn.execute("SELECT owner, COUNT(*) AS n FROM flight_slots GROUP BY owner").fetchall()
+                held = {r["owner"]: int(r["n"]) for r in rows}
+                rows = conn.execute(_OLDER_WAITING, (job_id, JobStatus.QUEUED.value)).fetchall()
+                older = {r["owner"]: int(r["n"]) for r in rows}
+                refused = slot_verdict(held, older, owner, max_total, max_per_owner)
+            if refused is None:
+                conn.execute("INSERT INTO flight_slots (job_id, owner, holder, taken_at) "
+                             "VALUES (%s, %s, %s, %s)", (job_id, owner, holder, time.time()))
+            return refused
+
+    def release_slot(self, job_id: str) -> None:
+        """The job's provider task is over (or it went back to the queue): its slot is free."""
+        self._write("DELETE FROM flight_slots WHERE job_id = %s", (job_id,))
+
+    # -- storyboards (storyboard/persist.py; as sqlite.SqliteDatabase's) ---------------------------------
+
+    def put_board(self, row: Mapping[str, Any]) -> None:
+        """Write a board: a new row, or the row's body and list columns replaced and its version bumped
+        (one statement: concurrent saves from replicas never mix, the last one wins). A trashed board
+        stays trashed."""
+        self._write(f"INSERT INTO boards ({_BOARD_COLUMNS}) VALUES ({_marks(BOARD_COLUMNS)}) "
+                    f"ON CONFLICT (owner, board_id) DO UPDATE SET {BOARD_SAVE_SET}",
+                    _plain({name: row[name] for name in BOARD_COLUMNS}))
+
+    def add_boards(self, rows: builtins.list[Mapping[str, Any]]) -> int:
+        """Insert boards that are not here yet (rows here already are kept); how many were new."""
+        added = 0
+        with self._transaction() as conn, conn.cursor() as cur:
+            for row in rows:
+                values = _plain({**{name: row[name] for name in BOARD_COLUMNS},
+                                 "trashed_at": row.get("trashed_at")})
+                cur.execute(f"INSERT INTO boards ({_BOARD_COLUMNS}, trashed_at) VALUES "
+                            f"({_marks(BOARD_COLUMNS)}, %(trashed_at)s) ON CONFLICT DO NOTHING", values)
+                added += max(0, cur.rowcount)
+        return added
+
+    def get_board(self, owner: str, board_id: str) -> dict[str, Any] | None:
+        return self._row(f"SELECT {_BOARD_ROW} FROM boards WHERE owner = %s AND board_id = %s",
+                         (owner, board_id))
+
+    def board_rows(self, owner: str, *, bodies: bool = False) -> builtins.list[dict[str, Any]]:
+        columns = ", ".join(BOARD_LIST_COLUMNS) + (", body" if bodies else "")
+        return self._rows(f"SELECT {columns} FROM boards WHERE owner = %s AND trashed_at IS NULL "
+                          "ORDER BY updated_at DESC, board_id DESC", (owner,))
+
+    def pending_boards(self) -> builtins.list[dict[str, Any]]:
+        return self._rows("SELECT owner, board_id, body FROM boards WHERE pending = 1 "
+                          "AND trashed_at IS NULL ORDER BY owner, board_id")
+
+    def trash_board(self, owner: str, board_id: str, at: float | None) -> bool:
+        if at is None:
+            return self._write("UPDATE boards SET trashed_at = NULL WHERE owner = %s AND board_id = %s "
+                               "AND trashed_at IS NOT NULL", (owner, board_id)) == 1
+        return self._write("UPDATE boards SET trashed_at = %s WHERE owner = %s AND board_id = %s "
+                           "AND trashed_at IS NULL", (at, owner, board_id)) == 1
+
+    def trashed_boards(self, before: float) -> builtins.list[tuple[str, str]]:
+        rows = self._rows("SELECT owner, board_id FROM boards WHERE trashed_at IS NOT NULL "
+                          "AND trashed_at <= %s ORDER BY trashed_at", (before,))
+        return [(r["owner"], r["board_id"]) for r in rows]
+
+    def delete_board(self, owner: str, board_id: str) -> bool:
+        return self._write("DELETE FROM boards WHERE owner = %s AND board_id = %s", (owner, board_id)) == 1
+
+    def board_bytes(self, owner: str, board_id: str | None = None) -> int:
+        if board_id is None:
+            return int(self._scalar("SELECT COALESCE(SUM(size), 0) FROM boards WHERE owner = %s", (owner,)))
+        return int(self._scalar("SELECT size FROM boards WHERE owner = %s AND board_id = %s",
+                                (owner, board_id)) or 0)
 
     # -- copying a SQLite studio in (store/copy.py) --------------------------------------------------------
 

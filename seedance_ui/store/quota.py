@@ -3,11 +3,12 @@ frames) and their review exports, against SEEDANCE_VISITOR_DISK_MB.
 
 A write asks `DiskQuota.reserve(owner, nbytes, what)` BEFORE it writes: `QuotaExceeded` (its message
 names the quota and what to delete) when the visitor's files plus the new bytes would go over. The
-visitor's usage is measured (their boards and exports folders, and the distinct input blobs of their
-jobs in the database) and kept for `USAGE_TTL_SECONDS`, then measured again; every reservation is an
-event in the database (scope "disk"), and a reservation checks the measured bytes plus the reservations
-made since the measurement began, on every replica, in the one transaction that records it. So a burst
-of writes is counted exactly, across replicas too, and a deletion is seen within the TTL.
+visitor's usage is measured (their boards' bytes and the distinct input blobs of their jobs in the
+database, their boards' media and exports folders) and kept for `USAGE_TTL_SECONDS`, then measured
+again; every reservation is an event in the database (scope "disk"), and a reservation checks the
+measured bytes plus the reservations made since the measurement began, on every replica, in the one
+transaction that records it. So a burst of writes is counted exactly, across replicas too, and a
+deletion is seen within the TTL.
 """
 
 from __future__ import annotations
@@ -74,9 +75,10 @@ class DiskQuota:
         return self.limit_bytes > 0
 
     def measure(self, owner: str) -> int:
-        """The visitor's bytes on disk now (inputs, boards, exports), measured afresh."""
+        """The visitor's bytes now (inputs, boards in the database, their pictures, exports), afresh."""
         folder = owner_folder(owner)
-        return (self._db.input_bytes(owner) + folder_bytes(self.data_dir / BOARDS_DIRNAME / folder)
+        return (self._db.input_bytes(owner) + self._db.board_bytes(owner)
+                + folder_bytes(self.data_dir / BOARDS_DIRNAME / folder)
                 + folder_bytes(self.data_dir / EXPORTS_DIRNAME / folder))
 
     def _measurement(self, owner: str) -> tuple[float, int]:

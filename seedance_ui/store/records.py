@@ -9,6 +9,7 @@ import dataclasses
 import re
 import secrets
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, NamedTuple
@@ -188,6 +189,29 @@ ADMISSION_GRACE_SECONDS = 600.0  # an admitted job not written yet counts as unf
 IDEMPOTENCY_PENDING = ""  # the job id of a key reserved by a submission still being made
 LIMIT_COUNT = "count"  # LimitUse.refused: too many events in the window
 LIMIT_AMOUNT = "amount"  # LimitUse.refused: their amounts plus this one pass the cap
+# Jobs-in-flight slots (the flight_slots table, one per job at the provider, for the whole deployment):
+SLOTS_FULL = "total"  # Database.take_slot refused: the deployment has its cap of jobs in flight
+OWNER_SLOTS_FULL = "owner"  # Database.take_slot refused: this owner has its cap of jobs in flight
+# A job in one of these holds no slot (its provider task is over): take_slot sweeps such slots away.
+SLOTLESS_STATUSES: frozenset[JobStatus] = TERMINAL_JOB_STATUSES | {JobStatus.DOWNLOADING}
+
+
+def slot_verdict(held: Mapping[str, int], older: Mapping[str, int], owner: str, max_total: int,
+                 max_per_owner: int) -> str | None:
+    """Whether one more job of `owner` may go to the provider: None, or the cap it would pass (0: no cap).
+    `held`: slots per owner; `older`: per owner, jobs created before this one still waiting for a slot (on
+    any replica), which come first (as many as their owner's cap still lets through), so a replica whose
+    own jobs free slots does not keep them from older jobs queued on another. The owner's cap is checked
+    first: SLOTS_FULL then holds for every younger job too. The same rule on both backends."""
+    def first(who: str) -> int:  # how many of the owner's older waiting jobs come before this one
+        room = max_per_owner - held.get(who, 0) if max_per_owner else older.get(who, 0)
+        return min(older.get(who, 0), max(0, room))
+
+    if max_per_owner and held.get(owner, 0) + first(owner) >= max_per_owner:
+        return OWNER_SLOTS_FULL
+    if max_total and sum(held.values()) + sum(first(who) for who in older) >= max_total:
+        return SLOTS_FULL
+    return None
 
 
 @dataclass(frozen=True)

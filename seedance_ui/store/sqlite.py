@@ -37,12 +37,14 @@ from seedance_ui.store.records import (
     FIELD_NAMES,
     IDEMPOTENCY_PENDING,
     LIMIT_KEEP_SECONDS,
+    SLOTLESS_STATUSES,
     JobMeta,
     JobRecord,
     JobStatus,
     LimitUse,
     SpendRow,
     limit_verdict,
+    slot_verdict,
 )
 
 log = logging.getLogger(__name__)
@@ -407,10 +409,52 @@ def _migration_11(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX job_admissions_subject ON job_admissions (subject)")
 
 
+def _migration_12(conn: sqlite3.Connection) -> None:
+    """Boards in the database (#22; until now one JSON file per board): the board's JSON as
+    storyboard/jsonio.py writes it, beside what the board list shows (so listing parses no body), its
+    size (the owner's disk quota counts it), a version every save bumps, and when it went to the trash."""
+    conn.execute(
+        """
+        CREATE TABLE boards (
+            owner      TEXT NOT NULL,
+            board_id   TEXT NOT NULL,
+            body       TEXT NOT NULL,               -- the board's JSON (storyboard/jsonio.dumps_board)
+            title      TEXT NOT NULL,
+            shot_count INTEGER NOT NULL,
+            updated_at REAL NOT NULL,               -- the board's own updated_at (the list's order)
+            pending    INTEGER NOT NULL DEFAULT 0,  -- 1: a chained Generate still has shots to send
+            size       INTEGER NOT NULL,            -- bytes of body (UTF-8)
+            version    INTEGER NOT NULL DEFAULT 1,  -- bumped by every save
+            trashed_at REAL,                        -- epoch seconds: deleted, undoable until purged
+            PRIMARY KEY (owner, board_id)
+        )
+        """
+    )
+    conn.execute("CREATE INDEX boards_pending ON boards (pending)")
+    conn.execute("CREATE INDEX boards_trashed ON boards (trashed_at)")
+
+
+def _migration_13(conn: sqlite3.Connection) -> None:
+    """Jobs-in-flight slots (#22): one row per job at the provider, for the whole deployment, so the
+    caps on jobs in flight (in all and per owner) are counted and taken in one transaction by any replica.
+    A slot is the job's, not its replica's: a job taken over keeps it until its provider task is over."""
+    conn.execute(
+        """
+        CREATE TABLE flight_slots (
+            job_id   TEXT PRIMARY KEY NOT NULL,
+            owner    TEXT NOT NULL,
+            holder   TEXT NOT NULL,    -- the replica that took the slot (or took the job over since)
+            taken_at REAL NOT NULL     -- epoch seconds
+        )
+        """
+    )
+    conn.execute("CREATE INDEX flight_slots_owner ON flight_slots (owner)")
+
+
 # Ordered: MIGRATIONS[n - 1] takes the schema from version n - 1 to n. Append only.
 MIGRATIONS: list[Migration] = [
     _migration_1, _migration_2, _migration_3, _migration_4, _migration_5, _migration_6, _migration_7,
-    _migration_8, _migration_9, _migration_10, _migration_11,
+    _migration_8, _migration_9, _migration_10, _migration_11, _migration_12, _migration_13,
 ]
 
 
@@ -527,6 +571,14 @@ def _history_row(row: sqlite3.Row) -> HistoryRow:
 UPLOAD_FIELDS = ("sha256", "file_url", "expires_at", "file_id", "file_name", "size_bytes", "mime_type")
 _UPLOAD_COLUMNS = ", ".join(UPLOAD_FIELDS)
 _TERMINAL_VALUES = tuple(sorted(s.value for s in JobStatus if s.terminal))
+_SLOTLESS_VALUES = tuple(sorted(s.value for s in SLOTLESS_STATUSES))
+# Slots of jobs whose provider task is over, or that are gone (one primary-key look-up per slot).
+_SWEEP_SLOTS = ("DELETE FROM flight_slots WHERE NOT EXISTS (SELECT 1 FROM jobs j WHERE j.id = "
+                f"flight_slots.job_id AND j.status NOT IN ({', '.join('?' for _ in _SLOTLESS_VALUES)}))")
+# Per owner, the queued jobs without a slot created before a given job (they come first).
+_OLDER_WAITING = ("SELECT q.owner, COUNT(*) FROM jobs me JOIN jobs q ON q.created_at < me.created_at "
+                  "WHERE me.id = ? AND q.status = ? AND NOT EXISTS (SELECT 1 FROM flight_slots s "
+                  "WHERE s.job_id = q.id) GROUP BY q.owner")
 _COLUMNS = ", ".join(FIELD_NAMES)
 _SELECT_JOB = f"SELECT {_COLUMNS} FROM jobs WHERE id = ?"
 # The columns of board reviews' rows (seedance_ui/review/ reads and writes them as dicts).
@@ -544,6 +596,13 @@ LLM_USAGE_COLUMNS = ("id", "owner", "address", "day", "reserved", "used", "cappe
 PROMPT_VERSION_COLUMNS = ("id", "owner", "subject", "text", "source", "created_at")
 _LLM_USAGE_COLUMNS = ", ".join(LLM_USAGE_COLUMNS)
 _VERSION_COLUMNS = ", ".join(PROMPT_VERSION_COLUMNS)
+# What a board save writes (storyboard/persist.py); `version` and `trashed_at` are the database's to keep.
+BOARD_COLUMNS = ("owner", "board_id", "body", "title", "shot_count", "updated_at", "pending", "size")
+BOARD_LIST_COLUMNS = ("board_id", "title", "shot_count", "updated_at", "pending", "size", "version")
+_BOARD_COLUMNS = ", ".join(BOARD_COLUMNS)
+_BOARD_ROW = f"{_BOARD_COLUMNS}, version, trashed_at"
+BOARD_SAVE_SET = (", ".join(f"{name} = excluded.{name}" for name in BOARD_COLUMNS[2:])
+                  + ", version = boards.version + 1")  # a save's upsert (the same on PostgreSQL)
 # Legacy databases: file name -> the table it held (same name and columns in the one database).
 LEGACY_TABLES = {"history.sqlite3": "jobs", "jobs.sqlite3": "job_meta", "budget.sqlite3": "spend"}
 
@@ -1250,6 +1309,74 @@ class SqliteDatabase:
         )
         return None if row is None else dict(row)
 
+    # -- storyboards (storyboard/persist.py; rows as dicts of BOARD_COLUMNS, with version and trashed_at) --
+
+    def put_board(self, row: Mapping[str, Any]) -> None:
+        """Write a board: a new row, or the row's body and list columns replaced and its version bumped
+        (one statement: concurrent saves never mix, the last one wins). A trashed board stays trashed."""
+        self._write(f"INSERT INTO boards ({_BOARD_COLUMNS}) VALUES ({', '.join('?' for _ in BOARD_COLUMNS)}) "
+                    f"ON CONFLICT (owner, board_id) DO UPDATE SET {BOARD_SAVE_SET}",
+                    tuple(row[name] for name in BOARD_COLUMNS))
+
+    def add_boards(self, rows: builtins.list[Mapping[str, Any]]) -> int:
+        """Insert boards that are not here yet (a row already here is kept as it is: an import run twice
+        doubles nothing); `trashed_at` optional. How many were new."""
+        added = 0
+        with self._transaction() as conn:
+            for row in rows:
+                added += conn.execute(
+                    f"INSERT INTO boards ({_BOARD_COLUMNS}, trashed_at) VALUES "
+                    f"({', '.join('?' for _ in BOARD_COLUMNS)}, ?) ON CONFLICT DO NOTHING",
+                    (*(row[name] for name in BOARD_COLUMNS), row.get("trashed_at")),
+                ).rowcount
+        return added
+
+    def get_board(self, owner: str, board_id: str) -> dict[str, Any] | None:
+        """The owner's board row (body included), trashed or not; None when there is none."""
+        row = self._row(f"SELECT {_BOARD_ROW} FROM boards WHERE owner = ? AND board_id = ?",
+                        (owner, board_id))
+        return None if row is None else dict(row)
+
+    def board_rows(self, owner: str, *, bodies: bool = False) -> builtins.list[dict[str, Any]]:
+        """The owner's boards not in the trash (BOARD_LIST_COLUMNS, plus `body` when asked), most recently
+        updated first."""
+        columns = ", ".join(BOARD_LIST_COLUMNS) + (", body" if bodies else "")
+        rows = self._rows(f"SELECT {columns} FROM boards WHERE owner = ? AND trashed_at IS NULL "
+                          "ORDER BY updated_at DESC, board_id DESC", (owner,))
+        return [dict(r) for r in rows]
+
+    def pending_boards(self) -> builtins.list[dict[str, Any]]:
+        """Every owner's boards (owner, board_id, body) with a chained Generate still to finish."""
+        rows = self._rows("SELECT owner, board_id, body FROM boards WHERE pending = 1 AND trashed_at IS NULL "
+                          "ORDER BY owner, board_id")
+        return [dict(r) for r in rows]
+
+    def trash_board(self, owner: str, board_id: str, at: float | None) -> bool:
+        """Move a board to the trash at `at` (None: back out of it); False when it was not there to move."""
+        if at is None:
+            return self._write("UPDATE boards SET trashed_at = NULL WHERE owner = ? AND board_id = ? "
+                               "AND trashed_at IS NOT NULL", (owner, board_id)) == 1
+        return self._write("UPDATE boards SET trashed_at = ? WHERE owner = ? AND board_id = ? "
+                           "AND trashed_at IS NULL", (at, owner, board_id)) == 1
+
+    def trashed_boards(self, before: float) -> builtins.list[tuple[str, str]]:
+        """(owner, board id) of every board trashed at or before `before`."""
+        rows = self._rows("SELECT owner, board_id FROM boards WHERE trashed_at IS NOT NULL "
+                          "AND trashed_at <= ? ORDER BY trashed_at", (before,))
+        return [(r[0], r[1]) for r in rows]
+
+    def delete_board(self, owner: str, board_id: str) -> bool:
+        """Remove the owner's board row (trashed or not); False when there was none."""
+        return self._write("DELETE FROM boards WHERE owner = ? AND board_id = ?", (owner, board_id)) == 1
+
+    def board_bytes(self, owner: str, board_id: str | None = None) -> int:
+        """The bytes of the owner's boards (trashed ones too), or of one of them (0 when it is not here)."""
+        if board_id is None:
+            found = self._row("SELECT COALESCE(SUM(size), 0) FROM boards WHERE owner = ?", (owner,))
+        else:
+            found = self._row("SELECT size FROM boards WHERE owner = ? AND board_id = ?", (owner, board_id))
+        return int(found[0]) if found is not None else 0
+
     # -- job leases (one follower per unfinished job across replicas; jobs/leases.py) ---------------------
 
     def claim_job(self, job_id: str, holder: str, now: float, ttl: float) -> bool:
@@ -1313,6 +1440,34 @@ class SqliteDatabase:
         rows = self._rows("SELECT j.id, j.updated_at, l.poked_at FROM jobs j "
                           "LEFT JOIN job_leases l ON l.job_id = j.id WHERE j.updated_at > ?", (since,))
         return [(row[0], float(row[1]), row[2]) for row in rows]
+
+    # -- jobs-in-flight slots (the caps on jobs at the provider, for the whole deployment; jobs/limits.py)
+
+    def take_slot(self, job_id: str, owner: str, holder: str, max_total: int, max_per_owner: int
+                  ) -> str | None:
+        """Give the job a slot unless the deployment holds `max_total` or the owner `max_per_owner` (0: no
+        cap, as for a job found at the provider on recovery) -> records.SLOTS_FULL / OWNER_SLOTS_FULL;
+        None when the job holds one (a job holding one already keeps it, `holder` updated). Queued jobs
+        created before this one come first (records.slot_verdict). Slots of jobs whose provider task is
+        over or that are gone are swept first. One BEGIN IMMEDIATE transaction, so takers on other
+        connections wait for the counts and the insert together."""
+        with self._transaction() as conn:
+            if conn.execute("UPDATE flight_slots SET holder = ? WHERE job_id = ?", (holder, job_id)).rowcount:
+                return None
+            refused = None
+            if max_total or max_per_owner:
+                conn.execute(_SWEEP_SLOTS, _SLOTLESS_VALUES)
+                held = dict(conn.execute("SELECT owner, COUNT(*) FROM flight_slots GROUP BY owner"))
+                older = dict(conn.execute(_OLDER_WAITING, (job_id, JobStatus.QUEUED.value)))
+                refused = slot_verdict(held, older, owner, max_total, max_per_owner)
+            if refused is None:
+                conn.execute("INSERT INTO flight_slots (job_id, owner, holder, taken_at) VALUES (?, ?, ?, ?)",
+                             (job_id, owner, holder, time.time()))
+            return refused
+
+    def release_slot(self, job_id: str) -> None:
+        """The job's provider task is over (or it went back to the queue): its slot is free."""
+        self._write("DELETE FROM flight_slots WHERE job_id = ?", (job_id,))
 
     # -- upgrading from the three files of v1 ----------------------------------------------------------
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from seedance_ui.client.media_rules import image_problem, measure_image
 from seedance_ui.options import IMAGE_FORMATS, MODE_REFERENCES, MODEL_SPECS, TIER_STANDARD, model_id
+from seedance_ui.store import objects
 from seedance_ui.storyboard.files import atomic_path
 from seedance_ui.storyboard.validation import CAST_DIRNAME, MAX_CAST_NAME_CHARS, name_key
 
@@ -69,4 +70,5 @@ def store_bytes(
                 tmp.write_bytes(data)
             elif source is not None:
                 shutil.copyfile(source, tmp)
+        objects.file_written(target)  # into the bucket behind the data directory, when there is one
     return suffix

@@ -11,14 +11,20 @@ job already made for a chained shot before the restart is adopted, never created
 also records which key the chain was started with (its source, never the key) and the owner's
 address. A visitor's key is kept in memory only: after a restart such a chain waits, saying so on
 its next shot, until `resume_with_key` gives the key back; it never continues on the server's key.
+
+Replicas on one database all resume the pending chains of the shared boards: one look at a board runs
+under a claim in the database (`CHAIN_CLAIM_SCOPE`), so two replicas never send the same chained shot
+(the one that looks second reads the board the first one saved).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import secrets
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +57,8 @@ SERVER_KEY_WAIT_NOTICE = (
     "with another one. Generate it again to continue it."
 )
 ADOPT_LOOKBACK_JOBS = 200  # how many of the owner's newest jobs are searched for one to adopt
+CHAIN_CLAIM_SCOPE = "chain"  # limit events of this scope: the replica looking at a board's chain now
+CHAIN_CLAIM_SECONDS = 300.0  # a claim its replica never dropped (killed mid-look) lapses after this
 
 WAIT_NOTICES = (KEY_WAIT_NOTICE, SERVER_KEY_WAIT_NOTICE)
 
@@ -161,7 +169,9 @@ class ChainRunner:
         """One look at a board's pending chain: send each chained shot whose previous take is done
         (from its last frame), stop the ones after a take that ended without a video. Returns the
         takes sent."""
-        with self.lock_of(board_id):
+        with self.lock_of(board_id), self._claim(board_id) as claimed:
+            if not claimed:  # another replica is looking at it: its save wakes nobody here, the recheck does
+                return []
             board = self.boards.get(owner, board_id)
             if board is None or not board.pending:
                 self._forget(board_id)
@@ -194,6 +204,20 @@ class ChainRunner:
             if dumps_board(board) != before:
                 self.boards.save(board, touch=False)
             return sent
+
+    @contextlib.contextmanager
+    def _claim(self, board_id: str) -> Iterator[bool]:
+        """Whether this replica may look at the board's chain now (True for the one holding the claim,
+        dropped when the look is over)."""
+        db, ref = self.boards.db, secrets.token_hex(16)
+        use = db.hit_limit(CHAIN_CLAIM_SCOPE, [board_id], ref, time.time(), CHAIN_CLAIM_SECONDS, max_count=1)
+        if use.refused is not None:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            db.drop_limit_event(CHAIN_CLAIM_SCOPE, ref)
 
     def _send(self, board: Board, shot_id: str, source: Take, owner: str, sender: Sender) -> Take | None:
         """Send a chained shot from `source` (its previous shot's take, which becomes that shot's chosen
@@ -330,6 +354,8 @@ class ChainRunner:
                     if owner is not None:
                         self.advance(owner, board_id)
                 except Exception:  # one board's trouble must not stop the others
+                    if self._closing.is_set():  # the store closed under the last look: nothing to say
+                        return
                     log.exception("storyboard chain of board %s", board_id)
             with self._guard:
                 if not self._chains:

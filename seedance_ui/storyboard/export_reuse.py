@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from seedance_ui.store import objects
 from seedance_ui.storyboard.files import write_text_atomically
 from seedance_ui.storyboard.jsonio import board_to_dict
 from seedance_ui.storyboard.model import Board
@@ -58,3 +59,5 @@ def reused(target: Path, key: str) -> dict[str, Any] | None:
 def remember(target: Path, key: str, answer: dict[str, Any] | None = None) -> None:
     """Record that `target` was just made for `key` (with what the export answered)."""
     write_text_atomically(_sidecar(target), json.dumps({"key": key, "answer": answer}, default=str))
+    objects.file_written(target)  # into the bucket behind the data directory, when there is one
+    objects.file_written(_sidecar(target))

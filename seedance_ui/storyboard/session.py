@@ -170,7 +170,7 @@ class BoardSession:
         self.max_prompt_chars = max_prompt_chars
         # One visitor's disk quota (store.quota) covers their boards and exports as well as their inputs.
         self.quota = getattr(files, "quota", None)
-        self.boards = BoardStore(self.data_dir, self.quota)
+        self.boards = BoardStore(self.data_dir, self.quota, getattr(files, "db", None))
         self.exports = ExportLine()
         self.manager = jobs
         self.files = files

@@ -39,7 +39,7 @@ class Slips:
         self.session = session
         self.shelf = UndoShelf(seconds)
         self.trash = BoardTrash(session.boards, session.exports_dir)
-        self.trash.purge_stale()
+        self.trash.purge_stale(older_than=seconds)  # a stopped app's trash; not another replica's, in time
 
     def close(self) -> None:
         """Finish every delete still waiting (the app is stopping)."""

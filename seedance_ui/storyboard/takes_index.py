@@ -1,25 +1,25 @@
 """Which board, shot and take each job is, kept in the database for the history's labels and filters.
 
-The boards live in JSON files (persist.py); the history's pages are filtered and paged in SQL, so the
-database keeps a row per take (`store.query.BoardTake`). `TakesIndex.sync(owner)` brings those rows in step
-with the owner's board files before a page is read: a board file whose size or modification time changed
-since the last sync is read again, a board that is gone loses its rows. Unchanged boards cost a `stat`.
+The boards are rows of their own (persist.py: a board's JSON); the history's pages are filtered and paged
+in SQL, so the database keeps a row per take (`store.query.BoardTake`). `TakesIndex.sync(owner)` brings
+those rows in step with the owner's boards before a page is read: a board whose version (bumped by every
+save, on any replica) changed since the last sync is read again, a board that is gone loses its rows.
+Unchanged boards cost one query of the owner's versions.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from pathlib import Path
 
 from seedance_ui.store import HistoryStore
 from seedance_ui.store.query import BoardTake
-from seedance_ui.storyboard.model import Board, is_valid_id
+from seedance_ui.storyboard.model import Board
 from seedance_ui.storyboard.persist import BoardStore
 
 SYNCED_OWNERS = 2048  # the owners whose board stamps are remembered (least recently synced forgotten)
 
-Stamps = dict[str, tuple[int, int]]  # board id -> (file size, modification time in ns)
+Stamps = dict[str, int]  # board id -> its version
 
 
 def board_takes(board: Board) -> list[BoardTake]:
@@ -32,26 +32,12 @@ def board_takes(board: Board) -> list[BoardTake]:
     ]
 
 
-def _stamps(folder: Path) -> Stamps:
-    found: Stamps = {}
-    if not folder.is_dir():
-        return found
-    for path in folder.glob("*.json"):
-        try:
-            stat = path.stat()
-        except OSError:
-            continue
-        if is_valid_id(path.stem):
-            found[path.stem] = (stat.st_size, stat.st_mtime_ns)
-    return found
-
-
 class TakesIndex:
     """Keeps `history`'s board takes in step with the boards of `boards` (thread-safe)."""
 
     def __init__(self, history: HistoryStore, boards: BoardStore | None = None) -> None:
         self.history = history
-        self.boards = boards or BoardStore(history.data_dir)
+        self.boards = boards or BoardStore(history.data_dir, history.quota, history.db)
         self._known: OrderedDict[str, Stamps] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -60,10 +46,10 @@ class TakesIndex:
         if not owner:
             return
         with self._lock:
-            stamps = _stamps(self.boards.owner_dir(owner))
+            stamps = self.boards.stamps(owner)
             known = self._known.get(owner)
             if known is None:  # first sync in this process: what the database holds may be stale
-                known = {board_id: (-1, -1) for board_id in self.history.board_take_boards(owner)}
+                known = {board_id: -1 for board_id in self.history.board_take_boards(owner)}
             for board_id in set(known) - set(stamps):
                 self.history.put_board_takes(owner, board_id, [])
             for board_id, stamp in stamps.items():

@@ -16,6 +16,7 @@ from typing import Protocol, TypeVar
 from seedance_ui.client.request import GenerationRequest
 from seedance_ui.options import MODE_FRAMES, MODE_REFERENCES, MODEL_SPECS, model_id
 from seedance_ui.prompt_rules import prompt_over_limit
+from seedance_ui.store import objects
 
 # What a chained shot's request carries as its first frame while the previous shot's take is not done
 # (planning and the SENT AS preview only: a chained shot is sent with the real frame file).
@@ -64,7 +65,11 @@ def cast_path(media_dir: Path | None, entry: CastLike) -> str:
     PENDING_PICTURE for an entry without a picture yet."""
     if not entry.file_name:
         return PENDING_PICTURE
-    return str(Path(media_dir) / CAST_DIRNAME / entry.file_name) if media_dir else entry.file_name
+    if not media_dir:
+        return entry.file_name
+    path = Path(media_dir) / CAST_DIRNAME / entry.file_name
+    objects.file_needed(path)  # fetched from the bucket when this replica lacks it
+    return str(path)
 
 
 def no_picture(entry: CastLike) -> str:

@@ -30,6 +30,7 @@ from seedance_ui.security.identity import VisitorCookie
 from seedance_ui.security.uploads import UploadLimit
 from seedance_ui.ui.layout import ASSETS, QUEUE_SLOTS, build_demo
 from seedance_ui.ui.mcp_server import agent_lifespan
+from seedance_ui.ui.media_links import media_routes
 from seedance_ui.ui.review.routes import review_routes
 from seedance_ui.ui.theme import HEAD, build_css, build_theme
 
@@ -44,6 +45,8 @@ def extra_routes(runtime: Runtime) -> list[Route]:
     async def healthz(request: Request) -> JSONResponse:
         ok = runtime.manager.running
         body = {"status": "ok" if ok else "degraded", "mode": "demo" if runtime.demo_mode else "live"}
+        if runtime.settings.replica_name:  # which replica answered (through the proxy: where one sticks)
+            body["replica"] = runtime.settings.replica_name
         return JSONResponse(body, status_code=200 if ok else 503)
 
     async def webhook(request: Request) -> JSONResponse:
@@ -66,19 +69,59 @@ def extra_routes(runtime: Runtime) -> list[Route]:
         Route("/healthz", healthz, methods=["GET", "HEAD"]),
         Route(WEBHOOK_ROUTE, webhook, methods=["POST"]),
         *review_routes(runtime),  # the reviewer's page of a shared board: /review/#<token>
+        *media_routes(runtime.store, runtime.settings),  # SEEDANCE_MEDIA_DELIVERY=route: /media/<path>
     ]
 
 
+REPLICA_COOKIE = "seedance_replica"  # deploy/nginx.conf maps its value to the replica of that name
+
+
+class ReplicaCookie:
+    """ASGI middleware: a response to a request whose `seedance_replica` cookie does not name this replica
+    sets it to this replica's name (SEEDANCE_REPLICA_NAME), so a sticky proxy sends the page's later
+    requests (queue, stream, files, uploads) here, and a visitor moved to another replica (this one
+    went away) is moved for good. A session cookie: it carries no identity (the visitor cookie does)."""
+
+    def __init__(self, app: Any, name: str) -> None:
+        self.app = app
+        self.name = name
+        self.header = (b"set-cookie", f"{REPLICA_COOKIE}={name}; Path=/; HttpOnly; SameSite=Lax".encode())
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope.get("type") != "http" or self._named_here(scope.get("headers") or ()):
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_cookie(message: Any) -> None:
+            if message.get("type") == "http.response.start":
+                message["headers"] = [*(message.get("headers") or []), self.header]
+            await send(message)
+
+        await self.app(scope, receive, send_with_cookie)
+
+    def _named_here(self, headers: Any) -> bool:
+        """The request's cookies already name this replica."""
+        wanted = f"{REPLICA_COOKIE}={self.name}"
+        for name, value in headers:
+            cookies = value.decode("latin-1").split(";") if name.lower() == b"cookie" else []
+            if wanted in (cookie.strip() for cookie in cookies):
+                return True
+        return False
+
+
 def edge_middleware(runtime: Runtime) -> list[Middleware]:
-    """Outermost first: the gate (headers, deep links, events by name), body caps, anonymous uploads per
-    address (and the sweep of Gradio's upload folder), the visitor cookie."""
+    """Outermost first: the replica's route cookie (only with SEEDANCE_REPLICA_NAME), the gate (headers,
+    deep links, events by name), body caps, anonymous uploads per address (and the sweep of Gradio's
+    upload folder), the visitor cookie."""
     settings = runtime.settings
     instant = instant_request_bytes(settings.max_prompt_chars)
     uploads = {"trust_proxy": settings.trust_proxy, "max_files": settings.uploads_per_address,
                "max_mb": settings.uploads_per_address_mb, "keep_seconds": settings.upload_keep_minutes * 60,
                "folder": get_upload_folder(), "db": runtime.store.db}
+    route = [Middleware(ReplicaCookie, name=settings.replica_name)] if settings.replica_name else []
     return [
-        Middleware(Gate),
+        *route,
+        Middleware(Gate, media_origins=runtime.store.media.origins()),  # presigned media: the bucket
         Middleware(RequestSizeLimit, instant_max_bytes=instant),
         Middleware(UploadLimit, **uploads),
         Middleware(VisitorCookie, identities=runtime.identities),

@@ -11,8 +11,8 @@ they share. The work is done by a
 into one session call and its result into components.
 
 Where state lives:
-- the board itself: on disk, per owner; every verb commits what the page shows under a per-board lock,
-  merged field by field with what other pages saved (the session's PageMemory);
+- the board itself: a row of the studio's database, per owner; every verb commits what the page shows
+  under a per-board lock, merged field by field with what other pages saved (the session's PageMemory);
 - the ids of the open board and the selected shot: two hidden textboxes, so they travel from the browser
   together with the editor's field values of the same moment (a gr.State is read on the server when the
   event runs, which could pair shot 2's id with shot 1's text).

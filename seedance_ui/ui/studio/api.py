@@ -31,6 +31,7 @@ from seedance_ui.options import (
 from seedance_ui.store import JobRecord, JobStatus
 from seedance_ui.ui.common import API_LIMIT, API_OWNER, INTERNAL_ERROR, listed, log
 from seedance_ui.ui.picture_inputs import upload_problem
+from seedance_ui.ui.players import LinkedVideo
 from seedance_ui.ui.studio.fields import make_request, prompt_too_long, too_long
 from seedance_ui.ui.studio.page import Panel
 
@@ -66,7 +67,7 @@ class ApiPanel(Panel):
                                      label="reference_audio_urls")
             api_filter = gr.Checkbox(value=DEFAULT_CONTENT_FILTER, label="content_filter")
             api_key = gr.Textbox(value="", label="idempotency_key")
-            api_video = gr.Video(label="video")
+            api_video = LinkedVideo(label="video")  # a presigned link of the bucket, or our file
             api_result = gr.JSON(label="result")
             api_trigger = gr.Button("generate")
         api_trigger.click(
@@ -154,7 +155,7 @@ class ApiPanel(Panel):
             code = f" [{final.error_code}]" if final.error_code else ""
             hint = f" — {final.error_hint}" if final.error_hint else ""
             raise gr.Error(f"{message}{code}{hint}", title=final.status.label.split(" —")[0])
-        path = self.video_file(final)
+        path = self.video_player(final)
         if not path:
             raise gr.Error("The video finished but its file is missing on the server.")
         yield path, self.api_summary(final)

@@ -68,25 +68,34 @@ PROMPT_PLACEHOLDER = (
 )
 
 
-# The largest prompt length the page may claim for the counter's message (`clip_js`): a claim is only
+# The largest prompt length the page may claim for the counter's message (`probe_js`): a claim is only
 # ever shown back to the page that made it, so this only keeps the number sane.
 MAX_SAID_LENGTH = 100_000_000
 
 
-def clip_js(limit: int) -> str:
-    """The page's side of the per-keystroke events: the prompt, cut to `limit` + 1 characters when longer
-    (enough to say it is over the cap; the edge caps these events' bodies by it: security/edge.py
-    instant_request_bytes), and its full length in characters (code points, as Python counts) for the
-    counter. The box itself keeps every character."""
+def probe_js(limit: int) -> str:
+    """The page's side of the per-keystroke counter and lint: the prompt box's change writes, into the hidden
+    probe (`prompt_probe`), the prompt's full length in characters (code points, as Python counts), a colon
+    and the prompt cut to `limit` + 1 characters when longer (enough to say it is over the cap). The probe's
+    own change sends that to the server (`on_prompt`), never the box's value: Gradio echoes a Textbox's whole
+    value as a change event's event data, so a long paste sent from the box itself was refused at the
+    edge (instant_request_bytes) and the counter went stale. The box itself keeps every character."""
     return (
-        "(prompt, web, model, counts, length) => { const text = typeof prompt === 'string' ? prompt : ''; "
+        "(prompt) => { const text = typeof prompt === 'string' ? prompt : ''; "
         f"const chars = Array.from(text); const cut = chars.length > {limit} "
-        f"? chars.slice(0, {limit + 1}).join('') : text; return [cut, web, model, counts, chars.length]; }}"
+        f"? chars.slice(0, {limit + 1}).join('') : text; return chars.length + ':' + cut; }}"
     )
 
 
+def read_probe(probe: Any) -> tuple[str, int]:
+    """(the prompt, as the page cut it; the length it said the whole prompt had) from `probe_js`'s value;
+    anything else reads as an empty prompt."""
+    head, sep, text = probe.partition(":") if isinstance(probe, str) else ("", "", "")
+    return (text, int(head)) if sep and head.isdigit() and len(head) <= 12 else ("", 0)
+
+
 def submit_clip_js(limit: int) -> str:
-    """Generate's page side: the prompt (its first input) cut as `clip_js` cuts it and its full length put
+    """Generate's page side: the prompt (its first input) cut as `probe_js` cuts it and its full length put
     in its last input (`prompt_length`), so a paste however long is answered at Generate with its length
     and the limit (`said_length`), never by a request past the edge's body cap (a bare HTTP 413)."""
     return (
@@ -98,7 +107,7 @@ def submit_clip_js(limit: int) -> str:
 
 
 def said_length(text: str, length: Any) -> int:
-    """A prompt's length in characters: what the page says it was (`clip_js`, `submit_clip_js`: it sent
+    """A prompt's length in characters: what the page says it was (`probe_js`, `submit_clip_js`: it sent
     only the start of a longer one), never less than what arrived, at most MAX_SAID_LENGTH."""
     said = length if isinstance(length, int | float) and not isinstance(length, bool) else 0
     return max(len(text), min(int(said), MAX_SAID_LENGTH))
@@ -179,6 +188,8 @@ class CreatePanel(Panel):
         )
         # No maxlength: the box keeps all a writer pastes, and the counter says what to trim (on_prompt).
         p.prompt_length = gr.Number(None, visible=False, precision=0, elem_id="sd-prompt-length")
+        # Rendered (so its change fires) but never shown: "<length>:<the prompt cut to the cap + 1>".
+        p.prompt_probe = gr.Textbox("0:", visible="hidden", elem_id="sd-prompt-probe", show_label=False)
         p.counter = gr.HTML(views.counter_html(lint("")), elem_id="sd-counter")
         p.straighten_btn = gr.Button(
             "Straighten quotes", size="sm", visible=False, elem_id="sd-straighten", variant="secondary"
@@ -279,18 +290,29 @@ class CreatePanel(Panel):
                 elem_id="sd-content-filter",
             )
 
+        p.prompt.change(
+            None, inputs=[p.prompt], outputs=[p.prompt_probe], js=probe_js(self.settings.max_prompt_chars),
+            queue=False, show_progress="hidden", api_visibility="private",
+        )
         gr.on(
-            [p.prompt.change, p.web_search.change, p.model.change, p.ref_counts.change],
+            [p.prompt_probe.change, p.web_search.change, p.model.change, p.ref_counts.change],
             self.on_prompt,
-            inputs=[p.prompt, p.web_search, p.model, p.ref_counts, p.prompt_length],
+            inputs=[p.prompt_probe, p.web_search, p.model, p.ref_counts],
             outputs=[p.counter, p.straighten_btn],
             trigger_mode="always_last",
-            js=clip_js(self.settings.max_prompt_chars),
             **INSTANT,
         )
 
-    @handler
     async def on_prompt(
+        self, probe: Any, web_search: Any, model: Any = None, counts: Any = None,
+        request: gr.Request | None = None,
+    ) -> Out:
+        """`count_and_lint` for the probe's value (`probe_js`): the prompt as the page cut it, its length."""
+        text, length = read_probe(probe)
+        return await self.count_and_lint(text, web_search, model, counts, length, request)
+
+    @handler
+    async def count_and_lint(
         self,
         prompt: Any,
         web_search: Any,
@@ -304,7 +326,7 @@ class CreatePanel(Panel):
         flag a tag that names no input and an input no tag names.
 
         Unqueued, so anyone can call it as often as they like: a prompt over the edge cap is refused
-        unread (the page sends at most the cap + 1 characters of a longer one, and its length: `clip_js`);
+        unread (the page sends at most the cap + 1 characters of a longer one, and its length: `probe_js`);
         a long one is linted on the one lint thread, one at a time per client address (a page
         sends one at a time; more from one address are answered at once with nothing changed), so the web
         server's loop spends microseconds on any input and one visitor cannot fill the lint thread."""

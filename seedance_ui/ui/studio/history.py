@@ -36,6 +36,7 @@ from seedance_ui.ui import views
 from seedance_ui.ui.assist.take_version import version_of_job
 from seedance_ui.ui.common import Out, handler, script, section, toast_info, toast_warning
 from seedance_ui.ui.picture_inputs import handed
+from seedance_ui.ui.players import LinkedVideo
 from seedance_ui.ui.studio.fields import INPUT_LABELS
 from seedance_ui.ui.studio.history_filters import HistoryFilters
 from seedance_ui.ui.studio.history_find import HistoryFinder, query_of
@@ -96,7 +97,7 @@ class HistoryPanel(Panel):
                     buttons=[],
                 )
                 with gr.Column(scale=2, min_width=300, elem_id="sd-detail-col"):
-                    p.detail_video = gr.Video(
+                    p.detail_video = LinkedVideo(  # takes a presigned link of the bucket (ui/players.py)
                         label="Selected",
                         show_label=False,
                         interactive=False,
@@ -217,7 +218,7 @@ class HistoryPanel(Panel):
         """The history's detail column for the selected item (`record`), or empty for none. A job an
         agent made with the visitor's key is shown and reused, not deleted or cancelled from here."""
         p = self.page
-        path = self.video_file(record)
+        path = self.video_player(record)
         own = record is not None and not record.owner.startswith(KEY_OWNER_PREFIX)
         return {
             p.selected_job: record.id if record is not None else None,

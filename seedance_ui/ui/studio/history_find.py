@@ -69,7 +69,7 @@ class HistoryFinder:
 
     def __init__(self, store: HistoryStore) -> None:
         self.store = store
-        self.boards = BoardStore(store.data_dir)
+        self.boards = BoardStore(store.data_dir, store.quota, store.db)
         self.takes = TakesIndex(store, self.boards)
 
     def page(self, owner_id: str | None, visitor_key: Any, query: HistoryQuery) -> HistoryPage:

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import gradio as gr
+from gradio.data_classes import FileData
 
 from seedance_ui.runtime import Runtime
 from seedance_ui.security.owners import client_address
@@ -29,6 +30,7 @@ from seedance_ui.ui.common import (
     owner_of,
     toast_info,
 )
+from seedance_ui.ui.media_links import MediaLinks
 
 LIGHT = group("ui", UI_LIMIT)
 QUIET = {**LIGHT, "show_progress": "hidden"}
@@ -61,6 +63,7 @@ class StudioPage:
     video_seconds: gr.State
     frame_refusals: gr.State
     prompt_length: gr.Number
+    prompt_probe: gr.Textbox
     key_box: gr.Textbox
     key_status: gr.HTML
     prompt: gr.Textbox
@@ -161,6 +164,13 @@ class Panel:
             return None
         path = self.store.video_file(record)
         return str(path) if path else None
+
+    def video_player(self, record: JobRecord | None, *, download: bool = False) -> FileData | str | None:
+        """A finished job's video for a LinkedVideo / LinkedDownload (ui/players.py): a presigned
+        link of the bucket, or the local file (ui/media_links.py); None before it is done."""
+        if record is None or record.status != JobStatus.COMPLETED:
+            return None
+        return MediaLinks(self.store).player(record.video_path, download=download)
 
     async def watch_ticking(self, job_id: str, owner: str) -> AsyncIterator[tuple[JobRecord, bool]]:
         """(record, changed) on every change of the job and at least every TICK_SECONDS."""

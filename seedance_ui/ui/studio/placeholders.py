@@ -5,6 +5,7 @@ Rendered once with Pillow into `<data_dir>/ui/`, so Gradio serves them from the 
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from PIL import Image, ImageDraw
@@ -41,7 +42,7 @@ def _render(kind: str, path: Path) -> None:
     else:
         draw.rectangle([cx - 20, cy - 4, cx + 20, cy + 4], fill=(255, 255, 255, 200))
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp.png")
+    tmp = path.with_suffix(f".{os.getpid()}.tmp.png")  # two processes starting on one data dir: their own
     image.save(tmp, "PNG", optimize=True)
     tmp.replace(path)
 

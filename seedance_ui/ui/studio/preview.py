@@ -35,6 +35,7 @@ from seedance_ui.ui.common import (
     toast_warning,
     valid_owner,
 )
+from seedance_ui.ui.players import LinkedDownload, LinkedVideo
 from seedance_ui.ui.studio.create import said_length, submit_clip_js
 from seedance_ui.ui.studio.fields import (
     describe_problems,
@@ -128,7 +129,7 @@ class PreviewPanel(Panel):
             section("Preview", "Live progress, then your shot.")
             p.status = gr.HTML("", elem_id="sd-status")
             p.progress = gr.HTML(views.progress_card(None), elem_id="sd-progress")
-            p.video = gr.Video(
+            p.video = LinkedVideo(  # takes a presigned link of the bucket as well (ui/players.py)
                 label="Result",
                 show_label=False,
                 interactive=False,
@@ -137,7 +138,7 @@ class PreviewPanel(Panel):
                 buttons=["download"],
                 loop=True,
             )
-            p.download = gr.DownloadButton(
+            p.download = LinkedDownload(
                 "Download MP4", visible=False, variant="secondary", elem_id="sd-download"
             )
             p.continue_result_btn = gr.Button(  # shown with the video; wired by the history panel
@@ -236,12 +237,12 @@ class PreviewPanel(Panel):
 
     def result(self, record: JobRecord | None) -> Out:
         """The preview panel's video, download button and parameters for `record`."""
-        path = self.video_file(record) if record is not None else None
+        path = self.video_player(record)
         params = views.params_table(record.params, record) if record is not None else ""
         p = self.page
         return {
             p.video: gr.update(value=path, visible=bool(path)),
-            p.download: gr.update(value=path, visible=bool(path)),
+            p.download: gr.update(value=self.video_player(record, download=True), visible=bool(path)),
             p.continue_result_btn: gr.update(visible=bool(path)),  # beside the fresh result
             p.params: params,
         }
