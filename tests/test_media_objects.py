@@ -8,7 +8,9 @@ failed for the background retry; the settings refuse bad values naming the varia
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from s3_server import S3Server
@@ -70,6 +72,24 @@ def test_s3_media_round_trip(env: dict[str, str], s3_server: S3Server, tmp_path:
     assert not media.fetch("videos/clip.mp4", tmp_path / "gone.mp4")
     with pytest.raises(ValueError):
         media.key("../outside")
+
+
+def test_a_presigned_link_is_reused_for_half_its_lifetime(env: dict[str, str], tmp_path: Path, monkeypatch):
+    """A page that redraws (a board's tiles) gets the same URL, so its players do not reload."""
+    from seedance_ui.store import objects
+
+    now = [1000.0]
+    clock = SimpleNamespace(monotonic=lambda: now[0], time=time.time, sleep=time.sleep)
+    monkeypatch.setattr(objects, "time", clock)  # this module's clock only
+    media = _media(env, tmp_path, SEEDANCE_MEDIA_LINK_SECONDS="600")
+    first = media.presign("videos/clip.mp4")
+    now[0] += 299
+    assert media.presign("videos/clip.mp4") == first
+    assert media.presign("videos/clip.mp4", download_name="clip.mp4") != first  # a download is another link
+    now[0] += 2  # past half its lifetime: a fresh one, with the whole lifetime ahead
+    signed = media.client.generate_presigned_url  # the link changes with its signing time
+    monkeypatch.setattr(media.client, "generate_presigned_url", lambda *a, **k: signed(*a, **k) + "&fresh")
+    assert media.presign("videos/clip.mp4") != first
 
 
 def test_a_replica_without_the_file_reads_it_through_and_a_delete_removes_the_objects(
@@ -193,3 +213,30 @@ def test_cast_pictures_and_exports_follow_their_data_directory_into_the_bucket(
     board_delete._unlink([picture])
     assert key not in s3_server.objects(BUCKET)
     store.close()
+
+
+def test_a_boards_tiles_link_the_bucket_and_the_replica_fetches_nothing(
+    env: dict[str, str], s3_server: S3Server, tmp_path: Path
+):
+    """Showing a board on a replica that never had its takes: each tile's video and poster are presigned
+    links of the bucket; the replica downloads no take to draw them (ui/storyboard/views.py)."""
+    from seedance_ui.storyboard import Board
+    from seedance_ui.storyboard.plan import record_take
+    from seedance_ui.ui.media_links import MediaLinks
+    from seedance_ui.ui.storyboard import views as sv
+
+    a = HistoryStore(tmp_path / "a", media=_media(env, tmp_path / "a"))
+    record = _completed_job(a)
+    b = HistoryStore(tmp_path / "b", media=_media(env, tmp_path / "b"), database_url="")
+    b.add(record)  # the shared database, as replica B reads it
+    board = Board(owner=OWNER, title="Tiles")
+    shot = board.add_shot(title="Shot 1", prompt="a lighthouse", duration=4)
+    record_take(board, shot.id, record.id)
+    links = MediaLinks(b)
+    views = sv.shot_views(board, lambda job_id: b.get(job_id, OWNER), lambda r: links.link(r.poster_path),
+                          lambda r: links.link(r.video_path))
+    take = views[0].takes[0]
+    bucket = f"{s3_server.endpoint}/{BUCKET}/studio/"
+    assert take.video_url is not None and take.video_url.startswith(bucket + "videos/")
+    assert take.poster_url is not None and take.poster_url.startswith(bucket + "posters/")
+    assert not any(path.is_file() for path in (tmp_path / "b").rglob("*.mp4"))  # nothing fetched

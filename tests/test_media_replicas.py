@@ -43,8 +43,6 @@ class Pair:
     logs: tuple[Path, Path]
 
 
-
-
 def _status(db_url: str, job_id: str) -> str | None:
     with psycopg.connect(db_url, autocommit=True) as conn:
         row = conn.execute("SELECT status FROM jobs WHERE id = %s", (job_id,)).fetchone()

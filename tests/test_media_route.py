@@ -33,8 +33,6 @@ class Studio:
     job_id: str = ""
 
 
-
-
 @pytest.fixture(scope="module")
 def studio(s3_server: S3Server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Studio]:
     s3_server.make_bucket(BUCKET)

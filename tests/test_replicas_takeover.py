@@ -75,8 +75,6 @@ def _holder(cluster: Cluster, job_id: str) -> str | None:
     return None if row is None else row["holder"]
 
 
-
-
 def _start(cluster: Cluster, prompt: str) -> str:
     answer = call_tool(cluster.a_url, "start_video", [prompt, *TOOL_ARGS])
     job_id = answer.get("job_id") or answer.get("id")

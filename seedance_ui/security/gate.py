@@ -54,8 +54,8 @@ _REVIEW_CSP = (
     "default-src 'self'; "
     "script-src 'self'; "
     "style-src 'self'; "
-    "img-src 'self' data:; "
-    "media-src 'self'; "
+    "img-src 'self' data:{media}; "
+    "media-src 'self'{media}; "
     "font-src 'self'; "
     "connect-src 'self'; "
     "object-src 'none'; "
@@ -103,7 +103,8 @@ class Gate:
                  media_origins: tuple[str, ...] = ()) -> None:
         self.app = app
         self.headers = headers if headers is not None else security_headers(media_origins=media_origins)
-        self.review_headers = headers if headers is not None else security_headers(policy=_REVIEW_CSP)
+        self.review_headers = headers if headers is not None else security_headers(
+            policy=_REVIEW_CSP, media_origins=media_origins)  # the media route redirects to presigned links
         self._header_names = {name for name, _ in self.headers}
 
     def refusal(self, scope: Scope) -> tuple[int, str] | None:

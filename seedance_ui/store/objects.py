@@ -34,6 +34,7 @@ PUT_BACKOFF_SECONDS = 0.5  # wait before the second try; doubled before each lat
 PENDING_RETRY_SECONDS = 30.0  # how often the puts that failed are tried again
 PENDING_DIRNAME = "media-pending"  # markers of files not yet in the bucket (never served)
 MAX_FETCH_BYTES = 4 * 1024 ** 3  # the largest object a read fetches into the data directory
+MAX_REUSED_LINKS = 10_000  # presigned links kept for reuse (then forgotten all at once: a bound, not an LRU)
 MISSING_RECHECK_SECONDS = 10.0  # a key found missing is not asked for again this soon
 MISSING_REMEMBERED = 4096  # how many missing keys are remembered at most (then forgotten at once)
 CONNECT_TIMEOUT_SECONDS = 5.0
@@ -111,6 +112,8 @@ class S3Media(MediaStore):
         self.delivery, self.link_seconds = delivery, link_seconds
         self.client = client or _client()
         self.pending_dir = self.data_dir / PENDING_DIRNAME
+        self._links: dict[tuple[str, str | None], tuple[str, float]] = {}  # presign's reuse: (url, made)
+        self._links_lock = threading.Lock()
         self._missing: dict[str, float] = {}
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -197,13 +200,26 @@ class S3Media(MediaStore):
         return True
 
     def presign(self, rel: str, download_name: str | None = None) -> str | None:
+        """A link is reused for the first half of its lifetime: a page that redraws (a board's tiles every
+        few seconds) gets the same URL, so its players do not reload, and a link handed out has at least
+        half its lifetime left."""
         if self.delivery != "presigned":
             return None
+        now, wanted = time.monotonic(), (rel, download_name)
+        with self._links_lock:
+            made = self._links.get(wanted)
+            if made is not None and now - made[1] < self.link_seconds / 2:
+                return made[0]
         params = {"Bucket": self.bucket, "Key": self.key(rel)}
         if download_name:
             params["ResponseContentDisposition"] = f'attachment; filename="{download_name}"'
-        return str(self.client.generate_presigned_url("get_object", Params=params,
-                                                      ExpiresIn=self.link_seconds))
+        url = str(self.client.generate_presigned_url("get_object", Params=params,
+                                                     ExpiresIn=self.link_seconds))
+        with self._links_lock:
+            if len(self._links) >= MAX_REUSED_LINKS:
+                self._links.clear()
+            self._links[wanted] = (url, now)
+        return url
 
     def origins(self) -> tuple[str, ...]:
         url = self.presign(check_key("origin-probe"))  # signed locally: no request is made

@@ -20,7 +20,7 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
 
 from seedance_ui.review import (
     Link,
@@ -31,6 +31,7 @@ from seedance_ui.review import (
     TooManyTries,
 )
 from seedance_ui.security.owners import client_address, signed_in_username
+from seedance_ui.ui.media_links import MediaLinks
 from seedance_ui.ui.review.payload import view_json
 from seedance_ui.ui.review.tickets import MediaTickets
 
@@ -81,9 +82,10 @@ class ReviewApi:
     """The handlers, bound to one ReviewService."""
 
     def __init__(self, reviews: ReviewService, *, trust_proxy: int = 0, sign_in: bool = False,
-                 tickets: MediaTickets | None = None) -> None:
+                 tickets: MediaTickets | None = None, links: MediaLinks | None = None) -> None:
         self.reviews, self.trust_proxy, self.sign_in = reviews, trust_proxy, sign_in
         self.tickets = tickets or MediaTickets()
+        self.links = links  # presigned delivery: the media route redirects to the bucket
 
     # -- helpers --------------------------------------------------------------------------------------
     def _link(self, request: Request) -> Link:
@@ -181,4 +183,7 @@ class ReviewApi:
             path = await run_in_threadpool(self.reviews.media_file, link_ticket, job_id, kind)
         if path is None:
             return answer({"error": "Not found.", "kind": "gone"}, 404)
+        if self.links is not None and self.links.delivery == "presigned":  # the bucket sends the bytes
+            url = self.links.link(path.relative_to(self.links.store.data_dir).as_posix())
+            return RedirectResponse(str(url), status_code=307, headers=NO_STORE)
         return FileResponse(path, headers=NO_STORE)  # the type from the file name (.mp4, .jpg)

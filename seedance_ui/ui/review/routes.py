@@ -10,6 +10,7 @@ from typing import Any
 from starlette.responses import RedirectResponse
 from starlette.routing import Route
 
+from seedance_ui.ui.media_links import MediaLinks
 from seedance_ui.ui.review.api import MEDIA_PREFIX, ReviewApi
 from seedance_ui.ui.review.page import asset, shell
 
@@ -25,7 +26,8 @@ def review_url(base_url: str, token: str) -> str:
 def review_routes(runtime: Any) -> list[Route]:
     """The page, its assets, its API and its media route, bound to `runtime.reviews`."""
     settings = runtime.settings
-    api = ReviewApi(runtime.reviews, trust_proxy=settings.trust_proxy, sign_in=settings.sign_in)
+    api = ReviewApi(runtime.reviews, trust_proxy=settings.trust_proxy, sign_in=settings.sign_in,
+                    links=MediaLinks(runtime.store))
 
     async def to_page(request: Any) -> RedirectResponse:
         return RedirectResponse(REVIEW_PATH, status_code=308)

@@ -20,6 +20,7 @@ from seedance_ui.storyboard.session import BoardSession, Refused
 from seedance_ui.storyboard.states import ShotState
 from seedance_ui.ui.assist.take_version import takes_versions
 from seedance_ui.ui.common import Out, owner_of
+from seedance_ui.ui.media_links import MediaLinks
 from seedance_ui.ui.storyboard import continuity as scv
 from seedance_ui.ui.storyboard import review_live as rvl
 from seedance_ui.ui.storyboard import views as sv
@@ -59,8 +60,9 @@ class TabPanel:
         for shot in board.shots:
             line = shot_estimate(board, shot)
             estimates[shot.id] = (line.credits, line.usd) if line.error is None else (None, None)
-        files = self.session.files
-        return sv.shot_views(board, jobs.record, files.poster_file, files.video_file, estimates)
+        links = MediaLinks(self.session.files)
+        return sv.shot_views(board, jobs.record, lambda r: links.link(r.poster_path),
+                             lambda r: links.link(r.video_path), estimates)
 
     def picker(self, owner: str, board: Board) -> Any:
         boards = self.session.boards_of(owner, board)

@@ -25,7 +25,7 @@ from seedance_ui.storyboard import (
 )
 from seedance_ui.storyboard.persist import BoardSummary
 from seedance_ui.storyboard.states import ACTIVE_JOB_STATUSES, ShotState
-from seedance_ui.ui.views import esc, file_url, fmt_credits, model_label, notice_html, section_html, snippet
+from seedance_ui.ui.views import esc, fmt_credits, model_label, notice_html, section_html, snippet
 
 MIN_COMPARE = 2
 MAX_COMPARE = 4
@@ -118,11 +118,13 @@ class ShotView:
 def shot_views(
     board: Board,
     record_of: Callable[[str], JobRecord | None],
-    poster_of: Callable[[JobRecord], Path | None],
-    video_of: Callable[[JobRecord], Path | None],
+    poster_url_of: Callable[[JobRecord], str | None],
+    video_url_of: Callable[[JobRecord], str | None],
     estimates: Mapping[str, tuple[float, float]] | None = None,
 ) -> list[ShotView]:
-    """One ShotView per shot, in board order; `estimates` maps shot id -> (credits, usd)."""
+    """One ShotView per shot, in board order; `estimates` maps shot id -> (credits, usd). The URL
+    functions say where the page fetches a finished take's files (ui/media_links.py: our file route, or a
+    presigned link of the bucket, so no replica fetches or streams a take's video to show the board)."""
     out = []
     for number, shot in enumerate(board.shots, start=1):
         takes = []
@@ -134,8 +136,8 @@ def shot_views(
                     take=take,
                     number=i,
                     record=record,
-                    poster_url=file_url(poster_of(record)) if done and record else None,
-                    video_url=file_url(video_of(record)) if done and record else None,
+                    poster_url=poster_url_of(record) if done and record else None,
+                    video_url=video_url_of(record) if done and record else None,
                     chosen=shot.chosen_take == take.id,
                 )
             )
