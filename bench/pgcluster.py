@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib.util
 import re
+import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -37,7 +38,10 @@ _STATEMENT = re.compile(r"^(?:statement|execute [^:]*): (?P<sql>.*)$")
 
 
 def _pg_server() -> ModuleType:
-    """tests/pg_server.py, loaded from its file (the tests import it as a top-level module)."""
+    """tests/pg_server.py, loaded from its file (the tests import it as a top-level module, and it imports
+    its sibling helpers, e.g. ports.py, the same way: their folder goes at the end of the path)."""
+    if str(PG_SERVER_FILE.parent) not in sys.path:
+        sys.path.append(str(PG_SERVER_FILE.parent))
     spec = importlib.util.spec_from_file_location("seedance_bench_pg_server", PG_SERVER_FILE)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
