@@ -547,3 +547,14 @@ def test_replicas_section_judges_p99_takeover_and_creates(change: dict[str, floa
     assert "| Cheap UI event p99, 2 replicas / 1 replica | (no target) |" in text
     assert "SEEDANCE_LEASE_SECONDS 15" in text and "| idle (no job) (5 s) | replica-a | 4.00 |" in text
     assert "replicas" in parse_args(["--only", "replicas"]).only
+
+
+def test_the_bench_loads_the_tests_postgres_helper_outside_pytest() -> None:
+    """`make bench` runs without the tests' folder on its path: tests/pg_server.py and the helpers it
+    imports (ports.py) must still load (a full run once lost its replicas section to this)."""
+    root = Path(__file__).resolve().parent.parent
+    code = "import bench.pgcluster as p; print(p._pg_server().free_port())"
+    done = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "PYTHONPATH": str(root)})
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout.strip()) > 0
