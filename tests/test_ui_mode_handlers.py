@@ -180,9 +180,13 @@ def test_continue_this_shot_saves_the_last_frame_and_delete_takes_it_away(settin
         request = GenerationRequest(prompt="Continue me", model=MODEL_FAST, duration=4, quality="480p")
         done = runtime.manager.wait(runtime.manager.submit(request, owner).id, 60)
         assert done.status == JobStatus.COMPLETED
-        model, first, last, _ratio, _status = run_async(studio.history.continue_shot(done.id, owner))
+        continued = run_async(studio.history.continue_shot(done.id, owner))
+        model, first, last, _ratio, _status, mode, frames_panel, refs_panel, _tags = continued
         frame = continue_frame(runtime.store.data_dir, done.id)
         assert update(model)["value"] == model_id(MODE_FRAMES, TIER_FAST)
+        # The frames panel shows with its first frame (a zone in a hidden panel raises no change event).
+        assert update(mode)["value"] == MODE_FRAMES
+        assert update(frames_panel)["visible"] and not update(refs_panel)["visible"]
         assert frame.is_file() and last is None
         # The zone gets a copy in Gradio's upload folder (its guard takes only uploads back), same bytes.
         assert upload_problem("First frame", first) is None and Path(first).read_bytes() == frame.read_bytes()

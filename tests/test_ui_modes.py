@@ -262,8 +262,8 @@ def test_reference_chips_tag_two_images_that_reach_the_api_in_order(
     open_newest(page)
     page.click("#sd-reuse")
     wait_until(lambda: checked_label(page, "sd-mode") == "References")
-    # Reuse, then its inputs (copied into the upload folder), then the chips: three queued events in a
-    # row, which on a loaded 2-core machine (make test's two workers) once took past the 20 s default
+    # Reuse (the mode and its panels), then its inputs (copied into the upload folder), then the chips:
+    # three queued events in a row, on two cores that make test's workers keep busy
     page.wait_for_selector('#sd-ref-tags [data-tag="@image2"]', timeout=60_000)
     box = page.locator("#sd-prompt textarea")
     wait_until(lambda: " ".join(box.input_value().split()) == prompt)

@@ -41,7 +41,7 @@ from seedance_ui.ui.studio.fields import INPUT_LABELS
 from seedance_ui.ui.studio.history_filters import HistoryFilters
 from seedance_ui.ui.studio.history_find import HistoryFinder, query_of
 from seedance_ui.ui.studio.history_views import STAR, history_label
-from seedance_ui.ui.studio.media import captioned
+from seedance_ui.ui.studio.media import MediaPanel, captioned, mode_outputs, mode_view, model_view
 from seedance_ui.ui.studio.modes import ADAPTIVE, mode_of, spec_of, tier_choices
 from seedance_ui.ui.studio.page import (
     LIGHT,
@@ -66,10 +66,11 @@ def continue_frame(data_dir: Path, job_id: str) -> Path:
 
 class HistoryPanel(Panel):
     """The gallery and the detail column, with their events; it draws the gallery for the other panels
-    too (`gallery`)."""
+    too (`gallery`). Handed the media panel, whose chips and frames note follow Reuse and Continue."""
 
-    def __init__(self, page: StudioPage, runtime: Runtime) -> None:
+    def __init__(self, page: StudioPage, runtime: Runtime, media: MediaPanel) -> None:
         super().__init__(page, runtime)
+        self.media = media
         self.placeholders = Placeholders(runtime.store.data_dir)
         self.placeholders.warm()
         self.finder = HistoryFinder(runtime.store)
@@ -143,20 +144,22 @@ class HistoryPanel(Panel):
         reused = p.reuse_btn.click(
             self.reuse,
             inputs=[p.selected_job, p.owner, p.visitor_key],
-            outputs=[*controls(p), p.content_filter, p.status],
+            outputs=[*controls(p), p.content_filter, p.status, *mode_outputs(p)],
             **LIGHT,
         )
-        reused.then(  # once the page shows the job's mode: its inputs (their events read the new model)
+        refilled = reused.then(  # the job's inputs, in the panels reuse showed
             self.reuse_inputs, inputs=[p.selected_job, p.owner, p.visitor_key], outputs=media_inputs(p)[1:],
             **LIGHT,
         )
+        self.media.frames_note_after(self.media.chips_after(refilled))
         # Continue this shot, from the history's detail or beside the fresh result (the preview's job):
         # then the create panel's first frame is brought into view (scripts/continue-view.js).
-        continued = [p.model, p.first_frame, p.last_frame, p.aspect_ratio, p.status]
+        continued = [p.model, p.first_frame, p.last_frame, p.aspect_ratio, p.status, *mode_outputs(p)]
         for button, job in ((p.continue_btn, p.selected_job), (p.continue_result_btn, p.current_job)):
-            button.click(self.continue_shot, inputs=[job, p.owner], outputs=continued, **LIGHT).then(
+            shown = button.click(self.continue_shot, inputs=[job, p.owner], outputs=continued, **LIGHT).then(
                 None, None, None, js=script("continue-view.js"), queue=False, api_visibility="private"
             )
+            self.media.frames_note_after(shown)
         p.delete_btn.click(
             self.delete,
             inputs=[p.selected_job, p.owner, p.history_query, p.visitor_key],
@@ -283,7 +286,7 @@ class HistoryPanel(Panel):
             toast_info("Select an item in your history first.")
             return gr.skip()
         p = record.params
-        model = p.get("model") if p.get("model") in MODELS else DEFAULT_MODEL
+        model = self.media_model(record) or (p.get("model") if p.get("model") in MODELS else DEFAULT_MODEL)
         quality = p.get("quality") if p.get("quality") in QUALITIES else DEFAULT_QUALITY
         ratio = p.get("aspect_ratio") if p.get("aspect_ratio") in ASPECT_RATIOS else DEFAULT_ASPECT_RATIO
         duration = p.get("duration") if isinstance(p.get("duration"), int) else DEFAULT_DURATION
@@ -291,23 +294,24 @@ class HistoryPanel(Panel):
             p.get("generate_audio") if isinstance(p.get("generate_audio"), bool) else DEFAULT_GENERATE_AUDIO
         )
         web = p.get("web_search") if isinstance(p.get("web_search"), bool) else DEFAULT_WEB_SEARCH
-        model_update = self.reused_model(record)
-        toast_info("Settings and inputs restored." if model_update else "Settings restored.")
+        content_filter = self.reused_filter(record)
+        toast_info("Settings and inputs restored." if content_filter else "Settings restored.")
         inputs = [f"{v.label}: {v.name or v.url}" for v in self.input_views(record)]
         notice = views.notice_html(
             "info", "Settings restored from your history — tweak and generate again.",
             "Its inputs are back in their places, as listed above." if inputs else None, items=inputs,
         )
         ui = self.page
+        shown = model_view(ui, model, quality, web)  # the job's mode and panels show with its fields
         return {
+            **shown,
             ui.prompt: p.get("prompt", ""),
-            ui.model: model,
+            ui.model: {**shown[ui.model], "value": model},
             ui.duration: duration,
-            ui.quality: quality,
             ui.aspect_ratio: ratio,
             ui.generate_audio: audio,
-            ui.web_search: web,
-            **model_update,
+            ui.web_search: {**shown[ui.web_search], "value": web},
+            **content_filter,
             ui.status: notice,
         }
 
@@ -317,22 +321,18 @@ class HistoryPanel(Panel):
         model = record.params.get("model")
         return model if model in MODEL_SPECS and mode_of(model) != MODE_TEXT else None
 
-    def reused_model(self, record: JobRecord) -> Out:
-        """A frames or references job's model and content filter (the mode follows the model); else {}."""
-        model, ui = self.media_model(record), self.page
-        if model is None:
+    def reused_filter(self, record: JobRecord) -> Out:
+        """A frames or references job's content filter; else {} (a text job has none)."""
+        if self.media_model(record) is None:
             return {}
-        return {
-            ui.model: gr.update(choices=tier_choices(mode_of(model)), value=model),
-            ui.content_filter: record.params.get("content_filter") is not False,
-        }
+        return {self.page.content_filter: record.params.get("content_filter") is not False}
 
     @handler
     def reuse_inputs(
         self, job_id: str | None, owner: Any, key: Any = None, request: gr.Request | None = None
     ) -> Any:
-        """After `reuse` (once the page shows the job's mode): its saved pictures and its URLs back in
-        the create panel's zones."""
+        """After `reuse` (which shows the job's mode and its input panels): its saved pictures and its
+        URLs back in the create panel's zones."""
         _owner_id, record = self.job_for(job_id, owner, key, request)
         model = self.media_model(record) if record is not None else None
         if record is None or model is None:
@@ -403,6 +403,7 @@ class HistoryPanel(Panel):
         p = self.page
         toast_info("The last frame is your new first frame.")
         return {
+            **mode_view(p, MODE_FRAMES),  # the frames panel shows with its first frame
             p.model: gr.update(choices=tier_choices(MODE_FRAMES), value=model_id(MODE_FRAMES, tier)),
             p.first_frame: handed(str(target)),  # a copy in the upload folder: the zone's guard takes it back
             p.last_frame: None,

@@ -63,7 +63,7 @@ from seedance_ui.ui.studio.modes import (
     tier_choices,
     url_lines,
 )
-from seedance_ui.ui.studio.page import FETCH, QUIET, Panel
+from seedance_ui.ui.studio.page import FETCH, QUIET, Panel, StudioPage
 from seedance_ui.ui.studio.samples import SamplesPanel, demo_links_html
 
 WEB_SEARCH_INFO = "For recent events; billed only if a search happens."
@@ -90,6 +90,39 @@ def _count_problems(counts: dict[str, int], limits: dict[str, int]) -> list[str]
 def captioned(paths: tuple[str, ...]) -> list[tuple[str, str]]:
     """Gallery items: each path with its tag as the caption."""
     return [(path, f"@image{i}") for i, path in enumerate(paths, 1)]
+
+
+
+def model_view(p: StudioPage, model: Any, quality: Any, web_search: Any) -> dict[Any, Any]:
+    """Whatever follows the model id: its mode and input panels (`mode_view`), its tiers, its qualities
+    (1080p on Standard frames and references only), and web search (shown where allowed, or while still
+    checked, to be unchecked)."""
+    spec = spec_of(model)
+    info = WEB_SEARCH_INFO if spec.web_search else WEB_SEARCH_OFF_INFO
+    return {
+        **mode_view(p, spec.mode),
+        p.model: gr.update(choices=tier_choices(spec.mode)),
+        p.quality: gr.update(choices=list(spec.qualities), value=quality_for(spec.id, quality)),
+        p.web_search: gr.update(visible=spec.web_search or bool(web_search), info=info),
+    }
+
+
+def mode_outputs(p: StudioPage) -> list[Any]:
+    """The components `mode_view` answers with."""
+    return [p.mode, p.frames_panel, p.refs_panel, p.ref_tags]
+
+
+def mode_view(p: StudioPage, mode: str) -> dict[Any, Any]:
+    """The mode shown and which input panels show. An event that sets a model and then an input (Reuse,
+    Continue) returns this with the model: an input zone in a hidden panel is not on the page, so a value
+    put there raises no change event (no chips, no frames note) if the panel waits for the model's own
+    change event to show it."""
+    return {
+        p.mode: gr.update(value=mode, info=MODE_INFO[mode]),
+        p.frames_panel: gr.update(visible=mode == MODE_FRAMES),
+        p.refs_panel: gr.update(visible=mode == MODE_REFERENCES),
+        p.ref_tags: gr.update(visible=mode == MODE_REFERENCES),
+    }
 
 
 class MediaPanel(Panel):
@@ -177,12 +210,7 @@ class MediaPanel(Panel):
         # the event before the handler could answer at the zone); on_frames checks them itself.
         gr.on(
             [p.first_frame.change, p.last_frame.change, p.aspect_ratio.change],
-            self.on_frames,
-            inputs=[p.first_frame, p.last_frame, p.aspect_ratio, p.frame_refusals],
-            outputs=[p.frames_note, p.adaptive_btn, p.first_frame, p.last_frame, p.frame_refusals],
-            trigger_mode="always_last",
-            preprocess=False,
-            **QUIET,
+            self.on_frames, **self._frames_io(), trigger_mode="always_last", preprocess=False, **QUIET,
         )
         p.adaptive_btn.click(self.use_adaptive, inputs=None, outputs=[p.aspect_ratio], **QUIET)
         p.ref_images.upload(self.caption_refs, inputs=[p.ref_images], outputs=[p.ref_images], **QUIET)
@@ -191,11 +219,7 @@ class MediaPanel(Panel):
         )
         gr.on(
             [p.ref_images.change, p.ref_videos.change, p.ref_audios.change],
-            self.on_refs,
-            inputs=[p.ref_images, p.ref_videos, p.ref_audios, p.model],
-            outputs=[p.ref_tags, p.ref_counts],
-            trigger_mode="always_last",
-            **QUIET,
+            self.on_refs, **self._refs_io(), trigger_mode="always_last", **QUIET,
         )
         gr.on(
             [p.ref_videos.blur, p.ref_audios.blur, p.ref_videos.submit, p.ref_audios.submit],
@@ -207,6 +231,28 @@ class MediaPanel(Panel):
         )
         self.samples.wire()
 
+    # An event that puts values in the input zones (Reuse, Continue, the samples) is followed by the
+    # chips or the frames note at once: the zones' change events are not enough there (the gallery raises
+    # none for a value an event puts in it while it is on the page, and whether a zone is on the page yet
+    # is a race with the model's own change event).
+    def chips_after(self, event: Any) -> Any:
+        """`event`, then the reference chips."""
+        return event.then(self.on_refs, **self._refs_io(), **QUIET)
+
+    def frames_note_after(self, event: Any) -> Any:
+        """`event`, then the frames note (and the checks of the frames)."""
+        return event.then(self.on_frames, **self._frames_io(), preprocess=False, **QUIET)
+
+    def _frames_io(self) -> dict[str, list[Any]]:
+        p = self.page
+        return {"inputs": [p.first_frame, p.last_frame, p.aspect_ratio, p.frame_refusals],
+                "outputs": [p.frames_note, p.adaptive_btn, p.first_frame, p.last_frame, p.frame_refusals]}
+
+    def _refs_io(self) -> dict[str, list[Any]]:
+        p = self.page
+        return {"inputs": [p.ref_images, p.ref_videos, p.ref_audios, p.model],
+                "outputs": [p.ref_tags, p.ref_counts]}
+
     # ---------------------------------------------------------------------------------------------
     # mode and model
     @handler
@@ -217,21 +263,7 @@ class MediaPanel(Panel):
 
     @handler
     def on_model(self, model: Any, quality: Any, web_search: Any) -> dict[Any, Any]:
-        """Whatever follows the model id: the mode shown, its tiers, its qualities (1080p on Standard
-        frames and references only), web search (shown where allowed, or while still checked, to be
-        unchecked), and which inputs show."""
-        spec, p = spec_of(model), self.page
-        searching = bool(web_search)
-        info = WEB_SEARCH_INFO if spec.web_search else WEB_SEARCH_OFF_INFO
-        return {
-            p.mode: gr.update(value=spec.mode, info=MODE_INFO[spec.mode]),
-            p.model: gr.update(choices=tier_choices(spec.mode)),
-            p.quality: gr.update(choices=list(spec.qualities), value=quality_for(spec.id, quality)),
-            p.web_search: gr.update(visible=spec.web_search or searching, info=info),
-            p.frames_panel: gr.update(visible=spec.mode == MODE_FRAMES),
-            p.refs_panel: gr.update(visible=spec.mode == MODE_REFERENCES),
-            p.ref_tags: gr.update(visible=spec.mode == MODE_REFERENCES),
-        }
+        return model_view(self.page, model, quality, web_search)
 
     # ---------------------------------------------------------------------------------------------
     # frames

@@ -82,14 +82,12 @@ class SamplesPanel(Panel):
         if not self.offered:
             return
         p = self.page
-        refs = {"inputs": [p.ref_images, p.ref_videos, p.ref_audios, p.model],
-                "outputs": [p.ref_tags, p.ref_counts]}
-        p.sample_pictures_btn.click(
+        self.media.chips_after(p.sample_pictures_btn.click(  # the chips follow at once
             self.use_pictures, inputs=[p.ref_images, p.prompt], outputs=[p.ref_images, p.prompt], **QUIET
-        ).then(self.media.on_refs, **refs, **QUIET)  # the chips follow at once
-        p.sample_clip_btn.click(
+        ))
+        self.media.chips_after(p.sample_clip_btn.click(
             self.use_clip, inputs=[p.ref_videos], outputs=[p.ref_videos], **QUIET
-        ).then(self.media.on_refs, **refs, **QUIET).then(
+        )).then(
             self.media.measure_references, inputs=[p.ref_videos, p.ref_audios],
             outputs=[p.video_seconds, p.ref_measures], **FETCH,
         )

@@ -29,7 +29,7 @@ class Studio:
         self.key = KeyPanel(page, runtime)
         self.media = MediaPanel(page, runtime)
         self.create = CreatePanel(page, runtime, self.media)
-        self.history = HistoryPanel(page, runtime)
+        self.history = HistoryPanel(page, runtime, self.media)
         self.preview = PreviewPanel(page, runtime, self.history)
         self.api = ApiPanel(page, runtime)
 
