@@ -347,6 +347,32 @@ def test_build_generate_fail_retry_compare_pick_and_export(
 
 
 @pytest.mark.browser
+def test_quick_clicks_on_two_tiles_end_on_the_second_and_a_double_click_adds_one_shot(
+    browser: Any, live_app: LiveApp
+) -> None:
+    """A click on another tile while the last selection is still on its way is never dropped (it was,
+    under Gradio's default trigger mode "once"), and a double click on "Add a shot" adds one shot."""
+    context = browser.new_context(viewport=WIDE)
+    page = open_storyboard(context, live_app)
+    count = len(tiles(page))
+    two_clicks = (  # the second 30 ms after the first: sent, its answer still on its way
+        "n => { const t = k => document.querySelector("
+        "`#sb-tiles .sb-tile[data-number='${k}'] .sb-tile-title`);"
+        " t(1).click(); setTimeout(() => t(n).click(), 30); }"
+    )
+    for _ in range(3):
+        page.evaluate(two_clicks, count)
+        wait_until(lambda: selected_number(page) == str(count))
+        time.sleep(0.3)
+        assert selected_number(page) == str(count)  # and it stays there
+    page.dblclick("#sb-tiles .sb-tile-add")
+    wait_until(lambda: len(tiles(page)) == count + 1)
+    time.sleep(1.0)
+    assert len(tiles(page)) == count + 1
+    context.close()
+
+
+@pytest.mark.browser
 def test_storyboard_at_390_px(browser: Any, live_app: LiveApp, screenshot_dir: Path) -> None:
     context = browser.new_context(viewport=NARROW, device_scale_factor=1, is_mobile=True, has_touch=True)
     page = open_storyboard(context, live_app)

@@ -13,6 +13,7 @@ from seedance_ui.storyboard.model import is_valid_id
 from seedance_ui.storyboard.session import BoardSession
 from seedance_ui.ui.common import SUBMIT_LIMIT, Out, group, script, section
 from seedance_ui.ui.storyboard import views as sv
+from seedance_ui.ui.storyboard.clicks import LastClicks
 from seedance_ui.ui.storyboard.generate import Generate
 from seedance_ui.ui.storyboard.page import QUICK, Page, handler
 from seedance_ui.ui.storyboard.panel import TabPanel
@@ -24,6 +25,7 @@ class ShotsPanel(TabPanel):
     def __init__(self, runtime: Runtime, page: Page, session: BoardSession, generate: Generate) -> None:
         super().__init__(runtime, page, session)
         self.generate = generate
+        self.clicks = LastClicks()
 
     def build(self) -> None:
         """The shot tiles, "add" and "generate", and the confirmation of what a generate would cost."""
@@ -61,7 +63,7 @@ class ShotsPanel(TabPanel):
     def wire(self) -> None:
         p = self.page
         everything, shown = p.everything(), p.shown_inputs()
-        p.tiles.click(self.on_tiles, shown, everything, **QUICK)
+        p.tiles.click(self.on_tiles, shown, everything, **QUICK, trigger_mode="multiple")  # see clicks.py
         p.add_btn.click(self.add_shot, shown, everything, **QUICK)
         p.gen_all_btn.click(self.generate.ask_all, shown, everything, **QUICK)
         p.gen_missing_btn.click(self.generate.ask_missing, shown, everything, **QUICK)
@@ -85,8 +87,13 @@ class ShotsPanel(TabPanel):
         and "Retry shot"; the tiles' script puts the cursor in the prompt), or add one."""
         data = getattr(evt, "_data", None) or {}
         action, target = data.get("action"), data.get("shot")
+        page = getattr(request, "session_hash", None)
+        number = self.clicks.seen(page, data.get("n"))
         if action == "add":
             return self._shots(self.session.add_shot, values, request)
         if action not in ("select", "retry") or not is_valid_id(target):
             return {self.page.notice: gr.skip()}
-        return self._shots(self.session.select, values, request, target)
+        out = self._shots(self.session.select, values, request, target)
+        if self.clicks.overtaken(page, number):  # a later click's answer draws the page
+            return {self.page.notice: gr.skip()}
+        return out
