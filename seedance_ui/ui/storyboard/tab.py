@@ -56,6 +56,8 @@ class StoryboardTab(TabPanel):
     def __init__(self, runtime: Runtime, page: Page) -> None:
         limit = getattr(runtime.settings, "max_prompt_chars", None)
         session = BoardSession(runtime.data_dir, runtime.manager, runtime.store, max_prompt_chars=limit)
+        # The chain runner's thread uses the store: a stopping app stops it before the store closes.
+        getattr(runtime, "on_close", []).append(session.close)
         if getattr(runtime, "reviews", None) is not None:  # a shared board's zip carries its notes and EDL
             runtime.reviews.attach(session)
         super().__init__(runtime, page, session)
