@@ -108,3 +108,31 @@ def test_the_review_page_may_load_media_from_the_bucket(s3_server: S3Server) -> 
     policy = dict(gate.review_headers)[b"content-security-policy"].decode()
     assert f"media-src 'self' {s3_server.endpoint};" in policy
     assert f"img-src 'self' data: {s3_server.endpoint};" in policy
+
+
+def test_a_replica_without_the_files_shows_and_redirects_to_them_without_downloading(
+    served: Served, s3_server: S3Server
+) -> None:
+    """A replica that lacks a take's files (they are in the bucket) shows the take and redirects to it, and
+    fetches neither: "is it there" is a HEAD request to the bucket, not a read-through download."""
+    with httpx.Client(base_url=served.url, timeout=30) as http:
+        first = http.post("/review/api/open", headers={TOKEN_HEADER: served.token}, json={}).json()["view"]
+        job_id = first["shots"][0]["versions"][0]["take_job_id"]
+        record = served.store.get(job_id, OWNER)
+        assert record is not None and record.video_path and record.poster_path
+        local = [served.store.data_dir / record.video_path, served.store.data_dir / record.poster_path]
+        kept = [path.read_bytes() for path in local]
+        for path in local:
+            path.unlink()
+        try:
+            view = http.post("/review/api/open", headers={TOKEN_HEADER: served.token}, json={}).json()["view"]
+            version = view["shots"][0]["versions"][0]
+            assert version["video"] and version["poster"]  # still shown: the bucket has them
+            for link, content in zip((version["video"], version["poster"]), kept, strict=True):
+                answer = http.get(link)
+                assert answer.status_code == 307
+                assert httpx.get(answer.headers["location"], timeout=30).content == content
+            assert not any(path.exists() for path in local)  # nothing was downloaded to this replica
+        finally:
+            for path, content in zip(local, kept, strict=True):
+                path.write_bytes(content)

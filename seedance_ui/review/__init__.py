@@ -34,6 +34,9 @@ Reviewer (the review page; `address` is the hashed client address):
     reviews.media_file(link.ticket, job_id, "video" | "poster") -> Path | None
         the media route's only way to a file: None unless the link is open and the job is a take the
         link shows (a chosen take or a version still on the board)
+    reviews.media_key(link.ticket, job_id, "video" | "poster") -> str | None
+        the same check for presigned delivery: the file's data-dir-relative path when it is here or in
+        the bucket, nothing downloaded (the route redirects to the bucket)
     reviews.add_note(link, shot_id, take_job_id, seconds, reviewer, text, parent_id=None) -> Note
     reviews.reply(link, parent_id, reviewer, text) -> Note
     reviews.approve(link, reviewer, shot_id, take_job_id) -> Status

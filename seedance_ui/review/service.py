@@ -114,9 +114,25 @@ class ReviewService:
             known = versions_of(self.db, live.owner, live.board_id)
         return self._build(board, jobs, live.show_prompts, versions=known)
 
+    def media_key(self, ticket: object, job_id: object, kind: MediaKind = "video") -> str | None:
+        """What the media route serves for a ticket, as its path relative to the data directory: a video
+        or poster of a take the link shows (a chosen take or a version still on the board) whose file is
+        here or in the bucket; None for anything else, or a closed link. Nothing is downloaded (presigned
+        delivery only redirects to it)."""
+        record = self._shown_record(ticket, job_id)
+        stored = None if record is None else (record.video_path if kind == "video" else record.poster_path)
+        return stored if stored and self.store.has_file(stored) else None
+
     def media_file(self, ticket: object, job_id: object, kind: MediaKind = "video") -> Path | None:
-        """The file the media route serves for a ticket: a video or poster of a take the link shows (a
-        chosen take or a version still on the board); None for anything else, or a closed link."""
+        """`media_key`'s file as a local path (fetched from the bucket when this replica lacks it), for a
+        route that sends the bytes itself."""
+        record = self._shown_record(ticket, job_id)
+        if record is None:
+            return None
+        return self.store.video_file(record) if kind == "video" else self.store.poster_file(record)
+
+    def _shown_record(self, ticket: object, job_id: object) -> Any | None:
+        """The job record of `job_id` when the ticket's link is open and shows one of its takes."""
         try:
             live = self._live(Link("", "", "", False, False, 0.0, 0.0, ticket=str(ticket)))
             board, jobs = self._board(live.owner, live.board_id)
@@ -127,10 +143,7 @@ class ReviewService:
         shown |= {(s, v.take_job_id) for s, found in versions.items() for v in found}
         if not any(j == job_id and _on_board(board, s, j) for s, j in shown):
             return None
-        record = jobs.record(str(job_id))
-        if record is None:
-            return None
-        return self.store.video_file(record) if kind == "video" else self.store.poster_file(record)
+        return jobs.record(str(job_id))
 
     # -- notes and statuses --------------------------------------------------------------------------
     def add_note(self, link: Link, shot_id: str, take_job_id: str, seconds: float, reviewer: str,

@@ -26,11 +26,12 @@ RecordOf = Callable[[str], Any]  # job id -> the board owner's job record, None 
 
 
 class Files(Protocol):
-    """What the view needs of the history store (HistoryStore has it): a record's files, if present."""
+    """What the view needs of the history store (HistoryStore has it): whether a record's files are
+    there (here or in the bucket; nothing is downloaded: the page links to them)."""
 
-    def video_file(self, record: Any) -> Any: ...
+    def has_video(self, record: Any) -> bool: ...
 
-    def poster_file(self, record: Any) -> Any: ...
+    def has_poster(self, record: Any) -> bool: ...
 
 
 class ReviewState(StrEnum):
@@ -149,7 +150,7 @@ def current_take(shot: Shot, record_of: RecordOf, files: Files) -> Take | None:
     """The shot's chosen take when it is a finished video whose file is there, else None."""
     take = shot.chosen
     record = record_of(take.job_id) if take is not None else None
-    return take if _completed(record) and files.video_file(record) is not None else None
+    return take if _completed(record) and files.has_video(record) else None
 
 
 def shown_takes(board: Board, record_of: RecordOf, files: Files) -> list[tuple[str, str]]:
@@ -197,8 +198,8 @@ class _Media:
         seconds = float(getattr(record, "video_duration", None) or shot.duration)
         if not _completed(record):
             return None, None, seconds
-        video = record.video_path if self.files.video_file(record) is not None else None
-        poster = record.poster_path if self.files.poster_file(record) is not None else None
+        video = record.video_path if self.files.has_video(record) else None
+        poster = record.poster_path if self.files.has_poster(record) else None
         return video, poster, seconds
 
 

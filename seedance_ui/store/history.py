@@ -308,6 +308,24 @@ class HistoryStore:
         kept = [self.media.keep(self.relative(path), Path(path)) for path in paths if path is not None]
         return all(kept)
 
+    def has_file(self, relative: str | None) -> bool:
+        """Whether the stored path's file is here or in the bucket behind the data directory, without
+        fetching it (a page that only links to the file, presigned, needs no local copy)."""
+        path = self.resolve(relative, fetch=False) if relative else None
+        if path is None:
+            return False
+        if path.is_file():
+            return True
+        return self.media.remote and self.media.has(path.relative_to(self.data_dir).as_posix())
+
+    def has_video(self, record: JobRecord) -> bool:
+        """`has_file` of the record's video."""
+        return self.has_file(record.video_path)
+
+    def has_poster(self, record: JobRecord) -> bool:
+        """`has_file` of the record's poster."""
+        return self.has_file(record.poster_path)
+
     def video_file(self, record: JobRecord) -> Path | None:
         """The record's video as an absolute path if it is set and the file exists."""
         path = self.resolve(record.video_path)

@@ -37,6 +37,7 @@ MAX_FETCH_BYTES = 4 * 1024 ** 3  # the largest object a read fetches into the da
 MAX_REUSED_LINKS = 10_000  # presigned links kept for reuse (then forgotten all at once: a bound, not an LRU)
 MISSING_RECHECK_SECONDS = 10.0  # a key found missing is not asked for again this soon
 MISSING_REMEMBERED = 4096  # how many missing keys are remembered at most (then forgotten at once)
+PRESENT_REMEMBER_SECONDS = 300.0  # a key found in the bucket is believed there this long (`has`)
 CONNECT_TIMEOUT_SECONDS = 5.0
 READ_TIMEOUT_SECONDS = 60.0
 
@@ -77,6 +78,10 @@ class MediaStore:
         """Bring the object `rel` to `path` when it exists in the bucket and is not too large."""
         return False
 
+    def has(self, rel: str) -> bool:
+        """Whether the bucket holds `rel`, asked without downloading it (False with no bucket)."""
+        return False
+
     def delete(self, rel: str) -> None:
         """Remove the object `rel` (a missing one is fine)."""
 
@@ -115,6 +120,7 @@ class S3Media(MediaStore):
         self._links: dict[tuple[str, str | None], tuple[str, float]] = {}  # presign's reuse: (url, made)
         self._links_lock = threading.Lock()
         self._missing: dict[str, float] = {}
+        self._present: dict[str, float] = {}  # `has`: key -> when the bucket last said it holds it
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._retry_lock = threading.Lock()
@@ -154,6 +160,7 @@ class S3Media(MediaStore):
 
     def delete(self, rel: str) -> None:
         self._marker(rel).unlink(missing_ok=True)
+        self._present.pop(rel, None)
         try:
             self._call(f"delete {rel}", self.client.delete_object, Bucket=self.bucket, Key=self.key(rel))
         except MediaError as exc:
@@ -169,6 +176,28 @@ class S3Media(MediaStore):
                 return None
             raise MediaError(f"cannot read {rel} in bucket {self.bucket!r}: {_error_code(exc)}") from None
         return int(head["ContentLength"])
+
+    def has(self, rel: str) -> bool:
+        """One HEAD request, its answer remembered (present: PRESENT_REMEMBER_SECONDS, as media files are
+        written once; missing: MISSING_RECHECK_SECONDS), so a page that redraws asks once. A bucket that
+        does not answer counts as not holding it."""
+        now = time.monotonic()
+        seen = self._present.get(rel)
+        if seen is not None and now - seen < PRESENT_REMEMBER_SECONDS:
+            return True
+        missing = self._missing.get(rel)
+        if missing is not None and now - missing < MISSING_RECHECK_SECONDS:
+            return False
+        try:
+            found = self.size(rel) is not None
+        except MediaError as exc:
+            log.warning("media: %s", exc)
+            return False
+        remembered = self._present if found else self._missing
+        if len(remembered) >= MISSING_REMEMBERED:
+            remembered.clear()
+        remembered[rel] = now
+        return found
 
     def fetch(self, rel: str, path: Path) -> bool:
         seen = self._missing.get(rel)

@@ -178,12 +178,14 @@ class ReviewApi:
         params = request.path_params
         kind, job_id = params["kind"], params["job_id"]
         link_ticket = self.tickets.link_ticket(params["media"])
-        path = None
-        if kind in MEDIA_KINDS and link_ticket is not None:
-            path = await run_in_threadpool(self.reviews.media_file, link_ticket, job_id, kind)
-        if path is None:
-            return answer({"error": "Not found.", "kind": "gone"}, 404)
+        gone = answer({"error": "Not found.", "kind": "gone"}, 404)
+        if kind not in MEDIA_KINDS or link_ticket is None:
+            return gone
         if self.links is not None and self.links.delivery == "presigned":  # the bucket sends the bytes
-            url = self.links.link(path.relative_to(self.links.store.data_dir).as_posix())
-            return RedirectResponse(str(url), status_code=307, headers=NO_STORE)
+            key = await run_in_threadpool(self.reviews.media_key, link_ticket, job_id, kind)
+            url = self.links.link(key) if key is not None else None
+            return gone if url is None else RedirectResponse(str(url), status_code=307, headers=NO_STORE)
+        path = await run_in_threadpool(self.reviews.media_file, link_ticket, job_id, kind)
+        if path is None:
+            return gone
         return FileResponse(path, headers=NO_STORE)  # the type from the file name (.mp4, .jpg)
