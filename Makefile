@@ -26,69 +26,45 @@ run: $(VENV)/.installed
 
 ## test: lint, then the whole suite (browser tests use Debian's chromium, the a11y test axe-core, the
 ## store tests a throwaway PostgreSQL server, the replicas test Debian's nginx; each must then be there:
-## no skipping). Two workers (pytest-xdist), each taking whole test files, so each module's one app stays
-## in one process.
+## no skipping). Three workers (pytest-xdist) on two cores: the browser tests wait on pages and the
+## replica tests on processes; each worker takes whole test files, so each module's one app stays in one
+## process.
 test: chromium postgres nginx $(VENV)/.installed-dev $(AXE)
 	$(VENV)/bin/ruff check .
 	SEEDANCE_TEST_CHROMIUM="$(CHROMIUM)" SEEDANCE_TEST_POSTGRES=required SEEDANCE_TEST_NGINX=required \
-		$(PY) -m pytest -n 2 --dist loadfile
+		$(PY) -m pytest -n 3 --dist loadfile
 
-## chromium: make sure Debian's chromium (browser tests) and a CJK font (demo clips) are installed;
-## as root it installs what is missing, otherwise it stops (exit 1) and prints the command to run
-.PHONY: chromium
+# $(call need_debian,TEST,PACKAGES,WHAT): nothing when the shell TEST holds; as root, apt-get installs
+# Debian's PACKAGES (for WHAT) and TEST must hold after; otherwise stop (exit 1) with the command to run.
+define need_debian
+	@if $(1); then exit 0; fi; \
+	if [ "$$(id -u)" != "0" ]; then \
+		echo "Stopping: Debian's $(2) (for $(3)) is missing here." >&2; \
+		echo "Install it, then run make test again:  sudo apt-get update && sudo apt-get install -y $(2)" >&2; \
+		exit 1; \
+	fi; \
+	echo "Installing Debian's $(2) for $(3)..."; \
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(2) >/dev/null \
+		|| { echo "Stopping: installing $(2) failed (see above)." >&2; exit 1; }; \
+	$(1) || { echo "Stopping: still missing after installing $(2)." >&2; exit 1; }
+endef
+
+## chromium: Debian's chromium (browser tests) and a CJK font (demo clips), installed when missing (as root)
+.PHONY: chromium postgres nginx
 CJK_FONT ?= /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
-INSTALL_BROWSER := sudo apt-get update && sudo apt-get install -y chromium fonts-wqy-microhei
 chromium:
-	@missing=""; \
-	[ -x "$(CHROMIUM)" ] || missing="$$missing $(CHROMIUM) (Debian's chromium, for the browser tests);"; \
-	[ -f "$(CJK_FONT)" ] || missing="$$missing $(CJK_FONT) (fonts-wqy-microhei, for the demo-clip test);"; \
-	if [ -z "$$missing" ]; then exit 0; fi; \
-	if [ "$$(id -u)" != "0" ]; then \
-		echo "Stopping: the tests need what is missing here:$$missing" >&2; \
-		echo "Install it, then run make test again:  $(INSTALL_BROWSER)" >&2; \
-		exit 1; \
-	fi; \
-	echo "Installing Debian's chromium and fonts-wqy-microhei for the tests..."; \
-	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null \
-		|| { echo "Stopping: installing chromium and fonts-wqy-microhei failed (see above)." >&2; exit 1; }; \
-	if [ ! -x "$(CHROMIUM)" ] || [ ! -f "$(CJK_FONT)" ]; then \
-		echo "Stopping: still missing after the install: $(CHROMIUM) or $(CJK_FONT)." >&2; exit 1; \
-	fi
+	$(call need_debian,[ -x "$(CHROMIUM)" ] && [ -f "$(CJK_FONT)" ],chromium fonts-wqy-microhei,the browser tests)
 
-## postgres: make sure Debian's PostgreSQL server is installed (the store tests start a throwaway one in a
-## temporary directory; nothing is started here); as root it installs it, otherwise it stops (exit 1)
-.PHONY: postgres
-INSTALL_POSTGRES := sudo apt-get update && sudo apt-get install -y postgresql
+## postgres: Debian's PostgreSQL server (the store tests start a throwaway one in a temporary directory;
+## nothing is started here), installed when missing (as root)
 postgres:
-	@if command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then exit 0; fi; \
-	if [ "$$(id -u)" != "0" ]; then \
-		echo "Stopping: the store tests need Debian's PostgreSQL server (initdb, pg_ctl, postgres)." >&2; \
-		echo "Install it, then run make test again:  $(INSTALL_POSTGRES)" >&2; \
-		exit 1; \
-	fi; \
-	echo "Installing Debian's postgresql for the store tests..."; \
-	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null \
-		|| { echo "Stopping: installing postgresql failed (see above)." >&2; exit 1; }; \
-	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
-		|| { echo "Stopping: still no PostgreSQL server after the install." >&2; exit 1; }
+	$(call need_debian,ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1,postgresql,the store tests)
 
-## nginx: make sure Debian's nginx is installed (the replicas test runs deploy/nginx.conf in front of two
-## studio processes, as the current user in a temporary directory; nothing is started here); as root it
-## installs it, otherwise it stops (exit 1) and prints the command to run
-.PHONY: nginx
+## nginx: Debian's nginx (the replicas test runs deploy/nginx.conf in front of two studio processes, as
+## the current user in a temporary directory; nothing is started here), installed when missing (as root)
 NGINX ?= /usr/sbin/nginx
-INSTALL_NGINX := sudo apt-get update && sudo apt-get install -y nginx
 nginx:
-	@if [ -x "$(NGINX)" ]; then exit 0; fi; \
-	if [ "$$(id -u)" != "0" ]; then \
-		echo "Stopping: the replicas test needs Debian's nginx at $(NGINX)." >&2; \
-		echo "Install it, then run make test again:  $(INSTALL_NGINX)" >&2; \
-		exit 1; \
-	fi; \
-	echo "Installing Debian's nginx for the replicas test..."; \
-	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null \
-		|| { echo "Stopping: installing nginx failed (see above)." >&2; exit 1; }; \
-	[ -x "$(NGINX)" ] || { echo "Stopping: still no $(NGINX) after the install." >&2; exit 1; }
+	$(call need_debian,[ -x "$(NGINX)" ],nginx,the replicas test)
 
 ## axe-core for tests/test_ui_a11y.py, at the exact version in tests/a11y/package-lock.json (npm ci); again
 ## when the lock changes. npm ci empties node_modules first, so the stamp inside it goes with a failed run.
