@@ -1,17 +1,22 @@
-// Storyboard tiles (gr.HTML js_on_load): a click, Enter or Space on a [data-action] element sends
-// {action, shot, take} to the server; "Edit and retry" (and a selection on a narrow screen) then brings
-// the shot editor into view, and a retry puts the cursor in its prompt. Every click is sent, numbered
-// (`n`: the server draws only the last one's answer, ui/storyboard/clicks.py); a repeat of the same
-// action within REPEAT_MS (a double click) is sent once.
+// Storyboard tiles (gr.HTML js_on_load): a click, Enter or Space on a [data-action] element writes
+// "action|shot|n" into the hidden pick box (#sb-tile-pick), whose change event the server answers
+// (ui/storyboard/shots.py); "Edit and retry" (and a selection on a narrow screen) then brings the shot
+// editor into view, and a retry puts the cursor in its prompt. The pick box's event runs once at a time
+// per page and, when clicks come while it runs, once more with the box's latest value (trigger mode
+// "always_last"): a quick second click is never lost, and the page ends on the last one. A repeat of
+// the same action within REPEAT_MS (a double click) is sent once.
 const REPEAT_MS = 400;
 let last = {key: '', at: 0}, count = 0;
 const fire = (el) => {
-  const data = {action: el.dataset.action || '', shot: el.dataset.shot || '', take: el.dataset.take || ''};
-  const key = `${data.action}|${data.shot}|${data.take}`, now = Date.now();
+  const data = {action: el.dataset.action || '', shot: el.dataset.shot || ''};
+  const key = `${data.action}|${data.shot}`, now = Date.now();
   if (key === last.key && now - last.at < REPEAT_MS) return;
   last = {key, at: now};
-  count += 1;
-  trigger('click', {...data, n: count});
+  const pick = document.querySelector('#sb-tile-pick textarea, #sb-tile-pick input');
+  if (!pick) return;
+  count += 1;  // the same action twice in a row still changes the box's value
+  pick.value = `${key}|${count}`;
+  pick.dispatchEvent(new Event('input', {bubbles: true}));
   if (data.action === 'retry' || (data.action === 'select' && window.innerWidth < 900)) {
     setTimeout(() => {
       const panel = document.getElementById('sb-editor-panel');

@@ -13,10 +13,19 @@ from seedance_ui.storyboard.model import is_valid_id
 from seedance_ui.storyboard.session import BoardSession
 from seedance_ui.ui.common import SUBMIT_LIMIT, Out, group, script, section
 from seedance_ui.ui.storyboard import views as sv
-from seedance_ui.ui.storyboard.clicks import LastClicks
 from seedance_ui.ui.storyboard.generate import Generate
 from seedance_ui.ui.storyboard.page import QUICK, Page, handler
 from seedance_ui.ui.storyboard.panel import TabPanel
+
+MAX_PICK_CHARS = 120  # "action|shot id|click number": anything longer is not the tiles' script's
+
+
+def read_pick(pick: Any) -> tuple[str, str]:
+    """(action, shot id) from the pick box's "action|shot id|click number"; ("", "") for anything else."""
+    if not isinstance(pick, str) or len(pick) > MAX_PICK_CHARS:
+        return "", ""
+    action, _, rest = pick.partition("|")
+    return action, rest.partition("|")[0]
 
 
 class ShotsPanel(TabPanel):
@@ -25,7 +34,6 @@ class ShotsPanel(TabPanel):
     def __init__(self, runtime: Runtime, page: Page, session: BoardSession, generate: Generate) -> None:
         super().__init__(runtime, page, session)
         self.generate = generate
-        self.clicks = LastClicks()
 
     def build(self) -> None:
         """The shot tiles, "add" and "generate", and the confirmation of what a generate would cost."""
@@ -35,6 +43,10 @@ class ShotsPanel(TabPanel):
             p.tiles = gr.HTML(
                 sv.tiles_html(None, [], None), elem_id="sb-tiles", js_on_load=script("sb-tiles.js")
             )
+            # What the tiles' script says was clicked: "action|shot id|click number" (scripts/sb-tiles.js);
+            # only that script writes it, so its change event is a click.
+            p.tile_pick = gr.Textbox("", visible="hidden", elem_id="sb-tile-pick", show_label=False,
+                                     max_length=MAX_PICK_CHARS)
             p.add_btn = gr.Button("+ Add shot", elem_id="sb-add", min_width=110)
             self.dock()
 
@@ -63,7 +75,8 @@ class ShotsPanel(TabPanel):
     def wire(self) -> None:
         p = self.page
         everything, shown = p.everything(), p.shown_inputs()
-        p.tiles.click(self.on_tiles, shown, everything, **QUICK, trigger_mode="multiple")  # see clicks.py
+        picked = [*shown, p.tile_pick]
+        p.tile_pick.change(self.on_tiles, picked, everything, trigger_mode="always_last", **QUICK)
         p.add_btn.click(self.add_shot, shown, everything, **QUICK)
         p.gen_all_btn.click(self.generate.ask_all, shown, everything, **QUICK)
         p.gen_missing_btn.click(self.generate.ask_missing, shown, everything, **QUICK)
@@ -82,18 +95,13 @@ class ShotsPanel(TabPanel):
         return self._shots(self.session.add_shot, values, request)
 
     @handler
-    def on_tiles(self, evt: gr.EventData, request: gr.Request, *values: Any) -> Out:
-        """A click in the tiles: select a shot, "Edit and retry" (the same, and the editor shows the reason
-        and "Retry shot"; the tiles' script puts the cursor in the prompt), or add one."""
-        data = getattr(evt, "_data", None) or {}
-        action, target = data.get("action"), data.get("shot")
-        page = getattr(request, "session_hash", None)
-        number = self.clicks.seen(page, data.get("n"))
+    def on_tiles(self, request: gr.Request, *values: Any) -> Out:
+        """A click in the tiles (the pick box's value, last of the inputs): select a shot, "Edit and retry"
+        (the same, and the editor shows the reason and "Retry shot"; the tiles' script puts the cursor in
+        the prompt), or add one."""
+        action, target = read_pick(values[-1])
         if action == "add":
-            return self._shots(self.session.add_shot, values, request)
+            return self._shots(self.session.add_shot, values[:-1], request)
         if action not in ("select", "retry") or not is_valid_id(target):
             return {self.page.notice: gr.skip()}
-        out = self._shots(self.session.select, values, request, target)
-        if self.clicks.overtaken(page, number):  # a later click's answer draws the page
-            return {self.page.notice: gr.skip()}
-        return out
+        return self._shots(self.session.select, values[:-1], request, target)
