@@ -1,5 +1,6 @@
 """Replicas (#22): the capacity load on PostgreSQL held by 1 and by 2 studio processes, the takeover of a
-SIGKILLed replica's jobs (bench/takeover.py), and the database round trips each replica makes.
+SIGKILLed replica's jobs (bench/takeover.py), the database round trips each replica makes, and what the
+replicas' claim adds to a change of a board (bench/board_edits.py).
 
 One throwaway PostgreSQL (bench/pgcluster.py) holds a fresh database per run. A replica is `python app.py`
 with SEEDANCE_DATABASE_URL set; the replicas of one run share the database, the data directory (media)
@@ -21,7 +22,7 @@ from typing import Any
 
 import httpx
 
-from bench import capacity, pgcluster, takeover
+from bench import board_edits, capacity, pgcluster, takeover
 from bench.capacity import CapacityResult
 from bench.common import PYTHON, ROOT, Child, cpu_seconds, machine_busy_seconds, rss_kib
 from bench.gradio_api import find_page_events
@@ -43,10 +44,12 @@ class Plan:
     trials: int = 3
     render: float = 90.0  # real seconds each followed job renders (outlasts the windows and the takeover)
     window: float = 20.0  # seconds each round-trip window lasts
+    board_changes: int = 400  # board changes with the replicas' claim, and as many without (board_edits.py)
 
 
 FULL = Plan()
-QUICK = Plan(jobs=6, owners=3, speed=60.0, estimate=60, idle=1.0, follow=3, trials=1, render=40.0, window=5.0)
+QUICK = Plan(jobs=6, owners=3, speed=60.0, estimate=60, idle=1.0, follow=3, trials=1, render=40.0, window=5.0,
+             board_changes=20)
 
 
 @dataclass
@@ -60,6 +63,7 @@ class LoadRun:
 class ReplicasResult:
     loads: list[LoadRun]
     follow: takeover.FollowResult
+    edits: board_edits.EditsResult
 
 
 def run(plan: Plan, work: Path, seed: int) -> ReplicasResult:
@@ -70,7 +74,9 @@ def run(plan: Plan, work: Path, seed: int) -> ReplicasResult:
         loads = [load(n, plan, work=work / f"load-{n}", seed=seed, cache=cache,
                       db_url=pg.create_database(f"bench_load_{n}")) for n in (1, 2)]
         follow = takeover.run(plan, work=work / "takeover", seed=seed, cache=cache, pg=pg)
-    return ReplicasResult(loads, follow)
+        edits = board_edits.run(pg.create_database("bench_board_edits"), work / "board-edits",
+                                plan.board_changes)
+    return ReplicasResult(loads, follow, edits)
 
 
 def pg_statuses(db_url: str) -> Callable[[], list[tuple[str, int]]]:

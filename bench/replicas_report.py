@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import math
 
-from bench import capacity, pgcluster
+from bench import board_edits, capacity, pgcluster
+from bench.board_edits import EditsResult
 from bench.common import Row, Section, fmt_ms, fmt_s, median, percentile, verdict
 from bench.replicas import LoadRun, Plan, ReplicasResult
 from bench.takeover import POLL_SECONDS, A, B, FollowResult
 from seedance_ui.jobs.leases import RENEW_FRACTION
 
 TAKEOVER_TARGET = 30.0  # issue #22: a killed replica's jobs are followed again within this
+CLAIM_RATIO_TARGET = 3.0  # a board change with the replicas' claim, against one without it (medians)
 KIND_NAMES = (*(kind for kind, _ in pgcluster.KINDS), pgcluster.OTHER)
 
 
@@ -21,6 +23,7 @@ def judged(r: ReplicasResult, p99_target: float) -> Section:
     _load_rows(sec, r.loads, p99_target)
     _takeover_rows(sec, r.follow)
     _round_trip_rows(sec, r.follow)
+    _edit_rows(sec, r.edits)
     f = r.follow
     sec.detail = "\n\n".join([_load_detail(r.loads), _takeover_detail(f), _round_trip_detail(f)])
     sec.data.update(p99={run.replicas: run.result.p("running", 99) for run in r.loads},
@@ -94,6 +97,17 @@ def _round_trip_rows(sec: Section, f: FollowResult) -> None:
             parts.append(f"{replica[-1].upper()} {w.per_second(replica):.2f} ({kinds})")
         sec.rows.append(Row(f"Database round trips per replica per second, {w.label}", "(no target)",
                             "; ".join(parts), "INFO"))
+
+
+def _edit_rows(sec: Section, e: EditsResult) -> None:
+    ok = e.ratio < CLAIM_RATIO_TARGET
+    seconds = (e.p50(True), e.p50(False), percentile(e.claimed, 99))
+    with_it, without, p99 = (f"{v * 1000:.1f} ms" for v in seconds)
+    sec.rows.append(Row(f"A board change on PostgreSQL (read, edit, save) with the replicas' claim / without "
+                        f"it, median of {e.changes} each", f"< {CLAIM_RATIO_TARGET:g}x",
+                        f"{e.ratio:.2f}x ({with_it} / {without}; p99 with it {p99})", verdict(ok)))
+    if not ok:
+        sec.notes.append(f"The replicas' claim made a board change {e.ratio:.2f}x as long as one without it.")
 
 
 def _load_detail(loads: list[LoadRun]) -> str:
@@ -183,4 +197,9 @@ def method(plan: Plan, f: FollowResult | None = None) -> str:
         f"two {plan.window:g} s windows of the first trial, both replicas idle, then A following the "
         f"{plan.follow} jobs, and sorted by kind: the change poll (which jobs changed since), the lease "
         "renewal (one UPDATE for all of a replica's leases), the lease scan (free jobs claimed with FOR "
-        "UPDATE SKIP LOCKED) and the rest (the jobs' own work: provider polls' writes and reads).")
+        "UPDATE SKIP LOCKED) and the rest (the jobs' own work: provider polls' writes and reads). Board "
+        "changes (bench/board_edits.py): one BoardSession on its own database changes one "
+        f"{board_edits.SHOTS}-shot board as the page's save does (the session's lock, read, change a "
+        f"shot's prompt, save), {plan.board_changes} times with the replicas' claim and as many without "
+        f"it, in alternating rounds of {board_edits.ROUND}; the ratio of the medians is what the claim "
+        "costs a change.")

@@ -27,6 +27,7 @@ from PIL import Image
 
 from bench import (
     abuse,
+    board_edits,
     capacity,
     flood,
     inputs_bench,
@@ -514,7 +515,8 @@ def test_statement_log_lines_are_read_with_their_continuations() -> None:
     assert "" not in counts  # the server's own messages are no statements
 
 
-def _replicas_result(*, p99: float = 0.05, held: float = 18.0, creates: int = 3) -> replicas.ReplicasResult:
+def _replicas_result(*, p99: float = 0.05, held: float = 18.0, creates: int = 3,
+                     claimed: float = 0.003) -> replicas.ReplicasResult:
     loads = []
     for n in (1, 2):
         r = capacity.CapacityResult(6, 3, 60.0, 60, idle=[0.01] * 10, running=[p99 * n] * 100,
@@ -525,14 +527,16 @@ def _replicas_result(*, p99: float = 0.05, held: float = 18.0, creates: int = 3)
     follow = takeover.FollowResult(3, 40.0, 15.0, 5.0, 1.0,
                                    [takeover.Trial(3, held, 21.0, 25.0, 3, creates)],
                                    [takeover.Window("idle (no job)", 5.0, counts)])
-    return replicas.ReplicasResult(loads, follow)
+    edits = board_edits.EditsResult(4, [claimed] * 4, [0.0015] * 4)  # seconds: with and without the claim
+    return replicas.ReplicasResult(loads, follow, edits)
 
 
 @pytest.mark.parametrize(("change", "statuses"), [
-    ({}, ["PASS", "PASS", "INFO", "PASS", "PASS", "INFO", "PASS", "INFO"]),
-    ({"p99": 0.2}, ["PASS", "MISS", "INFO", "PASS", "PASS", "INFO", "PASS", "INFO"]),  # 2 x 0.2 s
-    ({"held": 31.0}, ["PASS", "PASS", "INFO", "PASS", "MISS", "INFO", "PASS", "INFO"]),
-    ({"creates": 4}, ["PASS", "PASS", "INFO", "PASS", "PASS", "INFO", "MISS", "INFO"]),  # a second create
+    ({}, ["PASS", "PASS", "INFO", "PASS", "PASS", "INFO", "PASS", "INFO", "PASS"]),
+    ({"p99": 0.2}, ["PASS", "MISS", "INFO", "PASS", "PASS", "INFO", "PASS", "INFO", "PASS"]),  # 2 x 0.2 s
+    ({"held": 31.0}, ["PASS", "PASS", "INFO", "PASS", "MISS", "INFO", "PASS", "INFO", "PASS"]),
+    ({"creates": 4}, ["PASS", "PASS", "INFO", "PASS", "PASS", "INFO", "MISS", "INFO", "PASS"]),  # 2 creates
+    ({"claimed": 0.006}, ["PASS", "PASS", "INFO", "PASS", "PASS", "INFO", "PASS", "INFO", "MISS"]),  # 4x
 ])
 def test_replicas_section_judges_p99_takeover_and_creates(change: dict[str, float],
                                                           statuses: list[str]) -> None:
@@ -545,6 +549,8 @@ def test_replicas_section_judges_p99_takeover_and_creates(change: dict[str, floa
     sec.method = replicas_report.method(replicas.QUICK, _replicas_result().follow)
     text = render([sec], {"CPU": "test"}, wall=60, command="python -m bench", quick=True)
     assert "| Cheap UI event p99, 2 replicas / 1 replica | (no target) |" in text
+    assert "with the replicas' claim / without it, median of 4 each | < 3x |" in text
+    assert "2.00x (3.0 ms / 1.5 ms" in text or "claimed" in change
     assert "SEEDANCE_LEASE_SECONDS 15" in text and "| idle (no job) (5 s) | replica-a | 4.00 |" in text
     assert "replicas" in parse_args(["--only", "replicas"]).only
 

@@ -7,8 +7,11 @@ PostgreSQL (two replicas) see each other's saves and deletes; concurrent saves o
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from pg_server import truncate_all
@@ -222,3 +225,71 @@ def test_one_replica_at_a_time_looks_at_a_boards_chain(replicas: tuple[BoardStor
         assert runners[1].advance("alice", board.id) == []
     with runners[1]._claim(board.id) as again:
         assert again  # dropped when A's look was over
+
+
+# --- changes of one board from two replicas: each reads what the other saved ---------------------------
+
+
+@pytest.fixture
+def sessions(postgres_url: str, tmp_path: Path) -> Iterator[tuple[Any, Any]]:
+    """Two BoardSessions on one PostgreSQL, as two replicas hold them (no job manager: edits only)."""
+    from seedance_ui.storyboard.session import BoardSession
+
+    truncate_all(postgres_url)
+    dbs = [open_database(tmp_path / name, postgres_url) for name in ("a", "b")]
+    made = tuple(BoardSession(tmp_path / name, None, SimpleNamespace(db=db, database_url=postgres_url))
+                 for name, db in zip(("a", "b"), dbs, strict=True))
+    yield made
+    for session, db in zip(made, dbs, strict=True):
+        session.close()
+        db.close()
+
+
+def test_changes_of_one_board_on_two_replicas_never_overwrite_each_other(sessions: tuple[Any, Any]) -> None:
+    """Each replica changes its own shot of one board 20 times (read, change, save, as the page's saves
+    do); every change survives. Without the claim, a save wrote back the other replica's shot as it read
+    it, and changes were lost."""
+    a, b = sessions
+    board = _board("alice")
+    board.add_shot(title="two", prompt="an owl")
+    a.boards.save(board)
+
+    def change_many(session: Any, index: int, label: str) -> None:
+        for n in range(20):
+            with session._lock(board.id):
+                mine = session.boards.get("alice", board.id)
+                time.sleep(0.003)  # the time a page's change takes between its read and its save
+                mine.shots[index].prompt = f"{label} {n}"
+                session.boards.save(mine)
+
+    threads = [threading.Thread(target=change_many, args=args) for args in ((a, 0, "A"), (b, 1, "B"))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    final = b.boards.get("alice", board.id)
+    assert [shot.prompt for shot in final.shots] == ["A 19", "B 19"]
+    assert b.boards.stamps("alice") == {board.id: 41}
+
+
+def test_a_board_held_too_long_by_another_replica_is_refused_with_a_message(
+    sessions: tuple[Any, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from seedance_ui.storyboard import persist
+    from seedance_ui.storyboard.session import Refused
+
+    a, b = sessions
+    monkeypatch.setattr(persist, "EDIT_WAIT_SECONDS", 0.3)
+    refused = pytest.raises(Refused, match="another replica is still saving this board")
+    with a._lock("some-board"), refused, b._lock("some-board"):
+        pass
+    with b._lock("some-board"):  # dropped when A's change was over
+        pass
+
+
+def test_one_process_on_sqlite_takes_no_claim(tmp_path: Path) -> None:
+    store = BoardStore(tmp_path / "data")
+    assert not store.shared
+    with store.held("board"), store.held("board"):  # a no-op: the session's lock is enough there
+        pass
+    store.close()

@@ -99,7 +99,7 @@ class ChainRunner:
     def __init__(
         self,
         boards: BoardStore,
-        lock_of: Callable[[str], threading.Lock],
+        lock_of: Callable[[str], contextlib.AbstractContextManager[Any]],
         jobs_of: Callable[[str], OwnerJobs],
         manager: Any,
     ) -> None:

@@ -16,10 +16,12 @@ the database is opened (`board_files.py`).
 from __future__ import annotations
 
 import builtins
+import contextlib
 import logging
+import secrets
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -48,6 +50,16 @@ class BoardSummary:
         return cls(board.id, board.title, len(board.shots), board.updated_at)
 
 
+EDIT_CLAIM_SCOPE = "board-edit"  # limit events of this scope: the replica changing a board right now
+EDIT_CLAIM_SECONDS = 30.0  # a claim its replica never dropped (killed mid-change) lapses after this
+EDIT_WAIT_SECONDS = 10.0  # how long a change waits for another replica's change of the same board
+EDIT_POLL_SECONDS = 0.02  # how often a waiting change asks again
+
+
+class BoardBusy(StoryboardError):
+    """Another replica kept changing the board past EDIT_WAIT_SECONDS (the message says what to do)."""
+
+
 def owner_key(owner: str) -> str:
     """The owner's media folder name: the first 16 hex characters of sha256(owner)."""
     if not isinstance(owner, str) or not owner:
@@ -67,8 +79,10 @@ class BoardStore:
     database (HistoryStore.db). Without one, the data directory's own SQLite database is opened (scripts
     and tests; a studio on PostgreSQL always hands its database in)."""
 
-    def __init__(self, data_dir: Path, quota: DiskQuota | None = None, db: Database | None = None) -> None:
+    def __init__(self, data_dir: Path, quota: DiskQuota | None = None, db: Database | None = None, *,
+                 shared: bool = False) -> None:
         self.data_dir = Path(data_dir)
+        self.shared = shared  # other replicas change these boards too (PostgreSQL): `held` claims them
         self.root = self.data_dir / BOARDS_DIRNAME
         self.quota = quota
         owns_db = db is None
@@ -84,6 +98,26 @@ class BoardStore:
         """Close the database this store opened itself (one handed in stays open: its owner closes it)."""
         if self._owns_db:
             self.db.close()
+
+    @contextlib.contextmanager
+    def held(self, key: str) -> Iterator[None]:
+        """Hold `key` (a board id, or an owner's board list) against changes from other replicas while a
+        change reads, edits and saves it: a claim in the database, waited for (BoardBusy after
+        EDIT_WAIT_SECONDS), dropped after; lapsed after EDIT_CLAIM_SECONDS if its replica died. Nothing
+        with one process (`shared` False): the session's own lock is enough there."""
+        if not self.shared:
+            yield
+            return
+        ref, deadline = secrets.token_hex(16), time.monotonic() + EDIT_WAIT_SECONDS
+        while self.db.hit_limit(EDIT_CLAIM_SCOPE, [key], ref, time.time(), EDIT_CLAIM_SECONDS,
+                                max_count=1).refused is not None:
+            if time.monotonic() > deadline:
+                raise BoardBusy("another replica is still saving this board; try again in a moment")
+            time.sleep(EDIT_POLL_SECONDS)
+        try:
+            yield
+        finally:
+            self.db.drop_limit_event(EDIT_CLAIM_SCOPE, ref)
 
     def listen(self, listener: Callable[[str], None]) -> None:
         """Call `listener(board_id)` after each save, delete, trash or restore through this store (in the

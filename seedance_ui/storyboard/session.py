@@ -58,7 +58,7 @@ from seedance_ui.storyboard.model import (
 )
 from seedance_ui.storyboard.page import SHOT_FIELDS, Shown, apply_shown, find_shot, page_values, sample_board
 from seedance_ui.storyboard.page_memory import PageMemory
-from seedance_ui.storyboard.persist import BoardStore, BoardSummary, owner_key
+from seedance_ui.storyboard.persist import BoardBusy, BoardStore, BoardSummary, owner_key
 from seedance_ui.storyboard.plan import (
     JobStatusOf,
     choose_take,
@@ -170,7 +170,8 @@ class BoardSession:
         self.max_prompt_chars = max_prompt_chars
         # One visitor's disk quota (store.quota) covers their boards and exports as well as their inputs.
         self.quota = getattr(files, "quota", None)
-        self.boards = BoardStore(self.data_dir, self.quota, getattr(files, "db", None))
+        shared = bool(getattr(files, "database_url", ""))  # PostgreSQL: other replicas edit these boards
+        self.boards = BoardStore(self.data_dir, self.quota, getattr(files, "db", None), shared=shared)
         self.exports = ExportLine()
         self.manager = jobs
         self.files = files
@@ -200,9 +201,19 @@ class BoardSession:
 
     # ---------------------------------------------------------------------------------------------
     # boards on disk, merged with what the page changed
-    def _lock(self, key: str) -> threading.Lock:
+    @contextlib.contextmanager
+    def _lock(self, key: str) -> Iterator[None]:
+        """Hold a board (or `owner:<id>`, an owner's board list) while a change reads, edits and saves it:
+        this process's lock, then the claim other replicas respect (`BoardStore.held`), so no replica's
+        save overwrites a change it did not read."""
         with self._locks_guard:
-            return self._locks.setdefault(key, threading.Lock())
+            local = self._locks.setdefault(key, threading.Lock())
+        with local, contextlib.ExitStack() as held:
+            try:
+                held.enter_context(self.boards.held(key))
+            except BoardBusy as busy:  # said at the control, as any refusal
+                raise Refused(f"Not saved: {busy}.") from None
+            yield
 
     def jobs(self, owner: str) -> OwnerJobs:
         """The owner's jobs as planning and exports read them (a fresh cache: make one per use)."""
