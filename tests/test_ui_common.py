@@ -76,5 +76,5 @@ def test_page_scripts_are_read_from_their_files() -> None:
     for name in names:
         text = script(name)
         assert text == (SCRIPTS / name).read_text(encoding="utf-8") and text.startswith("//")
-    assert "trigger('click'" in script("sb-tiles.js") and "data-clock" in script("clock.js")
+    assert "#sb-tile-pick" in script("sb-tiles.js") and "data-clock" in script("clock.js")
     assert "#sd-prompt textarea" in script("tag-chips.js") and script("tag-chips.js") in theme.HEAD

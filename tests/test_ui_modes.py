@@ -9,6 +9,7 @@ frame as a new first frame. Screens of the three modes at 1440 and 390 px land i
 from __future__ import annotations
 
 import io
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -278,6 +279,23 @@ def test_reference_chips_tag_two_images_that_reach_the_api_in_order(
     assert finish(page) == "completed"
     again = files_app.proxy.creates_with("References in the page")[-1]
     assert again.body["image_urls"] == urls and uploads(files_app) == sent
+    context.close()
+
+
+def test_a_quality_picked_right_after_the_model_stays(browser: Any, demo_app: LiveApp) -> None:
+    """The model's answer (its tiers and qualities) comes after a quality picked meanwhile, and leaves it:
+    it used to set the quality the page had sent with the model's change, so the pick snapped back."""
+    context = browser.new_context(viewport=WIDE)
+    page = open_page(context, demo_app)
+    page.evaluate(
+        "() => { const label = (id, text) => document.querySelector("
+        "`#${id} [data-testid=\"${text}-radio-label\"]`);"
+        " label('sd-model', 'Fast').click(); setTimeout(() => label('sd-quality', '480p').click(), 60); }"
+    )
+    picked = ("Fast", "480p")
+    wait_until(lambda: (checked_label(page, "sd-model"), checked_label(page, "sd-quality")) == picked)
+    time.sleep(2.0)  # the model's answer has come by now
+    assert checked_label(page, "sd-quality") == "480p"
     context.close()
 
 

@@ -42,7 +42,7 @@ from seedance_ui.ui.studio.history_filters import HistoryFilters
 from seedance_ui.ui.studio.history_find import HistoryFinder, query_of
 from seedance_ui.ui.studio.history_views import STAR, history_label
 from seedance_ui.ui.studio.media import MediaPanel, captioned, mode_outputs, mode_view, model_view
-from seedance_ui.ui.studio.modes import ADAPTIVE, mode_of, spec_of, tier_choices
+from seedance_ui.ui.studio.modes import ADAPTIVE, mode_of, quality_for, spec_of, tier_choices
 from seedance_ui.ui.studio.page import (
     LIGHT,
     SUBMIT,
@@ -307,6 +307,7 @@ class HistoryPanel(Panel):
             **shown,
             ui.prompt: p.get("prompt", ""),
             ui.model: {**shown[ui.model], "value": model},
+            ui.quality: {**shown[ui.quality], "value": quality_for(model, quality)},
             ui.duration: duration,
             ui.aspect_ratio: ratio,
             ui.generate_audio: audio,

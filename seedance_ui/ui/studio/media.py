@@ -96,13 +96,15 @@ def captioned(paths: tuple[str, ...]) -> list[tuple[str, str]]:
 def model_view(p: StudioPage, model: Any, quality: Any, web_search: Any) -> dict[Any, Any]:
     """Whatever follows the model id: its mode and input panels (`mode_view`), its tiers, its qualities
     (1080p on Standard frames and references only), and web search (shown where allowed, or while still
-    checked, to be unchecked)."""
+    checked, to be unchecked). The quality's value is set only when the model does not offer `quality`:
+    `quality` is what the page sent when the model changed, and a quality picked since then stays."""
     spec = spec_of(model)
     info = WEB_SEARCH_INFO if spec.web_search else WEB_SEARCH_OFF_INFO
+    kept = {} if quality in spec.qualities else {"value": quality_for(spec.id, quality)}
     return {
         **mode_view(p, spec.mode),
         p.model: gr.update(choices=tier_choices(spec.mode)),
-        p.quality: gr.update(choices=list(spec.qualities), value=quality_for(spec.id, quality)),
+        p.quality: gr.update(choices=list(spec.qualities), **kept),
         p.web_search: gr.update(visible=spec.web_search or bool(web_search), info=info),
     }
 
