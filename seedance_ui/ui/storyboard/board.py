@@ -83,10 +83,13 @@ class BoardBar(TabPanel):
         everything, shown = p.everything(), p.shown_inputs()
         # Saved as the reviewer types or clicks. Gradio's textbox "input" follows typing only, so text is also
         # saved when the field loses focus (a paste); every action commits the page first.
-        gr.on([p.style.input, p.style.blur], self.on_save, shown, everything, **SAVE)
+        # One event for all of them (always_last runs one save at a time per page, then one more with the
+        # latest values): separate events ran side by side, and an older save's answer could be drawn
+        # after a newer one's.
+        controls = (p.aspect_ratio, p.quality, p.model, p.audio)
+        gr.on([p.style.input, p.style.blur, *(c.input for c in controls)], self.on_save, shown, everything,
+              **SAVE)
         gr.on([p.title.input, p.title.blur], self.on_save_title, shown, everything, **SAVE)
-        for control in (p.aspect_ratio, p.quality, p.model, p.audio):
-            control.input(self.on_save, shown, everything, **SAVE)
         p.picker.input(self.switch_board, [*shown, p.picker], everything, **QUICK)
         p.new_btn.click(self.new_board, shown, everything, **QUICK)
         p.sample_btn.click(self.open_sample, shown, everything, **QUICK)

@@ -121,13 +121,13 @@ class EditorPanel(TabPanel):
     def wire(self) -> None:
         p = self.page
         everything, shown = p.everything(), p.shown_inputs()
-        for box in (p.shot_title, p.shot_prompt):
-            gr.on([box.input, box.blur], self.on_save, shown, everything, **SAVE)
-        p.shot_duration.change(self.on_save, shown, everything, **SAVE)  # the slider saves on "change"
-        for control in (
-            p.shot_model, p.shot_quality, p.shot_audio, p.shot_cast, p.shot_chain, p.shot_continues
-        ):
-            control.input(self.on_save, shown, everything, **SAVE)
+        # Every field of the shot saves through one event (always_last: one save at a time per page, then
+        # one more with the latest values). Separate events per field ran side by side, and a save begun
+        # before a click (the chain box) could draw its older board after the click's answer.
+        controls = (p.shot_model, p.shot_quality, p.shot_audio, p.shot_cast, p.shot_chain, p.shot_continues)
+        saves = [p.shot_title.input, p.shot_title.blur, p.shot_prompt.input, p.shot_prompt.blur,
+                 p.shot_duration.change, *(c.input for c in controls)]  # the slider saves on "change"
+        gr.on(saves, self.on_save, shown, everything, **SAVE)
         p.up_btn.click(self.move_up, shown, everything, **QUICK)
         p.down_btn.click(self.move_down, shown, everything, **QUICK)
         p.dup_btn.click(self.duplicate_shot, shown, everything, **QUICK)
