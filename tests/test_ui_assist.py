@@ -242,6 +242,9 @@ def test_the_history_detail_says_which_prompt_version_made_a_take(page: Any, ass
     page.fill("#sd-prompt textarea", prompt)
     page.click("#sd-generate")
     (job,) = wait_until(lambda: [j for j in all_jobs(assist_app.data_dir) if j.id not in before])
+    # Ended first: while the job runs, the detail is drawn again as it moves on, which folds the wording.
+    wait_until(lambda: [j.terminal for j in all_jobs(assist_app.data_dir) if j.id == job.id] == [True],
+               timeout=60)
     page.wait_for_selector("#sd-history .thumbnail-item")  # a fresh visitor: this is their only take
     page.locator("#sd-history .thumbnail-item").first.click()
     page.wait_for_selector(f"#sd-detail .sd-detail[data-job='{job.id}']")
@@ -249,7 +252,7 @@ def test_the_history_detail_says_which_prompt_version_made_a_take(page: Any, ass
     assert line.get_attribute("data-version") == job.prompt_version
     assert line.locator("summary").inner_text().startswith("Prompt v1 · Typed · ")
     line.locator("summary").click()  # the wording itself, unfolded
-    assert page.inner_text("#sd-detail .sd-take-version-text") == prompt
+    wait_until(lambda: page.inner_text("#sd-detail .sd-take-version-text") == prompt)
 
 
 def test_axe_finds_nothing_with_the_assist_panels_open(browser: Any, assist_app: LiveApp) -> None:
