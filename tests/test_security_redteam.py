@@ -118,7 +118,13 @@ def test_a_deep_link_cannot_hand_a_visitor_another_identity(browser: Any, studio
     assert (sorted(links.iterdir()) if links.exists() else []) == before
     # Had it answered, the link would be a real one: made here by Gradio's own route, past the gate.
     [route] = [r for r in studio.demo.server_app.routes if getattr(r, "path", "") == "/gradio_api/deep_link"]
-    link = route.endpoint(session_hash=hashes[-1])
+    link = None
+    for _ in range(5):  # called in this thread while the app runs: Gradio's state dict may change under it
+        try:
+            link = route.endpoint(session_hash=hashes[-1])
+            break
+        except RuntimeError:
+            time.sleep(0.1)
     assert link and "attacker's lighthouse" in (links / link / "state.json").read_text()
 
     # The victim opens the link; the page is theirs alone, after a reload too.
